@@ -1,0 +1,349 @@
+/*
+ * bookrec.h - the public API of the bookrec core.
+ *
+ * The core is plain C11 and is compiled twice: natively (CLI, tests, benchmarks)
+ * and with Emscripten (the browser module). It parses ratings and items from
+ * memory buffers, trains and evaluates the models, serialises them to and from
+ * memory buffers, scores and ranks books, and folds new readers in. It does no
+ * file I/O, starts no threads and never exits: callers read files, hand in a
+ * parallel-for callback if they want threads, and own every output buffer.
+ *
+ * Conventions: every fallible function returns a bookrec_status (BOOKREC_OK is
+ * 0) and, when `err` is not NULL, fills it with a readable message that says
+ * what and where. bookrec_x_free(NULL) is a no-op. Users and items are dense
+ * indices 0..n-1 inside the core; external ids (strings as they appear in the
+ * CSV) are kept in id tables that travel with the dataset and the model.
+ */
+#ifndef BOOKREC_H
+#define BOOKREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BOOKREC_VERSION_STRING "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum bookrec_status {
+    BOOKREC_OK = 0,
+    BOOKREC_E_NOMEM = 1,  /* an allocation failed */
+    BOOKREC_E_ARG = 2,    /* a bad argument: NULL, out of range, NaN, unknown id */
+    BOOKREC_E_PARSE = 3,  /* malformed CSV input */
+    BOOKREC_E_FORMAT = 4, /* malformed, truncated, corrupt or wrong-version model file */
+    BOOKREC_E_STATE = 5,  /* the object is not in a state that allows the call */
+    BOOKREC_E_EMPTY = 6   /* no usable data (empty file, no rows left) */
+} bookrec_status;
+
+/* A detailed error: the code and a message naming what and where. */
+typedef struct bookrec_error {
+    int code;
+    char msg[512];
+} bookrec_error;
+
+/* Returns a static, generic description of a status code. */
+const char *bookrec_strerror(int code);
+
+/* ---------------------------------------------------------------- kernels */
+
+/* Forces the scalar kernels (1) or allows SIMD (0); returns the previous value. */
+int bookrec_force_scalar(int on);
+
+/* Names the kernel path in use: "avx2", "sse", "wasm-simd128" or "scalar". */
+const char *bookrec_kernel_name(void);
+
+/* ------------------------------------------------------------- id tables */
+
+/* An ordered table of external ids (strings); index = dense id. */
+typedef struct bookrec_ids bookrec_ids;
+
+/* Returns the number of ids in the table (0 for NULL). */
+int bookrec_ids_count(const bookrec_ids *ids);
+
+/* Returns the external id of dense index i (NUL-terminated, owned by the table), or NULL when out of range. */
+const char *bookrec_ids_get(const bookrec_ids *ids, int i);
+
+/* Returns the dense index of external id `id` (len bytes, or strlen when len < 0), or -1 when unknown. */
+int bookrec_ids_find(const bookrec_ids *ids, const char *id, int len);
+
+/* ---------------------------------------------------------------- ratings */
+
+/* Options for reading a ratings CSV; zero-initialised means goodbooks defaults. */
+typedef struct bookrec_csv_options {
+    const char *user_col;   /* header name of the user column; NULL means "user_id" */
+    const char *item_col;   /* header name of the item column; NULL means "book_id" */
+    const char *rating_col; /* header name of the rating column; NULL means "rating" */
+    const char *source;     /* name used in error messages (e.g. the path); NULL means "<buffer>" */
+    int skip_bad;           /* 1: skip and count malformed rows instead of failing */
+    float min_rating;       /* accepted range; both 0 means 1..5 when the column is integral */
+    float max_rating;       /*   1..5 goodbooks, else the range found in the data (half stars allowed) */
+    int max_id_len;         /* longest accepted id in bytes; 0 means 64 */
+} bookrec_csv_options;
+
+/* One user's or the whole dataset's ratings, as parallel arrays of length n. */
+typedef struct bookrec_triples {
+    int32_t *user;  /* dense user index */
+    int32_t *item;  /* dense item index */
+    float *rating;
+    size_t n;
+} bookrec_triples;
+
+/* A parsed, de-duplicated ratings dataset with its id tables. */
+typedef struct bookrec_ratings {
+    bookrec_triples all;   /* every kept rating, in file order of the kept (last) occurrence */
+    bookrec_ids *users;    /* external user ids */
+    bookrec_ids *items;    /* external item ids */
+    size_t rows_read;      /* data rows in the file */
+    size_t rows_skipped;   /* malformed rows skipped (skip_bad only) */
+    size_t duplicates;     /* (user, item) pairs seen more than once, merged keeping the last */
+    size_t conflicting;    /* of those, pairs whose ratings differed */
+    float min_rating, max_rating; /* the rating scale in force */
+    int integral;          /* 1 when every rating is a whole number */
+} bookrec_ratings;
+
+/* Parses a ratings CSV held in buf[0..len); on success *out is a new dataset the caller frees with bookrec_ratings_free. */
+int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options *opt,
+                          bookrec_ratings **out, bookrec_error *err);
+
+/* Frees a dataset. */
+void bookrec_ratings_free(bookrec_ratings *r);
+
+/* Splits r->all into train and test parts with a seeded shuffle; the caller frees both with bookrec_triples_free. */
+int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
+                  bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
+
+/* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
+int bookrec_triples_alloc(bookrec_triples *t, size_t n);
+
+/* Frees the arrays of t (not t itself) and zeroes it. */
+void bookrec_triples_free(bookrec_triples *t);
+
+/* ------------------------------------------------------------------ items */
+
+/* Options for reading an items CSV (books.csv); zero-initialised means goodbooks columns. */
+typedef struct bookrec_items_options {
+    const char *id_col;       /* NULL means "book_id" */
+    const char *title_col;    /* NULL means "title" */
+    const char *author_col;   /* NULL means "authors" */
+    const char *image_col;    /* NULL means "image_url"; missing column allowed */
+    const char *small_image_col; /* NULL means "small_image_url"; missing column allowed */
+    const char *year_col;     /* NULL means "original_publication_year"; missing column allowed */
+    const char *avg_col;      /* NULL means "average_rating"; missing column allowed */
+    const char *extra_col;    /* NULL means "goodreads_book_id"; missing column allowed (joins book_tags.csv) */
+    const char *source;       /* name used in error messages */
+    int skip_bad;
+} bookrec_items_options;
+
+/* One item's display fields; strings are NUL-terminated UTF-8 owned by the table ("" when absent). */
+typedef struct bookrec_item {
+    const char *id, *title, *authors, *image_url, *small_image_url, *extra;
+    int year;            /* 0 when unknown */
+    float avg_rating;    /* 0 when unknown */
+} bookrec_item;
+
+/* A parsed items table. */
+typedef struct bookrec_items {
+    bookrec_item *item;
+    int n;
+    bookrec_ids *ids;   /* external ids in table order, for lookups */
+    size_t rows_skipped;
+} bookrec_items;
+
+/* Parses an items CSV (RFC 4180 quoting, UTF-8, optional BOM, LF or CRLF); the caller frees *out with bookrec_items_free. */
+int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options *opt,
+                        bookrec_items **out, bookrec_error *err);
+
+/* Frees an items table. */
+void bookrec_items_free(bookrec_items *it);
+
+/* ------------------------------------------------------------------ model */
+
+typedef enum bookrec_arch {
+    BOOKREC_ARCH_SEED = 0, /* the tutorial: [book;user] -> Dense(h, ReLU) -> Dense(1, ReLU) */
+    BOOKREC_ARCH_MF = 1,   /* mu + b_u + b_i + <p_u, q_i> */
+    BOOKREC_ARCH_NCF = 2   /* mu + b_u + b_i + <p_u, q_i> + w2 . ReLU(W1 [q_i; p_u] + b1) + c, linear output */
+} bookrec_arch;
+
+/* What a model is made of; bookrec_model_config_default fills the tutorial's values. */
+typedef struct bookrec_model_config {
+    bookrec_arch arch;
+    int n_users, n_items;
+    int dim;             /* embedding size (15) */
+    int hidden;          /* dense width for seed/ncf (128); ignored by mf */
+    int implicit;        /* 1: user vector += |N(u)|^-1/2 sum of implicit item factors y_j (SVD++) */
+    float init_scale;    /* embeddings uniform in +-init_scale (0.05, Keras) */
+    float global_mean;   /* mu for mf/ncf; set from the training data by the trainer */
+    float min_rating, max_rating; /* predictions of mf/ncf are clamped to this range */
+    uint64_t seed;       /* initialisation seed */
+} bookrec_model_config;
+
+/* Fills cfg with the tutorial's seed model: dim 15, hidden 128, init 0.05, ratings 1..5, seed 1. */
+void bookrec_model_config_default(bookrec_model_config *cfg);
+
+/* A model: one contiguous parameter block with named views, plus id tables and caches. */
+typedef struct bookrec_model bookrec_model;
+
+/* Creates an initialised model (Keras-style initialisation from cfg->seed); free with bookrec_model_free. */
+int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, bookrec_error *err);
+
+/* Frees a model and everything it owns. */
+void bookrec_model_free(bookrec_model *m);
+
+/* Returns the model's configuration (owned by the model). */
+const bookrec_model_config *bookrec_model_get_config(const bookrec_model *m);
+
+/* Gives the model copies of the id tables (either may be NULL to keep the current one). */
+int bookrec_model_set_ids(bookrec_model *m, const bookrec_ids *users, const bookrec_ids *items, bookrec_error *err);
+
+/* Returns the model's user id table (may be NULL when none was set or users were not loaded). */
+const bookrec_ids *bookrec_model_users(const bookrec_model *m);
+
+/* Returns the model's item id table (may be NULL when none was set). */
+const bookrec_ids *bookrec_model_items(const bookrec_model *m);
+
+/* Returns 1 when the model holds the per-user parameters (the users part may be loaded separately). */
+int bookrec_model_has_users(const bookrec_model *m);
+
+/* Number of floats in the parameter block; *params (if not NULL) receives a pointer to it (owned by the model). */
+size_t bookrec_model_params(bookrec_model *m, float **params);
+
+/* Sets the implicit-feedback sets N(u) used by implicit models: for each user, the items it rated or wants to read.
+   `sets` is CSR: items[offsets[u] .. offsets[u+1]) for u in 0..n_users-1; the model copies them. */
+int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const int32_t *items, bookrec_error *err);
+
+/* --- user state: what a reader is to the model (vector, bias, implicit sum) --- */
+
+/* Number of floats in a user state for this model. */
+int bookrec_model_user_state_size(const bookrec_model *m);
+
+/* Writes dataset user u's state into out[0 .. user_state_size). */
+int bookrec_model_user_state(const bookrec_model *m, int user, float *out, bookrec_error *err);
+
+/* --- prediction and ranking --- */
+
+/* Predicted rating of dense user u for dense item i; returns NaN on bad arguments. */
+float bookrec_model_predict(const bookrec_model *m, int user, int item);
+
+/* Predicts n (user, item) pairs into out[0..n); returns BOOKREC_E_ARG if any index is out of range. */
+int bookrec_model_predict_many(const bookrec_model *m, const int32_t *users, const int32_t *items, size_t n,
+                               float *out, bookrec_error *err);
+
+/* Precomputes the book-side caches used by score_all and similar (called lazily by them; idempotent). */
+int bookrec_model_prepare(bookrec_model *m, bookrec_error *err);
+
+/* Scores every item for a user state into scores[0 .. n_items); the state comes from user_state or fold_in. */
+int bookrec_model_score_all(bookrec_model *m, const float *state, float *scores, bookrec_error *err);
+
+/* Writes the k best indices by score (descending, ties by lower index) into out_idx[0..k) and their scores into
+   out_score (may be NULL), skipping indices listed in exclude[0..n_exclude) and scores that are NaN;
+   returns the number written (min(k, eligible)), or -1 on bad arguments. */
+int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
+                 int32_t *out_idx, float *out_score);
+
+/* Top-k items for dataset user u, leaving out the given items; returns the count written or -1 (err filled). */
+int bookrec_model_recommend(bookrec_model *m, int user, const int32_t *exclude, int n_exclude, int k,
+                            int32_t *out_idx, float *out_score, bookrec_error *err);
+
+/* Top-k items by cosine similarity of item embeddings to item i (i itself excluded); returns the count or -1. */
+int bookrec_model_similar(bookrec_model *m, int item, const int32_t *exclude, int n_exclude, int k,
+                          int32_t *out_idx, float *out_score, bookrec_error *err);
+
+/* Options for folding a new reader in. */
+typedef struct bookrec_foldin_options {
+    int iters;      /* optimiser steps for nonlinear models; 0 means 200 */
+    float lr;       /* 0 means 0.05 */
+    float l2;       /* 0 means 0.05: pull toward the zero / mean user */
+} bookrec_foldin_options;
+
+/* Fits a new reader's state from n (item, rating) pairs with the item side frozen; writes it to state_out. */
+int bookrec_model_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n,
+                          const bookrec_foldin_options *opt, float *state_out, bookrec_error *err);
+
+/* ----------------------------------------------------------- model files */
+
+/* Storage of float tensors in a model file. */
+typedef enum bookrec_dtype {
+    BOOKREC_F32 = 0,
+    BOOKREC_F16 = 1,
+    BOOKREC_Q8 = 2   /* int8 per row with one f32 scale per row (2-D tensors) */
+} bookrec_dtype;
+
+/* What to write: which parts, and how embedding tables are stored. */
+typedef struct bookrec_save_options {
+    int parts;                /* bit 1: item side + network, bit 2: users; 0 means both */
+    bookrec_dtype embeddings; /* storage of the embedding tables (default F32); dense layers are always F32 */
+} bookrec_save_options;
+
+#define BOOKREC_PART_ITEMS 1
+#define BOOKREC_PART_USERS 2
+
+/* Serialises the model into a new buffer *out of *out_len bytes, freed by the caller with bookrec_free. */
+int bookrec_model_save(const bookrec_model *m, const bookrec_save_options *opt,
+                       uint8_t **out, size_t *out_len, bookrec_error *err);
+
+/* Loads a model from buf[0..len); every size is checked against len. */
+int bookrec_model_load(const uint8_t *buf, size_t len, bookrec_model **out, bookrec_error *err);
+
+/* Adds the users part from a second file written with parts = BOOKREC_PART_USERS for the same model. */
+int bookrec_model_load_users(bookrec_model *m, const uint8_t *buf, size_t len, bookrec_error *err);
+
+/* Frees memory returned by the core (model_save buffers). */
+void bookrec_free(void *p);
+
+/* ------------------------------------------------------------- training */
+
+/* Runs fn(arg, t) for t in 0..n_tasks-1, possibly in parallel, and returns when all are done. */
+typedef void (*bookrec_task_fn)(void *arg, int t);
+typedef void (*bookrec_parallel_fn)(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks);
+
+/* Per-epoch figures. */
+typedef struct bookrec_epoch_stats {
+    int epoch;                 /* 1-based */
+    double train_mse, train_rmse, train_mae; /* running averages over the epoch's batches */
+    double test_mse, test_rmse, test_mae;    /* on the `valid` triples handed to bookrec_train */
+    double seconds;            /* wall time is measured by the caller; the core leaves 0 */
+} bookrec_epoch_stats;
+
+/* Training options; bookrec_train_options_default fills the tutorial's values. */
+typedef struct bookrec_train_options {
+    int epochs;                /* 5 */
+    int batch;                 /* 64 */
+    float lr;                  /* 1e-3 */
+    float beta1, beta2, eps;   /* 0.9, 0.999, 1e-7 */
+    float l2;                  /* L2 on the embedding rows and biases a batch touches (0 for seed) */
+    float l2_dense;            /* L2 on the dense layers (0) */
+    int lazy_adam;             /* 1: Adam updates only the embedding rows a batch touches (default 1) */
+    int patience;              /* >0: stop when valid RMSE has not improved for this many epochs, keep the best */
+    uint64_t seed;             /* shuffling seed (1) */
+    int n_tasks;               /* the batch is split into this many equal slices (the thread count), 1.. */
+    bookrec_parallel_fn parallel; /* NULL: run the slices in turn */
+    void *parallel_ctx;
+    /* called after every `progress_every` batches and at the end of each epoch; returning non-zero stops training */
+    int (*progress)(void *ctx, int epoch, size_t done, size_t total, double running_mse);
+    void *progress_ctx;
+    size_t progress_every;
+    /* called at the end of each epoch with that epoch's figures; returning non-zero stops training */
+    int (*on_epoch)(void *ctx, const bookrec_epoch_stats *s);
+    void *on_epoch_ctx;
+} bookrec_train_options;
+
+/* Fills o with the tutorial's training setup. */
+void bookrec_train_options_default(bookrec_train_options *o);
+
+/* Trains m on `train`, evaluating on `valid` (may be NULL) after every epoch; writes up to `max_history`
+   epoch records into history (may be NULL) and their count into *n_history. Same seed and n_tasks give a
+   bit-identical model. */
+int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
+                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
+                  int *n_history, bookrec_error *err);
+
+/* Mean squared and absolute error of m on t. */
+int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BOOKREC_H */
