@@ -1,0 +1,110 @@
+// gen_csv_seeds.mjs - writes the CSV seed corpora for fuzz_ratings and fuzz_items
+// (tests/fuzz/corpus/ratings/, tests/fuzz/corpus/items/): valid files in every shape bookrec accepts and
+// every bad-input case the test suite knows (missing fields, non-numeric values, ratings out of range,
+// ids <= 0 or absurdly long, empty file, header only, missing columns, BOM, CRLF, quoting errors, NUL
+// bytes), plus the CSV fixtures under tests/fixtures/ when present (first 4 KB). Each ratings seed starts
+// with fuzz_ratings' two option bytes, each items seed with fuzz_items' option byte.
+// Run by tools/fuzz.mjs; the output is committed so the corpus-replay tests work without it.
+import { writeFileSync, mkdirSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const OUT = process.argv[2] || path.join(HERE, 'corpus');
+const R = path.join(OUT, 'ratings');
+const I = path.join(OUT, 'items');
+mkdirSync(R, { recursive: true });
+mkdirSync(I, { recursive: true });
+
+// option bytes of fuzz_ratings: f0 bit0 skip_bad, bit1 columns u/i/r, bit2 range 0.5..5,
+// bit3 range from f1 nibbles, bit4 max_id_len 1..8 from f1
+const put = (dir, name, prefix, text) =>
+  writeFileSync(path.join(dir, name), Buffer.concat([Buffer.from(prefix), Buffer.from(text, 'binary')]));
+
+const ratings = {
+  'ok-goodbooks': 'book_id,user_id,rating\n1,314,5\n1,439,3\n2,314,4\n3,588,1\n',
+  'ok-github-order': 'user_id,book_id,rating\n1,258,5\n2,4081,4\n2,260,5\n',
+  'ok-crlf': 'book_id,user_id,rating\r\n1,2,3\r\n2,2,4\r\n',
+  'ok-bom': '\xef\xbb\xbfbook_id,user_id,rating\n1,2,3\n2,3,4\n',
+  'ok-no-final-newline': 'book_id,user_id,rating\n1,2,3\n2,3,4',
+  'ok-duplicates': 'book_id,user_id,rating\n1,2,3\n1,2,5\n1,2,5\n2,2,1\n',
+  'ok-extra-columns': 'x,book_id,y,user_id,rating,z\na,1,b,2,3,c\nd,2,e,3,4,f\n',
+  'ok-quoted': 'book_id,user_id,rating\n"1","2","3"\n"2",3,4\n',
+  'bad-empty': '',
+  'bad-header-only': 'book_id,user_id,rating\n',
+  'bad-missing-column': 'book_id,user_id\n1,2\n',
+  'bad-missing-field': 'book_id,user_id,rating\n1,2\n',
+  'bad-extra-field': 'book_id,user_id,rating\n1,2,3,4\n',
+  'bad-non-numeric': 'book_id,user_id,rating\n1,2,five\n',
+  'bad-non-numeric-id': 'book_id,user_id,rating\nabc,2,3\n',
+  'bad-rating-high': 'book_id,user_id,rating\n1,2,6\n',
+  'bad-rating-low': 'book_id,user_id,rating\n1,2,0\n',
+  'bad-rating-nan': 'book_id,user_id,rating\n1,2,nan\n1,3,inf\n1,4,1e999\n',
+  'bad-id-zero': 'book_id,user_id,rating\n0,2,3\n',
+  'bad-id-negative': 'book_id,user_id,rating\n1,-2,3\n',
+  'bad-id-huge': 'book_id,user_id,rating\n99999999999999999999999,2,3\n',
+  'bad-id-long': `book_id,user_id,rating\n1,${'7'.repeat(200)},3\n`,
+  'bad-blank-lines': 'book_id,user_id,rating\n\n1,2,3\n\n\n',
+  'bad-spaces': 'book_id,user_id,rating\n 1 , 2 , 3 \n',
+  'bad-unterminated-quote': 'book_id,user_id,rating\n"1,2,3\n',
+  'bad-nul': 'book_id,user_id,rating\n1,2\x00,3\n',
+  'bad-cr-only': 'book_id,user_id,rating\r1,2,3\r',
+  'bad-duplicate-header': 'book_id,book_id,user_id,rating\n1,1,2,3\n',
+  'bad-mixed': 'book_id,user_id,rating\n1,2,3\n1,2\nx,y,z\n2,3,9\n3,4,4\n',
+  'bad-half-star-goodbooks': 'book_id,user_id,rating\n1,2,3.5\n',
+  'bad-sign-rating': 'book_id,user_id,rating\n1,2,+3\n1,3,-3\n1,4,3e0\n',
+};
+for (const [name, text] of Object.entries(ratings)) {
+  put(R, name, [0, 0], text);
+  put(R, `${name}-skip`, [1, 0], text);
+}
+// other columns, string ids, half stars (the "any catalogue" shape)
+const custom = 'r,u,i\n4.5,alice,"The Hobbit"\n0.5,bob,dune\n3,alice,dune\n';
+put(R, 'ok-custom-cols', [2 | 4, 0], custom);
+put(R, 'ok-custom-cols-skip', [3, 0], custom + '9,carol,x\n,dan,y\n');
+put(R, 'ok-range-from-bytes', [8, 0x51], 'book_id,user_id,rating\n1,2,3\n2,3,5\n');
+put(R, 'bad-range-inverted', [8, 0x15], 'book_id,user_id,rating\n1,2,3\n');
+put(R, 'bad-max-id-len', [16 | 1, 2], 'book_id,user_id,rating\n1,2,3\n1234,2,3\n');
+
+// option byte of fuzz_items: bit0 skip_bad, bit1 columns id/name/by, bit2 cover/y/avg/x
+const H = 'book_id,goodreads_book_id,authors,original_publication_year,title,average_rating,image_url,small_image_url';
+const items = {
+  'ok-goodbooks': `${H}\n1,2767052,Suzanne Collins,2008.0,"The Hunger Games (The Hunger Games, #1)",4.34,https://images.gr-assets.com/books/1447303603m/2767052.jpg,https://images.gr-assets.com/books/1447303603s/2767052.jpg\n2,3,"J.K. Rowling, Mary GrandPré",1997.0,Harry Potter,4.44,,\n`,
+  'ok-crlf-bom': `\xef\xbb\xbf${H}\r\n1,2,A,,"T ""quoted"" title",4.0,,\r\n`,
+  'ok-multiline-quoted': `${H}\n1,2,"A\nB","-500","line1\r\nline2",3.9,x,y\n`,
+  'ok-minimal': 'book_id,title,authors\n1,A,B\n2,C,D\n',
+  'ok-hostile': 'book_id,title,authors,image_url\n1,<img src=x onerror=alert(1)>,"<script>x</script>",javascript:alert(1)\n',
+  'bad-empty': '',
+  'bad-header-only': `${H}\n`,
+  'bad-missing-id-col': 'title,authors\nA,B\n',
+  'bad-missing-title-col': 'book_id,authors\n1,B\n',
+  'bad-unterminated-quote': 'book_id,title,authors\n1,"A,B\n',
+  'bad-quote-in-middle': 'book_id,title,authors\n1,A"B,C\n',
+  'bad-junk-after-quote': 'book_id,title,authors\n1,"A"x,C\n',
+  'bad-short-row': 'book_id,title,authors\n1,A\n',
+  'bad-long-row': 'book_id,title,authors\n1,A,B,C\n',
+  'bad-empty-id': 'book_id,title,authors\n,A,B\n',
+  'bad-duplicate-id': 'book_id,title,authors\n1,A,B\n1,C,D\n',
+  'bad-year': `${H}\n1,2,A,year,T,4.0,,\n`,
+  'bad-avg': `${H}\n1,2,A,2000,T,four,,\n`,
+  'bad-nul': 'book_id,title,authors\n1,A\x00B,C\n',
+  'bad-invalid-utf8': 'book_id,title,authors\n1,\xff\xfe\xc3,C\n',
+};
+for (const [name, text] of Object.entries(items)) {
+  put(I, name, [0], text);
+  put(I, `${name}-skip`, [1], text);
+}
+put(I, 'ok-custom-cols', [2 | 4], 'id,name,by,cover,y,avg,x\nb-1,Dune,Herbert,http://c,1965,4.2,9\n');
+
+// the CSV fixtures of the test suite (heads only: seeds should be small)
+const fx = path.resolve(HERE, '..', 'fixtures');
+if (existsSync(fx)) {
+  for (const f of readdirSync(fx)) {
+    if (!f.endsWith('.csv')) continue;
+    const head = readFileSync(path.join(fx, f)).subarray(0, 4096);
+    const isItems = /book|item/i.test(f) && !/rating/i.test(f);
+    if (isItems) writeFileSync(path.join(I, `fixture-${f}`), Buffer.concat([Buffer.from([1]), head]));
+    else writeFileSync(path.join(R, `fixture-${f}`), Buffer.concat([Buffer.from([1, 0]), head]));
+  }
+}
+console.log(`gen_csv_seeds: ${readdirSync(R).length} ratings and ${readdirSync(I).length} items seeds in ${OUT}`);
