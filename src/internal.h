@@ -81,6 +81,12 @@ bookrec_ids *br_ids_clone(const bookrec_ids *ids);
 float br_dot(const float *a, const float *b, int n);
 void br_axpy(float *y, float a, const float *x, int n);                 /* y += a*x */
 void br_matvec(float *y, const float *W, const float *x, int rows, int cols); /* y[r] = W[r,:] . x (row-major) */
+void br_matvec_t(float *y, const float *Wt, const float *x, int n_in, int n_out); /* y[o] += sum_k x[k] Wt[k,o] */
+float br_relu_dot(const float *a, const float *z, const float *w, int n); /* sum_i max(a[i]+z[i], 0) w[i] */
+/* For each r with dh[r] != 0: dx[0..cols) += dh[r] W[r,:] and dW[r,:] += dh[r] x (backward of a ReLU layer). */
+void br_relu_bwd(float *dx, float *dW, const float *W, const float *x, const float *dh, int rows, int cols);
+/* One Adam step on n parameters with bias-corrected rate lr_t: m,v updated, p -= lr_t m / (sqrt(v) + eps). */
+void br_adam(float *p, float *m, float *v, const float *g, int n, float lr_t, float b1, float b2, float eps);
 
 /* ---------------------------------------------------------------- model tensors (model.c) */
 
@@ -100,5 +106,86 @@ void br_model_set_has_users(bookrec_model *m, int has);
 
 /* Drops caches derived from the parameters (call after changing them). */
 void br_model_invalidate(bookrec_model *m);
+
+/* ---------------------------------------------------------------- CSV (csv.c) */
+/* An RFC 4180 tokenizer over a memory buffer: fields separated by ',', records by LF, CRLF or CR,
+   "quoted" fields with "" for a quote and embedded line breaks, a UTF-8 BOM skipped at the start,
+   a last record without a line break, blank lines skipped. Fields point into the buffer or into
+   the tokenizer's scratch space; they stay valid until the next br_csv_next call. */
+
+typedef struct br_csv_field {
+    const char *s;   /* field bytes (not NUL-terminated), quotes removed and "" unescaped */
+    size_t len;
+    int quoted;      /* 1 when the field was quoted */
+    size_t off;      /* internal: scratch offset of an unescaped field */
+} br_csv_field;
+
+typedef struct br_csv {
+    const char *buf;
+    size_t len, pos;
+    const char *source;     /* name for messages ("<buffer>" when NULL was given) */
+    long line;              /* 1-based line on which the current record starts */
+    long next_line;         /* line on which the next record starts */
+    br_csv_field *field;    /* fields of the current record */
+    int nf, cap;
+    char *scratch;
+    size_t scratch_len, scratch_cap;
+} br_csv;
+
+/* Starts tokenizing buf[0..len) (a leading UTF-8 BOM is skipped); source names it in messages. */
+void br_csv_init(br_csv *c, const char *buf, size_t len, const char *source);
+
+/* Frees the tokenizer's memory (not the buffer). */
+void br_csv_free(br_csv *c);
+
+/* Reads the next non-blank record into c->field[0..c->nf): returns 1 for a record, 0 at the end of the
+   input, -1 on a malformed record (err filled with "SOURCE:LINE: ..."; the tokenizer has moved past
+   it, so the caller may go on when skipping bad rows) or on allocation failure (BOOKREC_E_NOMEM). */
+int br_csv_next(br_csv *c, bookrec_error *err);
+
+/* Fills err with "SOURCE:LINE: message" for the current record; returns code. */
+int br_csv_fail(const br_csv *c, bookrec_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Writes a message-safe copy of s[0..len) into out (at most 40 bytes shown, control bytes as '?',
+   "..." when cut); returns out. cap must be at least 48. */
+const char *br_csv_show(const char *s, size_t len, char *out, size_t cap);
+
+/* Finds column `name` in the current record (the header), ignoring ASCII case and surrounding
+   spaces; returns its index or -1. */
+int br_csv_column(const br_csv *c, const char *name);
+
+/* Counts the columns of the current record named `name` (same matching as br_csv_column). */
+int br_csv_column_count(const br_csv *c, const char *name);
+
+/* Strips ASCII spaces and tabs from both ends of s[0..*len); returns the new start. */
+const char *br_trim(const char *s, size_t *len);
+
+/* Parses a decimal number ("4", "-3.5", ".5", "2008.0", "1e2") filling the whole of s[0..len);
+   returns 0 and *out on success, -1 when it is not a finite number. */
+int br_parse_number(const char *s, size_t len, double *out);
+
+/* Returns 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates), else 0. */
+int br_utf8_valid(const char *s, size_t len);
+
+/* How the ids of one column are read: decided by its first value. A column whose first id is an
+   integer of at most 10 digits without leading zeros is numeric: every id must then be an integer in
+   1..2147483647 and is stored in canonical decimal form ("+07" -> "7"); any other column holds
+   string ids, kept byte for byte. Ids are never empty, longer than max_len, contain control bytes
+   or invalid UTF-8. */
+typedef struct br_idcol {
+    int mode;        /* 0 undecided, 1 numeric, 2 string */
+    int max_len;     /* longest id in bytes */
+    const char *what; /* "user id", "book id": used in messages */
+} br_idcol;
+
+/* Checks and normalises one id field. On success returns 0, sets *out and *out_len (pointing into s or
+   into tmp) and *num (the value for numeric columns, else -1). On failure returns -1 and writes the
+   reason (no file/line prefix) into why. */
+int br_idcol_read(br_idcol *col, const char *s, size_t len, char tmp[16], const char **out, int *out_len,
+                  long *num, char *why, size_t why_cap);
 
 #endif /* BOOKREC_INTERNAL_H */

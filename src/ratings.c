@@ -1,0 +1,442 @@
+/*
+ * ratings.c - reading a ratings CSV into a de-duplicated dataset, and the seeded train/test split.
+ * Columns are found by header name (any order, names configurable); user and item ids are remapped
+ * to dense indices through id tables (numeric ids go through a direct array, the rest through the
+ * hash); ratings are parsed by hand in one pass. Repeated (user, item) pairs keep their last rating.
+ * Bad rows stop the parse with "FILE:LINE: what", or are skipped and counted with skip_bad.
+ * This file does not read files (callers hand in the bytes) and knows nothing about models.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIRECT_MAX (1L << 22) /* numeric ids below this are looked up in a plain array */
+
+/* A numeric-id fast path in front of an id table. */
+typedef struct id_map {
+    bookrec_ids *ids;
+    int32_t *dir;
+    long dir_cap;
+} id_map;
+
+/* Returns the dense index of an id already checked by br_idcol_read; -1 on allocation failure. */
+static int map_intern(id_map *m, const char *s, int len, long num) {
+    if (num > 0 && num < DIRECT_MAX) {
+        if (num >= m->dir_cap) {
+            long nc = m->dir_cap ? m->dir_cap : 1024;
+            while (nc <= num) nc *= 2;
+            if (nc > DIRECT_MAX) nc = DIRECT_MAX;
+            int32_t *d = realloc(m->dir, (size_t)nc * sizeof *d);
+            if (!d) return -1;
+            memset(d + m->dir_cap, 0xff, (size_t)(nc - m->dir_cap) * sizeof *d);
+            m->dir = d;
+            m->dir_cap = nc;
+        }
+        int32_t k = m->dir[num];
+        if (k < 0) {
+            k = br_ids_intern(m->ids, s, len);
+            m->dir[num] = k;
+        }
+        return k;
+    }
+    return br_ids_intern(m->ids, s, len);
+}
+
+int bookrec_triples_alloc(bookrec_triples *t, size_t n) {
+    if (!t) return BOOKREC_E_ARG;
+    memset(t, 0, sizeof *t);
+    size_t m = n ? n : 1;
+    if (m > ((size_t)-1) / sizeof(float) / 4) return BOOKREC_E_NOMEM;
+    t->user = malloc(m * sizeof *t->user);
+    t->item = malloc(m * sizeof *t->item);
+    t->rating = malloc(m * sizeof *t->rating);
+    if (!t->user || !t->item || !t->rating) {
+        bookrec_triples_free(t);
+        return BOOKREC_E_NOMEM;
+    }
+    t->n = n;
+    return BOOKREC_OK;
+}
+
+void bookrec_triples_free(bookrec_triples *t) {
+    if (!t) return;
+    free(t->user);
+    free(t->item);
+    free(t->rating);
+    memset(t, 0, sizeof *t);
+}
+
+void bookrec_ratings_free(bookrec_ratings *r) {
+    if (!r) return;
+    bookrec_triples_free(&r->all);
+    br_ids_free(r->users);
+    br_ids_free(r->items);
+    free(r);
+}
+
+/* Growable raw rows in file order. */
+typedef struct raw_rows {
+    int32_t *user, *item;
+    float *rating;
+    size_t n, cap;
+} raw_rows;
+
+static int raw_push(raw_rows *w, int32_t u, int32_t i, float v) {
+    if (w->n == w->cap) {
+        size_t nc = w->cap * 2;
+        int32_t *a = realloc(w->user, nc * sizeof *a);
+        if (!a) return -1;
+        w->user = a;
+        int32_t *b = realloc(w->item, nc * sizeof *b);
+        if (!b) return -1;
+        w->item = b;
+        float *c = realloc(w->rating, nc * sizeof *c);
+        if (!c) return -1;
+        w->rating = c;
+        w->cap = nc;
+    }
+    w->user[w->n] = u;
+    w->item[w->n] = i;
+    w->rating[w->n] = v;
+    w->n++;
+    return 0;
+}
+
+/* Rebuilds an id table so it holds only ids still used by rows (in order of first use); remaps idx. */
+static int compact_ids(bookrec_ids **ids, int32_t *idx, size_t n) {
+    int old_n = bookrec_ids_count(*ids);
+    int32_t *map = malloc((size_t)(old_n ? old_n : 1) * sizeof *map);
+    bookrec_ids *fresh = br_ids_create();
+    if (!map || !fresh) { free(map); br_ids_free(fresh); return -1; }
+    for (int k = 0; k < old_n; k++) map[k] = -1;
+    for (size_t r = 0; r < n; r++) {
+        int32_t o = idx[r];
+        if (map[o] < 0) {
+            const char *s = bookrec_ids_get(*ids, o);
+            map[o] = br_ids_intern(fresh, s, (int)strlen(s));
+            if (map[o] < 0) { free(map); br_ids_free(fresh); return -1; }
+        }
+        idx[r] = map[o];
+    }
+    free(map);
+    br_ids_free(*ids);
+    *ids = fresh;
+    return 0;
+}
+
+/* Marks repeated (user, item) pairs so only the last occurrence stays; counts pairs and conflicts.
+   Groups rows by user (counting sort), then finds repeated items within each user with a stamp array. */
+static int dedupe(raw_rows *w, int n_users, int n_items, size_t *dups, size_t *conflicts) {
+    size_t n = w->n;
+    size_t *start = calloc((size_t)n_users + 1, sizeof *start);
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    int32_t *stamp = malloc((size_t)(n_items ? n_items : 1) * sizeof *stamp);
+    uint32_t *last = malloc((size_t)(n_items ? n_items : 1) * sizeof *last);
+    uint8_t *st = calloc(n ? n : 1, 1);
+    int rc = -1;
+    if (!start || !order || !stamp || !last || !st) goto done;
+    for (size_t r = 0; r < n; r++) start[w->user[r] + 1]++;
+    for (int u = 0; u < n_users; u++) start[u + 1] += start[u];
+    for (size_t r = 0; r < n; r++) order[start[w->user[r]]++] = (uint32_t)r;
+    for (int u = n_users; u > 0; u--) start[u] = start[u - 1];
+    start[0] = 0;
+    for (int i = 0; i < n_items; i++) stamp[i] = -1;
+    size_t nd = 0, nc = 0, dropped = 0;
+    for (int u = 0; u < n_users; u++) {
+        for (size_t k = start[u]; k < start[u + 1]; k++) {
+            uint32_t r = order[k];
+            int32_t it = w->item[r];
+            if (stamp[it] == u) {
+                uint32_t p = last[it];
+                st[p] |= 1;
+                dropped++;
+                if (!(st[p] & 2)) nd++;
+                st[r] |= (uint8_t)(2 | (st[p] & 4));
+                if (w->rating[r] != w->rating[p] && !(st[r] & 4)) { nc++; st[r] |= 4; }
+            } else stamp[it] = u;
+            last[it] = r;
+        }
+    }
+    if (dropped) {
+        size_t j = 0;
+        for (size_t r = 0; r < n; r++) {
+            if (st[r] & 1) continue;
+            w->user[j] = w->user[r];
+            w->item[j] = w->item[r];
+            w->rating[j] = w->rating[r];
+            j++;
+        }
+        w->n = j;
+    }
+    *dups = nd;
+    *conflicts = nc;
+    rc = 0;
+done:
+    free(start); free(order); free(stamp); free(last); free(st);
+    return rc;
+}
+
+int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options *opt,
+                          bookrec_ratings **out, bookrec_error *err) {
+    bookrec_csv_options o;
+    if (opt) o = *opt;
+    else memset(&o, 0, sizeof o);
+    if (!out || (!buf && len)) return br_fail(err, BOOKREC_E_ARG, "ratings_parse: NULL argument");
+    *out = NULL;
+    const char *ucol = o.user_col ? o.user_col : "user_id";
+    const char *icol = o.item_col ? o.item_col : "book_id";
+    const char *rcol = o.rating_col ? o.rating_col : "rating";
+    const char *src = o.source ? o.source : "<buffer>";
+    int explicit_range = !(o.min_rating == 0 && o.max_rating == 0);
+    if (explicit_range && !(isfinite(o.min_rating) && isfinite(o.max_rating) && o.min_rating < o.max_rating))
+        return br_fail(err, BOOKREC_E_ARG, "rating range %g..%g is not valid (need min < max)",
+                       (double)o.min_rating, (double)o.max_rating);
+    if (o.max_id_len < 0) return br_fail(err, BOOKREC_E_ARG, "max_id_len %d is negative", o.max_id_len);
+
+    br_csv c;
+    br_csv_init(&c, buf, len, src);
+    bookrec_ratings *r = calloc(1, sizeof *r);
+    id_map um = {0}, im = {0};
+    raw_rows w = {0};
+    int rc = BOOKREC_OK;
+    if (!r) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
+    um.ids = r->users = br_ids_create();
+    im.ids = r->items = br_ids_create();
+    w.cap = len / 16 + 64;
+    w.user = malloc(w.cap * sizeof *w.user);
+    w.item = malloc(w.cap * sizeof *w.item);
+    w.rating = malloc(w.cap * sizeof *w.rating);
+    if (!r->users || !r->items || !w.user || !w.item || !w.rating) {
+        rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+        goto fail;
+    }
+
+    /* header */
+    int t = br_csv_next(&c, err);
+    if (t < 0) { rc = err ? err->code : BOOKREC_E_PARSE; goto fail; }
+    if (t == 0) {
+        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: the file is empty (expected a header line such as %s,%s,%s)",
+                     src, icol, ucol, rcol);
+        goto fail;
+    }
+    const char *names[3] = {ucol, icol, rcol};
+    int colix[3];
+    for (int k = 0; k < 3; k++) {
+        colix[k] = br_csv_column(&c, names[k]);
+        if (colix[k] < 0) {
+            char have[256];
+            size_t hl = 0;
+            have[0] = '\0';
+            for (int f = 0; f < c.nf && hl < 200; f++) {
+                char shown[48];
+                hl += (size_t)snprintf(have + hl, sizeof have - hl, "%s%s", f ? "," : "",
+                                       br_csv_show(c.field[f].s, c.field[f].len, shown, sizeof shown));
+            }
+            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "missing column \"%s\" (the header has: %s)", names[k], have);
+            goto fail;
+        }
+        if (br_csv_column_count(&c, names[k]) > 1) {
+            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "column \"%s\" appears more than once in the header", names[k]);
+            goto fail;
+        }
+    }
+    if ((colix[0] == colix[1]) || (colix[0] == colix[2]) || (colix[1] == colix[2])) {
+        rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "the user, item and rating columns must be different columns");
+        goto fail;
+    }
+    const int nh = c.nf;
+    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, "item id"};
+    if (!o.item_col || strcmp(o.item_col, "book_id") == 0) icolr.what = "book id";
+
+    int all_integral = 1;
+    float lo = INFINITY, hi = -INFINITY;
+    size_t out15 = 0;          /* whole-number ratings outside 1..5 (matter only when no range is given) */
+    long out15_line = 0;
+    double out15_val = 0;
+    char why[320], shown[48], tu[16], ti[16];
+
+    for (;;) {
+        t = br_csv_next(&c, err);
+        if (t == 0) break;
+        if (t < 0) {
+            if (err && err->code == BOOKREC_E_NOMEM) { rc = BOOKREC_E_NOMEM; goto fail; }
+            r->rows_read++;
+            if (o.skip_bad) { r->rows_skipped++; continue; }
+            rc = BOOKREC_E_PARSE;
+            goto fail;
+        }
+        r->rows_read++;
+        const char *us, *is;
+        int ul, il;
+        long un, in;
+        double v = 0;
+        if (c.nf != nh) {
+            if (c.nf < nh)
+                snprintf(why, sizeof why, "row has %d field%s, expected %d (%s,%s,%s in some order): missing fields",
+                         c.nf, c.nf == 1 ? "" : "s", nh, icol, ucol, rcol);
+            else
+                snprintf(why, sizeof why, "row has %d fields, expected %d: extra data after the last column", c.nf, nh);
+            goto bad;
+        }
+        const br_csv_field *fu = &c.field[colix[0]], *fi = &c.field[colix[1]], *fr = &c.field[colix[2]];
+        if (br_idcol_read(&ucolr, fu->s, fu->len, tu, &us, &ul, &un, why, sizeof why)) goto bad;
+        if (br_idcol_read(&icolr, fi->s, fi->len, ti, &is, &il, &in, why, sizeof why)) goto bad;
+        {
+            size_t rl = fr->len;
+            const char *rs = br_trim(fr->s, &rl);
+            if (rl == 0) { snprintf(why, sizeof why, "rating is empty"); goto bad; }
+            if (br_parse_number(rs, rl, &v)) {
+                snprintf(why, sizeof why, "rating \"%s\" is not a number", br_csv_show(rs, rl, shown, sizeof shown));
+                goto bad;
+            }
+            if (fabs(v) > 1e6) {
+                snprintf(why, sizeof why, "rating %s is out of range", br_csv_show(rs, rl, shown, sizeof shown));
+                goto bad;
+            }
+            if (explicit_range && (v < o.min_rating || v > o.max_rating)) {
+                snprintf(why, sizeof why, "rating %s is outside the accepted range %g..%g",
+                         br_csv_show(rs, rl, shown, sizeof shown), (double)o.min_rating, (double)o.max_rating);
+                goto bad;
+            }
+        }
+        {
+            int uix = map_intern(&um, us, ul, un), iix = map_intern(&im, is, il, in);
+            if (uix < 0 || iix < 0) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
+            float fv = (float)v;
+            if (fv != floorf(fv)) all_integral = 0;
+            else if (!explicit_range && (fv < 1 || fv > 5)) {
+                if (!out15++) { out15_line = c.line; out15_val = v; }
+            }
+            if (fv < lo) lo = fv;
+            if (fv > hi) hi = fv;
+            if (raw_push(&w, uix, iix, fv)) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
+        }
+        continue;
+    bad:
+        if (o.skip_bad) { r->rows_skipped++; continue; }
+        rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "%s", why);
+        goto fail;
+    }
+
+    if (r->rows_read == 0) {
+        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", src);
+        goto fail;
+    }
+    /* the rating scale */
+    if (explicit_range) {
+        r->min_rating = o.min_rating;
+        r->max_rating = o.max_rating;
+    } else if (all_integral) {
+        r->min_rating = 1;
+        r->max_rating = 5;
+        if (out15) {
+            if (!o.skip_bad) {
+                rc = br_fail(err, BOOKREC_E_PARSE,
+                             "%s:%ld: rating %g is outside 1..5 (whole-number ratings are read on the 1..5 scale; "
+                             "set the minimum and maximum rating for another scale)", src, out15_line, out15_val);
+                goto fail;
+            }
+            size_t j = 0;
+            for (size_t k = 0; k < w.n; k++) {
+                if (w.rating[k] < 1 || w.rating[k] > 5) continue;
+                w.user[j] = w.user[k]; w.item[j] = w.item[k]; w.rating[j] = w.rating[k];
+                j++;
+            }
+            w.n = j;
+            r->rows_skipped += out15;
+            if (compact_ids(&r->users, w.user, w.n) || compact_ids(&r->items, w.item, w.n)) {
+                rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+                goto fail;
+            }
+        }
+    } else {
+        r->min_rating = lo;
+        r->max_rating = hi;
+    }
+    r->integral = all_integral;
+    if (w.n == 0) {
+        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no usable rows (%zu of %zu rows were malformed and skipped)", src,
+                     r->rows_skipped, r->rows_read);
+        goto fail;
+    }
+    if (dedupe(&w, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &r->duplicates, &r->conflicting)) {
+        rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    /* hand the rows over, shrunk to size */
+    {
+        int32_t *a = realloc(w.user, w.n * sizeof *a);
+        if (a) w.user = a;
+        int32_t *b = realloc(w.item, w.n * sizeof *b);
+        if (b) w.item = b;
+        float *f = realloc(w.rating, w.n * sizeof *f);
+        if (f) w.rating = f;
+    }
+    r->all.user = w.user;
+    r->all.item = w.item;
+    r->all.rating = w.rating;
+    r->all.n = w.n;
+    free(um.dir);
+    free(im.dir);
+    br_csv_free(&c);
+    *out = r;
+    return br_ok(err);
+
+fail:
+    free(w.user);
+    free(w.item);
+    free(w.rating);
+    free(um.dir);
+    free(im.dir);
+    br_csv_free(&c);
+    if (r) {
+        memset(&r->all, 0, sizeof r->all);
+        bookrec_ratings_free(r);
+    }
+    return rc ? rc : BOOKREC_E_PARSE;
+}
+
+int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
+                  bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
+    if (!r || !train || !test) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    if (!(test_fraction >= 0.0 && test_fraction < 1.0))
+        return br_fail(err, BOOKREC_E_ARG, "test fraction %g is not in [0, 1)", test_fraction);
+    size_t n = r->all.n;
+    if (n == 0) return br_fail(err, BOOKREC_E_EMPTY, "split: the dataset has no ratings");
+    if (n > 0xffffffffu) return br_fail(err, BOOKREC_E_ARG, "split: too many ratings (%zu)", n);
+    size_t n_test = (size_t)ceil(test_fraction * (double)n);
+    if (n_test >= n) return br_fail(err, BOOKREC_E_EMPTY, "split: a test fraction of %g leaves no training ratings",
+                                    test_fraction);
+    uint32_t *perm = malloc(n * sizeof *perm);
+    if (!perm) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
+    br_rng rng;
+    br_rng_seed(&rng, seed);
+    for (size_t k = n - 1; k > 0; k--) {
+        size_t j = br_rng_below(&rng, (uint32_t)(k + 1));
+        uint32_t tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+    if (bookrec_triples_alloc(test, n_test) || bookrec_triples_alloc(train, n - n_test)) {
+        free(perm);
+        bookrec_triples_free(test);
+        bookrec_triples_free(train);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        bookrec_triples *dst = k < n_test ? test : train;
+        size_t at = k < n_test ? k : k - n_test;
+        uint32_t s = perm[k];
+        dst->user[at] = r->all.user[s];
+        dst->item[at] = r->all.item[s];
+        dst->rating[at] = r->all.rating[s];
+    }
+    free(perm);
+    return br_ok(err);
+}
