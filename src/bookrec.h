@@ -343,6 +343,171 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
 /* Mean squared and absolute error of m on t. */
 int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
 
+/* ------------------------------------------------------------- evaluation (src/eval.c) */
+/* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the
+   ranker may use and must not recommend (training ratings, or a new reader's fold-in ratings); a
+   "target" set holds the held-out ratings whose relevant ones (rating >= threshold) the top-k should find.
+   HR@k = 1 when any relevant item is in the top k; NDCG@k uses binary relevance, DCG = sum over hits at
+   1-based rank p of 1/log2(p+1), divided by the ideal DCG over min(k, #relevant) ranks; Recall@k = hits /
+   #relevant (the standard definition, so it can stay below 1 when #relevant > k); coverage@k = distinct
+   items over all top-k lists / n_items. Users with no relevant target item are skipped, not counted as 0. */
+
+/* Returns the default relevance threshold of a rating scale: min + 0.75 (max - min), i.e. 4 on 1..5, 7.75 on 1..10. */
+float bookrec_relevance_threshold(float min_rating, float max_rating);
+
+/* One reader to score: a dataset user (user >= 0) or a new reader (user = -1); items/ratings[0..n) are
+   the ratings the ranker may use (training ratings, or the fold-in ratings of a new reader). */
+typedef struct bookrec_reader {
+    int user;
+    const int32_t *items;
+    const float *ratings;
+    int n;
+} bookrec_reader;
+
+/* Scores every item for a reader into scores[0..n_items); higher is better, NaN means "never rank".
+   Must be safe to call from several threads at once when the evaluator is given a parallel callback. */
+typedef int (*bookrec_score_fn)(void *ctx, const bookrec_reader *reader, float *scores, int n_items,
+                                bookrec_error *err);
+
+/* Ranking figures of one list, or averages over users. */
+typedef struct bookrec_rank_metrics {
+    double hr, ndcg, recall;
+    int hits;          /* relevant items in the list (for one user; for averages, the total) */
+} bookrec_rank_metrics;
+
+/* Computes HR@k, NDCG@k and Recall@k of the ranked list top[0..n_top) against relevant[0..n_relevant) (distinct). */
+int bookrec_rank_list_metrics(const int32_t *top, int n_top, const int32_t *relevant, int n_relevant, int k,
+                              bookrec_rank_metrics *out, bookrec_error *err);
+
+/* Ranks scores[0..n_items) leaving out exclude[0..n_exclude) and NaN scores (ties by lower index), writes the
+   top k into top_out[0..k) and *n_top, and computes the list's metrics against relevant[0..n_relevant). */
+int bookrec_rank_user(const float *scores, int n_items, const int32_t *exclude, int n_exclude,
+                      const int32_t *relevant, int n_relevant, int k, int32_t *top_out, int *n_top,
+                      bookrec_rank_metrics *out, bookrec_error *err);
+
+/* Options of the ranking evaluators; zero-initialised means k 10, threshold from a 1..5 scale, all users, serial. */
+typedef struct bookrec_rank_options {
+    int k;                        /* list length; 0 means 10 */
+    float threshold;              /* relevant when rating >= threshold; 0 means bookrec_relevance_threshold(scale) */
+    float min_rating, max_rating; /* the rating scale; both 0 mean 1..5 */
+    int max_users;                /* >0: evaluate at most this many users, evenly spaced (deterministic); 0: all */
+    int n_tasks;                  /* users are cut into this many contiguous chunks; 0 means 1 */
+    bookrec_parallel_fn parallel; /* NULL: run the chunks in turn */
+    void *parallel_ctx;
+} bookrec_rank_options;
+
+/* Result of a ranking evaluation: metrics averaged over the users with >= 1 relevant target item. */
+typedef struct bookrec_rank_result {
+    int k;
+    float threshold;
+    double hr, ndcg, recall;  /* means over the evaluated users */
+    double coverage;          /* distinct items in all top-k lists / n_items */
+    int n_users;              /* users evaluated (>= 1 relevant target item) */
+    int n_skipped;            /* users with target ratings but none relevant */
+    size_t n_relevant;        /* relevant target items over the evaluated users */
+    size_t n_hits;            /* relevant items found in the top-k lists */
+} bookrec_rank_result;
+
+/* Ranks for every dataset user with a relevant item in `test`, excluding the user's `train` items, and averages
+   the metrics into *out; the figures do not depend on n_tasks. */
+int bookrec_rank_evaluate(int n_users, int n_items, const bookrec_triples *train, const bookrec_triples *test,
+                          bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
+                          bookrec_rank_result *out, bookrec_error *err);
+
+/* Same for new readers: each user of `foldin` is scored as reader -1 from its fold-in ratings, which are excluded
+   from its ranking; relevant items come from `target`. */
+int bookrec_rank_evaluate_new(int n_users, int n_items, const bookrec_triples *foldin, const bookrec_triples *target,
+                              bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
+                              bookrec_rank_result *out, bookrec_error *err);
+
+/* Writes the popularity scores (number of ratings per item in t) into scores[0..n_items). */
+int bookrec_popularity(const bookrec_triples *t, int n_items, float *scores, bookrec_error *err);
+
+/* A fixed score vector for every reader (popularity, item bias...): ctx of bookrec_score_fixed. */
+typedef struct bookrec_fixed_scorer {
+    const float *scores;
+    int n_items;
+} bookrec_fixed_scorer;
+
+/* Scorer that copies a bookrec_fixed_scorer's vector for every reader (new readers get the same ranking). */
+int bookrec_score_fixed(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
+
+/* A model as a ranker: ctx of bookrec_score_model. */
+typedef struct bookrec_model_scorer {
+    bookrec_model *model;          /* call bookrec_model_prepare before scoring from several threads */
+    bookrec_foldin_options foldin; /* used for new readers */
+} bookrec_model_scorer;
+
+/* Scorer that uses the model's score_all on a dataset user's state, or on a new reader's folded-in state. */
+int bookrec_score_model(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
+
+/* Splits t into keep and held parts, round(fraction * n) triples held, chosen by a seeded shuffle; both keep
+   t's order; the caller frees both with bookrec_triples_free. */
+int bookrec_triples_split(const bookrec_triples *t, double fraction, uint64_t seed,
+                          bookrec_triples *keep, bookrec_triples *held, bookrec_error *err);
+
+/* Options of the new-reader split; zero-initialised means 1000 readers with >= 20 ratings, 10 fold-in ratings, seed 1. */
+typedef struct bookrec_newreader_options {
+    int n_readers;    /* readers held out; 0 means 1000 (fewer when fewer users qualify) */
+    int min_ratings;  /* a reader qualifies with at least this many ratings; 0 means 20 */
+    int n_foldin;     /* ratings each reader is folded in from; 0 means 10 */
+    uint64_t seed;    /* 0 means 1 */
+} bookrec_newreader_options;
+
+/* Holds readers out of `all` entirely: train receives every rating of the other users (in order), foldin the
+   n_foldin seeded-chosen ratings of each held-out reader and target the rest of theirs; *n_readers (may be
+   NULL) receives how many were held out. The caller frees the three parts with bookrec_triples_free. */
+int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const bookrec_newreader_options *opt,
+                              bookrec_triples *train, bookrec_triples *foldin, bookrec_triples *target,
+                              int *n_readers, bookrec_error *err);
+
+/* ------------------------------------------------------------- baselines (src/baseline.c) */
+/* The two reference predictors `bookrec eval` puts beside the models: the global mean of the training
+   ratings, and the user+book bias model r = mu + b_u + b_i fitted by a few rounds of regularised
+   alternating least squares (each b_i, then each b_u, in closed form). Predictions are clamped to the
+   rating range seen in training. */
+
+/* Options of the bias baseline; zero-initialised means 10 rounds, lambda_item 5, lambda_user 5. */
+typedef struct bookrec_bias_options {
+    int iters;          /* ALS rounds; 0 means 10 */
+    float lambda_item;  /* shrinkage of b_i toward 0 (in "ratings"); 0 means 5, <0 means none */
+    float lambda_user;  /* shrinkage of b_u toward 0; 0 means 5, <0 means none */
+} bookrec_bias_options;
+
+/* A fitted bias baseline. */
+typedef struct bookrec_bias_model {
+    float mu;                     /* global mean of the training ratings */
+    int n_users, n_items;
+    float *user_bias, *item_bias; /* 0 for users/items without training ratings */
+    float min_rating, max_rating; /* predictions are clamped to this range */
+} bookrec_bias_model;
+
+/* Mean of the ratings of t into *mu (BOOKREC_E_EMPTY when t is empty). */
+int bookrec_global_mean(const bookrec_triples *t, double *mu, bookrec_error *err);
+
+/* Fits mu + b_u + b_i on `train` (indices must be < n_users / n_items); free *out with bookrec_bias_free. */
+int bookrec_bias_fit(const bookrec_triples *train, int n_users, int n_items, const bookrec_bias_options *opt,
+                     bookrec_bias_model **out, bookrec_error *err);
+
+/* Predicted rating of the bias baseline (mu for out-of-range indices), clamped to the training range. */
+float bookrec_bias_predict(const bookrec_bias_model *b, int user, int item);
+
+/* Mean squared and absolute error of the bias baseline on t. */
+int bookrec_bias_evaluate(const bookrec_bias_model *b, const bookrec_triples *t, double *mse, double *mae,
+                          bookrec_error *err);
+
+/* Mean squared and absolute error of predicting the constant `value` for every rating of t. */
+int bookrec_constant_evaluate(double value, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
+
+/* Frees a bias baseline. */
+void bookrec_bias_free(bookrec_bias_model *b);
+
+/* ------------------------------------------------------------- model tensors (src/baseline.c) */
+
+/* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
+   row-major floats (owned by the model), or NULL when the model has no such tensor. */
+const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows, int *cols);
+
 #ifdef __cplusplus
 }
 #endif
