@@ -107,6 +107,44 @@ void br_model_set_has_users(bookrec_model *m, int has);
 /* Drops caches derived from the parameters (call after changing them). */
 void br_model_invalidate(bookrec_model *m);
 
+/* The model (model.c, train.c): one parameter block, views into it, id tables, book-side caches.
+   Block order: item side first (item_emb, item_bias, dense1_w, dense1_b, dense2_w, dense2_b), then the
+   users part (user_emb, user_bias); each tensor starts on a 16-float boundary, padding stays zero.
+   Views of tensors an arch does not use are NULL. */
+struct bookrec_model {
+    bookrec_model_config cfg;
+    float *params;       /* the parameter block, n_params floats */
+    size_t n_params;
+    float *item_emb;     /* [n_items, dim] */
+    float *item_bias;    /* [n_items, 1]        (mf, ncf) */
+    float *w1;           /* [hidden, 2*dim]     dense1_w, input [item_emb; user_emb] (seed, ncf) */
+    float *b1;           /* [hidden, 1]         dense1_b */
+    float *w2;           /* [1, hidden]         dense2_w */
+    float *b2;           /* [1, 1]              dense2_b */
+    float *user_emb;     /* [n_users, dim] */
+    float *user_bias;    /* [n_users, 1]        (mf, ncf) */
+    bookrec_ids *users, *items;
+    int has_users;
+    /* caches built by bookrec_model_prepare, dropped by br_model_invalidate */
+    int prepared;
+    float *w1t;          /* [2*dim, hidden]: dense1_w transposed (rows dim.. are the user half) */
+    float *item_pre;     /* [n_items, hidden]: dense1_w[:, :dim] item_emb[i] + dense1_b */
+    float *item_unit;    /* [n_items, dim]: L2-normalised item embeddings */
+};
+
+/* Unclamped model output for item i and a user given as vector p (dim floats) and bias bu; w1t (may be
+   NULL) is dense1_w transposed [2*dim, hidden], which makes the dense layer faster. */
+float br_model_raw(const bookrec_model *m, const float *w1t, const float *p, float bu, int item);
+
+/* Clamps a raw output to the rating range for mf/ncf (seed is returned as is, its output ReLU is the model's). */
+float br_model_clamp(const bookrec_model *m, float y);
+
+/* Loss and gradient of one batch, exactly as bookrec_train computes them: loss = (1/n) sum_e [(y_e - r_e)^2
+   + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)] + l2_dense (|dense1_w|^2 + |dense2_w|^2). grad (n_params floats,
+   parallel to the parameter block) is zeroed and filled; n_tasks > 1 splits the batch as training does. */
+int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
+                       float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err);
+
 /* ---------------------------------------------------------------- CSV (csv.c) */
 /* An RFC 4180 tokenizer over a memory buffer: fields separated by ',', records by LF, CRLF or CR,
    "quoted" fields with "" for a quote and embedded line breaks, a UTF-8 BOM skipped at the start,
