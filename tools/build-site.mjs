@@ -1,0 +1,355 @@
+// `npm run build:site [-- --models DIR --data DIR --wasm DIR --out DIR]`: builds the static site in
+// dist/ from web/, the WebAssembly build (build-wasm/web/wasm/), the exported model (models/) and
+// fuse.js. Everything but index.html goes into a/<content hash>/, so those files can be cached for a
+// year (firebase.json) and a new build is picked up at once. It also writes:
+//   - catalog.json: the books of books.json as columns, with only what the page shows;
+//   - rated.bin: for each dataset reader, the books they rated (web/rated.js documents the format),
+//     made from the ratings CSV, so their recommendations can leave those books out;
+//   - .gz twins of compressible files for tools/serve.mjs (Firebase and GitHub Pages compress by themselves).
+// It trains nothing and compiles nothing: missing inputs stop it with a message saying what to run.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync, constants as zc } from 'node:zlib';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js'];
+const WASM_FILES = ['bookrec-simd.mjs', 'bookrec-simd.wasm', 'bookrec-nosimd.mjs', 'bookrec-nosimd.wasm'];
+const MODEL_FILES = ['model-items.bkr', 'model-users.bkr', 'books.json'];
+const COMPRESS = /\.(html|js|mjs|css|svg|json|wasm|bkr|bin)$/;
+// Directives a <meta> Content-Security-Policy may not carry (browsers ignore them there, with a warning).
+const META_CSP_UNSUPPORTED = ['frame-ancestors', 'report-uri', 'report-to', 'sandbox'];
+
+class BuildError extends Error {}
+
+function parseArgs(argv) {
+  const o = { models: null, data: null, wasm: path.join(ROOT, 'build-wasm', 'web', 'wasm'), out: path.join(ROOT, 'dist'),
+    userCol: null, itemCol: null, ratingCol: null, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new BuildError(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--models') o.models = path.resolve(val());
+    else if (a === '--data') o.data = path.resolve(val());
+    else if (a === '--ratings') o.ratings = path.resolve(val());
+    else if (a === '--wasm') o.wasm = path.resolve(val());
+    else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--user-col') o.userCol = val();
+    else if (a === '--item-col') o.itemCol = val();
+    else if (a === '--rating-col') o.ratingCol = val();
+    else if (a === '--quiet') o.quiet = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(`usage: npm run build:site -- [options]
+  --models DIR     exported model (model-items.bkr, model-users.bkr, books.json, manifest.json); default models/
+  --data DIR       dataset directory with the ratings CSV (for the readers' rated lists); default: as npm start finds it
+  --ratings FILE   the ratings CSV itself (overrides --data)
+  --user-col/--item-col/--rating-col NAME   ratings CSV column names (default user_id, book_id, rating, or the manifest's)
+  --wasm DIR       WebAssembly build output; default build-wasm/web/wasm
+  --out DIR        where to write the site; default dist/
+`);
+      process.exit(0);
+    } else throw new BuildError(`unknown option ${a} (try --help)`);
+  }
+  if (!o.models) o.models = path.join(ROOT, 'models');
+  return o;
+}
+
+function readJSONFile(p, what) {
+  let text;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    throw new BuildError(`cannot read ${what} ${p}: ${e.message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BuildError(`${p}: not valid JSON (${e.message})`);
+  }
+}
+
+// Checks that every input exists; throws one message listing what is missing and how to make it.
+function checkInputs(o) {
+  const problems = [];
+  const missingModel = MODEL_FILES.filter((f) => !existsSync(path.join(o.models, f)));
+  if (missingModel.length) {
+    problems.push(`no exported model in ${o.models} (missing ${missingModel.join(', ')}).\n` +
+      '  Run `npm start` (builds, trains and exports), or `build/bookrec export` after training, or pass --models DIR.');
+  }
+  const missingWasm = WASM_FILES.filter((f) => !existsSync(path.join(o.wasm, f)));
+  if (missingWasm.length) {
+    problems.push(`no WebAssembly build in ${o.wasm} (missing ${missingWasm.join(', ')}).\n` +
+      '  Run `npm start` or `npm run build` (needs emscripten), or pass --wasm DIR.');
+  }
+  const missingWeb = WEB_FILES.concat('index.html').filter((f) => !existsSync(path.join(ROOT, 'web', f)));
+  if (missingWeb.length) problems.push(`web/ is incomplete (missing ${missingWeb.join(', ')}).`);
+  const fuse = path.join(ROOT, 'node_modules', 'fuse.js', 'dist', 'fuse.min.mjs');
+  if (!existsSync(fuse)) problems.push('node_modules/fuse.js is missing: run `npm install` (or `npm start`, which installs it).');
+  if (problems.length) throw new BuildError(`cannot build the site:\n- ${problems.join('\n- ')}`);
+  return fuse;
+}
+
+// Finds the ratings CSV: --ratings, --data, the manifest's data directory, $BOOKREC_DATA, ../shared, data/.
+function findRatings(o, manifest) {
+  const m = manifest || {};
+  const fromManifest = [m.ratings, m.ratings_csv, m.data && m.data.ratings, m.data_dir && path.join(m.data_dir, 'ratings.csv'),
+    typeof m.data === 'string' ? path.join(m.data, 'ratings.csv') : null].filter((x) => typeof x === 'string');
+  const candidates = [
+    o.ratings,
+    o.data && path.join(o.data, 'ratings.csv'),
+    ...fromManifest.map((p) => path.resolve(o.models, p)),
+    process.env.BOOKREC_DATA && path.join(process.env.BOOKREC_DATA, 'ratings.csv'),
+    path.resolve(ROOT, '..', 'shared', 'data', 'goodbooks-10k', 'ratings.csv'),
+    path.join(ROOT, 'data', 'ratings.csv'),
+  ].filter(Boolean);
+  if (o.ratings || o.data) {
+    const p = candidates[0];
+    if (!existsSync(p)) throw new BuildError(`ratings CSV not found: ${p}`);
+    return p;
+  }
+  for (const p of candidates) if (existsSync(p)) return p;
+  throw new BuildError('cannot find the ratings CSV the model was trained on (needed for the dataset readers\' rated lists).\n' +
+    '  Pass --data DIR (the goodbooks-10k directory) or --ratings FILE, or run `npm start`, which downloads the data.');
+}
+
+// Splits one CSV line into fields (RFC 4180 quotes; ratings files have no embedded newlines).
+function splitCSV(line) {
+  if (!line.includes('"')) return line.split(',');
+  const out = [];
+  let f = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (q) {
+      if (c === '"') {
+        if (line[i + 1] === '"') { f += '"'; i++; } else q = false;
+      } else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') { out.push(f); f = ''; } else f += c;
+  }
+  out.push(f);
+  return out;
+}
+
+// Reads the ratings CSV into Map(user id -> Map(item index -> rating)), keeping the last of duplicates.
+function readRatings(file, idToIndex, cols) {
+  let text = readFileSync(file, 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split('\n');
+  const header = splitCSV(lines[0].replace(/\r$/, '')).map((h) => h.trim());
+  const at = (name) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new BuildError(`${file}:1: no "${name}" column in the header (${header.join(',')}); pass --user-col/--item-col/--rating-col`);
+    return i;
+  };
+  const iu = at(cols.user);
+  const ii = at(cols.item);
+  const ir = at(cols.rating);
+  const users = new Map();
+  let skipped = 0;
+  let unknownBooks = 0;
+  for (let n = 1; n < lines.length; n++) {
+    const line = lines[n].endsWith('\r') ? lines[n].slice(0, -1) : lines[n];
+    if (line === '') continue;
+    const f = splitCSV(line);
+    const u = (f[iu] ?? '').trim();
+    const b = (f[ii] ?? '').trim();
+    const r = Number(f[ir]);
+    if (!u || !b || !Number.isFinite(r)) { skipped++; continue; }
+    const idx = idToIndex.get(b);
+    if (idx === undefined) { unknownBooks++; continue; }
+    let m = users.get(u);
+    if (!m) users.set(u, (m = new Map()));
+    m.set(idx, r);
+  }
+  return { users, skipped, unknownBooks };
+}
+
+function varint(out, v) {
+  while (v >= 128) {
+    out.push((v % 128) | 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+// Encodes the rated lists in the format web/rated.js reads.
+export function encodeRated(users, nItems) {
+  const ids = [...users.keys()];
+  for (const id of ids) if (id.includes('\n')) throw new BuildError(`user id with a line break: ${JSON.stringify(id)}`);
+  const data = [];
+  const offsets = new Uint32Array(ids.length + 1);
+  ids.forEach((id, u) => {
+    offsets[u] = data.length;
+    const items = [...users.get(id)].sort((a, b) => a[0] - b[0]);
+    let prev = -1;
+    for (const [item, r] of items) {
+      let code = Math.round(r * 2);
+      if (code < 1 || code > 15) code = 0;
+      varint(data, (item - prev) * 16 + code);
+      prev = item;
+    }
+  });
+  offsets[ids.length] = data.length;
+  const idBytes = Buffer.from(ids.join('\n'), 'utf8');
+  const head = Buffer.alloc(24);
+  head.write('BKRD', 0, 'latin1');
+  head.writeUInt32LE(1, 4);
+  head.writeUInt32LE(ids.length, 8);
+  head.writeUInt32LE(nItems, 12);
+  head.writeUInt32LE(idBytes.length, 16);
+  head.writeUInt32LE(data.length, 20);
+  return Buffer.concat([head, Buffer.from(offsets.buffer), idBytes, Buffer.from(data)]);
+}
+
+// Turns books.json (array of {index, book_id, title, authors, image_url, small_image_url, year,
+// average_rating} in model order) into the columnar catalogue the page loads.
+function makeCatalog(books, file) {
+  if (!Array.isArray(books) || books.length === 0) throw new BuildError(`${file}: expected a non-empty array of books`);
+  const cat = { version: 1, book_id: [], title: [], authors: [], image: [], year: [], avg: [] };
+  const str = (v) => (v === undefined || v === null ? '' : String(v));
+  books.forEach((b, i) => {
+    if (!b || typeof b !== 'object') throw new BuildError(`${file}: entry ${i}: expected an object`);
+    if (b.index !== undefined && Number(b.index) !== i) throw new BuildError(`${file}: entry ${i}: expected index ${i}, got ${b.index}`);
+    if (b.book_id === undefined || b.book_id === null || str(b.book_id) === '') throw new BuildError(`${file}: entry ${i}: no book_id`);
+    cat.book_id.push(str(b.book_id));
+    cat.title.push(str(b.title));
+    cat.authors.push(str(b.authors));
+    cat.image.push(str(b.image_url || b.small_image_url));
+    const y = Math.trunc(Number(b.year ?? b.original_publication_year));
+    cat.year.push(Number.isFinite(y) ? y : 0);
+    const a = Number(b.average_rating);
+    cat.avg.push(Number.isFinite(a) ? Math.round(a * 100) / 100 : 0);
+  });
+  return cat;
+}
+
+function cspForMeta(firebase) {
+  const rule = (firebase.hosting.headers || []).find((r) => r.source === '**');
+  const h = rule && rule.headers.find((x) => x.key.toLowerCase() === 'content-security-policy');
+  if (!h) throw new BuildError('firebase.json: no Content-Security-Policy header on source "**"');
+  return h.value.split(';').map((d) => d.trim()).filter((d) => d && !META_CSP_UNSUPPORTED.includes(d.split(/\s+/)[0])).join('; ');
+}
+
+function listFiles(dir, base = dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p, base));
+    else out.push(path.relative(base, p).split(path.sep).join('/'));
+  }
+  return out;
+}
+
+function kb(n) {
+  return `${(n / 1024).toFixed(1)} KB`.padStart(10);
+}
+
+// Builds the site; returns { out, assets (URL path prefix), sizes }.
+export function buildSite(opts = {}) {
+  const o = { ...parseArgs([]), ...opts };
+  const fusePath = checkInputs(o);
+  const manifestPath = path.join(o.models, 'manifest.json');
+  const manifest = existsSync(manifestPath) ? readJSONFile(manifestPath, 'manifest') : null;
+  const books = readJSONFile(path.join(o.models, 'books.json'), 'books.json');
+  const catalog = makeCatalog(books, path.join(o.models, 'books.json'));
+  const idToIndex = new Map(catalog.book_id.map((id, i) => [id, i]));
+  if (idToIndex.size !== catalog.book_id.length) throw new BuildError('books.json: duplicate book_id values');
+
+  const cols = {
+    user: o.userCol || manifest?.user_col || manifest?.columns?.user || 'user_id',
+    item: o.itemCol || manifest?.item_col || manifest?.columns?.item || 'book_id',
+    rating: o.ratingCol || manifest?.rating_col || manifest?.columns?.rating || 'rating',
+  };
+  const ratingsFile = findRatings(o, manifest);
+  const t0 = Date.now();
+  const rated = readRatings(ratingsFile, idToIndex, cols);
+  const ratedBin = encodeRated(rated.users, catalog.book_id.length);
+
+  // Stage every asset in memory: relative path -> Buffer.
+  const assets = new Map();
+  for (const f of WEB_FILES) assets.set(f, readFileSync(path.join(ROOT, 'web', f)));
+  for (const f of WASM_FILES) assets.set(`wasm/${f}`, readFileSync(path.join(o.wasm, f)));
+  assets.set('fuse.mjs', readFileSync(fusePath));
+  assets.set('model/catalog.json', Buffer.from(JSON.stringify(catalog)));
+  assets.set('model/model-items.bkr', readFileSync(path.join(o.models, 'model-items.bkr')));
+  assets.set('model/model-users.bkr', readFileSync(path.join(o.models, 'model-users.bkr')));
+  assets.set('model/rated.bin', ratedBin);
+  if (manifest) assets.set('model/manifest.json', Buffer.from(JSON.stringify(manifest)));
+
+  const hash = createHash('sha256');
+  for (const [name, buf] of [...assets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    hash.update(name).update('\0').update(buf).update('\0');
+  }
+  const prefix = `a/${hash.digest('hex').slice(0, 12)}/`;
+
+  const firebase = readJSONFile(path.join(ROOT, 'firebase.json'), 'firebase.json');
+  let html = readFileSync(path.join(ROOT, 'web', 'index.html'), 'utf8');
+  const csp = cspForMeta(firebase);
+  const metaRe = /(<meta http-equiv="Content-Security-Policy" content=")[^"]*(")/;
+  if (!metaRe.test(html)) throw new BuildError('web/index.html: no <meta http-equiv="Content-Security-Policy"> tag');
+  html = html.replace(metaRe, `$1${csp}$2`);
+  html = html.replace(/\b(href|src)="\.\/([^"]+)"/g, (m, attr, file) => {
+    if (!assets.has(file)) throw new BuildError(`web/index.html refers to ./${file}, which is not a site asset`);
+    return `${attr}="${prefix}${file}"`;
+  });
+
+  // Write: replace a previous build only (never wipe a directory that is not a bookrec site).
+  if (existsSync(o.out)) {
+    const entries = readdirSync(o.out);
+    const ours = entries.every((e) => ['index.html', 'index.html.gz', 'a'].includes(e));
+    if (!ours) throw new BuildError(`${o.out} exists and is not a bookrec site build (holds ${entries.slice(0, 5).join(', ')}); pick another --out`);
+    rmSync(o.out, { recursive: true, force: true });
+  }
+  const sizes = [];
+  const write = (rel, buf) => {
+    const p = path.join(o.out, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, buf);
+    let gz = null;
+    if (COMPRESS.test(rel)) {
+      gz = gzipSync(buf, { level: zc.Z_BEST_COMPRESSION });
+      writeFileSync(`${p}.gz`, gz);
+    }
+    sizes.push({ file: rel, raw: buf.length, gzip: gz ? gz.length : buf.length });
+  };
+  write('index.html', Buffer.from(html));
+  for (const [name, buf] of assets) write(prefix + name, buf);
+
+  return { out: o.out, prefix, sizes, rated, ratingsFile, seconds: (Date.now() - t0) / 1000, nBooks: catalog.book_id.length };
+}
+
+function report(r) {
+  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'style.css', 'bookrec.js', 'icon.svg',
+    'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
+  const byName = new Map(r.sizes.map((s) => [s.file.startsWith(r.prefix) ? s.file.slice(r.prefix.length) : s.file, s]));
+  const lines = [`built ${path.relative(process.cwd(), r.out) || r.out}/ (${r.nBooks} books, ${r.rated.users.size} dataset readers; assets in ${r.prefix})`];
+  lines.push(`  readers' rated lists from ${r.ratingsFile}` +
+    (r.rated.skipped ? `; ${r.rated.skipped} unreadable rows skipped` : '') +
+    (r.rated.unknownBooks ? `; ${r.rated.unknownBooks} ratings of books not in the model left out` : ''));
+  let raw = 0;
+  let gz = 0;
+  for (const name of first) {
+    const s = byName.get(name);
+    if (!s) continue;
+    raw += s.raw;
+    gz += s.gzip;
+  }
+  for (const s of r.sizes) lines.push(`  ${kb(s.raw)} ${kb(s.gzip)} gz  ${s.file}`);
+  lines.push(`  first view of a new reader (SIMD browser): ${kb(raw).trim()} raw, ${kb(gz).trim()} gzip`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
+  try {
+    const opts = parseArgs(process.argv.slice(2));
+    const r = buildSite(opts);
+    if (!opts.quiet) report(r);
+  } catch (e) {
+    process.stderr.write(`build-site: ${e instanceof BuildError ? e.message : e.stack}\n`);
+    process.exit(1);
+  }
+}
