@@ -258,6 +258,11 @@ export class Model {
     return this.#ids;
   }
 
+  /** The architecture: "seed" (the tutorial's network), "mf" or "ncf". */
+  get arch() {
+    return ['seed', 'mf', 'ncf'][this.#ptr ? M._bw_arch(this.#ptr) : -1] ?? 'unknown';
+  }
+
   /** Rating scale [min, max] that foldIn accepts. */
   get ratingRange() {
     return [this.#minRating, this.#maxRating];
@@ -273,6 +278,11 @@ export class Model {
     const i = this.#index.get(String(bookId));
     if (i === undefined) throw new RangeError(`${what}: unknown book id "${String(bookId)}"`);
     return i;
+  }
+
+  /** Dense index of a dataset user id (needs loadUsers); throws for unknown ids. */
+  userIndex(userId) {
+    return this.#userIndex(userId, 'userIndex');
   }
 
   #userIndex(userId, what) {

@@ -1,0 +1,266 @@
+// node --test: the WebAssembly module through its JS API (web/bookrec.js), both builds (SIMD, no-SIMD).
+// A small tutorial ("seed") model is trained and exported with the native CLI on the fixture dataset;
+// the module must predict what the CLI predicts from the same exported files (within 1e-4 on > 1,000
+// pairs), exclude what it is told to, move a fantasy-only reader toward fantasy books, and turn every
+// kind of bad input into a thrown Error while staying usable. Skips only when the wasm build is missing.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { VARIANTS, wasmMissing, trainFixtureModel, loadVariant, cliPredict, rng, readCsv } from './wasm-common.mjs';
+
+const skip = wasmMissing();
+let fx = null; // the trained fixture model, shared by both variants
+
+before(() => {
+  if (!skip) fx = trainFixtureModel();
+});
+after(() => fx?.cleanup());
+
+// Asserts that fn throws an Error (not a wasm trap) whose message matches re; returns the error.
+function throwsError(fn, re, what) {
+  let caught = null;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `${what}: expected a thrown Error, got a result`);
+  assert.ok(caught instanceof Error, `${what}: thrown value is not an Error: ${caught}`);
+  assert.ok(!(caught instanceof WebAssembly.RuntimeError), `${what}: wasm trap: ${caught.message}`);
+  assert.ok(caught.message.length > 8, `${what}: message too short: "${caught.message}"`);
+  if (re) assert.match(caught.message, re, what);
+  return caught;
+}
+
+async function rejectsError(promise, re, what) {
+  let caught = null;
+  try {
+    await promise;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught, `${what}: expected a rejection, got a result`);
+  assert.ok(caught instanceof Error && !(caught instanceof WebAssembly.RuntimeError), `${what}: ${caught}`);
+  if (re) assert.match(caught.message, re, what);
+  return caught;
+}
+
+// The fantasy books of the fixture, from whichever file or column records the genre.
+function fantasyBooks(dir) {
+  for (const name of ['genres.csv', 'fantasy.csv', 'book_genres.csv']) {
+    const f = path.join(dir, name);
+    if (existsSync(f)) {
+      const rows = readCsv(f);
+      const key = Object.keys(rows[0]).find((k) => /genre/i.test(k));
+      if (key) return rows.filter((r) => /fantasy/i.test(r[key])).map((r) => r.book_id);
+      return rows.map((r) => r.book_id);
+    }
+  }
+  for (const name of ['genres.json', 'fixture.json', 'meta.json']) {
+    const f = path.join(dir, name);
+    if (existsSync(f)) {
+      const j = JSON.parse(readFileSync(f, 'utf8'));
+      const list = j.fantasy || j.genres?.fantasy || j.fantasy_books;
+      if (Array.isArray(list)) return list.map(String);
+      if (j.genres && typeof j.genres === 'object') {
+        return Object.entries(j.genres).filter(([, g]) => /fantasy/i.test(String(g))).map(([id]) => id);
+      }
+    }
+  }
+  const books = readCsv(path.join(dir, 'books.csv'));
+  const key = Object.keys(books[0]).find((k) => /genre/i.test(k));
+  if (key) return books.filter((b) => /fantasy/i.test(b[key])).map((b) => b.book_id);
+  // the title or a tag names the genre
+  return books.filter((b) => /fantasy/i.test(Object.values(b).join(' '))).map((b) => b.book_id);
+}
+
+for (const variant of VARIANTS) {
+  describe(`wasm module (${variant} build)`, { skip }, () => {
+    let br;
+    let model;
+    let users;
+    let books;
+
+    before(async () => {
+      br = await loadVariant(variant);
+      model = await br.Model.load(fx.itemsBytes);
+      await model.loadUsers(fx.usersBytes);
+      users = [...new Set(fx.ratings.map((r) => r.user_id))];
+      books = [...new Set(fx.ratings.map((r) => r.book_id))];
+    });
+    after(() => model?.free());
+
+    test('the right build and kernels are in use', () => {
+      assert.equal(br.simd, variant === 'simd');
+      assert.equal(br.kernel, variant === 'simd' ? 'wasm-simd128' : 'scalar');
+    });
+
+    test('catalogue and users come from the exported files', () => {
+      assert.equal(model.nItems, model.itemIds.length);
+      assert.ok(model.nItems > 0);
+      for (const b of books.slice(0, 50)) assert.ok(model.itemIds.includes(b), `book ${b} missing from itemIds`);
+      assert.equal(model.nUsers, users.length);
+      assert.equal(model.hasUsers(), true);
+      assert.equal(model.arch, 'seed');
+    });
+
+    test('predictions equal the native CLI within 1e-4 on >= 1,000 pairs', () => {
+      const r = rng(7);
+      const pairs = [];
+      for (let j = 0; j < 1200; j++) {
+        pairs.push([users[Math.floor(r() * users.length)], books[Math.floor(r() * books.length)]]);
+      }
+      const ours = model.predict(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+      assert.equal(ours.length, pairs.length);
+      const theirs = cliPredict(['--model', fx.items, '--users', fx.users], pairs, fx.tmp);
+      assert.equal(theirs.length, pairs.length, 'the CLI predicted a different number of pairs');
+      let worst = 0;
+      for (let j = 0; j < pairs.length; j++) {
+        assert.ok(Number.isFinite(ours[j]), `pair ${j}: ${ours[j]}`);
+        worst = Math.max(worst, Math.abs(ours[j] - theirs[j]));
+      }
+      assert.ok(worst <= 1e-4, `max |wasm - CLI| = ${worst}`);
+      // and they are not all the same number
+      assert.ok(new Set(Array.from(ours, (x) => x.toFixed(4))).size > 10, 'predictions are nearly constant');
+    });
+
+    test('recommendUser agrees with predict and scoreState', () => {
+      const u = users[3];
+      const top = model.recommendUser(u, { k: 5 });
+      assert.equal(top.length, 5);
+      for (let j = 1; j < top.length; j++) assert.ok(top[j - 1].score >= top[j].score, 'not sorted');
+      const p = model.predict(top.map(() => u), top.map((t) => t.id));
+      top.forEach((t, j) => assert.ok(Math.abs(t.score - p[j]) < 1e-4, `${t.score} vs ${p[j]}`));
+      const scores = model.scoreState(model.userState(u));
+      assert.equal(scores.length, model.nItems);
+      const best = Math.max(...scores);
+      assert.ok(Math.abs(best - top[0].score) < 1e-5);
+    });
+
+    test('top-k leaves out the excluded books, everywhere', () => {
+      const u = users[0];
+      const full = model.recommendUser(u, { k: 20 });
+      const exclude = full.slice(0, 5).map((x) => x.id);
+      const rest = model.recommendUser(u, { k: 15, exclude });
+      for (const x of rest) assert.ok(!exclude.includes(x.id), `excluded ${x.id} came back`);
+      assert.deepEqual(rest.map((x) => x.id), full.slice(5).map((x) => x.id));
+
+      const state = model.foldIn(exclude.map((id) => [id, 5]));
+      const rs = model.recommendState(state, { k: 30, exclude });
+      assert.equal(rs.length, 30);
+      for (const x of rs) assert.ok(!exclude.includes(x.id));
+
+      const sim = model.similar(books[0], { k: 10, exclude: exclude.concat([books[1]]) });
+      assert.equal(sim.length, 10);
+      for (const x of sim) {
+        assert.notEqual(x.id, books[0], 'a book is not similar to itself');
+        assert.ok(![...exclude, books[1]].includes(x.id));
+      }
+    });
+
+    test('k larger than the catalogue returns every eligible book; bad k throws', () => {
+      const u = users[1];
+      const exclude = [books[0], books[1], books[2]];
+      const all = model.recommendUser(u, { k: model.nItems + 100, exclude });
+      assert.equal(all.length, model.nItems - 3);
+      assert.equal(new Set(all.map((x) => x.id)).size, all.length);
+      const sim = model.similar(books[0], { k: 1e6 });
+      assert.equal(sim.length, model.nItems - 1);
+      for (const k of [0, -1, 1.5, NaN, Infinity, '3', null]) {
+        throwsError(() => model.recommendUser(u, { k }), /k/, `k = ${k}`);
+        throwsError(() => model.similar(books[0], { k }), /k/, `similar k = ${k}`);
+      }
+    });
+
+    test('unknown ids throw naming the id', () => {
+      throwsError(() => model.similar('no-such-book'), /no-such-book/, 'similar');
+      throwsError(() => model.foldIn([['no-such-book', 4]]), /no-such-book/, 'foldIn');
+      throwsError(() => model.recommendUser(users[0], { exclude: ['nope-1'] }), /nope-1/, 'exclude');
+      throwsError(() => model.recommendUser('no-such-user'), /no-such-user/, 'recommendUser');
+      throwsError(() => model.predict(['no-such-user'], [books[0]]), /no-such-user/, 'predict user');
+      throwsError(() => model.predict([users[0]], ['nb']), /nb/, 'predict book');
+      throwsError(() => model.predict([users[0]], []), /1 user ids but 0/, 'predict lengths');
+    });
+
+    test('NaN and out-of-range ratings throw', () => {
+      for (const bad of [NaN, 0, 6, -1, 5.5, Infinity, '4', null]) {
+        throwsError(() => model.foldIn([[books[0], 4], [books[1], bad]]), /rating/, `rating ${bad}`);
+      }
+      throwsError(() => model.foldIn('abc'), /pairs/, 'not pairs');
+      throwsError(() => model.foldIn([[books[0]]]), /pair/, 'short pair');
+      throwsError(() => model.recommendState(new Float32Array(3)), /state/, 'short state');
+      const s = model.foldIn([[books[0], 4]]);
+      s[0] = NaN;
+      throwsError(() => model.recommendState(s), /state/, 'NaN state');
+    });
+
+    test('empty, corrupt, truncated and wrong buffers throw readable Errors', async () => {
+      const good = fx.itemsBytes;
+      await rejectsError(br.Model.load(new ArrayBuffer(0)), null, 'empty');
+      await rejectsError(br.Model.load(new Uint8Array(100).fill(7)), null, 'garbage');
+      const corrupt = Uint8Array.from(good);
+      for (let j = 0; j < 8; j++) corrupt[Math.floor(corrupt.length / 2) + j * 13] ^= 0x5a;
+      await rejectsError(br.Model.load(corrupt), null, 'corrupt');
+      for (const cut of [1, 4, 8, 16, 32, 64, Math.floor(good.length / 2), good.length - 1]) {
+        await rejectsError(br.Model.load(good.subarray(0, cut)), null, `truncated at ${cut}`);
+      }
+      await rejectsError(br.Model.load('not bytes'), /ArrayBuffer/, 'string');
+      await rejectsError(br.Model.load(null), /ArrayBuffer/, 'null');
+      // the users part is not an items file and vice versa
+      const m2 = await br.Model.load(good);
+      try {
+        assert.equal(m2.hasUsers(), false);
+        throwsError(() => m2.recommendUser(users[0]), /loadUsers/, 'users not loaded');
+        await rejectsError(m2.loadUsers(good.subarray(0, 10)), null, 'truncated users');
+        await rejectsError(m2.loadUsers(new ArrayBuffer(0)), null, 'empty users');
+        await m2.loadUsers(fx.usersBytes);
+        assert.equal(m2.hasUsers(), true);
+      } finally {
+        m2.free();
+      }
+      throwsError(() => m2.similar(books[0]), /freed/, 'after free');
+    });
+
+    test('C error messages come through', async () => {
+      const e = await rejectsError(br.Model.load(fx.itemsBytes.subarray(0, 40)), null, 'truncated');
+      assert.match(e.message, /^Model\.load: /);
+      assert.match(e.message, /expected|truncated|bytes|got/i, e.message);
+    });
+
+    test('the module keeps working after errors', () => {
+      const before = model.recommendUser(users[2], { k: 10 });
+      for (let j = 0; j < 50; j++) {
+        try { model.foldIn([[books[0], NaN]]); } catch { /* expected */ }
+        try { model.similar('x', { k: 3 }); } catch { /* expected */ }
+      }
+      assert.deepEqual(model.recommendUser(users[2], { k: 10 }), before);
+    });
+
+    test('fold-in of a fantasy-only reader ranks fantasy books higher', () => {
+      const fantasy = fantasyBooks(fx.data).filter((id) => model.itemIds.includes(id));
+      assert.ok(fantasy.length >= 5, `the fixture should record fantasy books (found ${fantasy.length})`);
+      const isFantasy = new Set(fantasy);
+      const rated = fantasy.slice(0, Math.min(8, Math.floor(fantasy.length / 2)));
+      const meanRank = (state) => {
+        const list = model.recommendState(state, { k: model.nItems, exclude: rated });
+        let sum = 0;
+        let n = 0;
+        list.forEach((x, rank) => { if (isFantasy.has(x.id)) { sum += rank; n++; } });
+        return sum / n;
+      };
+      // a neutral reader: no ratings, or when the core needs some, middling ratings of non-fantasy books
+      let neutral;
+      try {
+        neutral = model.foldIn([]);
+      } catch {
+        const others = model.itemIds.filter((id) => !isFantasy.has(id)).slice(0, rated.length);
+        neutral = model.foldIn(others.map((id) => [id, 3]));
+      }
+      const fan = model.foldIn(rated.map((id) => [id, 5]));
+      const before = meanRank(neutral);
+      const afterFold = meanRank(fan);
+      assert.ok(afterFold < before, `mean rank of fantasy books: ${afterFold.toFixed(1)} after vs ${before.toFixed(1)} before`);
+    });
+  });
+}

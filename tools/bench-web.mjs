@@ -1,0 +1,367 @@
+// `npm run bench:web`: speed and size of bookrec in the browser, beside TensorFlow.js.
+//
+// Opens a page in headless Chromium (playwright-core driving Debian's /usr/bin/chromium) served from a
+// tiny static server on 127.0.0.1, loads the SAME trained tutorial ("seed") weights into bookrec's
+// WebAssembly module (SIMD and no-SIMD builds) and into a TensorFlow.js model with the WASM backend
+// (the tutorial's Keras network rebuilt layer by layer, weights copied from the bookrec model), and
+// prints medians over many calls: scoring every book + top-10 for one reader, folding a new reader in
+// from 10 ratings, and the size of the model files (raw and gzip). It is a benchmark, not a test: the
+// goals are printed beside the figures, nothing fails when a goal is missed.
+//
+// The site's own figures (navigation to first recommendations, bytes transferred) plug in through
+// measureSite() below, which receives the same browser context and server.
+import http from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, CLI, BUILD_WASM, buildNative, buildWasm, ensureDeps, findData, run, log } from './lib.mjs';
+
+// where the wasm build is (BOOKREC_BENCH_WASM_DIR overrides, for development)
+const WASM_DIR = process.env.BOOKREC_BENCH_WASM_DIR ? path.resolve(process.env.BOOKREC_BENCH_WASM_DIR)
+  : path.join(BUILD_WASM, 'web', 'wasm');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.bkr': 'application/octet-stream',
+};
+
+// Serves files under `root` (and extra in-memory pages) on 127.0.0.1 at a free port; returns { origin, close }.
+// `mounts` maps URL prefixes ('/wasm/') to directories served in their place.
+export async function startServer(root, pages = {}, mounts = {}) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const pathname = decodeURIComponent(url.pathname);
+    if (pages[pathname] !== undefined) {
+      res.writeHead(200, { 'content-type': MIME[path.extname(pathname)] || 'text/plain', 'cache-control': 'no-store' });
+      res.end(pages[pathname]);
+      return;
+    }
+    let base = root;
+    let rest = pathname;
+    for (const [prefix, dir] of Object.entries(mounts)) {
+      if (pathname.startsWith(prefix)) {
+        base = dir;
+        rest = pathname.slice(prefix.length - 1);
+      }
+    }
+    const file = path.join(base, rest);
+    if (!file.startsWith(base + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] || 'application/octet-stream',
+      'content-length': statSync(file).size,
+      'cache-control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// Launches headless Chromium with a fresh profile; returns { context, close }.
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'bookrec-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Hook for the site's figures (navigation to first recommendations for a new reader, bytes transferred
+// before them). Receives { context, origin, root } and returns rows [{ what, value, goal }] for the table.
+export async function measureSite(/* { context, origin, root } */) {
+  return [];
+}
+
+// The model the benchmark uses: the tutorial's network ("seed"). models/model-items.bkr when it is a seed
+// model, else models/seed/ (trained on the shared data with the CLI when missing).
+async function seedModel({ Model }) {
+  for (const dir of [path.join(ROOT, 'models'), path.join(ROOT, 'models', 'seed')]) {
+    const items = path.join(dir, 'model-items.bkr');
+    const users = path.join(dir, 'model-users.bkr');
+    if (!existsSync(items) || !existsSync(users)) continue;
+    try {
+      const m = await Model.load(readFileSync(items));
+      const arch = m.arch;
+      m.free();
+      if (arch === 'seed') return { dir, items, users };
+      log(`${items} is a ${arch} model; the benchmark needs the tutorial's network (seed)`);
+    } catch (e) {
+      log(`${items}: ${e.message}`);
+    }
+  }
+  const data = findData();
+  if (!data) throw new Error('no goodbooks-10k data found to train the seed model (see README: Data)');
+  const dir = path.join(ROOT, 'models', 'seed');
+  log(`training the tutorial's seed model into ${dir}`);
+  run(CLI, ['train', '--arch', 'seed', '--data', data, '--out', path.join(dir, 'model.bkr')]);
+  run(CLI, ['export', '--data', data, '--model', path.join(dir, 'model.bkr'), '--out', dir]);
+  return { dir, items: path.join(dir, 'model-items.bkr'), users: path.join(dir, 'model-users.bkr') };
+}
+
+// ------------------------------------------------------------------ the page side (runs in Chromium)
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>bookrec bench</title>
+<script src="/node_modules/@tensorflow/tfjs/dist/tf.min.js"></script>
+<script src="/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js"></script>
+<p>bookrec bench</p>`;
+
+// Runs in the page: returns every figure. Must be self-contained (it is serialised by playwright).
+async function pageBench({ itemsUrl, usersUrl, userId, userRow }) {
+  const median = (a) => {
+    const s = [...a].sort((x, y) => x - y);
+    const h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  };
+  // per-call median over `reps` batches of `batch` calls (batches beat the timer's coarse resolution)
+  const time = (fn, { warm = 5, reps = 41, batch = 10 } = {}) => {
+    for (let i = 0; i < warm; i++) fn();
+    const t = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      for (let b = 0; b < batch; b++) fn();
+      t.push((performance.now() - t0) / batch);
+    }
+    return median(t);
+  };
+  const [items, users] = await Promise.all([itemsUrl, usersUrl].map((u) => fetch(u).then((r) => r.arrayBuffer())));
+  const out = { variants: {} };
+  let tensors = null;
+  let refScores = null;
+  let refTop = null;
+  for (const v of ['simd', 'nosimd']) {
+    const br = await import(`/web/bookrec.js?variant=${v}`);
+    br.configure({ wasmUrlBase: '/__wasm/', forceNoSimd: v === 'nosimd' });
+    const t0 = performance.now();
+    await br.ready;
+    const tInit = performance.now() - t0;
+    const t1 = performance.now();
+    const m = await br.Model.load(items);
+    const tLoad = performance.now() - t1;
+    await m.loadUsers(users);
+    const state = m.userState(userId);
+    const ids = m.itemIds;
+    // ten ratings spread over the catalogue, 1..5
+    const pairs = Array.from({ length: 10 }, (_, j) => [ids[(j * 997 + 13) % ids.length], (j % 5) + 1]);
+    const r = {
+      simd: br.simd,
+      kernel: br.kernel,
+      initMs: tInit,
+      loadMs: tLoad,
+      nItems: m.nItems,
+      recommendState: time(() => m.recommendState(state, { k: 10 })),
+      recommendUser: time(() => m.recommendUser(userId, { k: 10 })),
+      scoreState: time(() => m.scoreState(state)),
+      foldIn: time(() => m.foldIn(pairs), { warm: 2, reps: 21, batch: 3 }),
+      similar: time(() => m.similar(ids[0], { k: 10 })),
+    };
+    const folded = m.foldIn(pairs);
+    r.foldInThenTop10 = time(() => m.recommendState(m.foldIn(pairs), { k: 10 }), { warm: 2, reps: 21, batch: 3 });
+    r.foldedTop = m.recommendState(folded, { k: 3 }).map((x) => x.id);
+    out.variants[v] = r;
+    if (!tensors) {
+      tensors = m.tensors();
+      refScores = m.scoreState(state);
+      refTop = m.recommendState(state, { k: 10 }).map((x) => x.id);
+      out.stateLen = state.length;
+      out.itemIds = ids;
+    }
+    m.free();
+  }
+
+  // ---- TensorFlow.js with the WASM backend, the tutorial's Keras network
+  const tf = window.tf;
+  tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  out.tfBackend = tf.getBackend();
+  out.tfVersion = tf.version.tfjs;
+  const T = tensors;
+  out.tensorNames = Object.fromEntries(Object.entries(T).map(([k, t]) => [k, [t.rows, t.cols]]));
+  const itemEmb = T.item_emb;
+  const userEmb = T.user_emb;
+  const w1 = T.dense1_w;
+  const b1 = T.dense1_b;
+  const w2 = T.dense2_w;
+  const b2 = T.dense2_b;
+  if (!itemEmb || !userEmb || !w1 || !b1 || !w2 || !b2) {
+    throw new Error(`unexpected tensors for the seed network: ${JSON.stringify(out.tensorNames)}`);
+  }
+  const dim = itemEmb.cols;
+  const hidden = b1.rows * b1.cols;
+  // bookrec stores dense weights row-major [out][in]; Keras kernels are [in][out]
+  const kernel = (t, nIn, nOut) => {
+    if (t.rows === nIn && t.cols === nOut) return tf.tensor2d(t.data, [nIn, nOut]);
+    if (t.rows === nOut && t.cols === nIn) return tf.tensor2d(t.data, [nOut, nIn]).transpose();
+    throw new Error(`dense weights ${t.rows}x${t.cols} fit neither ${nIn}x${nOut} nor its transpose`);
+  };
+  const build = (bookFirst) => {
+    const bookIn = tf.input({ shape: [1], dtype: 'int32', name: 'book' });
+    const userIn = tf.input({ shape: [1], dtype: 'int32', name: 'user' });
+    const bookE = tf.layers.embedding({ inputDim: itemEmb.rows, outputDim: dim, name: 'book_emb' });
+    const userE = tf.layers.embedding({ inputDim: userEmb.rows, outputDim: dim, name: 'user_emb' });
+    const bv = tf.layers.flatten().apply(bookE.apply(bookIn));
+    const uv = tf.layers.flatten().apply(userE.apply(userIn));
+    const cat = tf.layers.concatenate().apply(bookFirst ? [bv, uv] : [uv, bv]);
+    const d1 = tf.layers.dense({ units: hidden, activation: 'relu', name: 'dense1' });
+    const d2 = tf.layers.dense({ units: 1, activation: 'relu', name: 'dense2' });
+    const model = tf.model({ inputs: [bookIn, userIn], outputs: d2.apply(d1.apply(cat)) });
+    bookE.setWeights([tf.tensor2d(itemEmb.data, [itemEmb.rows, dim])]);
+    userE.setWeights([tf.tensor2d(userEmb.data, [userEmb.rows, dim])]);
+    d1.setWeights([kernel(w1, 2 * dim, hidden), tf.tensor1d(b1.data)]);
+    d2.setWeights([kernel(w2, hidden, 1), tf.tensor1d(b2.data)]);
+    return model;
+  };
+  const n = out.variants.simd.nItems;
+  const bookIdx = tf.tensor2d(Int32Array.from({ length: n }, (_, i) => i), [n, 1], 'int32');
+  const results = {};
+  for (const bookFirst of [true, false]) {
+    const model = build(bookFirst);
+    const userIdx = tf.fill([n, 1], userRow, 'int32');
+    const call = () => tf.tidy(() => {
+      const scores = model.predict([bookIdx, userIdx]).reshape([n]);
+      const { values, indices } = tf.topk(scores, 10);
+      return [scores.dataSync(), indices.dataSync(), values.dataSync()];
+    });
+    const [scores, top] = call();
+    let maxDiff = 0;
+    for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(scores[i] - refScores[i]));
+    results[bookFirst ? 'book,user' : 'user,book'] = { maxDiff, model, userIdx, call, top };
+    if (maxDiff < 1e-3) break;
+  }
+  const best = Object.entries(results).sort((a, b) => a[1].maxDiff - b[1].maxDiff)[0];
+  out.tfOrder = best[0];
+  out.tfMaxDiff = best[1].maxDiff;
+  out.tfTopMatches = Array.from(best[1].top, (i) => out.itemIds[i]).join() === refTop.join();
+  // scoring only (predict + topk without reading back all scores), the same work bookrec does
+  const { model, userIdx } = best[1];
+  const topOnly = () => tf.tidy(() => {
+    const scores = model.predict([bookIdx, userIdx]).reshape([n]);
+    return tf.topk(scores, 10).indices.dataSync();
+  });
+  out.tfRecommend = time(topOnly, { warm: 3, reps: 21, batch: 1 });
+  delete out.itemIds;
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+
+function fmtMs(x) {
+  if (x == null || Number.isNaN(x)) return '-';
+  return x < 1 ? `${(x * 1000).toFixed(0)} µs` : `${x.toFixed(2)} ms`;
+}
+
+function fmtKB(b) {
+  return `${(b / 1024).toFixed(1)} KB`;
+}
+
+async function main() {
+  ensureDeps(['base', 'browser']);
+  if (!process.env.BOOKREC_BENCH_WASM_DIR) {
+    buildNative();
+    buildWasm();
+  }
+  // the module in node, to pick and inspect the model (the timings come from Chromium)
+  const br = await import(pathToFileURL(path.join(ROOT, 'web', 'bookrec.js')).href);
+  br.configure({ wasmUrlBase: WASM_DIR });
+  const model = process.env.BOOKREC_BENCH_ITEMS
+    ? { items: path.resolve(process.env.BOOKREC_BENCH_ITEMS), users: path.resolve(process.env.BOOKREC_BENCH_USERS) }
+    : await seedModel(br);
+  const userId = process.env.BOOKREC_BENCH_USER || '100';
+
+  // the reader's row in the user embedding, for the TF.js model's input
+  const m = await br.Model.load(readFileSync(model.items));
+  await m.loadUsers(readFileSync(model.users));
+  const userRow = m.userIndex(userId);
+  m.free();
+
+  const server = await startServer(ROOT, { '/__bench/index.html': PAGE, '/favicon.ico': '' }, { '/__wasm/': WASM_DIR, '/__model/': path.dirname(model.items) });
+  const browser = await launchBrowser();
+  let res;
+  let siteRows = [];
+  try {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+    await page.goto(`${server.origin}/__bench/index.html`);
+    const rel = (p) => `/__model/${path.relative(path.dirname(model.items), p).split(path.sep).join('/')}`;
+    res = await page.evaluate(pageBench, { itemsUrl: rel(model.items), usersUrl: rel(model.users), userId, userRow });
+    if (errors.length) log(`page errors: ${errors.join(' | ')}`);
+    siteRows = await measureSite({ context: browser.context, origin: server.origin, root: ROOT });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+
+  const items = readFileSync(model.items);
+  const users = readFileSync(model.users);
+  const s = res.variants.simd;
+  const ns = res.variants.nosimd;
+  const rows = [
+    ['score all books + top-10, one reader', fmtMs(s.recommendState), fmtMs(ns.recommendState), fmtMs(res.tfRecommend),
+      `< 1 ms, >= 50x TF.js (now ${(res.tfRecommend / s.recommendState).toFixed(0)}x)`],
+    ['  same via recommendUser (dataset user)', fmtMs(s.recommendUser), fmtMs(ns.recommendUser), '', ''],
+    ['  scoreState only (copy out 10k floats)', fmtMs(s.scoreState), fmtMs(ns.scoreState), '', ''],
+    ['fold in a new reader from 10 ratings', fmtMs(s.foldIn), fmtMs(ns.foldIn), '', '< 20 ms'],
+    ['  fold-in + top-10', fmtMs(s.foldInThenTop10), fmtMs(ns.foldInThenTop10), '', ''],
+    ['similar books, top-10', fmtMs(s.similar), fmtMs(ns.similar), '', ''],
+    ['module init (instantiate wasm)', fmtMs(s.initMs), fmtMs(ns.initMs), '', ''],
+    ['Model.load(model-items.bkr)', fmtMs(s.loadMs), fmtMs(ns.loadMs), '', ''],
+  ];
+  const w = [40, 12, 12, 12];
+  const line = (c) => c.map((x, i) => (i < w.length ? String(x).padEnd(w[i]) : x)).join(' ');
+  console.log(`\nbookrec web benchmark — headless Chromium, ${os.cpus()[0]?.model || ''}`);
+  console.log(`model: ${path.relative(ROOT, model.items)} (seed: ${res.variants.simd.nItems} books), reader ${userId}`);
+  console.log(`kernels: ${s.kernel} (SIMD build) / ${ns.kernel} (no-SIMD build); TF.js ${res.tfVersion} backend ${res.tfBackend}`);
+  console.log(`TF.js model check: concat order [${res.tfOrder}], max |score diff| vs bookrec ${res.tfMaxDiff.toExponential(2)}, same top-10: ${res.tfTopMatches}`);
+  console.log('medians per call\n');
+  console.log(line(['', 'bookrec SIMD', 'no-SIMD', 'TF.js WASM', 'goal']));
+  console.log(line(['-'.repeat(39), '-'.repeat(11), '-'.repeat(11), '-'.repeat(11), '-'.repeat(4)]));
+  for (const r of rows) console.log(line(r));
+  console.log('\nsizes');
+  console.log(line(['model-items.bkr (book side + network)', fmtKB(items.length), `gzip ${fmtKB(gzipSync(items, { level: 9 }).length)}`, '', '<= 400 KB']));
+  console.log(line(['model-users.bkr (dataset users)', fmtKB(users.length), `gzip ${fmtKB(gzipSync(users, { level: 9 }).length)}`, '', 'loaded on demand']));
+  for (const f of ['bookrec-simd.wasm', 'bookrec-nosimd.wasm', 'bookrec-simd.mjs']) {
+    const p = path.join(WASM_DIR, f);
+    if (existsSync(p)) {
+      const b = readFileSync(p);
+      console.log(line([f, fmtKB(b.length), `gzip ${fmtKB(gzipSync(b, { level: 9 }).length)}`, '', '']));
+    }
+  }
+  if (siteRows.length) {
+    console.log('\nsite');
+    for (const r of siteRows) console.log(line([r.what, r.value, '', '', r.goal || '']));
+  }
+  if (process.env.BOOKREC_BENCH_JSON) console.log(JSON.stringify(res, null, 1));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(`bench:web: ${e.stack || e.message}`);
+    process.exit(1);
+  });
+}
