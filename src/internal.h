@@ -226,4 +226,13 @@ typedef struct br_idcol {
 int br_idcol_read(br_idcol *col, const char *s, size_t len, char tmp[16], const char **out, int *out_len,
                   long *num, char *why, size_t why_cap);
 
+/* ---------------------------------------------------------------- model files (modelfile.c) */
+
+/* IEEE half-precision conversion used by F16 tensors (round to nearest even; exposed for tests). */
+uint16_t br_f32_to_f16(float f);
+float br_f16_to_f32(uint16_t h);
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32) of p[0..n): the model file's checksum. */
+uint32_t br_crc32(const uint8_t *p, size_t n);
+
 #endif /* BOOKREC_INTERNAL_H */
