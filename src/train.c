@@ -1,0 +1,580 @@
+/*
+ * train.c - training and evaluation: mini-batch Adam on the mean squared error, as the tutorial trains
+ * with Keras (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7, batch 64, a seeded shuffle every epoch).
+ *
+ * Threads stay outside: each batch is cut into opt->n_tasks equal slices whose forward and backward
+ * passes run through the caller's parallel-for callback into per-task gradient buffers; a second
+ * callback round reduces them in a fixed order and applies Adam, the dense layers split by rows and
+ * the touched embedding rows split by row, so the same seed and n_tasks give a bit-identical model.
+ * Embedding rows and biases get lazy Adam by default (only the rows a batch touches are updated, their
+ * moments too, as TensorFlow Addons' LazyAdam; a row that occurs twice in a batch has its gradients
+ * summed first); the dense layers get plain Adam. Gradients and Adam moments are blocks parallel to the
+ * model's parameter block, allocated only here, never in the batch loop.
+ *
+ * The loss of one batch of n examples is (1/n) sum_e [(y_e - r_e)^2 + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)]
+ * + l2_dense (|dense1_w|^2 + |dense2_w|^2): L2 on embedding rows and biases counts once per occurrence in
+ * the batch, like the data term. Not here: the model's structure (model.c), threads, printing.
+ */
+#include "internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Fills o with the tutorial's training setup. */
+void bookrec_train_options_default(bookrec_train_options *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->epochs = 5;
+    o->batch = 64;
+    o->lr = 1e-3f;
+    o->beta1 = 0.9f;
+    o->beta2 = 0.999f;
+    o->eps = 1e-7f;
+    o->lazy_adam = 1;
+    o->seed = 1;
+    o->n_tasks = 1;
+}
+
+/* One task's private buffers (padded so that tasks do not share cache lines). */
+typedef struct task_buf {
+    float *dg;         /* dense gradient: dW1 [H, in_pad] | db1 [H] | dw2 [H] | db2 [1] */
+    float *x, *h, *dh, *dx; /* scratch: input [in_pad], activations [H], their gradient [H], input grad [in_pad] */
+    double sq, ab;     /* sums of squared and absolute errors of the task's examples */
+    char pad[64];
+} task_buf;
+
+typedef struct trainer {
+    bookrec_model *m;
+    int arch, d, H, in, in_pad, egs, dense, bias;
+    float mu, l2, l2_dense, b1, b2, eps, lr_t, inv_b;
+    int lazy, T;
+    float *w1p;        /* [H, in_pad]: dense1_w with rows padded to in_pad (zeros), for the backward pass */
+    float *w1t;        /* [in, H]: dense1_w transposed, for the forward pass */
+    float *grad, *am, *av; /* parallel to the parameter block: gradient, Adam's first and second moments */
+    task_buf *tb;
+    size_t dg_size;
+    float *dg_mem, *scratch_mem;
+    /* the current batch: examples idx[0..B) of the triples */
+    const bookrec_triples *data;
+    const uint32_t *idx;
+    int B;
+    float *eg;         /* [batch, egs]: per-example row gradients: dq [d] | dp [d] | db_i | db_u */
+    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_units-1 users */
+    int32_t *mark_i, *mark_u, *slot_i, *slot_u;
+    int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u;
+    int n_ui, n_units, stamp;
+    int do_adam;
+    /* evaluation */
+    const bookrec_triples *eval;
+    double *eval_sums; /* [T][2] */
+} trainer;
+
+static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+/* ------------------------------------------------------------------ phase 1: forward + backward */
+
+static void task_forward_backward(void *arg, int t) {
+    trainer *tr = arg;
+    bookrec_model *m = tr->m;
+    task_buf *b = &tr->tb[t];
+    int d = tr->d, H = tr->H, in_pad = tr->in_pad, egs = tr->egs;
+    int lo = (int)((long long)tr->B * t / tr->T), hi = (int)((long long)tr->B * (t + 1) / tr->T);
+    float *dW = b->dg, *db1 = dW + (size_t)H * in_pad, *dw2 = db1 + H, *db2 = dw2 + H;
+    double sq = 0.0, ab = 0.0;
+    if (tr->dense) memset(b->dg, 0, tr->dg_size * sizeof(float));
+    for (int e = lo; e < hi; e++) {
+        uint32_t k = tr->idx[e];
+        int u = tr->data->user[k], i = tr->data->item[k];
+        float r = tr->data->rating[k];
+        const float *q = m->item_emb + (size_t)i * d, *p = m->user_emb + (size_t)u * d;
+        float *ge = tr->eg + (size_t)e * egs;
+        float o = 0.0f, y, dy;
+        float *h = b->h;
+        if (tr->dense) {
+            memcpy(b->x, q, (size_t)d * sizeof(float));
+            memcpy(b->x + d, p, (size_t)d * sizeof(float));
+            memcpy(h, m->b1, (size_t)H * sizeof(float));
+            br_matvec_t(h, tr->w1t, b->x, tr->in, H);
+            for (int j = 0; j < H; j++) h[j] = h[j] > 0.0f ? h[j] : 0.0f;
+            o = br_dot(m->w2, h, H) + m->b2[0];
+        }
+        if (tr->arch == BOOKREC_ARCH_SEED) {
+            y = o > 0.0f ? o : 0.0f;
+            dy = o > 0.0f ? 2.0f * (y - r) * tr->inv_b : 0.0f;
+        } else {
+            y = o + tr->mu + m->user_bias[u] + m->item_bias[i] + br_dot(p, q, d);
+            dy = 2.0f * (y - r) * tr->inv_b;
+        }
+        float er = y - r;
+        sq += (double)er * er;
+        ab += fabs((double)er);
+        memset(ge, 0, (size_t)egs * sizeof(float));
+        if (tr->dense && dy != 0.0f) {
+            db2[0] += dy;
+            br_axpy(dw2, dy, h, H);
+            float *dh = b->dh;
+            for (int j = 0; j < H; j++) {
+                dh[j] = h[j] > 0.0f ? dy * m->w2[j] : 0.0f;
+                db1[j] += dh[j];
+            }
+            memset(b->dx, 0, (size_t)in_pad * sizeof(float));
+            br_relu_bwd(b->dx, dW, tr->w1p, b->x, dh, H, in_pad);
+            memcpy(ge, b->dx, (size_t)2 * d * sizeof(float));
+        }
+        if (tr->bias) {
+            br_axpy(ge, dy, p, d);
+            br_axpy(ge + d, dy, q, d);
+            ge[2 * d] = dy;
+            ge[2 * d + 1] = dy;
+        }
+    }
+    b->sq = sq;
+    b->ab = ab;
+}
+
+/* ------------------------------------------------------------------ phase 2: reduce + Adam */
+
+static void adam1(trainer *tr, float *p, const float *g, int n) {
+    size_t off = (size_t)(p - tr->m->params);
+    br_adam(p, tr->am + off, tr->av + off, g, n, tr->lr_t, tr->b1, tr->b2, tr->eps);
+}
+
+static void task_reduce_update(void *arg, int t) {
+    trainer *tr = arg;
+    bookrec_model *m = tr->m;
+    int d = tr->d, T = tr->T;
+    if (tr->dense) {
+        int H = tr->H, in = tr->in, in_pad = tr->in_pad;
+        int j0 = (int)((long long)H * t / T), j1 = (int)((long long)H * (t + 1) / T);
+        float *gw1 = tr->grad + (m->w1 - m->params), *gb1 = tr->grad + (m->b1 - m->params);
+        float *gw2 = tr->grad + (m->w2 - m->params);
+        float l2d = 2.0f * tr->l2_dense;
+        for (int j = j0; j < j1; j++) {
+            float *g = gw1 + (size_t)j * in;
+            const float *w = m->w1 + (size_t)j * in;
+            for (int k = 0; k < in; k++) g[k] = l2d * w[k];
+            gb1[j] = 0.0f;
+            gw2[j] = l2d * m->w2[j];
+            for (int s = 0; s < T; s++) {
+                const float *dg = tr->tb[s].dg;
+                const float *dW = dg + (size_t)j * in_pad, *db1 = dg + (size_t)H * in_pad, *dw2 = db1 + H;
+                for (int k = 0; k < in; k++) g[k] += dW[k];
+                gb1[j] += db1[j];
+                gw2[j] += dw2[j];
+            }
+        }
+        if (t == T - 1) {
+            float *gb2 = tr->grad + (m->b2 - m->params);
+            gb2[0] = 0.0f;
+            for (int s = 0; s < T; s++) gb2[0] += tr->tb[s].dg[(size_t)H * in_pad + 2 * (size_t)H];
+            if (tr->do_adam) adam1(tr, m->b2, gb2, 1);
+        }
+        if (tr->do_adam && j1 > j0) {
+            adam1(tr, m->w1 + (size_t)j0 * in, gw1 + (size_t)j0 * in, (j1 - j0) * in);
+            adam1(tr, m->b1 + j0, gb1 + j0, j1 - j0);
+            adam1(tr, m->w2 + j0, gw2 + j0, j1 - j0);
+            for (int j = j0; j < j1; j++)
+                for (int k = 0; k < in; k++) {
+                    float w = m->w1[(size_t)j * in + k];
+                    tr->w1p[(size_t)j * in_pad + k] = w;
+                    tr->w1t[(size_t)k * H + j] = w;
+                }
+        }
+    }
+    int u0 = (int)((long long)tr->n_units * t / T), u1 = (int)((long long)tr->n_units * (t + 1) / T);
+    float l2s = 2.0f * tr->l2 * tr->inv_b;
+    for (int k = u0; k < u1; k++) {
+        int user = k >= tr->n_ui, row = tr->unit_row[k];
+        float *P = (user ? m->user_emb : m->item_emb) + (size_t)row * d;
+        float *G = tr->grad + (P - m->params);
+        float *pb = tr->bias ? (user ? m->user_bias : m->item_bias) + row : NULL;
+        float *gb = pb ? tr->grad + (pb - m->params) : NULL;
+        const int32_t *next = user ? tr->next_u : tr->next_i;
+        int off = user ? d : 0;
+        memset(G, 0, (size_t)d * sizeof(float));
+        if (gb) *gb = 0.0f;
+        for (int e = tr->unit_first[k]; e >= 0; e = next[e]) {
+            const float *ge = tr->eg + (size_t)e * tr->egs;
+            for (int c = 0; c < d; c++) G[c] += ge[off + c] + l2s * P[c];
+            if (gb) *gb += ge[2 * d + user] + l2s * *pb;
+        }
+        if (tr->do_adam && tr->lazy) {
+            adam1(tr, P, G, d);
+            if (pb) adam1(tr, pb, gb, 1);
+        }
+    }
+}
+
+/* Dense (not lazy) Adam over every embedding row, split by range. */
+static void task_full_embedding_adam(void *arg, int t) {
+    trainer *tr = arg;
+    bookrec_model *m = tr->m;
+    const bookrec_model_config *c = &m->cfg;
+    float *ten[4] = {m->item_emb, m->user_emb, m->item_bias, m->user_bias};
+    size_t len[4] = {(size_t)c->n_items * c->dim, (size_t)c->n_users * c->dim, (size_t)c->n_items,
+                     (size_t)c->n_users};
+    for (int k = 0; k < 4; k++) {
+        if (!ten[k]) continue;
+        size_t a = len[k] * (size_t)t / (size_t)tr->T, b = len[k] * (size_t)(t + 1) / (size_t)tr->T;
+        if (b > a) adam1(tr, ten[k] + a, tr->grad + (ten[k] + a - m->params), (int)(b - a));
+    }
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static void run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr) {
+    if (o && o->parallel && tr->T > 1) o->parallel(o->parallel_ctx, fn, tr, tr->T);
+    else for (int t = 0; t < tr->T; t++) fn(tr, t);
+}
+
+static void trainer_free(trainer *tr) {
+    free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->am); free(tr->av);
+    free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
+    free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
+    free(tr->unit_row); free(tr->unit_first); free(tr->unit_last); free(tr->next_i); free(tr->next_u);
+    free(tr->eval_sums);
+}
+
+/* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
+static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
+    const bookrec_model_config *c = &m->cfg;
+    memset(tr, 0, sizeof *tr);
+    tr->m = m;
+    tr->arch = c->arch;
+    tr->d = c->dim;
+    tr->dense = c->arch != BOOKREC_ARCH_MF;
+    tr->bias = c->arch != BOOKREC_ARCH_SEED;
+    tr->H = tr->dense ? c->hidden : 0;
+    tr->in = 2 * c->dim;
+    tr->in_pad = (int)((tr->in + 7) & ~7);
+    tr->egs = 2 * c->dim + 2;
+    tr->mu = c->global_mean;
+    tr->T = T;
+    tr->lazy = 1;
+    size_t np = m->n_params, H = (size_t)tr->H, in = (size_t)tr->in, in_pad = (size_t)tr->in_pad;
+    tr->dg_size = tr->dense ? H * in_pad + 2 * H + 1 : 0;
+    size_t scr = round16(in_pad) * 2 + round16(H) * 2;
+    tr->grad = calloc(np, sizeof(float));
+    if (with_moments) {
+        tr->am = calloc(np, sizeof(float));
+        tr->av = calloc(np, sizeof(float));
+    }
+    tr->tb = calloc((size_t)T, sizeof *tr->tb);
+    tr->dg_mem = calloc(round16(tr->dg_size + 1) * T, sizeof(float));
+    tr->scratch_mem = calloc(scr * T, sizeof(float));
+    tr->eg = calloc((size_t)max_batch * tr->egs, sizeof(float));
+    tr->mark_i = malloc((size_t)c->n_items * sizeof(int32_t));
+    tr->mark_u = malloc((size_t)c->n_users * sizeof(int32_t));
+    tr->slot_i = malloc((size_t)c->n_items * sizeof(int32_t));
+    tr->slot_u = malloc((size_t)c->n_users * sizeof(int32_t));
+    size_t mb = (size_t)max_batch;
+    tr->unit_row = malloc(2 * mb * sizeof(int32_t));
+    tr->unit_first = malloc(2 * mb * sizeof(int32_t));
+    tr->unit_last = malloc(2 * mb * sizeof(int32_t));
+    tr->next_i = malloc(mb * sizeof(int32_t));
+    tr->next_u = malloc(mb * sizeof(int32_t));
+    tr->eval_sums = calloc(2 * (size_t)T, sizeof(double));
+    if (tr->dense) {
+        tr->w1p = calloc(H * in_pad, sizeof(float));
+        tr->w1t = malloc(H * in * sizeof(float));
+    }
+    if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
+        !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
+        !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t))) {
+        trainer_free(tr);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
+    }
+    memset(tr->mark_i, 0xff, (size_t)c->n_items * sizeof(int32_t));
+    memset(tr->mark_u, 0xff, (size_t)c->n_users * sizeof(int32_t));
+    for (int t = 0; t < T; t++) {
+        task_buf *b = &tr->tb[t];
+        b->dg = tr->dg_mem + round16(tr->dg_size + 1) * t;
+        float *s = tr->scratch_mem + scr * t;
+        b->x = s;
+        b->dx = s + round16(in_pad);
+        b->h = s + 2 * round16(in_pad);
+        b->dh = b->h + round16(H);
+    }
+    if (tr->dense)
+        for (size_t j = 0; j < H; j++)
+            for (size_t k = 0; k < in; k++) {
+                tr->w1p[j * in_pad + k] = m->w1[j * in + k];
+                tr->w1t[k * H + j] = m->w1[j * in + k];
+            }
+    return BOOKREC_OK;
+}
+
+/* Points the trainer at examples idx[0..B) of data and lists the rows they touch. */
+static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *idx, int B) {
+    tr->data = data;
+    tr->idx = idx;
+    tr->B = B;
+    tr->inv_b = 1.0f / (float)B;
+    tr->stamp++;
+    int n = 0;
+    for (int side = 0; side < 2; side++) {
+        int32_t *mark = side ? tr->mark_u : tr->mark_i, *slot = side ? tr->slot_u : tr->slot_i;
+        int32_t *next = side ? tr->next_u : tr->next_i;
+        const int32_t *rows = side ? data->user : data->item;
+        for (int e = 0; e < B; e++) {
+            int r = rows[idx[e]];
+            next[e] = -1;
+            if (mark[r] != tr->stamp) {
+                mark[r] = tr->stamp;
+                slot[r] = n;
+                tr->unit_row[n] = r;
+                tr->unit_first[n] = tr->unit_last[n] = e;
+                n++;
+            } else {
+                int s = slot[r];
+                next[tr->unit_last[s]] = e;
+                tr->unit_last[s] = e;
+            }
+        }
+        if (!side) tr->n_ui = n;
+    }
+    tr->n_units = n;
+}
+
+static int check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err) {
+    if (t->n && (!t->user || !t->item || !t->rating))
+        return br_fail(err, BOOKREC_E_ARG, "%s triples: NULL arrays", what);
+    for (size_t k = 0; k < t->n; k++) {
+        if (t->user[k] < 0 || t->user[k] >= m->cfg.n_users)
+            return br_fail(err, BOOKREC_E_ARG, "%s triple %zu: user index %d out of range 0..%d", what, k,
+                           (int)t->user[k], m->cfg.n_users - 1);
+        if (t->item[k] < 0 || t->item[k] >= m->cfg.n_items)
+            return br_fail(err, BOOKREC_E_ARG, "%s triple %zu: item index %d out of range 0..%d", what, k,
+                           (int)t->item[k], m->cfg.n_items - 1);
+        if (!isfinite(t->rating[k]))
+            return br_fail(err, BOOKREC_E_ARG, "%s triple %zu: rating is not a finite number", what, k);
+    }
+    return BOOKREC_OK;
+}
+
+/* ------------------------------------------------------------------ gradient of one batch (tests) */
+
+int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
+                       float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err) {
+    if (!m || !users || !items || !ratings || n <= 0 || !grad || n_tasks < 1)
+        return br_fail(err, BOOKREC_E_ARG, "br_model_loss_grad: bad arguments");
+    bookrec_triples t = {(int32_t *)users, (int32_t *)items, (float *)ratings, (size_t)n};
+    int rc = check_triples(m, &t, "batch", err);
+    if (rc) return rc;
+    trainer tr;
+    if ((rc = trainer_init(&tr, m, n_tasks, n, 0, err))) return rc;
+    uint32_t *idx = malloc((size_t)n * sizeof *idx);
+    if (!idx) { trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
+    for (int k = 0; k < n; k++) idx[k] = (uint32_t)k;
+    tr.l2 = l2;
+    tr.l2_dense = l2_dense;
+    set_batch(&tr, &t, idx, n);
+    run(NULL, task_forward_backward, &tr);
+    run(NULL, task_reduce_update, &tr);
+    memset(grad, 0, m->n_params * sizeof(float));
+    double sq = 0.0, reg = 0.0;
+    for (int s = 0; s < n_tasks; s++) sq += tr.tb[s].sq;
+    /* copy the gradient of what the batch touched */
+    int d = m->cfg.dim;
+    for (int k = 0; k < tr.n_units; k++) {
+        int user = k >= tr.n_ui;
+        const float *P = (user ? m->user_emb : m->item_emb) + (size_t)tr.unit_row[k] * d;
+        size_t off = (size_t)(P - m->params);
+        memcpy(grad + off, tr.grad + off, (size_t)d * sizeof(float));
+        if (tr.bias) {
+            const float *pb = (user ? m->user_bias : m->item_bias) + tr.unit_row[k];
+            grad[pb - m->params] = tr.grad[pb - m->params];
+        }
+    }
+    if (tr.dense) {
+        size_t a = (size_t)(m->w1 - m->params), b = (size_t)(m->b2 - m->params) + 1;
+        memcpy(grad + a, tr.grad + a, (b - a) * sizeof(float));
+        for (size_t k = 0; k < (size_t)m->cfg.hidden * 2 * d; k++) reg += (double)l2_dense * m->w1[k] * m->w1[k];
+        for (int k = 0; k < m->cfg.hidden; k++) reg += (double)l2_dense * m->w2[k] * m->w2[k];
+    }
+    for (int e = 0; e < n; e++) {
+        const float *q = m->item_emb + (size_t)items[e] * d, *p = m->user_emb + (size_t)users[e] * d;
+        double s2 = 0.0;
+        for (int c = 0; c < d; c++) s2 += (double)q[c] * q[c] + (double)p[c] * p[c];
+        if (tr.bias)
+            s2 += (double)m->item_bias[items[e]] * m->item_bias[items[e]] +
+                  (double)m->user_bias[users[e]] * m->user_bias[users[e]];
+        reg += (double)l2 * s2 / n;
+    }
+    if (loss) *loss = sq / n + reg;
+    free(idx);
+    trainer_free(&tr);
+    return br_ok(err);
+}
+
+/* ------------------------------------------------------------------ evaluation */
+
+static void task_eval(void *arg, int t) {
+    trainer *tr = arg;
+    const bookrec_triples *v = tr->eval;
+    bookrec_model *m = tr->m;
+    size_t lo = v->n * (size_t)t / (size_t)tr->T, hi = v->n * (size_t)(t + 1) / (size_t)tr->T;
+    double sq = 0.0, ab = 0.0;
+    int d = m->cfg.dim;
+    for (size_t k = lo; k < hi; k++) {
+        int u = v->user[k];
+        float bu = m->user_bias ? m->user_bias[u] : 0.0f;
+        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, m->user_emb + (size_t)u * d, bu, v->item[k]));
+        double e = (double)y - v->rating[k];
+        sq += e * e;
+        ab += fabs(e);
+    }
+    tr->eval_sums[2 * t] = sq;
+    tr->eval_sums[2 * t + 1] = ab;
+}
+
+/* Mean squared and absolute error of m on t. */
+int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err) {
+    if (!m || !t) return br_fail(err, BOOKREC_E_ARG, "bookrec_evaluate: NULL argument");
+    if (!m->has_users) return br_fail(err, BOOKREC_E_STATE, "the model's users part is not loaded");
+    if (t->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "bookrec_evaluate: no triples to evaluate");
+    int rc = check_triples(m, t, "evaluation", err);
+    if (rc) return rc;
+    double sq = 0.0, ab = 0.0;
+    int d = m->cfg.dim;
+    for (size_t k = 0; k < t->n; k++) {
+        int u = t->user[k];
+        float bu = m->user_bias ? m->user_bias[u] : 0.0f;
+        float y = br_model_clamp(m, br_model_raw(m, m->prepared ? m->w1t : NULL, m->user_emb + (size_t)u * d, bu,
+                                                 t->item[k]));
+        double e = (double)y - t->rating[k];
+        sq += e * e;
+        ab += fabs(e);
+    }
+    if (mse) *mse = sq / (double)t->n;
+    if (mae) *mae = ab / (double)t->n;
+    return br_ok(err);
+}
+
+/* ------------------------------------------------------------------ training */
+
+/* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
+int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
+                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
+                  int *n_history, bookrec_error *err) {
+    if (n_history) *n_history = 0;
+    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
+    bookrec_train_options def;
+    if (!opt) { bookrec_train_options_default(&def); opt = &def; }
+    if (opt->epochs < 0 || opt->batch < 1 || opt->batch > (1 << 20))
+        return br_fail(err, BOOKREC_E_ARG, "train options: epochs %d must be >= 0 and batch %d in 1..%d", opt->epochs,
+                       opt->batch, 1 << 20);
+    if (!(opt->lr > 0.0f) || !isfinite(opt->lr) || !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) ||
+        !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f) || !(opt->eps > 0.0f) || !(opt->l2 >= 0.0f) ||
+        !(opt->l2_dense >= 0.0f) || !isfinite(opt->l2) || !isfinite(opt->l2_dense))
+        return br_fail(err, BOOKREC_E_ARG, "train options: lr %g, beta1 %g, beta2 %g, eps %g, l2 %g, l2_dense %g "
+                       "out of range", (double)opt->lr, (double)opt->beta1, (double)opt->beta2, (double)opt->eps,
+                       (double)opt->l2, (double)opt->l2_dense);
+    if (train->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "no training ratings");
+    if (train->n > 0xFFFFFFFFu) return br_fail(err, BOOKREC_E_ARG, "too many training ratings (%zu)", train->n);
+    int rc = check_triples(m, train, "training", err);
+    if (!rc && valid) rc = check_triples(m, valid, "validation", err);
+    if (rc) return rc;
+    int T = opt->n_tasks < 1 ? 1 : opt->n_tasks > 256 ? 256 : opt->n_tasks;
+
+    if (m->cfg.arch != BOOKREC_ARCH_SEED && m->cfg.global_mean == 0.0f) {
+        double s = 0.0;
+        for (size_t k = 0; k < train->n; k++) s += train->rating[k];
+        m->cfg.global_mean = (float)(s / (double)train->n);
+    }
+    int batch = opt->batch;
+    trainer tr;
+    if ((rc = trainer_init(&tr, m, T, batch, 1, err))) return rc;
+    tr.mu = m->cfg.global_mean;
+    tr.l2 = opt->l2;
+    tr.l2_dense = opt->l2_dense;
+    tr.b1 = opt->beta1;
+    tr.b2 = opt->beta2;
+    tr.eps = opt->eps;
+    tr.lazy = opt->lazy_adam != 0;
+    tr.do_adam = 1;
+    size_t n = train->n;
+    uint32_t *perm = malloc(n * sizeof *perm);
+    float *best = NULL;
+    if (!perm) { trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the shuffle"); }
+    for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
+    br_rng rng;
+    br_rng_seed(&rng, opt->seed);
+    m->has_users = 1;
+    br_model_invalidate(m);
+
+    double p1 = 1.0, p2 = 1.0, best_rmse = INFINITY;
+    int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
+    size_t n_batches = (n + (size_t)batch - 1) / (size_t)batch;
+    for (int epoch = 1; epoch <= opt->epochs && !stop; epoch++) {
+        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+            size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
+            uint32_t t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+        }
+        double sq = 0.0, ab = 0.0;
+        size_t done = 0;
+        for (size_t bi = 0; bi < n_batches && !stop; bi++) {
+            size_t start = bi * (size_t)batch;
+            int B = (int)(n - start < (size_t)batch ? n - start : (size_t)batch);
+            set_batch(&tr, train, perm + start, B);
+            run(opt, task_forward_backward, &tr);
+            for (int t = 0; t < T; t++) { sq += tr.tb[t].sq; ab += tr.tb[t].ab; }
+            p1 *= opt->beta1;
+            p2 *= opt->beta2;
+            tr.lr_t = (float)(opt->lr * sqrt(1.0 - p2) / (1.0 - p1));
+            run(opt, task_reduce_update, &tr);
+            if (!tr.lazy) {
+                run(opt, task_full_embedding_adam, &tr);
+                for (int k = 0; k < tr.n_units; k++) { /* keep untouched rows' gradients zero */
+                    int user = k >= tr.n_ui;
+                    float *P = (user ? m->user_emb : m->item_emb) + (size_t)tr.unit_row[k] * tr.d;
+                    memset(tr.grad + (P - m->params), 0, (size_t)tr.d * sizeof(float));
+                    if (tr.bias) tr.grad[(user ? m->user_bias : m->item_bias) + tr.unit_row[k] - m->params] = 0.0f;
+                }
+            }
+            done += (size_t)B;
+            if (opt->progress && opt->progress_every > 0 && (bi + 1) % opt->progress_every == 0 && bi + 1 < n_batches)
+                if (opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
+        }
+        if (opt->progress && !stop && opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
+        bookrec_epoch_stats st;
+        memset(&st, 0, sizeof st);
+        st.epoch = epoch;
+        st.train_mse = sq / (double)done;
+        st.train_rmse = sqrt(st.train_mse);
+        st.train_mae = ab / (double)done;
+        if (valid && valid->n) {
+            tr.eval = valid;
+            run(opt, task_eval, &tr);
+            double vs = 0.0, va = 0.0;
+            for (int t = 0; t < T; t++) { vs += tr.eval_sums[2 * t]; va += tr.eval_sums[2 * t + 1]; }
+            st.test_mse = vs / (double)valid->n;
+            st.test_rmse = sqrt(st.test_mse);
+            st.test_mae = va / (double)valid->n;
+        } else {
+            st.test_mse = st.test_rmse = st.test_mae = NAN;
+        }
+        if (history && nh < max_history) history[nh] = st;
+        nh++;
+        if (opt->on_epoch && opt->on_epoch(opt->on_epoch_ctx, &st)) stop = 1;
+        if (opt->patience > 0 && valid && valid->n) {
+            if (st.test_rmse < best_rmse) {
+                best_rmse = st.test_rmse;
+                best_epoch = epoch;
+                since_best = 0;
+                if (!best) best = malloc(m->n_params * sizeof *best);
+                if (!best) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory keeping the best epoch"); break; }
+                memcpy(best, m->params, m->n_params * sizeof *best);
+            } else if (++since_best >= opt->patience) {
+                stop = 1;
+            }
+        }
+    }
+    if (!rc && best && best_epoch != nh) memcpy(m->params, best, m->n_params * sizeof *best);
+    free(best);
+    free(perm);
+    trainer_free(&tr);
+    br_model_invalidate(m);
+    if (n_history) *n_history = nh < max_history ? nh : (history ? max_history : nh);
+    return rc ? rc : br_ok(err);
+}

@@ -1,0 +1,174 @@
+/* test_gradcheck.c - finite-difference check of every backward pass (seed, mf, ncf) on every parameter
+   tensor, through br_model_loss_grad, the very code bookrec_train runs: a batch with repeated users and
+   items, L2 on rows and dense weights, one task and several tasks. The numeric side is central differences
+   of an independent double-precision implementation of the documented loss (step 1e-6, so ReLU kinks are
+   practically never crossed), which also checks the loss value itself. */
+#include "internal.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fails = 0;
+
+
+/* An independent double-precision implementation of the batch loss documented in internal.h. */
+typedef struct ref_model {
+    int arch, d, H;
+    float mu;
+    double *P;                          /* double copy of the parameter block */
+    size_t ie, ib, w1, b1, w2, b2, ue, ub; /* tensor offsets */
+} ref_model;
+
+static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, const float *r, int n, double l2,
+                       double l2d) {
+    const double *P = rm->P;
+    int d = rm->d, H = rm->H;
+    double loss = 0.0;
+    for (int e = 0; e < n; e++) {
+        const double *q = P + rm->ie + (size_t)i[e] * d, *p = P + rm->ue + (size_t)u[e] * d;
+        double y = 0.0, o = 0.0;
+        if (rm->arch != BOOKREC_ARCH_MF) {
+            o = P[rm->b2];
+            for (int j = 0; j < H; j++) {
+                double h = P[rm->b1 + j];
+                for (int k = 0; k < d; k++) h += P[rm->w1 + (size_t)j * 2 * d + k] * q[k];
+                for (int k = 0; k < d; k++) h += P[rm->w1 + (size_t)j * 2 * d + d + k] * p[k];
+                if (h > 0) o += P[rm->w2 + j] * h;
+            }
+        }
+        double reg = 0.0;
+        for (int k = 0; k < d; k++) reg += q[k] * q[k] + p[k] * p[k];
+        if (rm->arch == BOOKREC_ARCH_SEED) {
+            y = o > 0 ? o : 0;
+        } else {
+            double bi = P[rm->ib + i[e]], bu = P[rm->ub + u[e]], dot = 0.0;
+            for (int k = 0; k < d; k++) dot += p[k] * q[k];
+            y = o + rm->mu + bu + bi + dot;
+            reg += bi * bi + bu * bu;
+        }
+        loss += ((y - r[e]) * (y - r[e]) + l2 * reg) / n;
+    }
+    if (rm->arch != BOOKREC_ARCH_MF) {
+        for (int k = 0; k < H * 2 * d; k++) loss += l2d * P[rm->w1 + k] * P[rm->w1 + k];
+        for (int k = 0; k < H; k++) loss += l2d * P[rm->w2 + k] * P[rm->w2 + k];
+    }
+    return loss;
+}
+
+static void check_arch(bookrec_arch arch, const char *name) {
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = arch;
+    cfg.n_users = 7;
+    cfg.n_items = 9;
+    cfg.dim = 5;
+    cfg.hidden = 12;
+    cfg.init_scale = 0.6f;
+    cfg.global_mean = arch == BOOKREC_ARCH_SEED ? 0.0f : 3.0f;
+    cfg.seed = 7;
+    bookrec_model *m = NULL;
+    bookrec_error err;
+    if (bookrec_model_create(&cfg, &m, &err)) { fprintf(stderr, "create: %s\n", err.msg); exit(1); }
+    float *params;
+    size_t np = bookrec_model_params(m, &params);
+    /* non-zero biases so their gradient paths matter */
+    br_tensor ts[8];
+    int nt = br_model_tensors(m, ts, 8);
+    br_rng r;
+    br_rng_seed(&r, 3);
+    for (int t = 0; t < nt; t++)
+        if (strstr(ts[t].name, "bias") || strstr(ts[t].name, "_b"))
+            for (int k = 0; k < ts[t].rows * ts[t].cols; k++) ts[t].data[k] = 0.4f * (2.0f * br_rng_float(&r) - 1.0f);
+    if (arch == BOOKREC_ARCH_SEED) m->b2[0] = 2.0f; /* keep the output ReLU mostly active */
+    enum { N = 16 };
+    int32_t us[N], is[N];
+    float rs[N];
+    for (int e = 0; e < N; e++) {
+        us[e] = e < 12 ? (int32_t)br_rng_below(&r, 5) : 2; /* users 5, 6 never occur */
+        is[e] = e < 12 ? (int32_t)br_rng_below(&r, 7) : 3; /* items 7, 8 never occur */
+        rs[e] = 1.0f + (float)br_rng_below(&r, 5);
+    }
+    const float l2 = 0.5f, l2d = 0.3f;
+    float *grad = malloc(np * sizeof *grad), *grad3 = malloc(np * sizeof *grad3);
+    double loss;
+    if (br_model_loss_grad(m, us, is, rs, N, l2, l2d, 1, grad, &loss, &err) ||
+        br_model_loss_grad(m, us, is, rs, N, l2, l2d, 3, grad3, &loss, &err)) {
+        fprintf(stderr, "loss_grad: %s\n", err.msg);
+        exit(1);
+    }
+    ref_model rm = {arch, cfg.dim, cfg.hidden, cfg.global_mean, malloc(np * sizeof(double)), 0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t k = 0; k < np; k++) rm.P[k] = params[k];
+    for (int t = 0; t < nt; t++) {
+        size_t off = (size_t)(ts[t].data - params);
+        const char *tn = ts[t].name;
+        if (!strcmp(tn, "item_emb")) rm.ie = off;
+        else if (!strcmp(tn, "item_bias")) rm.ib = off;
+        else if (!strcmp(tn, "dense1_w")) rm.w1 = off;
+        else if (!strcmp(tn, "dense1_b")) rm.b1 = off;
+        else if (!strcmp(tn, "dense2_w")) rm.w2 = off;
+        else if (!strcmp(tn, "dense2_b")) rm.b2 = off;
+        else if (!strcmp(tn, "user_emb")) rm.ue = off;
+        else if (!strcmp(tn, "user_bias")) rm.ub = off;
+    }
+    double ref0 = ref_loss(&rm, us, is, rs, N, l2, l2d);
+    if (fabs(ref0 - loss) > 1e-5 * (1.0 + fabs(ref0))) {
+        fails++;
+        fprintf(stderr, "FAIL %s: loss %.8g, double reference %.8g\n", name, loss, ref0);
+    }
+    int checked = 0, nonzero = 0;
+    const double h = 1e-6;
+    for (int t = 0; t < nt; t++) {
+        int cnt = ts[t].rows * ts[t].cols;
+        for (int k = 0; k < cnt; k++) {
+            size_t off = (size_t)(&ts[t].data[k] - params);
+            double w0 = rm.P[off];
+            rm.P[off] = w0 + h;
+            double lp = ref_loss(&rm, us, is, rs, N, l2, l2d);
+            rm.P[off] = w0 - h;
+            double lm = ref_loss(&rm, us, is, rs, N, l2, l2d);
+            rm.P[off] = w0;
+            double num = (lp - lm) / (2 * h), ana = grad[off];
+            checked++;
+            if (ana != 0.0) nonzero++;
+            if (fabs(ana - num) > 1e-4 + 1e-3 * fabs(num)) {
+                fails++;
+                fprintf(stderr, "FAIL %s %s[%d]: analytic %.8g numeric %.8g\n", name, ts[t].name, k, ana, num);
+            }
+            if (fabs((double)grad3[off] - ana) > 1e-6 + 1e-5 * fabs(ana)) {
+                fails++;
+                fprintf(stderr, "FAIL %s %s[%d]: 3 tasks give %.8g, 1 task %.8g\n", name, ts[t].name, k,
+                        (double)grad3[off], ana);
+            }
+        }
+    }
+    free(rm.P);
+    /* rows no example touches have exactly zero gradient */
+    const float *ue = m->user_emb + 5 * cfg.dim, *ie = m->item_emb + 7 * cfg.dim;
+    for (int k = 0; k < 2 * cfg.dim; k++)
+        if (grad[ue - params + k] != 0.0f || grad[ie - params + k] != 0.0f) {
+            fails++;
+            fprintf(stderr, "FAIL %s: untouched row has a gradient\n", name);
+            break;
+        }
+    printf("%s: %d entries checked (%d non-zero), loss %.4f\n", name, checked, nonzero, loss);
+    if (nonzero < checked / 2) {
+        fails++;
+        fprintf(stderr, "FAIL %s: too few non-zero gradients (%d of %d)\n", name, nonzero, checked);
+    }
+    free(grad); free(grad3);
+    bookrec_model_free(m);
+}
+
+int main(void) {
+    for (int s = 0; s < 2; s++) {
+        bookrec_force_scalar(s);
+        check_arch(BOOKREC_ARCH_SEED, "seed");
+        check_arch(BOOKREC_ARCH_MF, "mf");
+        check_arch(BOOKREC_ARCH_NCF, "ncf");
+    }
+    bookrec_force_scalar(0);
+    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    printf("gradients ok\n");
+    return 0;
+}
