@@ -367,9 +367,13 @@ int br_idcol_read(br_idcol *col, const char *s, size_t len, char tmp[16], const 
             snprintf(why, why_cap, "%s %lld is out of range (expected 1..2147483647)", what, v);
             return -1;
         }
-        int l = snprintf(tmp, 16, "%lld", v);
-        *out = tmp;
-        *out_len = l;
+        if (s[0] >= '1' && s[0] <= '9') { /* already canonical: no sign, no leading zero */
+            *out = s;
+            *out_len = (int)len;
+        } else {
+            *out = tmp;
+            *out_len = snprintf(tmp, 16, "%lld", v);
+        }
         *num = (long)v;
         return 0;
     }
