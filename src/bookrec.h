@@ -423,6 +423,10 @@ int bookrec_rank_evaluate_new(int n_users, int n_items, const bookrec_triples *f
 /* Writes the popularity scores (number of ratings per item in t) into scores[0..n_items). */
 int bookrec_popularity(const bookrec_triples *t, int n_items, float *scores, bookrec_error *err);
 
+/* Same, counting only ratings >= min_rating ("liked by many"; NaN is refused). */
+int bookrec_popularity_min(const bookrec_triples *t, int n_items, float min_rating, float *scores,
+                           bookrec_error *err);
+
 /* A fixed score vector for every reader (popularity, item bias...): ctx of bookrec_score_fixed. */
 typedef struct bookrec_fixed_scorer {
     const float *scores;

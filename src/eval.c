@@ -340,17 +340,22 @@ int bookrec_rank_evaluate_new(int n_users, int n_items, const bookrec_triples *f
 
 /* ---------------------------------------------------------------- scorers */
 
-int bookrec_popularity(const bookrec_triples *t, int n_items, float *scores, bookrec_error *err) {
-    if (!t || !scores || n_items <= 0 || (t->n > 0 && !t->item))
+int bookrec_popularity_min(const bookrec_triples *t, int n_items, float min_rating, float *scores,
+                           bookrec_error *err) {
+    if (!t || !scores || n_items <= 0 || (t->n > 0 && (!t->item || !t->rating)) || isnan(min_rating))
         return br_fail(err, BOOKREC_E_ARG, "popularity: bad arguments (n_items %d)", n_items);
     for (int i = 0; i < n_items; i++) scores[i] = 0.0f;
     for (size_t j = 0; j < t->n; j++) {
         if (t->item[j] < 0 || t->item[j] >= n_items)
             return br_fail(err, BOOKREC_E_ARG, "popularity: triple %zu: item %d out of range 0..%d", j,
                            (int)t->item[j], n_items - 1);
-        scores[t->item[j]] += 1.0f; /* exact up to 2^24 ratings per item */
+        if (t->rating[j] >= min_rating) scores[t->item[j]] += 1.0f; /* exact up to 2^24 ratings per item */
     }
     return br_ok(err);
+}
+
+int bookrec_popularity(const bookrec_triples *t, int n_items, float *scores, bookrec_error *err) {
+    return bookrec_popularity_min(t, n_items, -INFINITY, scores, err);
 }
 
 int bookrec_score_fixed(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err) {

@@ -242,6 +242,11 @@ static void test_popularity(void) {
     bookrec_error err;
     CHECK(bookrec_popularity(&t, 5, pop, &err) == BOOKREC_OK);
     CHECK(pop[0] == 2 && pop[1] == 2 && pop[2] == 1 && pop[3] == 3 && pop[4] == 0);
+    /* counting only ratings >= 5: item 3 x3, the others 0 */
+    float liked[5];
+    CHECK(bookrec_popularity_min(&t, 5, 5.0f, liked, &err) == BOOKREC_OK);
+    CHECK(liked[3] == 3 && liked[0] == 0 && liked[1] == 0 && liked[2] == 0 && liked[4] == 0);
+    CHECK(bookrec_popularity_min(&t, 5, NAN, liked, &err) == BOOKREC_E_ARG);
     int32_t top[5], rel[] = {0};
     int n_top;
     bookrec_rank_metrics m;
