@@ -65,6 +65,12 @@ static void test_tokenizer(void) {
     CHECK(br_csv_next(&c, &err) == 0, "end");
     br_csv_free(&c);
 
+    /* a lone CR inside quotes is a line break too, for line numbers */
+    br_csv_init(&c, "\"a\rb\",c\nnext\n", 12, "t.csv");
+    CHECK(br_csv_next(&c, &err) == 1 && field_is(&c, 0, "a\rb"), "CR in quotes");
+    CHECK(br_csv_next(&c, &err) == 1 && field_is(&c, 0, "next") && c.line == 3, "line after CR in quotes: %ld", c.line);
+    br_csv_free(&c);
+
     /* a quoted empty field alone on a line is a record, not a blank line */
     br_csv_init(&c, "\"\"\n", 3, "t.csv");
     CHECK(br_csv_next(&c, &err) == 1 && c.nf == 1 && c.field[0].quoted, "quoted empty record");
