@@ -446,6 +446,9 @@ static int parse_ids(rbuf *r, mf_ids *ids, uint32_t expect, const char *which) {
             return br_fail(r->err, BOOKREC_E_FORMAT, "model file corrupt: id %u of %s has length %u, expected 1..%u", i,
                            what, l, MF_MAX_ID_LEN);
         if (need(r, l, what)) return -1;
+        if (memchr(r->p + r->pos, 0, l))
+            return br_fail(r->err, BOOKREC_E_FORMAT, "model file corrupt: id %u of %s at offset %zu holds a NUL byte, expected text",
+                           i, what, r->pos);
         r->pos += l;
     }
     ids->list_bytes = (size_t)(r->p + r->pos - ids->list);
