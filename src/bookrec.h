@@ -506,7 +506,7 @@ int bookrec_constant_evaluate(double value, const bookrec_triples *t, double *ms
 /* Frees a bias baseline. */
 void bookrec_bias_free(bookrec_bias_model *b);
 
-/* ------------------------------------------------------------- model tensors (src/baseline.c) */
+/* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
    row-major floats (owned by the model), or NULL when the model has no such tensor. */

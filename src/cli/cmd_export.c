@@ -1,0 +1,287 @@
+/*
+ * cmd_export.c - `bookrec export`: turns a trained model into the files the browser loads and the
+ * TensorFlow Embedding Projector reads, all written atomically into one directory:
+ *   model-items.bkr  the book side and the network (embeddings F16, or Q8 with --quantize q8)
+ *   model-users.bkr  the dataset users' part (loaded by the site only when that panel is used)
+ *   books.json       display fields of every book the model knows, in the model's item order
+ *   vecs.tsv         one book embedding row per line, tab-separated (as the tutorial wrote it)
+ *   meta.tsv         the matching titles, one per line, no header
+ *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
+ * It also measures what quantising costs: the re-loaded exported model against the F32 one on the
+ * training run's test split. Not a converter to other frameworks' formats.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t fnv1a64(const void *p, size_t n) {
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* Shortest %g text that reads back as the same float (like Python's repr of a float32). */
+static int short_float(char *buf, size_t cap, float x) {
+    int n = 0;
+    for (int prec = 6; prec <= 9; prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, (double)x);
+        if (strtof(buf, NULL) == x) break;
+    }
+    return n;
+}
+
+/* A growable text buffer. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 65536;
+        while (nc < b->n + n + 1) nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) cli_die("out of memory");
+        b->s = ns;
+        b->cap = nc;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+
+static const char *arch_name(bookrec_arch a) {
+    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
+}
+
+typedef struct out_file {
+    const char *name;
+    char *path;
+    long long bytes;
+} out_file;
+
+int cmd_export(int argc, char **argv) {
+    cli_data_opts d = {0};
+    const char *model_path = cli_default_model(), *quant = "f16";
+    char *default_out = cli_join(cli_project_root(), "models");
+    const char *out_dir = default_out;
+    uint64_t split_seed = UINT64_MAX;
+    double test_fraction = -1;
+    int no_eval = 0;
+    cli_opt opts[] = {
+        CLI_DATA_FLAGS(&d),
+        {"model", 'm', CLI_STR, &model_path, "FILE", "trained model to export", "<project>/models/model.bkr"},
+        {"out", 'o', CLI_STR, &out_dir, "DIR", "directory for the exported files", "<project>/models"},
+        {"quantize", 0, CLI_STR, &quant, "f16|q8|f32", "storage of the embedding tables in the browser's files", NULL},
+        {"split-seed", 0, CLI_U64, &split_seed, "N", "split for the quantisation check",
+         "from the model's history JSON, else 1"},
+        {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "split for the quantisation check",
+         "from the model's history JSON, else 0.2"},
+        {"no-eval", 0, CLI_FLAG, &no_eval, NULL, "skip the quantisation check (no ratings needed)", NULL},
+    };
+    cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
+              (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    bookrec_dtype dtype;
+    if (!strcmp(quant, "f16")) dtype = BOOKREC_F16;
+    else if (!strcmp(quant, "q8")) dtype = BOOKREC_Q8;
+    else if (!strcmp(quant, "f32")) dtype = BOOKREC_F32;
+    else cli_usage_die("export", "export: --quantize expects f16, q8 or f32, got '%s'", quant);
+
+    /* the model, and its identity */
+    size_t src_len = 0;
+    char *src = cli_read_file(model_path, &src_len);
+    if (!src)
+        cli_die("%s: cannot read the model (train one with `bookrec train`, or pass --model FILE)", model_path);
+    uint64_t model_id = fnv1a64(src, src_len);
+    free(src);
+    bookrec_model *m = cli_load_model(model_path);
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    const bookrec_ids *items = bookrec_model_items(m);
+    if (!items) cli_die("%s: the model carries no book id table; cannot export", model_path);
+    int n_items = c->n_items;
+    if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
+
+    bookrec_error err = {0};
+    out_file files[8];
+    int n_files = 0;
+#define ADD_FILE(nm, data, len)                                                                                        \
+    do {                                                                                                               \
+        files[n_files].name = nm;                                                                                      \
+        files[n_files].path = cli_join(out_dir, nm);                                                                   \
+        cli_write_atomic_or_die(files[n_files].path, data, len);                                                       \
+        files[n_files].bytes = (long long)(len);                                                                       \
+        n_files++;                                                                                                     \
+    } while (0)
+
+    /* model parts */
+    uint8_t *items_bin = NULL, *users_bin = NULL;
+    size_t items_len = 0, users_len = 0;
+    bookrec_save_options so = {BOOKREC_PART_ITEMS, dtype};
+    cli_check(bookrec_model_save(m, &so, &items_bin, &items_len, &err), &err, "save items part");
+    ADD_FILE("model-items.bkr", items_bin, items_len);
+    if (bookrec_model_has_users(m)) {
+        bookrec_save_options su = {BOOKREC_PART_USERS, dtype};
+        cli_check(bookrec_model_save(m, &su, &users_bin, &users_len, &err), &err, "save users part");
+        ADD_FILE("model-users.bkr", users_bin, users_len);
+    } else {
+        cli_warn("%s has no user part; model-users.bkr not written", model_path);
+    }
+
+    /* books.json, in the model's item order */
+    bookrec_items *books = cli_load_books(&d);
+    cJSON *arr = cJSON_CreateArray();
+    int missing = 0;
+    for (int i = 0; i < n_items; i++) {
+        const char *id = bookrec_ids_get(items, i);
+        int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
+        const bookrec_item *b = j >= 0 && j < books->n ? &books->item[j] : NULL;
+        if (!b) missing++;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "index", i);
+        cJSON_AddStringToObject(o, "book_id", id ? id : "");
+        cJSON_AddStringToObject(o, "title", b && b->title ? b->title : "");
+        cJSON_AddStringToObject(o, "authors", b && b->authors ? b->authors : "");
+        cJSON_AddStringToObject(o, "image_url", b && b->image_url ? b->image_url : "");
+        cJSON_AddStringToObject(o, "small_image_url", b && b->small_image_url ? b->small_image_url : "");
+        if (b && b->year) cJSON_AddNumberToObject(o, "year", b->year);
+        else cJSON_AddNullToObject(o, "year");
+        if (b && b->avg_rating > 0) cJSON_AddNumberToObject(o, "average_rating", cli_f32(b->avg_rating));
+        else cJSON_AddNullToObject(o, "average_rating");
+        cJSON_AddItemToArray(arr, o);
+    }
+    if (missing && books) cli_warn("%d of the model's %d books are not in the books file (empty titles)", missing, n_items);
+    char *bj = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    if (!bj) cli_die("out of memory");
+    ADD_FILE("books.json", bj, strlen(bj));
+    free(bj);
+
+    /* Embedding Projector files: the book embedding matrix and the titles */
+    int rows = 0, cols = 0;
+    const float *emb = bookrec_model_tensor(m, "item_emb", &rows, &cols);
+    if (!emb) cli_die("%s: the model has no book embedding tensor (item_emb)", model_path);
+    if (rows > n_items) rows = n_items;
+    sbuf vecs = {0}, meta = {0};
+    char num[32];
+    for (int i = 0; i < rows; i++) {
+        for (int k = 0; k < cols; k++) {
+            if (k) sb_put(&vecs, "\t", 1);
+            int w = short_float(num, sizeof num, emb[(size_t)i * (size_t)cols + (size_t)k]);
+            sb_put(&vecs, num, (size_t)w);
+        }
+        sb_put(&vecs, "\n", 1);
+        const char *id = bookrec_ids_get(items, i);
+        int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
+        const char *title = j >= 0 && j < books->n && books->item[j].title && *books->item[j].title
+                                ? books->item[j].title
+                                : (id ? id : "");
+        /* one title per line: tabs and line breaks inside a title would break the format */
+        for (const char *t = title; *t; t++) {
+            char ch = (*t == '\t' || *t == '\n' || *t == '\r') ? ' ' : *t;
+            sb_put(&meta, &ch, 1);
+        }
+        sb_put(&meta, "\n", 1);
+    }
+    ADD_FILE("vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
+    ADD_FILE("meta.tsv", meta.s ? meta.s : "", meta.n);
+    free(vecs.s);
+    free(meta.s);
+
+    /* what quantising costs, on the training run's test split */
+    double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;
+    if (!no_eval && users_bin) {
+        uint64_t hs = 1;
+        double hf = 0.2;
+        int from_history = cli_history_split(model_path, &hs, &hf);
+        if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
+        if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
+        bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
+        bookrec_triples train = {0}, test = {0};
+        cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+        bookrec_model *q = NULL;
+        cli_check(bookrec_model_load(items_bin, items_len, &q, &err), &err, "re-loading model-items.bkr");
+        cli_check(bookrec_model_load_users(q, users_bin, users_len, &err), &err, "re-loading model-users.bkr");
+        cli_eval_model(m, r, &test, &rmse32, &mae32);
+        cli_eval_model(q, r, &test, &rmseq, &maeq);
+        printf("quantisation check (%s embeddings, re-loaded export) on %zu test ratings:\n", quant, test.n);
+        printf("  test RMSE f32 %.5f, %s %.5f, change %+.5f%s\n", rmse32, quant, rmseq, rmseq - rmse32,
+               fabs(rmseq - rmse32) < 0.002 ? " (< 0.002: ok)" : " (>= 0.002: TOO LARGE)");
+        printf("  test MAE  f32 %.5f, %s %.5f, change %+.5f\n", mae32, quant, maeq, maeq - mae32);
+        if (!(fabs(rmseq - rmse32) < 0.002)) cli_warn("quantising changed test RMSE by %.5f (limit 0.002)", rmseq - rmse32);
+        bookrec_model_free(q);
+        bookrec_triples_free(&train);
+        bookrec_triples_free(&test);
+        bookrec_ratings_free(r);
+    }
+
+    /* manifest */
+    cJSON *man = cJSON_CreateObject();
+    cJSON_AddStringToObject(man, "bookrec_version", BOOKREC_VERSION_STRING);
+    char when[64], idhex[24];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_AddStringToObject(man, "created", when);
+    snprintf(idhex, sizeof idhex, "%016llx", (unsigned long long)model_id);
+    cJSON *jm = cJSON_AddObjectToObject(man, "model");
+    cJSON_AddStringToObject(jm, "id", idhex);
+    cJSON_AddStringToObject(jm, "id_kind", "FNV-1a 64 of the source model file");
+    cJSON_AddStringToObject(jm, "source", model_path);
+    cJSON_AddStringToObject(jm, "arch", arch_name(c->arch));
+    cJSON_AddNumberToObject(jm, "n_users", c->n_users);
+    cJSON_AddNumberToObject(jm, "n_items", c->n_items);
+    cJSON_AddNumberToObject(jm, "dim", c->dim);
+    cJSON_AddNumberToObject(jm, "hidden", c->hidden);
+    cJSON_AddBoolToObject(jm, "implicit", c->implicit);
+    cJSON_AddNumberToObject(jm, "global_mean", cli_f32(c->global_mean));
+    cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
+    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
+    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
+    cJSON_AddStringToObject(man, "embeddings", quant);
+    cJSON *jq = cJSON_AddObjectToObject(man, "quantization");
+    if (isnan(rmse32)) {
+        cJSON_AddNullToObject(jq, "test_rmse_f32");
+        cJSON_AddNullToObject(jq, "test_rmse_exported");
+        cJSON_AddNullToObject(jq, "change");
+    } else {
+        cJSON_AddNumberToObject(jq, "test_rmse_f32", rmse32);
+        cJSON_AddNumberToObject(jq, "test_rmse_exported", rmseq);
+        cJSON_AddNumberToObject(jq, "change", rmseq - rmse32);
+    }
+    cJSON *jf = cJSON_AddArrayToObject(man, "files");
+    for (int k = 0; k < n_files; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", files[k].name);
+        cJSON_AddNumberToObject(o, "bytes", (double)files[k].bytes);
+        cJSON_AddItemToArray(jf, o);
+    }
+    char *mj = cJSON_Print(man);
+    cJSON_Delete(man);
+    if (!mj) cli_die("out of memory");
+    ADD_FILE("manifest.json", mj, strlen(mj));
+    free(mj);
+
+    printf("exported %s (%s, %d books, %d users) to %s:\n", model_path, arch_name(c->arch), n_items, c->n_users,
+           out_dir);
+    for (int k = 0; k < n_files; k++) {
+        char b[32];
+        printf("  %-16s %10lld bytes  (%s)\n", files[k].name, files[k].bytes, cli_bytes(files[k].bytes, b));
+        free(files[k].path);
+    }
+#undef ADD_FILE
+    bookrec_free(items_bin);
+    bookrec_free(users_bin);
+    bookrec_items_free(books);
+    bookrec_model_free(m);
+    free(default_out);
+    return 0;
+}

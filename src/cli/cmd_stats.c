@@ -1,0 +1,147 @@
+/*
+ * cmd_stats.c - `bookrec stats`: what the tutorial printed about the data (rows, users, books, missing
+ * values, the rating histogram) plus what bookrec does to it (duplicate pairs merged, conflicting ones,
+ * rows skipped) and how long reading and parsing the CSV took. Malformed rows are counted, not fatal
+ * (stats always parses with skip_bad semantics). Reads only; writes nothing.
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Counts, per named column, the data rows whose field is empty (like pandas' isna().sum()). Plain
+   comma splitting with double quotes respected; good enough for a ratings file. */
+static void count_empty(const char *buf, size_t len, const char *const names[3], size_t empty[3]) {
+    int col_of[3] = {-1, -1, -1};
+    size_t pos = 0;
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
+        pos = 3;
+    /* header */
+    int col = 0;
+    size_t start = pos;
+    for (; pos <= len; pos++) {
+        char c = pos < len ? buf[pos] : '\n';
+        if (c == ',' || c == '\n' || c == '\r') {
+            size_t flen = pos - start;
+            const char *f = buf + start;
+            if (flen >= 2 && f[0] == '"' && f[flen - 1] == '"') {
+                f++;
+                flen -= 2;
+            }
+            for (int k = 0; k < 3; k++)
+                if (strlen(names[k]) == flen && !strncmp(names[k], f, flen)) col_of[k] = col;
+            col++;
+            start = pos + 1;
+            if (c != ',') break;
+        }
+    }
+    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) pos++;
+    /* rows */
+    while (pos < len) {
+        size_t line_end = pos;
+        int inq = 0;
+        while (line_end < len && (inq || (buf[line_end] != '\n' && buf[line_end] != '\r'))) {
+            if (buf[line_end] == '"') inq = !inq;
+            line_end++;
+        }
+        if (line_end > pos) {
+            int c2 = 0;
+            size_t s = pos;
+            int present[3] = {0, 0, 0};
+            inq = 0;
+            for (size_t q = pos; q <= line_end; q++) {
+                if (q < line_end && buf[q] == '"') inq = !inq;
+                if (q == line_end || (!inq && buf[q] == ',')) {
+                    size_t flen = q - s;
+                    for (int k = 0; k < 3; k++)
+                        if (col_of[k] == c2) present[k] = flen > 0 && !(flen == 2 && buf[s] == '"');
+                    c2++;
+                    s = q + 1;
+                }
+            }
+            for (int k = 0; k < 3; k++)
+                if (col_of[k] >= 0 && !present[k]) empty[k]++;
+        }
+        pos = line_end;
+        while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) pos++;
+    }
+}
+
+int cmd_stats(int argc, char **argv) {
+    cli_data_opts d = {0};
+    cli_opt opts[] = {CLI_DATA_FLAGS(&d)};
+    cli_parse("stats", "bookrec stats [--data DIR] [--ratings FILE]", opts, (int)(sizeof opts / sizeof opts[0]),
+              argc, argv);
+
+    const char *path = cli_ratings_path(&d);
+    double t0 = cli_now();
+    size_t len = 0;
+    char *buf = cli_read_file(path, &len);
+    if (!buf) cli_die("%s: cannot read (give --data DIR with ratings.csv in it, or --ratings FILE)", path);
+    double t1 = cli_now();
+    bookrec_csv_options o;
+    cli_csv_options(&d, path, &o);
+    o.skip_bad = 1; /* stats reports bad rows instead of stopping at the first */
+    bookrec_ratings *r = NULL;
+    bookrec_error err = {0};
+    int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
+    double t2 = cli_now();
+    cli_check(st, &err, NULL);
+
+    const char *names[3] = {d.user_col ? d.user_col : "user_id", d.item_col ? d.item_col : "book_id",
+                            d.rating_col ? d.rating_col : "rating"};
+    size_t empty[3] = {0, 0, 0};
+    count_empty(buf, len, names, empty);
+    free(buf);
+
+    char a[32], b[32], c[32];
+    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    printf("ratings file      %s (%s)\n", path, cli_bytes((long long)len, a));
+    printf("rows              %s\n", cli_group(r->rows_read, a));
+    printf("users             %s\n", cli_group((size_t)n_users, a));
+    printf("books             %s\n", cli_group((size_t)n_items, a));
+    printf("missing values    %s %zu, %s %zu, %s %zu\n", names[0], empty[0], names[1], empty[1], names[2], empty[2]);
+    printf("rows skipped      %s (missing or malformed fields)\n", cli_group(r->rows_skipped, a));
+    printf("duplicates        %s (user, book) pairs merged keeping the last, %s with conflicting ratings\n",
+           cli_group(r->duplicates, b), cli_group(r->conflicting, c));
+    printf("ratings kept      %s\n", cli_group(r->all.n, a));
+    printf("rating scale      %g..%g%s\n", (double)r->min_rating, (double)r->max_rating,
+           r->integral ? " (whole stars)" : "");
+    double density = n_users && n_items ? (double)r->all.n / ((double)n_users * (double)n_items) : 0;
+    printf("density           %.4f%% of user x book pairs rated\n", 100.0 * density);
+
+    /* histogram in half-star bins over the kept ratings */
+    int nb = (int)floor((r->max_rating - r->min_rating) * 2.0f + 0.5f) + 1;
+    if (nb < 1) nb = 1;
+    if (nb > 200) nb = 200;
+    size_t *h = calloc((size_t)nb, sizeof *h);
+    if (!h) cli_die("out of memory");
+    double sum = 0;
+    for (size_t k = 0; k < r->all.n; k++) {
+        int bin = (int)floor((r->all.rating[k] - r->min_rating) * 2.0f + 0.5f);
+        if (bin < 0) bin = 0;
+        if (bin >= nb) bin = nb - 1;
+        h[bin]++;
+        sum += r->all.rating[k];
+    }
+    size_t hmax = 1;
+    for (int k = 0; k < nb; k++)
+        if (h[k] > hmax) hmax = h[k];
+    printf("mean rating       %.3f\n", r->all.n ? sum / (double)r->all.n : 0.0);
+    printf("rating histogram  (kept ratings)\n");
+    for (int k = 0; k < nb; k++) {
+        if (!r->integral || k % 2 == 0) {
+            int bar = (int)(40.0 * (double)h[k] / (double)hmax + 0.5);
+            printf("  %4.1f %10s %5.1f%%  ", (double)(r->min_rating + 0.5f * (float)k), cli_group(h[k], a),
+                   r->all.n ? 100.0 * (double)h[k] / (double)r->all.n : 0.0);
+            for (int q = 0; q < bar; q++) fputs("#", stdout);
+            putchar('\n');
+        }
+    }
+    free(h);
+    printf("read time         %.3f s\n", t1 - t0);
+    printf("CSV parse time    %.3f s\n", t2 - t1);
+    bookrec_ratings_free(r);
+    return 0;
+}

@@ -1,0 +1,441 @@
+/*
+ * cmd_train.c - `bookrec train`: reads the ratings, makes the seeded 80/20 split, trains a model with the
+ * core (threads from runner.c), and writes three files: the model (atomically, only after training
+ * succeeded, so a failed run never replaces an existing model), its training history as JSON (config,
+ * options, split, data statistics, per-epoch figures and timings) and the loss curves as an SVG picture.
+ * Progress goes to stderr: a bar with rate and ETA on a terminal, plain per-epoch lines otherwise.
+ * The training itself is the core's; this file only wires flags, files and output.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EPOCHS 10000
+
+typedef struct train_ctx {
+    bookrec_model *model;
+    const bookrec_triples *test; /* evaluated here when the core validates on another part */
+    int test_is_valid;
+    int epochs;
+    int tty;
+    double epoch_start, last_draw;
+    int cur_epoch;
+    bookrec_epoch_stats *hist; /* with seconds and test figures filled by us */
+    int n_hist;
+} train_ctx;
+
+static void draw_bar(train_ctx *c, int epoch, size_t done, size_t total, double mse, int final) {
+    double now = cli_now(), el = now - c->epoch_start;
+    if (!final && now - c->last_draw < 0.1) return;
+    c->last_draw = now;
+    double frac = total ? (double)done / (double)total : 0;
+    if (frac > 1) frac = 1;
+    int w = 28, fill = (int)(frac * w + 0.5);
+    char bar[64];
+    for (int i = 0; i < w; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+    bar[w] = '\0';
+    double rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r\033[Kepoch %d/%d [%s] %3.0f%%  %.2fM ratings/s  ETA %4.1fs  mse %.4f", epoch, c->epochs,
+            bar, frac * 100, rate / 1e6, eta, mse);
+    fflush(stderr);
+}
+
+static int on_progress(void *ctx, int epoch, size_t done, size_t total, double running_mse) {
+    train_ctx *c = ctx;
+    if (epoch != c->cur_epoch) {
+        c->cur_epoch = epoch;
+        c->epoch_start = cli_now();
+    }
+    if (c->tty) draw_bar(c, epoch, done, total, running_mse, done >= total);
+    return 0;
+}
+
+static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
+    train_ctx *c = ctx;
+    double now = cli_now();
+    if (c->n_hist >= MAX_EPOCHS) return 1;
+    bookrec_epoch_stats e = *s;
+    e.seconds = now - c->epoch_start;
+    if (!c->test_is_valid && c->test) {
+        double mse = NAN, mae = NAN;
+        bookrec_error err = {0};
+        if (bookrec_evaluate(c->model, c->test, &mse, &mae, &err) == BOOKREC_OK) {
+            e.test_mse = mse;
+            e.test_rmse = sqrt(mse);
+            e.test_mae = mae;
+        }
+    }
+    c->hist[c->n_hist++] = e;
+    if (c->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr,
+            "epoch %d/%d  train mse %.4f rmse %.4f mae %.4f | %s mse %.4f rmse %.4f mae %.4f | %.2f s\n",
+            s->epoch, c->epochs, e.train_mse, e.train_rmse, e.train_mae, c->test_is_valid ? "test" : "test",
+            e.test_mse, e.test_rmse, e.test_mae, e.seconds);
+    if (!c->test_is_valid)
+        fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", s->test_mse,
+                s->test_rmse, s->test_mae);
+    /* the next epoch starts now (its first progress call may come late) */
+    c->cur_epoch = s->epoch + 1;
+    c->epoch_start = cli_now();
+    return 0;
+}
+
+/* ------------------------------------------------------------------ SVG loss curves */
+
+static double nice_step(double range, int target) {
+    double raw = range / target, mag = pow(10, floor(log10(raw))), r = raw / mag;
+    double step = r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10;
+    return step * mag;
+}
+
+/* Writes the per-epoch train and test MSE as an SVG line chart (axes, ticks, labels, legend). */
+static char *loss_svg(const bookrec_epoch_stats *h, int n, const char *title) {
+    const int W = 720, H = 440, L = 80, R = 30, T = 50, B = 60;
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        double v[2] = {h[i].train_mse, h[i].test_mse};
+        for (int k = 0; k < 2; k++)
+            if (isfinite(v[k])) {
+                if (v[k] < ymin) ymin = v[k];
+                if (v[k] > ymax) ymax = v[k];
+            }
+    }
+    if (!isfinite(ymin)) ymin = 0, ymax = 1;
+    if (ymax - ymin < 1e-6) ymin -= 0.05, ymax += 0.05;
+    double pad = (ymax - ymin) * 0.08;
+    ymin -= pad;
+    ymax += pad;
+    double step = nice_step(ymax - ymin, 6);
+    ymin = floor(ymin / step) * step;
+    ymax = ceil(ymax / step) * step;
+    double x0 = n > 1 ? 1 : 0.5, x1 = n > 1 ? n : 1.5;
+    int pw = W - L - R, ph = H - T - B;
+#define PX(x) (L + ((x) - x0) / (x1 - x0) * pw)
+#define PY(y) (T + (ymax - (y)) / (ymax - ymin) * ph)
+    size_t cap = 65536 + (size_t)n * 400;
+    char *s = malloc(cap);
+    if (!s) cli_die("out of memory");
+    size_t o = 0;
+#define OUT(...) (o += (size_t)snprintf(s + o, cap - o, __VA_ARGS__), o = o < cap ? o : cap - 1)
+    OUT("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+        "font-family=\"sans-serif\" font-size=\"13\">\n",
+        W, H, W, H);
+    OUT("<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+    OUT("<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"16\">%s</text>\n", W / 2, title);
+    /* grid and y ticks */
+    for (double y = ymin; y <= ymax + step * 0.5; y += step) {
+        double py = PY(y);
+        OUT("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", L, py, W - R, py);
+        OUT("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">%.*f</text>\n", L - 8, py,
+            step < 0.01 ? 3 : step < 0.1 ? 2 : 1, y);
+    }
+    /* x ticks: every epoch, or about 10 of them */
+    int xs = n > 12 ? (int)ceil(n / 10.0) : 1;
+    for (int e = 1; e <= (n > 0 ? n : 1); e += xs) {
+        double px = PX((double)e);
+        OUT("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", px, H - B, px, H - B + 5);
+        OUT("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", px, H - B + 20, e);
+    }
+    /* axes */
+    OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, T, L, H - B);
+    OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, H - B, W - R, H - B);
+    OUT("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">epoch</text>\n", L + pw / 2, H - 18);
+    OUT("<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">loss (MSE)</text>\n",
+        T + ph / 2, T + ph / 2);
+    /* lines */
+    const char *color[2] = {"#1f77b4", "#ff7f0e"};
+    const char *name[2] = {"train", "test"};
+    for (int k = 0; k < 2; k++) {
+        OUT("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color[k]);
+        for (int i = 0; i < n; i++) {
+            double v = k == 0 ? h[i].train_mse : h[i].test_mse;
+            if (isfinite(v)) OUT("%.1f,%.1f ", PX((double)(i + 1)), PY(v));
+        }
+        OUT("\"/>\n");
+        for (int i = 0; i < n; i++) {
+            double v = k == 0 ? h[i].train_mse : h[i].test_mse;
+            if (isfinite(v))
+                OUT("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s epoch %d: %.4f</title></circle>\n",
+                    PX((double)(i + 1)), PY(v), color[k], name[k], i + 1, v);
+        }
+    }
+    /* legend */
+    OUT("<rect x=\"%d\" y=\"%d\" width=\"120\" height=\"50\" fill=\"#ffffff\" stroke=\"#999\"/>\n", W - R - 130, T + 10);
+    for (int k = 0; k < 2; k++) {
+        int y = T + 28 + k * 20;
+        OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>\n", W - R - 120, y,
+            W - R - 95, y, color[k]);
+        OUT("<text x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">%s loss</text>\n", W - R - 88, y, name[k]);
+    }
+    OUT("</svg>\n");
+#undef OUT
+#undef PX
+#undef PY
+    return s;
+}
+
+/* ------------------------------------------------------------------ history JSON */
+
+static const char *arch_name(bookrec_arch a) {
+    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
+}
+
+static void add_epoch(cJSON *arr, const bookrec_epoch_stats *e) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "epoch", e->epoch);
+    cJSON_AddNumberToObject(o, "train_mse", e->train_mse);
+    cJSON_AddNumberToObject(o, "train_rmse", e->train_rmse);
+    cJSON_AddNumberToObject(o, "train_mae", e->train_mae);
+    cJSON_AddNumberToObject(o, "test_mse", e->test_mse);
+    cJSON_AddNumberToObject(o, "test_rmse", e->test_rmse);
+    cJSON_AddNumberToObject(o, "test_mae", e->test_mae);
+    cJSON_AddNumberToObject(o, "seconds", e->seconds);
+    cJSON_AddItemToArray(arr, o);
+}
+
+int cmd_train(int argc, char **argv) {
+    cli_data_opts d = {0};
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    bookrec_train_options to;
+    bookrec_train_options_default(&to);
+    const char *arch = "seed", *out = cli_default_model();
+    uint64_t seed = to.seed, split_seed = 1;
+    double test_fraction = 0.2, valid_fraction = 0.1;
+    int threads = cli_default_threads(), dense_adam = 0;
+    cli_opt opts[] = {
+        CLI_DATA_FLAGS(&d),
+        {"arch", 0, CLI_STR, &arch, "seed|mf|ncf", "model: the tutorial's network, biased MF, or NCF", NULL},
+        {"dim", 0, CLI_INT, &cfg.dim, "N", "embedding size", NULL},
+        {"hidden", 0, CLI_INT, &cfg.hidden, "N", "width of the dense layer (seed, ncf)", NULL},
+        {"implicit", 0, CLI_FLAG, &cfg.implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
+        {"init-scale", 0, CLI_FLOAT, &cfg.init_scale, "X", "embeddings start uniform in +-X", NULL},
+        {"epochs", 0, CLI_INT, &to.epochs, "N", "passes over the training part", NULL},
+        {"batch", 0, CLI_INT, &to.batch, "N", "ratings per Adam step", NULL},
+        {"lr", 0, CLI_FLOAT, &to.lr, "X", "Adam learning rate", NULL},
+        {"beta1", 0, CLI_FLOAT, &to.beta1, "X", "Adam beta1", NULL},
+        {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
+        {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
+        {"l2", 0, CLI_FLOAT, &to.l2, "X", "L2 on the embedding rows and biases a batch touches", NULL},
+        {"l2-dense", 0, CLI_FLOAT, &to.l2_dense, "X", "L2 on the dense layers", NULL},
+        {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
+        {"patience", 0, CLI_INT, &to.patience, "N",
+         "stop when validation RMSE has not improved for N epochs (0: off); validation is carved from training",
+         NULL},
+        {"valid-fraction", 0, CLI_DOUBLE, &valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
+        {"seed", 0, CLI_U64, &seed, "N", "initialisation and shuffling seed", NULL},
+        {"split-seed", 0, CLI_U64, &split_seed, "N", "seed of the train/test split", NULL},
+        {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "part of the ratings held out for testing", NULL},
+        {"threads", 0, CLI_INT, &threads, "N", "threads (batch slices); default = cores, 2..8", NULL},
+        {"out", 'o', CLI_STR, &out, "FILE", "model file to write (history .json and .svg go beside it)",
+         "<project>/models/model.bkr"},
+    };
+    cli_parse("train", "bookrec train [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+
+    if (!strcmp(arch, "seed")) cfg.arch = BOOKREC_ARCH_SEED;
+    else if (!strcmp(arch, "mf")) cfg.arch = BOOKREC_ARCH_MF;
+    else if (!strcmp(arch, "ncf")) cfg.arch = BOOKREC_ARCH_NCF;
+    else cli_usage_die("train", "train: --arch expects seed, mf or ncf, got '%s'", arch);
+    if (to.epochs < 1 || to.epochs > MAX_EPOCHS) cli_usage_die("train", "train: --epochs must be in 1..%d", MAX_EPOCHS);
+    if (to.batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
+    if (cfg.dim < 1 || cfg.hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
+    if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("train", "train: --test-fraction must be in (0, 1)");
+    if (!(valid_fraction > 0 && valid_fraction < 1)) cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
+    if (threads < 1 || threads > 256) cli_usage_die("train", "train: --threads must be in 1..256");
+    if (to.patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
+    cfg.seed = seed;
+    to.seed = seed;
+    to.lazy_adam = !dense_adam;
+
+    /* data */
+    double read_s = 0, parse_s = 0;
+    bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
+    char g1[32], g2[32], g3[32];
+    fprintf(stderr, "read %s: %s ratings, %s users, %s books (%zu duplicate pairs merged)\n", cli_ratings_path(&d),
+            cli_group(r->all.n, g1), cli_group((size_t)bookrec_ids_count(r->users), g2),
+            cli_group((size_t)bookrec_ids_count(r->items), g3), r->duplicates);
+    fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
+
+    bookrec_error err = {0};
+    double t_split = cli_now();
+    bookrec_triples train = {0}, test = {0}, fit = {0}, valid = {0};
+    cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    const bookrec_triples *fit_p = &train, *valid_p = &test;
+    if (to.patience > 0) {
+        cli_check(bookrec_triples_split(&train, valid_fraction, split_seed + 1, &fit, &valid, &err), &err,
+                  "validation split");
+        fit_p = &fit;
+        valid_p = &valid;
+    }
+    t_split = cli_now() - t_split;
+
+    cfg.n_users = bookrec_ids_count(r->users);
+    cfg.n_items = bookrec_ids_count(r->items);
+    cfg.min_rating = r->min_rating;
+    cfg.max_rating = r->max_rating;
+    bookrec_model *m = NULL;
+    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
+    cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
+
+    cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
+    train_ctx c = {0};
+    c.model = m;
+    c.test = &test;
+    c.test_is_valid = valid_p == &test;
+    c.epochs = to.epochs;
+    c.tty = isatty(2);
+    c.hist = calloc((size_t)to.epochs, sizeof *c.hist);
+    if (!c.hist) cli_die("out of memory");
+    c.cur_epoch = 1;
+    to.n_tasks = runner ? threads : 1;
+    to.parallel = runner ? cli_runner_parallel : NULL;
+    to.parallel_ctx = runner;
+    if (c.tty) {
+        to.progress = on_progress;
+        to.progress_ctx = &c;
+        to.progress_every = 512;
+    }
+    to.on_epoch = on_epoch;
+    to.on_epoch_ctx = &c;
+    char hid[32] = "";
+    if (cfg.arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", cfg.hidden);
+    fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", arch, cfg.dim,
+            hid, cli_group(fit_p->n, g1),
+            cli_group(test.n, g2), to.n_tasks, to.n_tasks == 1 ? "" : "s", bookrec_kernel_name());
+
+    int n_core_hist = 0;
+    bookrec_epoch_stats *core_hist = calloc((size_t)to.epochs, sizeof *core_hist);
+    if (!core_hist) cli_die("out of memory");
+    c.epoch_start = cli_now();
+    double t_train = cli_now();
+    int st = bookrec_train(m, fit_p, valid_p, &to, core_hist, to.epochs, &n_core_hist, &err);
+    t_train = cli_now() - t_train;
+    cli_runner_stop(runner);
+    cli_check(st, &err, "training failed (no model written)");
+    free(core_hist);
+
+    /* final figures on the test part (the best epoch's model when early stopping restored it) */
+    double fmse = NAN, fmae = NAN;
+    cli_check(bookrec_evaluate(m, &test, &fmse, &fmae, &err), &err, "evaluate");
+
+    /* model first, atomically; nothing else is written when this fails */
+    double t_save = cli_now();
+    uint8_t *bytes = NULL;
+    size_t n_bytes = 0;
+    bookrec_save_options so = {0};
+    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
+    cli_write_atomic_or_die(out, bytes, n_bytes);
+    bookrec_free(bytes);
+    t_save = cli_now() - t_save;
+
+    /* history */
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
+    char when[64];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_AddStringToObject(root, "created", when);
+    cJSON_AddStringToObject(root, "model_file", out);
+    cJSON_AddStringToObject(root, "kernels", bookrec_kernel_name());
+    const bookrec_model_config *mc = bookrec_model_get_config(m);
+    cJSON *jc = cJSON_AddObjectToObject(root, "config");
+    cJSON_AddStringToObject(jc, "arch", arch_name(mc->arch));
+    cJSON_AddNumberToObject(jc, "n_users", mc->n_users);
+    cJSON_AddNumberToObject(jc, "n_items", mc->n_items);
+    cJSON_AddNumberToObject(jc, "dim", mc->dim);
+    cJSON_AddNumberToObject(jc, "hidden", mc->hidden);
+    cJSON_AddBoolToObject(jc, "implicit", mc->implicit);
+    cJSON_AddNumberToObject(jc, "init_scale", cli_f32(mc->init_scale));
+    cJSON_AddNumberToObject(jc, "global_mean", cli_f32(mc->global_mean));
+    cJSON_AddNumberToObject(jc, "min_rating", cli_f32(mc->min_rating));
+    cJSON_AddNumberToObject(jc, "max_rating", cli_f32(mc->max_rating));
+    cJSON_AddNumberToObject(jc, "seed", (double)mc->seed);
+    cJSON *jo = cJSON_AddObjectToObject(root, "options");
+    cJSON_AddNumberToObject(jo, "epochs", to.epochs);
+    cJSON_AddNumberToObject(jo, "batch", to.batch);
+    cJSON_AddNumberToObject(jo, "lr", cli_f32(to.lr));
+    cJSON_AddNumberToObject(jo, "beta1", cli_f32(to.beta1));
+    cJSON_AddNumberToObject(jo, "beta2", cli_f32(to.beta2));
+    cJSON_AddNumberToObject(jo, "eps", cli_f32(to.eps));
+    cJSON_AddNumberToObject(jo, "l2", cli_f32(to.l2));
+    cJSON_AddNumberToObject(jo, "l2_dense", cli_f32(to.l2_dense));
+    cJSON_AddBoolToObject(jo, "lazy_adam", to.lazy_adam);
+    cJSON_AddNumberToObject(jo, "patience", to.patience);
+    cJSON_AddNumberToObject(jo, "seed", (double)to.seed);
+    cJSON_AddNumberToObject(jo, "threads", to.n_tasks);
+    cJSON *js = cJSON_AddObjectToObject(root, "split");
+    cJSON_AddNumberToObject(js, "seed", (double)split_seed);
+    char seedtxt[32];
+    snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)split_seed);
+    cJSON_AddStringToObject(js, "seed_text", seedtxt);
+    cJSON_AddNumberToObject(js, "test_fraction", test_fraction);
+    cJSON_AddNumberToObject(js, "train", (double)fit_p->n);
+    cJSON_AddNumberToObject(js, "valid", to.patience > 0 ? (double)valid.n : 0);
+    cJSON_AddNumberToObject(js, "test", (double)test.n);
+    cJSON_AddStringToObject(js, "validation", to.patience > 0 ? "carved from training" : "test part (as the tutorial)");
+    cJSON *jd = cJSON_AddObjectToObject(root, "data");
+    cJSON_AddStringToObject(jd, "ratings", cli_ratings_path(&d));
+    cJSON_AddNumberToObject(jd, "rows_read", (double)r->rows_read);
+    cJSON_AddNumberToObject(jd, "rows_skipped", (double)r->rows_skipped);
+    cJSON_AddNumberToObject(jd, "ratings", (double)r->all.n);
+    cJSON_AddNumberToObject(jd, "users", bookrec_ids_count(r->users));
+    cJSON_AddNumberToObject(jd, "books", bookrec_ids_count(r->items));
+    cJSON_AddNumberToObject(jd, "duplicates", (double)r->duplicates);
+    cJSON_AddNumberToObject(jd, "conflicting", (double)r->conflicting);
+    cJSON_AddNumberToObject(jd, "min_rating", r->min_rating);
+    cJSON_AddNumberToObject(jd, "max_rating", r->max_rating);
+    cJSON *jt = cJSON_AddObjectToObject(root, "timings");
+    cJSON_AddNumberToObject(jt, "read_seconds", read_s);
+    cJSON_AddNumberToObject(jt, "parse_seconds", parse_s);
+    cJSON_AddNumberToObject(jt, "split_seconds", t_split);
+    cJSON_AddNumberToObject(jt, "train_seconds", t_train);
+    cJSON_AddNumberToObject(jt, "save_seconds", t_save);
+    cJSON *je = cJSON_AddArrayToObject(root, "epochs");
+    for (int i = 0; i < c.n_hist; i++) add_epoch(je, &c.hist[i]);
+    cJSON *jf = cJSON_AddObjectToObject(root, "final");
+    cJSON_AddNumberToObject(jf, "test_mse", fmse);
+    cJSON_AddNumberToObject(jf, "test_rmse", sqrt(fmse));
+    cJSON_AddNumberToObject(jf, "test_mae", fmae);
+    cJSON_AddNumberToObject(jf, "epochs_run", c.n_hist);
+    cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
+    char *json = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!json) cli_die("out of memory");
+    char *hist_path = cli_history_path(out);
+    cli_write_atomic_or_die(hist_path, json, strlen(json));
+    free(json);
+
+    char *svg_path = cli_replace_ext(out, ".loss.svg");
+    char *title = cli_fmt("bookrec %s: training and test loss per epoch", arch_name(mc->arch));
+    char *svg = loss_svg(c.hist, c.n_hist, title);
+    cli_write_atomic_or_die(svg_path, svg, strlen(svg));
+    free(svg);
+    free(title);
+
+    double sum_epoch = 0;
+    for (int i = 0; i < c.n_hist; i++) sum_epoch += c.hist[i].seconds;
+    char b1[32];
+    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s\n", fmse, sqrt(fmse), fmae, c.n_hist,
+           c.n_hist == 1 ? "" : "s");
+    printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, t_train,
+           c.n_hist ? sum_epoch / c.n_hist : 0.0);
+    printf("wrote %s (%s)\n      %s\n      %s\n", out, cli_bytes((long long)n_bytes, b1), hist_path, svg_path);
+    free(hist_path);
+    free(svg_path);
+    free(c.hist);
+    bookrec_triples_free(&train);
+    bookrec_triples_free(&test);
+    bookrec_triples_free(&fit);
+    bookrec_triples_free(&valid);
+    bookrec_model_free(m);
+    bookrec_ratings_free(r);
+    return 0;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# cli_goodbooks.sh - integration test on the real goodbooks-10k data (skipped, exit 77, when
+# $BOOKREC_SHARED_DATA/ratings.csv is absent): `bookrec stats` reports the 981,756 rows and 2,209 merged
+# duplicates, and the tutorial's seed model trained for one epoch on 2 threads reaches test RMSE < 0.90
+# (read from the training history JSON).
+set -u
+CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
+DATA=${BOOKREC_SHARED_DATA:-}
+if [ -z "$DATA" ] || [ ! -f "$DATA/ratings.csv" ]; then
+  echo "skip: no goodbooks-10k data at '${DATA}'"
+  exit 77
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-gb.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+FAILS=0
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+
+"$CLI" stats --data "$DATA" > "$T/stats.txt" 2>&1 || fail "stats: $(cat "$T/stats.txt")"
+cat "$T/stats.txt"
+grep -E "^rows " "$T/stats.txt" | tr -d , | grep -qE " 981756$" || fail "stats rows: $(grep '^rows' "$T/stats.txt")"
+grep -E "^duplicates " "$T/stats.txt" | tr -d , | grep -qE "^duplicates +2209 " || fail "stats duplicates: $(grep '^duplicates' "$T/stats.txt")"
+
+"$CLI" train --data "$DATA" --arch seed --epochs 1 --threads 2 --out "$T/model.bkr" > "$T/train.txt" 2> "$T/train.err" \
+  || fail "train: $(cat "$T/train.err")"
+cat "$T/train.err" "$T/train.txt"
+RMSE=$(node -e "const j=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')); console.log(j.final.test_rmse)" "$T/model.history.json")
+echo "test RMSE after 1 epoch: $RMSE"
+node -e "process.exit(Number(process.argv[1]) < 0.90 ? 0 : 1)" "$RMSE" || fail "test RMSE $RMSE is not < 0.90"
+
+if [ $FAILS -ne 0 ]; then
+  echo "$FAILS check(s) failed" >&2
+  exit 1
+fi
+echo "goodbooks CLI checks passed"
