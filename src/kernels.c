@@ -248,6 +248,10 @@ AVX2 static inline float hsum8(__m256 a) {
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
 }
+/* Lanes 0..n-1 set (n in 0..8), for masked tails. */
+AVX2 static inline __m256i tail_mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
 AVX2 static float dot_avx2(const float *a, const float *b, int n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     int i = 0;
@@ -256,16 +260,21 @@ AVX2 static float dot_avx2(const float *a, const float *b, int n) {
         s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
     }
     for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    float s = hsum8(_mm256_add_ps(s0, s1));
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
+    if (i < n) {
+        __m256i k = tail_mask(n - i);
+        s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, k), _mm256_maskload_ps(b + i, k), s1);
+    }
+    return hsum8(_mm256_add_ps(s0, s1));
 }
 AVX2 static void axpy_avx2(float *y, float a, const float *x, int n) {
     __m256 va = _mm256_set1_ps(a);
     int i = 0;
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; i++) y[i] += a * x[i];
+    if (i < n) {
+        __m256i k = tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, k, _mm256_fmadd_ps(va, _mm256_maskload_ps(x + i, k), _mm256_maskload_ps(y + i, k)));
+    }
 }
 AVX2 static void matvec_t_avx2(float *y, const float *Wt, const float *x, int n_in, int n_out) {
     int o = 0;
@@ -316,13 +325,39 @@ AVX2 static float relu_dot_avx2(const float *a, const float *z, const float *w, 
 }
 AVX2 static void relu_bwd_avx2(float *dx, float *dW, const float *W, const float *x, const float *dh, int rows,
                                int cols) {
-    for (int r = 0; r < rows; r++) {
+    int act[1024], na = 0;
+    if (rows > 1024) { relu_bwd_s(dx, dW, W, x, dh, rows, cols); return; }
+    for (int r = 0; r < rows; r++) { act[na] = r; na += dh[r] != 0.0f; } /* branch-free list of live units */
+    int c0 = 0;
+    for (; c0 + 32 <= cols; c0 += 32) { /* 32 columns at a time: dx and x stay in registers */
+        __m256 d0 = _mm256_loadu_ps(dx + c0), d1 = _mm256_loadu_ps(dx + c0 + 8);
+        __m256 d2 = _mm256_loadu_ps(dx + c0 + 16), d3 = _mm256_loadu_ps(dx + c0 + 24);
+        __m256 x0 = _mm256_loadu_ps(x + c0), x1 = _mm256_loadu_ps(x + c0 + 8);
+        __m256 x2 = _mm256_loadu_ps(x + c0 + 16), x3 = _mm256_loadu_ps(x + c0 + 24);
+        for (int a = 0; a < na; a++) {
+            int r = act[a];
+            __m256 vd = _mm256_set1_ps(dh[r]);
+            const float *w = W + (size_t)r * cols + c0;
+            float *g = dW + (size_t)r * cols + c0;
+            d0 = _mm256_fmadd_ps(vd, _mm256_loadu_ps(w), d0);
+            d1 = _mm256_fmadd_ps(vd, _mm256_loadu_ps(w + 8), d1);
+            d2 = _mm256_fmadd_ps(vd, _mm256_loadu_ps(w + 16), d2);
+            d3 = _mm256_fmadd_ps(vd, _mm256_loadu_ps(w + 24), d3);
+            _mm256_storeu_ps(g, _mm256_fmadd_ps(vd, x0, _mm256_loadu_ps(g)));
+            _mm256_storeu_ps(g + 8, _mm256_fmadd_ps(vd, x1, _mm256_loadu_ps(g + 8)));
+            _mm256_storeu_ps(g + 16, _mm256_fmadd_ps(vd, x2, _mm256_loadu_ps(g + 16)));
+            _mm256_storeu_ps(g + 24, _mm256_fmadd_ps(vd, x3, _mm256_loadu_ps(g + 24)));
+        }
+        _mm256_storeu_ps(dx + c0, d0); _mm256_storeu_ps(dx + c0 + 8, d1);
+        _mm256_storeu_ps(dx + c0 + 16, d2); _mm256_storeu_ps(dx + c0 + 24, d3);
+    }
+    for (int a = 0; a < na; a++) { /* remaining columns */
+        int r = act[a];
         float d = dh[r];
-        if (d == 0.0f) continue;
         __m256 vd = _mm256_set1_ps(d);
         const float *w = W + (size_t)r * cols;
         float *g = dW + (size_t)r * cols;
-        int c = 0;
+        int c = c0;
         for (; c + 8 <= cols; c += 8) {
             _mm256_storeu_ps(dx + c, _mm256_fmadd_ps(vd, _mm256_loadu_ps(w + c), _mm256_loadu_ps(dx + c)));
             _mm256_storeu_ps(g + c, _mm256_fmadd_ps(vd, _mm256_loadu_ps(x + c), _mm256_loadu_ps(g + c)));
@@ -345,7 +380,16 @@ AVX2 static void adam_avx2(float *p, float *m, float *v, const float *g, int n, 
         __m256 step = _mm256_div_ps(_mm256_mul_ps(vlr, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), veps));
         _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), step));
     }
-    adam_s(p + i, m + i, v + i, g + i, n - i, lr_t, b1, b2, eps);
+    if (i < n) { /* masked tail: short rows (an embedding of 15) stay vectorised */
+        __m256i k = tail_mask(n - i);
+        __m256 gi = _mm256_maskload_ps(g + i, k);
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_maskload_ps(m + i, k)), _mm256_mul_ps(c1, gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_maskload_ps(v + i, k)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
+        _mm256_maskstore_ps(m + i, k, mi);
+        _mm256_maskstore_ps(v + i, k, vi);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(vlr, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), veps));
+        _mm256_maskstore_ps(p + i, k, _mm256_sub_ps(_mm256_maskload_ps(p + i, k), step));
+    }
 }
 #endif /* BR_X86 */
 
