@@ -134,8 +134,5 @@ void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks) 
     run_tasks(r);
     unsigned long polls = 0;
     int workers = r->n_threads - 1;
-    while (atomic_load_explicit(&r->checked_in, memory_order_acquire) < workers) {
-        if (++polls < SPIN_ITERS * 4) CPU_RELAX();
-        else sched_yield();
-    }
+    while (atomic_load_explicit(&r->checked_in, memory_order_acquire) < workers) idle_wait(&polls);
 }
