@@ -216,7 +216,7 @@ int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const i
 
 /* --- user state: what a reader is to the model (vector, bias, implicit sum) --- */
 
-/* Number of floats in a user state for this model. */
+/* Number of floats in a user state for this model: [user vector (dim) | user bias (1 for mf/ncf, none for seed)]. */
 int bookrec_model_user_state_size(const bookrec_model *m);
 
 /* Writes dataset user u's state into out[0 .. user_state_size). */
@@ -234,16 +234,18 @@ int bookrec_model_predict_many(const bookrec_model *m, const int32_t *users, con
 /* Precomputes the book-side caches used by score_all and similar (called lazily by them; idempotent). */
 int bookrec_model_prepare(bookrec_model *m, bookrec_error *err);
 
-/* Scores every item for a user state into scores[0 .. n_items); the state comes from user_state or fold_in. */
+/* Scores every item for a user state into scores[0 .. n_items); the state comes from user_state or fold_in.
+   These are ranking scores: mf/ncf values are not clamped to the rating range (clamp them for display). */
 int bookrec_model_score_all(bookrec_model *m, const float *state, float *scores, bookrec_error *err);
 
 /* Writes the k best indices by score (descending, ties by lower index) into out_idx[0..k) and their scores into
-   out_score (may be NULL), skipping indices listed in exclude[0..n_exclude) and scores that are NaN;
-   returns the number written (min(k, eligible)), or -1 on bad arguments. */
+   out_score (may be NULL), skipping indices listed in exclude[0..n_exclude) (entries outside 0..n-1 are
+   ignored) and scores that are NaN; returns the number written (min(k, eligible)), or -1 on bad arguments. */
 int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
                  int32_t *out_idx, float *out_score);
 
-/* Top-k items for dataset user u, leaving out the given items; returns the count written or -1 (err filled). */
+/* Top-k items for dataset user u, leaving out the given items; returns the count written or -1 (err filled).
+   Ranked by score_all's scores; out_score holds the predicted ratings (clamped to the scale for mf/ncf). */
 int bookrec_model_recommend(bookrec_model *m, int user, const int32_t *exclude, int n_exclude, int k,
                             int32_t *out_idx, float *out_score, bookrec_error *err);
 
@@ -313,15 +315,18 @@ typedef struct bookrec_train_options {
     int batch;                 /* 64 */
     float lr;                  /* 1e-3 */
     float beta1, beta2, eps;   /* 0.9, 0.999, 1e-7 */
-    float l2;                  /* L2 on the embedding rows and biases a batch touches (0 for seed) */
-    float l2_dense;            /* L2 on the dense layers (0) */
+    float l2;                  /* L2 on the embedding rows and biases a batch touches (0 for seed): the batch
+                                  loss is (1/n) sum_e [(y_e - r_e)^2 + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)] */
+    float l2_dense;            /* L2 on the dense weights (0): + l2_dense (|dense1_w|^2 + |dense2_w|^2) per batch */
     int lazy_adam;             /* 1: Adam updates only the embedding rows a batch touches (default 1) */
     int patience;              /* >0: stop when valid RMSE has not improved for this many epochs, keep the best */
     uint64_t seed;             /* shuffling seed (1) */
     int n_tasks;               /* the batch is split into this many equal slices (the thread count), 1.. */
     bookrec_parallel_fn parallel; /* NULL: run the slices in turn */
     void *parallel_ctx;
-    /* called after every `progress_every` batches and at the end of each epoch; returning non-zero stops training */
+    /* called after every `progress_every` batches and at the end of each epoch; done and total count training
+       ratings (rows) of the epoch, running_mse is the epoch's mean squared error so far; returning non-zero
+       stops training */
     int (*progress)(void *ctx, int epoch, size_t done, size_t total, double running_mse);
     void *progress_ctx;
     size_t progress_every;
