@@ -278,6 +278,16 @@ AVX2 static void axpy_avx2(float *y, float a, const float *x, int n) {
 }
 AVX2 static void matvec_t_avx2(float *y, const float *Wt, const float *x, int n_in, int n_out) {
     int o = 0;
+    for (; o + 64 <= n_out; o += 64) { /* 8 accumulators: enough independent chains to hide FMA latency */
+        __m256 a[8];
+        for (int v = 0; v < 8; v++) a[v] = _mm256_loadu_ps(y + o + 8 * v);
+        for (int k = 0; k < n_in; k++) {
+            const float *w = Wt + (size_t)k * n_out + o;
+            __m256 xk = _mm256_set1_ps(x[k]);
+            for (int v = 0; v < 8; v++) a[v] = _mm256_fmadd_ps(xk, _mm256_loadu_ps(w + 8 * v), a[v]);
+        }
+        for (int v = 0; v < 8; v++) _mm256_storeu_ps(y + o + 8 * v, a[v]);
+    }
     for (; o + 32 <= n_out; o += 32) {
         __m256 a0 = _mm256_loadu_ps(y + o), a1 = _mm256_loadu_ps(y + o + 8);
         __m256 a2 = _mm256_loadu_ps(y + o + 16), a3 = _mm256_loadu_ps(y + o + 24);
@@ -351,7 +361,7 @@ AVX2 static void relu_bwd_avx2(float *dx, float *dW, const float *W, const float
         _mm256_storeu_ps(dx + c0, d0); _mm256_storeu_ps(dx + c0 + 8, d1);
         _mm256_storeu_ps(dx + c0 + 16, d2); _mm256_storeu_ps(dx + c0 + 24, d3);
     }
-    for (int a = 0; a < na; a++) { /* remaining columns */
+    for (int a = 0; a < na && c0 < cols; a++) { /* remaining columns */
         int r = act[a];
         float d = dh[r];
         __m256 vd = _mm256_set1_ps(d);

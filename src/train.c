@@ -137,10 +137,12 @@ static void task_forward_backward(void *arg, int t) {
             db2[0] += dy;
             br_axpy(dw2, dy, h, H);
             float *dh = b->dh;
+            const float *w2 = m->w2;
             for (int j = 0; j < H; j++) {
-                dh[j] = h[j] > 0.0f ? dy * m->w2[j] : 0.0f;
-                db1[j] += dh[j];
+                float g = dy * w2[j]; /* loaded unconditionally so the loop vectorises */
+                dh[j] = h[j] > 0.0f ? g : 0.0f;
             }
+            br_axpy(db1, 1.0f, dh, H);
             memset(b->dx, 0, (size_t)in_pad * sizeof(float));
             br_relu_bwd(b->dx, dW, tr->w1p, b->x, dh, H, in_pad);
             for (int k = 0; k < 2 * d; k++) ge[k] = b->dx[k];
