@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "eval_rank.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -146,6 +147,11 @@ static const char *arch_name(bookrec_arch a) {
     return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
 }
 
+/* Adapters handing the table to eval_rank.c (ranking columns, --all rows). */
+static int sink_col(void *t, const char *key, const char *title, int dec) { return eval_col_add(t, key, title, dec); }
+static int sink_row(void *t, const char *name, const char *note) { return eval_row_add(t, name, note); }
+static void sink_set(void *t, int row, const char *key, double v) { eval_set(t, row, key, v); }
+
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
@@ -157,6 +163,8 @@ int cmd_eval(int argc, char **argv) {
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     bookrec_bias_options bo = {0};
+    evr_eval_opts ro;
+    evr_eval_opts_default(&ro);
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &models, "FILE[,FILE...]", "model file(s) to evaluate, one row each",
@@ -169,6 +177,7 @@ int cmd_eval(int argc, char **argv) {
         {"lambda-item", 0, CLI_FLOAT, &bo.lambda_item, "X", "shrinkage of the book biases", "5"},
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
         {"report", 0, CLI_STR, &report, "FILE", "also write the table to FILE.md and FILE.json", "none"},
+        EVR_EVAL_FLAGS(&ro),
     };
     cli_parse("eval", "bookrec eval [--model FILE[,FILE...]] [--report FILE]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -183,11 +192,12 @@ int cmd_eval(int argc, char **argv) {
         paths[n_models++] = tok;
     }
     if (n_models == 0) cli_usage_die("eval", "eval: --model needs at least one file");
+    if (ro.all && !strcmp(models, cli_default_model())) n_models = 0; /* --all: only models named with --model */
 
     /* split settings: flags, else the first model's history, else the tutorial's */
     uint64_t hs = 1;
     double hf = 0.2;
-    int from_history = cli_history_split(paths[0], &hs, &hf);
+    int from_history = n_models > 0 && cli_history_split(paths[0], &hs, &hf);
     if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
     if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
     if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("eval", "eval: --test-fraction must be in (0, 1)");
@@ -210,7 +220,7 @@ int cmd_eval(int argc, char **argv) {
     cli_check(bookrec_constant_evaluate(mu, &test, &mse, &mae, &err), &err, "global mean");
     char note[160];
     snprintf(note, sizeof note, "mu = %.4f", mu);
-    int row = eval_row_add(&t, "global mean", note);
+    int row = eval_row_add(&t, "global mean / popularity", note);
     eval_set(&t, row, "rmse", sqrt(mse));
     eval_set(&t, row, "mae", mae);
 
@@ -238,10 +248,14 @@ int cmd_eval(int argc, char **argv) {
         eval_set(&t, row, "mae", ma);
     }
 
+    evr_sink sink = {&t, sink_col, sink_row, sink_set};
+    char *rank_caption = evr_extend_eval(&ro, r, &train, &test, split_seed, m, n_models, 0, 1, 2, &sink);
+
     char g1[32], g2[32];
-    char *caption = cli_fmt("Test split: %s of %s ratings (seed %llu, test fraction %g%s).", cli_group(test.n, g1),
+    char *caption = cli_fmt("Test split: %s of %s ratings (seed %llu, test fraction %g%s). %s", cli_group(test.n, g1),
                             cli_group(r->all.n, g2), (unsigned long long)split_seed, test_fraction,
-                            from_history ? ", from the training history" : "");
+                            from_history ? ", from the training history" : "", rank_caption);
+    free(rank_caption);
     printf("%s\n\n", caption);
     print_text(&t, stdout);
 

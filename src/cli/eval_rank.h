@@ -1,0 +1,109 @@
+/*
+ * eval_rank.h - the ranking side of `bookrec eval` and the training helper shared with `bookrec tune`:
+ * per-architecture default (tuned) flags, training a model on a given part with early stopping on a
+ * validation part carved from it, the rows of the evaluation table (RMSE/MAE beside HR/NDCG/Recall/
+ * coverage @k for dataset users and for new readers) and the Markdown + JSON report.
+ * Not the core: the metrics themselves are src/eval.c; this only wires data, models and output.
+ */
+#ifndef BOOKREC_EVAL_RANK_H
+#define BOOKREC_EVAL_RANK_H
+
+#include "cli.h"
+
+/* A model to train: architecture, model config and training options, plus the validation fraction used
+   when patience > 0. */
+typedef struct evr_spec {
+    bookrec_model_config cfg;
+    bookrec_train_options to;
+    double valid_fraction;
+} evr_spec;
+
+/* Fills s with the defaults bookrec eval --all and bookrec tune start from for an architecture
+   (the tutorial's flags for seed; the flags chosen by bookrec tune for mf and ncf, see docs/evaluation.md). */
+void evr_spec_default(bookrec_arch arch, evr_spec *s);
+
+/* The architecture's name ("seed", "mf", "ncf"). */
+const char *evr_arch_name(bookrec_arch a);
+
+/* Parses an architecture name; returns 0 on success, -1 when unknown. */
+int evr_parse_arch(const char *name, bookrec_arch *out);
+
+/* The flags of a spec as a command line fragment ("--arch mf --dim 32 --lr 0.003 ..."), a new string. */
+char *evr_spec_flags(const evr_spec *s);
+
+/* What a training run gave. */
+typedef struct evr_train_info {
+    int epochs_run, best_epoch;      /* best_epoch: the epoch with the lowest validation RMSE (1-based) */
+    double best_valid_rmse, best_valid_mae;
+    double seconds;
+} evr_train_info;
+
+/* Trains a model of spec s on `train` (n_users x n_items, rating scale from r), validating after each epoch
+   on `valid` when given (it must not be the test part: with patience it chooses the epoch). When `valid` is
+   NULL and s->to.patience > 0, a validation part (s->valid_fraction, seed valid_seed) is carved from `train`.
+   Exits with a message on error. */
+bookrec_model *evr_train(const evr_spec *s, const bookrec_ratings *r, const bookrec_triples *train,
+                         const bookrec_triples *valid, uint64_t valid_seed, cli_runner *runner, int threads,
+                         int verbose, evr_train_info *info);
+
+/* Ranking settings of `bookrec eval`, filled from its flags (EVR_EVAL_FLAGS). */
+typedef struct evr_eval_opts {
+    int no_rank;           /* 1: RMSE/MAE only */
+    int all;               /* 1: train a row per architecture in `archs` on the same split */
+    const char *archs;     /* comma-separated architectures for --all */
+    int k;                 /* list length (10) */
+    int max_users;         /* dataset users ranked (evenly spaced); 0: all with a relevant test book */
+    int threads;
+    int new_readers;       /* readers held out for the new-reader protocol (1000) */
+    int nr_min_ratings;    /* ... each with at least this many ratings (20) */
+    int nr_foldin;         /* ... folded in from this many (10) */
+    uint64_t nr_seed;
+    float foldin_l2;       /* 0: the core's default */
+    int foldin_iters;
+} evr_eval_opts;
+
+/* Fills o with the defaults (k 10, all dataset users, 1000 new readers with >= 20 ratings, 10 fold-in). */
+void evr_eval_opts_default(evr_eval_opts *o);
+
+/* The ranking flags of `bookrec eval` as cli_opt initialisers. */
+#define EVR_EVAL_FLAGS(o)                                                                                        \
+    {"all", 0, CLI_FLAG, &(o)->all, NULL, "train one row per --archs architecture on the same split (default or "  \
+     "tuned flags, early stopping on a part of training; a second model without the new readers); models are "     \
+     "evaluated too only when named with --model", "off"},                                                         \
+    {"archs", 0, CLI_STR, &(o)->archs, "LIST", "architectures trained by --all", "seed,mf,ncf"},                   \
+    {"no-rank", 0, CLI_FLAG, &(o)->no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},               \
+    {"k", 'k', CLI_INT, &(o)->k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},              \
+    {"max-users", 0, CLI_INT, &(o)->max_users, "N", "dataset users ranked, evenly spaced (0: all)", NULL},          \
+    {"new-readers", 0, CLI_INT, &(o)->new_readers, "N", "readers held out of training for the new-reader columns", \
+     NULL},                                                                                                          \
+    {"new-reader-min", 0, CLI_INT, &(o)->nr_min_ratings, "N", "ratings a held-out reader has at least", NULL},      \
+    {"foldin-ratings", 0, CLI_INT, &(o)->nr_foldin, "N", "ratings each new reader is folded in from", NULL},        \
+    {"new-reader-seed", 0, CLI_U64, &(o)->nr_seed, "N", "seed choosing the new readers and their fold-in ratings", \
+     NULL},                                                                                                          \
+    {"foldin-l2", 0, CLI_FLOAT, &(o)->foldin_l2, "X", "L2 of the fold-in (pull toward the mean reader)", "core default"}, \
+    {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL}
+
+/* Where evr_extend_eval puts its figures: the caller's table, through three callbacks. */
+typedef struct evr_sink {
+    void *ctx;
+    int (*add_col)(void *ctx, const char *key, const char *title, int decimals); /* returns the column index */
+    int (*add_row)(void *ctx, const char *name, const char *note);               /* returns the row index */
+    void (*set)(void *ctx, int row, const char *key, double value);
+} evr_sink;
+
+/* Adds the ranking columns to an evaluation table whose rows row_mean (global mean), row_bias (user+book bias)
+   and row_models + j (the loaded models[j], j < n_models) exist, fills them (popularity for the global-mean
+   row, book-bias order for the bias row), and with o->all adds one trained row per architecture (RMSE, MAE
+   and both rankings). Returns a new string describing the protocol, for the table's caption. */
+char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bookrec_triples *train,
+                      const bookrec_triples *test, uint64_t split_seed, bookrec_model **models, int n_models,
+                      int row_mean, int row_bias, int row_models, const evr_sink *sink);
+
+/* Ranks dataset users of a train/test split with a model (validation users in tune); returns the result. */
+bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
+                                   const bookrec_ratings *r, int k, int max_users, cli_runner *runner, int threads);
+
+/* `bookrec tune` (cmd_tune.c). */
+int cmd_tune(int argc, char **argv);
+
+#endif /* BOOKREC_EVAL_RANK_H */
