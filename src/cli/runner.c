@@ -2,12 +2,15 @@
  * runner.c - the thread pool behind the trainer's bookrec_parallel_fn. The core splits every batch into
  * n_tasks slices and calls the parallel function once per batch (about 25,000 times per epoch on
  * goodbooks), so waking threads with a condition variable each time would cost more than the work.
- * Instead the workers stay alive and spin on an atomic generation counter (C11 stdatomic): a short busy
- * spin, then sched_yield, and after a long idle spell short sleeps so an idle pool does not burn a core.
- * The caller's thread works too. Tasks are claimed with an atomic counter, so any thread may run any
- * slice; the core's result does not depend on which thread ran which slice. Every worker checks in once
- * per call after its last claim, and the call returns only when all have, so no worker can wander into
- * the next call's counters with the previous call's task count.
+ * Instead the workers stay alive and spin on one atomic "ticket" (C11 stdatomic): a short busy spin,
+ * then sched_yield, and after a long idle spell short sleeps so an idle pool does not burn a core.
+ *
+ * The ticket packs the call's generation (32 bits), its task count (16 bits) and the next unclaimed
+ * task (16 bits); every thread, the caller included, claims a task with a compare-and-swap on it. A
+ * claim can only succeed for the current call, so a worker that wakes late can never run a task of a
+ * finished call, and the caller never waits for a worker that has not claimed anything: when the
+ * workers are descheduled (a busy machine) the caller simply runs every slice itself. The caller
+ * returns once all tasks are done. The core's result does not depend on which thread ran which slice.
  * Not a general-purpose pool: one caller at a time, no nesting.
  */
 #define _GNU_SOURCE
@@ -29,17 +32,21 @@
 
 #define SPIN_ITERS 4000   /* busy polls before yielding */
 #define YIELD_ITERS 20000 /* sched_yield polls before sleeping */
+#define MAX_TASKS 0xFFFF
+
+#define T_GEN(t) ((uint32_t)((t) >> 32))
+#define T_N(t) ((int)(((t) >> 16) & 0xFFFF))
+#define T_IDX(t) ((int)((t)&0xFFFF))
 
 struct cli_runner {
-    int n_threads;          /* including the caller */
+    int n_threads;                /* including the caller */
     pthread_t *threads;
-    atomic_uint_fast64_t generation; /* bumped once per parallel call */
-    atomic_int next_task;   /* next slice to claim */
-    atomic_int checked_in;  /* workers done with this call */
+    _Atomic uint64_t ticket;      /* generation << 32 | n_tasks << 16 | next task */
+    atomic_int done;              /* tasks finished in the current call */
     atomic_int stop;
-    bookrec_task_fn fn;     /* published before the generation bump (release) */
+    uint32_t gen;                 /* the caller's generation counter */
+    bookrec_task_fn fn;           /* written before the ticket is published (release) */
     void *arg;
-    int n_tasks;
 };
 
 int cli_default_threads(void) {
@@ -47,15 +54,6 @@ int cli_default_threads(void) {
     if (n < 2) n = 2;
     if (n > 8) n = 8;
     return (int)n;
-}
-
-static void run_tasks(cli_runner *r) {
-    int n = r->n_tasks;
-    for (;;) {
-        int t = atomic_fetch_add_explicit(&r->next_task, 1, memory_order_relaxed);
-        if (t >= n) break;
-        r->fn(r->arg, t);
-    }
 }
 
 /* One idle poll: spin at first, then yield, then sleep briefly. */
@@ -71,20 +69,34 @@ static void idle_wait(unsigned long *polls) {
     }
 }
 
+/* Claims and runs tasks of generation g until none is left or a new call started. */
+static void run_tasks(cli_runner *r, uint32_t g) {
+    uint64_t t = atomic_load_explicit(&r->ticket, memory_order_acquire);
+    while (T_GEN(t) == g && T_IDX(t) < T_N(t)) {
+        if (atomic_compare_exchange_weak_explicit(&r->ticket, &t, t + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            /* the call cannot finish before this task does, so fn/arg are this call's */
+            r->fn(r->arg, T_IDX(t));
+            atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
+            t = atomic_load_explicit(&r->ticket, memory_order_acquire);
+        }
+    }
+}
+
 static void *worker(void *p) {
     cli_runner *r = p;
-    uint_fast64_t seen = 0; /* the generation at creation: the first call may bump it before this thread runs */
+    uint32_t seen = 0; /* the generation at creation; calls start at 1 */
+    unsigned long polls = 0;
     for (;;) {
-        unsigned long polls = 0;
-        uint_fast64_t g;
-        while ((g = atomic_load_explicit(&r->generation, memory_order_acquire)) == seen) {
-            if (atomic_load_explicit(&r->stop, memory_order_relaxed)) return NULL;
+        uint64_t t = atomic_load_explicit(&r->ticket, memory_order_acquire);
+        if (T_GEN(t) == seen) {
             idle_wait(&polls);
+            continue;
         }
-        seen = g;
-        if (atomic_load_explicit(&r->stop, memory_order_relaxed)) return NULL;
-        run_tasks(r);
-        atomic_fetch_add_explicit(&r->checked_in, 1, memory_order_release);
+        if (atomic_load_explicit(&r->stop, memory_order_acquire)) return NULL;
+        polls = 0;
+        seen = T_GEN(t);
+        run_tasks(r, seen);
     }
 }
 
@@ -94,9 +106,8 @@ cli_runner *cli_runner_start(int n) {
     if (!r) cli_die("out of memory");
     r->threads = calloc((size_t)n, sizeof(pthread_t));
     if (!r->threads) cli_die("out of memory");
-    atomic_init(&r->generation, 0);
-    atomic_init(&r->next_task, 0);
-    atomic_init(&r->checked_in, 0);
+    atomic_init(&r->ticket, 0);
+    atomic_init(&r->done, 0);
     atomic_init(&r->stop, 0);
     r->n_threads = 1;
     for (int i = 1; i < n; i++) {
@@ -112,7 +123,8 @@ cli_runner *cli_runner_start(int n) {
 void cli_runner_stop(cli_runner *r) {
     if (!r) return;
     atomic_store(&r->stop, 1);
-    atomic_fetch_add(&r->generation, 1);
+    r->gen++;
+    atomic_store_explicit(&r->ticket, (uint64_t)r->gen << 32, memory_order_release);
     for (int i = 1; i < r->n_threads; i++) pthread_join(r->threads[i], NULL);
     free(r->threads);
     free(r);
@@ -121,18 +133,16 @@ void cli_runner_stop(cli_runner *r) {
 void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks) {
     cli_runner *r = ctx;
     if (n_tasks <= 0) return;
-    if (!r || r->n_threads <= 1 || n_tasks == 1) {
+    if (!r || r->n_threads <= 1 || n_tasks == 1 || n_tasks > MAX_TASKS) {
         for (int t = 0; t < n_tasks; t++) fn(arg, t);
         return;
     }
     r->fn = fn;
     r->arg = arg;
-    r->n_tasks = n_tasks;
-    atomic_store_explicit(&r->checked_in, 0, memory_order_relaxed);
-    atomic_store_explicit(&r->next_task, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->generation, 1, memory_order_release); /* publishes fn/arg/n_tasks */
-    run_tasks(r);
+    atomic_store_explicit(&r->done, 0, memory_order_relaxed);
+    if (++r->gen == 0) r->gen = 1; /* 0 is the workers' "nothing yet" */
+    atomic_store_explicit(&r->ticket, (uint64_t)r->gen << 32 | (uint64_t)n_tasks << 16, memory_order_release);
+    run_tasks(r, r->gen);
     unsigned long polls = 0;
-    int workers = r->n_threads - 1;
-    while (atomic_load_explicit(&r->checked_in, memory_order_acquire) < workers) idle_wait(&polls);
+    while (atomic_load_explicit(&r->done, memory_order_acquire) < n_tasks) idle_wait(&polls);
 }
