@@ -82,7 +82,7 @@ grep -q "epoch 3/3" "$T/train.err" && grep -q "CSV read" "$T/train.err" && ok "p
 # ---------------------------------------------------------------- eval
 "$CLI" eval --data "$D" --model "$M" --report "$T/report" > "$T/eval.txt" 2>&1 || fail "eval: $(cat "$T/eval.txt")"
 grep -q "global mean" "$T/eval.txt" && grep -q "user+book bias" "$T/eval.txt" && ok "eval rows" || fail "eval rows"
-[ -s "$T/report.md" ] && json "$T/report.json" "if (j.rows.length<3) throw 'rows'; for (const r of j.rows) if (!(r.rmse>0)) throw r.name;" \
+[ -s "$T/report.md" ] && json "$T/report.json" "const m=j.rows.filter(r=>r.rmse!==null); if (m.length<3) throw 'rows'; for (const r of m) if (!(r.rmse>0 && r.mae>0)) throw r.name;" \
   && ok "eval report md+json" || fail "eval report"
 
 # ---------------------------------------------------------------- recommend
