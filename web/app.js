@@ -213,6 +213,16 @@ function renderMyRatings() {
   if (hadFocus) $('mine-h').focus();
 }
 
+// The state of a reader the model knows nothing about: the zero user vector (and bias), which is
+// what fold-in's L2 pull tends to without ratings. Its size is taken from a one-rating fold-in.
+function emptyState() {
+  if (!S.zeroState) {
+    const [lo, hi] = S.model.ratingRange || [1, 5];
+    S.zeroState = new Float32Array(S.model.foldIn([[S.books.book_id[0], (lo + hi) / 2]]).length);
+  }
+  return S.zeroState;
+}
+
 function updateNewReader() {
   const k = Number($('new-k').value) || 10;
   const list = $('rec-new');
@@ -220,11 +230,12 @@ function updateNewReader() {
   const pairs = [...S.ratings].map(([id, r]) => [id, r]);
   try {
     const t0 = performance.now();
-    const state = S.model.foldIn(pairs);
+    const state = pairs.length ? S.model.foldIn(pairs) : emptyState();
     const t1 = performance.now();
     const recs = S.model.recommendState(state, { k, exclude: [...S.ratings.keys()] });
     const t2 = performance.now();
-    S.lastTiming = `fold-in ${ms(t1 - t0)} ms + top-${k} of ${S.model.nItems.toLocaleString('en')} ${ms(t2 - t1)} ms`;
+    const scoring = `top-${k} of ${S.model.nItems.toLocaleString('en')} ${ms(t2 - t1)} ms`;
+    S.lastTiming = pairs.length ? `fold-in ${ms(t1 - t0)} ms + ${scoring}` : scoring;
     info.textContent = S.ratings.size
       ? `From your ${S.ratings.size} rating${S.ratings.size > 1 ? 's' : ''}; books you rated are left out.`
       : 'What the model suggests before it knows you. Rate books to make these yours.';
