@@ -470,8 +470,10 @@ static const char *find_data_dir(const cli_data_opts *d, int must) {
 const char *cli_data_dir(const cli_data_opts *d) { return find_data_dir(d, 1); }
 
 const char *cli_ratings_path(const cli_data_opts *d) {
+    static char *path = NULL; /* one dataset per process: computed once, kept */
     if (d->ratings) return d->ratings;
-    return cli_join(cli_data_dir(d), "ratings.csv");
+    if (!path) path = cli_join(cli_data_dir(d), "ratings.csv");
+    return path;
 }
 
 const char *cli_books_path(const cli_data_opts *d) {
@@ -482,7 +484,9 @@ const char *cli_books_path(const cli_data_opts *d) {
         cli_warn("no data directory found (--data DIR); showing ids without titles");
         return NULL;
     }
-    return cli_join(dir, "books.csv");
+    static char *path = NULL;
+    if (!path) path = cli_join(dir, "books.csv");
+    return path;
 }
 
 void cli_csv_options(const cli_data_opts *d, const char *path, bookrec_csv_options *o) {
