@@ -45,7 +45,9 @@ export function buildFuzz() {
   const env = { ...process.env, CC: 'clang-14' };
   if (!existsSync(path.join(BUILD_FUZZ, 'CMakeCache.txt'))) {
     mkdirSync(BUILD_FUZZ, { recursive: true });
-    run('cmake', ['-S', ROOT, '-B', BUILD_FUZZ, '-DCMAKE_BUILD_TYPE=Release', '-DBOOKREC_FUZZ=ON'], { env });
+    // in CI, warnings are errors here too (clang's set, beside gcc's in the asan and werror builds)
+    const werror = process.env.CI ? ['-DBOOKREC_WERROR=ON'] : [];
+    run('cmake', ['-S', ROOT, '-B', BUILD_FUZZ, '-DCMAKE_BUILD_TYPE=Release', '-DBOOKREC_FUZZ=ON', ...werror], { env });
   }
   run('cmake', ['--build', BUILD_FUZZ, '-j', '2', '--target',
     ...ALL.map((t) => `fuzz_${t}`), 'gen_model_seeds'], { env });
