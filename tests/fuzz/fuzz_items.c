@@ -32,6 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opt.skip_bad = f0 & 1;
     if (f0 & 2) { opt.id_col = "id"; opt.title_col = "name"; opt.author_col = "by"; }
     if (f0 & 4) { opt.image_col = "cover"; opt.year_col = "y"; opt.avg_col = "avg"; opt.extra_col = "x"; }
+    if (f0 & 8) { /* the catalogue fixture's columns */
+        opt.id_col = "item"; opt.title_col = "name"; opt.author_col = "writer"; opt.image_col = "cover";
+        opt.year_col = "published";
+    }
 
     char *buf = malloc(size ? size : 1);
     if (!buf) return 0;

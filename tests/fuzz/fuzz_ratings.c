@@ -1,7 +1,7 @@
 /*
  * fuzz_ratings.c - libFuzzer target for the ratings CSV parser (bookrec_ratings_parse).
  *
- * The first two input bytes choose the parser options (skip_bad, custom column names, an explicit
+ * The first two input bytes choose the parser options (skip_bad, two sets of custom column names, an explicit
  * rating range, a short max_id_len); the rest is the CSV text. When a parse succeeds the target checks
  * the dataset's invariants (indices in range, finite ratings inside the scale, id tables consistent)
  * and runs the train/test split on it, so a parser that returns a bad dataset fails here too.
@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (f0 & 4) { opt.min_rating = 0.5f; opt.max_rating = 5.0f; }
     if (f0 & 8) { opt.min_rating = (float)(f1 & 15); opt.max_rating = (float)(f1 >> 4); }
     if (f0 & 16) opt.max_id_len = 1 + (f1 & 7);
+    if (f0 & 32) { opt.user_col = "member"; opt.item_col = "item"; opt.rating_col = "score"; } /* the catalogue fixture */
 
     /* copy into an exactly-sized heap buffer so ASan sees any read past len */
     char *buf = malloc(size ? size : 1);

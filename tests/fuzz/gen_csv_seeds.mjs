@@ -17,7 +17,7 @@ mkdirSync(R, { recursive: true });
 mkdirSync(I, { recursive: true });
 
 // option bytes of fuzz_ratings: f0 bit0 skip_bad, bit1 columns u/i/r, bit2 range 0.5..5,
-// bit3 range from f1 nibbles, bit4 max_id_len 1..8 from f1
+// bit3 range from f1 nibbles, bit4 max_id_len 1..8 from f1, bit5 the catalogue fixture's columns
 const put = (dir, name, prefix, text) =>
   writeFileSync(path.join(dir, name), Buffer.concat([Buffer.from(prefix), Buffer.from(text, 'binary')]));
 
@@ -66,7 +66,7 @@ put(R, 'ok-range-from-bytes', [8, 0x51], 'book_id,user_id,rating\n1,2,3\n2,3,5\n
 put(R, 'bad-range-inverted', [8, 0x15], 'book_id,user_id,rating\n1,2,3\n');
 put(R, 'bad-max-id-len', [16 | 1, 2], 'book_id,user_id,rating\n1,2,3\n1234,2,3\n');
 
-// option byte of fuzz_items: bit0 skip_bad, bit1 columns id/name/by, bit2 cover/y/avg/x
+// option byte of fuzz_items: bit0 skip_bad, bit1 columns id/name/by, bit2 cover/y/avg/x, bit3 the catalogue's
 const H = 'book_id,goodreads_book_id,authors,original_publication_year,title,average_rating,image_url,small_image_url';
 const items = {
   'ok-goodbooks': `${H}\n1,2767052,Suzanne Collins,2008.0,"The Hunger Games (The Hunger Games, #1)",4.34,https://images.gr-assets.com/books/1447303603m/2767052.jpg,https://images.gr-assets.com/books/1447303603s/2767052.jpg\n2,3,"J.K. Rowling, Mary GrandPré",1997.0,Harry Potter,4.44,,\n`,
@@ -98,13 +98,20 @@ put(I, 'ok-custom-cols', [2 | 4], 'id,name,by,cover,y,avg,x\nb-1,Dune,Herbert,ht
 
 // the CSV fixtures of the test suite (heads only: seeds should be small)
 const fx = path.resolve(HERE, '..', 'fixtures');
+const csvs = [];
 if (existsSync(fx)) {
-  for (const f of readdirSync(fx)) {
-    if (!f.endsWith('.csv')) continue;
-    const head = readFileSync(path.join(fx, f)).subarray(0, 4096);
-    const isItems = /book|item/i.test(f) && !/rating/i.test(f);
-    if (isItems) writeFileSync(path.join(I, `fixture-${f}`), Buffer.concat([Buffer.from([1]), head]));
-    else writeFileSync(path.join(R, `fixture-${f}`), Buffer.concat([Buffer.from([1, 0]), head]));
+  for (const e of readdirSync(fx, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      for (const f of readdirSync(path.join(fx, e.name))) if (f.endsWith('.csv')) csvs.push([`${e.name}-${f}`, path.join(fx, e.name, f)]);
+    } else if (e.name.endsWith('.csv')) csvs.push([e.name, path.join(fx, e.name)]);
+  }
+}
+for (const [name, file] of csvs) {
+  const head = readFileSync(file).subarray(0, 4096);
+  if (/book|item/i.test(path.basename(file)) && !/rating/i.test(path.basename(file))) {
+    writeFileSync(path.join(I, `fixture-${name}`), Buffer.concat([Buffer.from([/catalogue/.test(name) ? 1 | 8 : 1]), head]));
+  } else {
+    writeFileSync(path.join(R, `fixture-${name}`), Buffer.concat([Buffer.from([/catalogue/.test(name) ? 1 | 32 : 1, 0]), head]));
   }
 }
 console.log(`gen_csv_seeds: ${readdirSync(R).length} ratings and ${readdirSync(I).length} items seeds in ${OUT}`);
