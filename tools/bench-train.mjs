@@ -1,0 +1,172 @@
+// `npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--scale 10] [--data DIR] [--threads 2]`
+// Trains the tutorial's network on the same data and the same 80/20 split with Debian's PyTorch
+// (tools/bench_torch.py, /usr/bin/python3, 2 threads) and with bookrec (`bookrec train --arch seed`),
+// in one run, and prints side by side: seconds per epoch, total training seconds, CSV parse seconds,
+// final test RMSE, peak memory (max RSS from /usr/bin/time -v) and the speed-up. The split is bookrec's
+// own: tools/bench_split.c (linked with the core) writes the rows `bookrec train` trains and tests on, and
+// PyTorch reads those. Then a scaling row: bookrec for one epoch on a synthetic ratings file N times the
+// size (tools/gen-fixture.mjs --scale N, in a temp dir) against one epoch on the real data.
+// A benchmark, not a test: it only reports, and marks each goal as met or not.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, BUILD, CLI, ensureDeps, buildNative, findData, log } from './lib.mjs';
+
+function parseArgs(argv) {
+  const o = { epochs: 5, skipTorch: false, skipScale: false, scale: 10, data: null, threads: 2, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--epochs') o.epochs = Number(argv[++i]);
+    else if (a === '--skip-torch') o.skipTorch = true;
+    else if (a === '--skip-scale') o.skipScale = true;
+    else if (a === '--scale') o.scale = Number(argv[++i]);
+    else if (a === '--data') o.data = argv[++i];
+    else if (a === '--threads') o.threads = Number(argv[++i]);
+    else if (a === '--json') o.json = argv[++i];
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--scale 10] [--data DIR] [--threads 2] [--json FILE]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (!(o.epochs >= 1)) throw new Error('--epochs needs a positive number');
+  return o;
+}
+
+// Runs cmd under /usr/bin/time -v; returns { stdout, stderr, wall, rssMB }; throws on failure.
+function timed(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr.slice(-4000));
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+  }
+  const rss = Number((r.stderr.match(/Maximum resident set size \(kbytes\): (\d+)/) || [])[1] || NaN);
+  return { stdout: r.stdout, stderr: r.stderr, wall, rssMB: rss / 1024 };
+}
+
+function trainBookrec(args, dir, name, threads) {
+  const model = path.join(dir, `${name}.bkr`);
+  const r = timed(CLI, ['train', '--arch', 'seed', '--threads', String(threads), '--out', model, ...args]);
+  const hist = JSON.parse(readFileSync(model.replace(/\.bkr$/, '.history.json'), 'utf8'));
+  const epochs = hist.epochs.map((e) => e.seconds);
+  return {
+    wall: r.wall, rssMB: r.rssMB, parse: hist.timings.parse_seconds, read: hist.timings.read_seconds,
+    train: hist.timings.train_seconds, perEpoch: epochs.reduce((a, b) => a + b, 0) / epochs.length,
+    epochs, rmse: hist.final.test_rmse, kernels: hist.kernels, rows: hist.data.ratings,
+    users: hist.data.users, books: hist.data.books, train_n: hist.split.train, test_n: hist.split.test,
+  };
+}
+
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const mark = (ok) => (ok ? 'met' : 'NOT met');
+
+function main() {
+  const o = parseArgs(process.argv.slice(2));
+  ensureDeps(o.skipTorch ? ['base'] : ['base', 'torch']);
+  buildNative();
+  const data = findData(o.data);
+  if (!data) throw new Error('goodbooks-10k not found: give --data DIR (with ratings.csv) or set BOOKREC_DATA');
+  const ratings = path.join(data, 'ratings.csv');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-bench-'));
+  const out = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, epochs: o.epochs, threads: o.threads };
+  try {
+    log(`bookrec: ${o.epochs} epochs of --arch seed on ${ratings}, ${o.threads} threads`);
+    const br = trainBookrec(['--ratings', ratings, '--epochs', String(o.epochs)], tmp, 'seed', o.threads);
+    out.bookrec = br;
+
+    if (!o.skipTorch) {
+      // bookrec's split, written by a helper linked with the core (the same parse and bookrec_split call)
+      const helper = path.join(BUILD, 'bench_split');
+      const lib = path.join(BUILD, 'libbookrec_core.a');
+      const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'src'), path.join(ROOT, 'tools', 'bench_split.c'),
+        lib, '-lm', '-o', helper], { stdio: 'inherit' });
+      if (cc.status !== 0) throw new Error('could not compile tools/bench_split.c');
+      const trainCsv = path.join(tmp, 'train.csv');
+      const testCsv = path.join(tmp, 'test.csv');
+      const sp = spawnSync(helper, [ratings, '0.2', '1', trainCsv, testCsv], { encoding: 'utf8' });
+      if (sp.status !== 0) throw new Error(`bench_split failed: ${sp.stderr}`);
+      const split = JSON.parse(sp.stdout);
+      if (split.train !== br.train_n || split.test !== br.test_n) {
+        throw new Error(`split mismatch: helper ${split.train}/${split.test}, bookrec ${br.train_n}/${br.test_n}`);
+      }
+      log(`PyTorch: ${o.epochs} epochs on the same ${split.train} / ${split.test} rows, ${o.threads} threads (about 15-20 s per epoch)`);
+      const t = timed('/usr/bin/python3', [path.join(ROOT, 'tools', 'bench_torch.py'), '--train', trainCsv, '--test', testCsv,
+        '--epochs', String(o.epochs), '--threads', String(o.threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const tj = JSON.parse(t.stdout.trim().split('\n').pop());
+      const secs = tj.epochs.map((e) => e.seconds);
+      out.torch = {
+        version: tj.torch_version, wall: t.wall, rssMB: t.rssMB, parse: tj.parse_seconds, train: tj.train_seconds,
+        perEpoch: secs.reduce((a, b) => a + b, 0) / secs.length, epochs: secs, rmse: tj.test_rmse, split: tj.split,
+      };
+    }
+
+    if (!o.skipScale) {
+      const gen = path.join(ROOT, 'tools', 'gen-fixture.mjs');
+      if (!existsSync(gen)) {
+        log('tools/gen-fixture.mjs is missing: no scaling row');
+      } else {
+        const bigRatings = path.join(tmp, `ratings-x${o.scale}.csv`);
+        const g = spawnSync('node', [gen, '--scale', String(o.scale), '--out', bigRatings], { cwd: ROOT, encoding: 'utf8' });
+        if (g.status !== 0) throw new Error(`gen-fixture --scale ${o.scale} failed: ${g.stderr}`);
+        log(`scaling: 1 epoch on the real data and on ${bigRatings} (${(statSync(bigRatings).size / 1e6).toFixed(0)} MB)`);
+        const one = trainBookrec(['--ratings', ratings, '--epochs', '1'], tmp, 'one', o.threads);
+        const ten = trainBookrec(['--ratings', bigRatings, '--epochs', '1'], tmp, 'ten', o.threads);
+        out.scale = { factor: o.scale, real: one, big: ten, ratio: ten.epochs[0] / one.epochs[0], rowRatio: ten.rows / one.rows };
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  // ------------------------------------------------------------------ report
+  const b = out.bookrec;
+  const t = out.torch;
+  const lines = [];
+  lines.push(`bench:train — ${out.epochs} epochs of the tutorial network (--arch seed), ${o.threads} threads, ${out.cpu} (${out.cores} cores)`);
+  lines.push(`data: ${b.rows} ratings after merging duplicates, ${b.users} users, ${b.books} books; split 80/20 seed 1: ${b.train_n} train / ${b.test_n} test (the same rows for both)`);
+  lines.push('');
+  lines.push(`| | PyTorch ${t ? t.version : '(skipped)'} | bookrec (${b.kernels}) | ratio |`);
+  lines.push('|---|---:|---:|---:|');
+  const row = (name, tv, bv, d, ratio = '') => lines.push(`| ${name} | ${t ? f(tv, d) : '-'} | ${f(bv, d)} | ${ratio} |`);
+  row('seconds per epoch (mean)', t?.perEpoch, b.perEpoch, 3, t ? `${f(t.perEpoch / b.perEpoch, 1)}× faster` : '');
+  row(`training seconds (${out.epochs} epochs)`, t?.train, b.train, 2, t ? `${f(t.train / b.train, 1)}×` : '');
+  row('process wall seconds (all)', t?.wall, b.wall, 2, t ? `${f(t.wall / b.wall, 1)}×` : '');
+  row('CSV parse seconds', t?.parse, b.parse, 3);
+  row('final test RMSE', t?.rmse, b.rmse, 4, t ? `${b.rmse <= t.rmse ? '≤' : '>'} (Δ ${f(b.rmse - t.rmse, 4)})` : '');
+  row('peak memory (max RSS, MB)', t?.rssMB, b.rssMB, 0);
+  lines.push('');
+  lines.push('per-epoch seconds:');
+  if (t) lines.push(`  PyTorch: ${t.epochs.map((x) => f(x, 2)).join(', ')}`);
+  lines.push(`  bookrec: ${b.epochs.map((x) => f(x, 3)).join(', ')}`);
+  if (out.scale) {
+    const s = out.scale;
+    lines.push('');
+    lines.push(`| scaling (1 epoch, bookrec) | ratings | seconds for the epoch | CSV parse s | peak MB |`);
+    lines.push('|---|---:|---:|---:|---:|');
+    lines.push(`| real goodbooks | ${s.real.rows} | ${f(s.real.epochs[0], 3)} | ${f(s.real.parse, 3)} | ${f(s.real.rssMB, 0)} |`);
+    lines.push(`| synthetic ×${s.factor} | ${s.big.rows} | ${f(s.big.epochs[0], 3)} | ${f(s.big.parse, 3)} | ${f(s.big.rssMB, 0)} |`);
+    lines.push(`| ratio | ${f(s.rowRatio, 1)}× | ${f(s.ratio, 1)}× | ${f(s.big.parse / s.real.parse, 1)}× | |`);
+  }
+  lines.push('');
+  lines.push('goals:');
+  if (t) lines.push(`  ≥ 30× faster per epoch: ${f(t.perEpoch / b.perEpoch, 1)}× — ${mark(t.perEpoch / b.perEpoch >= 30)}`);
+  if (t) lines.push(`  test RMSE equal or better than PyTorch: ${f(b.rmse, 4)} vs ${f(t.rmse, 4)} — ${mark(b.rmse <= t.rmse)}`);
+  lines.push(`  ${out.epochs} epochs under 5 s wall (training): ${f(b.train, 2)} s — ${mark(b.train < 5)}`);
+  lines.push(`  CSV parsing under 0.5 s: ${f(b.parse, 3)} s — ${mark(b.parse < 0.5)}`);
+  lines.push(`  peak memory under 200 MB: ${f(b.rssMB, 0)} MB — ${mark(b.rssMB < 200)}`);
+  if (out.scale) lines.push(`  ×${out.scale.factor} data takes about ×${out.scale.factor} time: ${f(out.scale.ratio, 1)}× — ${mark(out.scale.ratio <= out.scale.factor * 1.3)}`);
+  console.log(lines.join('\n'));
+  const jsonPath = o.json || path.join(BUILD, 'bench-train.json');
+  writeFileSync(jsonPath, JSON.stringify(out, null, 2));
+  log(`figures also in ${jsonPath}`);
+}
+
+try {
+  main();
+} catch (e) {
+  log(e.message);
+  process.exit(1);
+}
