@@ -199,6 +199,8 @@ async function pageBench({ itemsUrl, usersUrl, userId, userRow }) {
   await tf.ready();
   out.tfBackend = tf.getBackend();
   out.tfVersion = tf.version.tfjs;
+  out.tfWasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  out.tfWasmThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const T = tensors;
   out.tensorNames = Object.fromEntries(Object.entries(T).map(([k, t]) => [k, [t.rows, t.cols]]));
   const itemEmb = T.item_emb;
@@ -336,7 +338,7 @@ async function main() {
   const line = (c) => c.map((x, i) => (i < w.length ? String(x).padEnd(w[i]) : x)).join(' ');
   console.log(`\nbookrec web benchmark — headless Chromium, ${os.cpus()[0]?.model || ''}`);
   console.log(`model: ${path.relative(ROOT, model.items)} (seed: ${res.variants.simd.nItems} books), reader ${userId}`);
-  console.log(`kernels: ${s.kernel} (SIMD build) / ${ns.kernel} (no-SIMD build); TF.js ${res.tfVersion} backend ${res.tfBackend}`);
+  console.log(`kernels: ${s.kernel} (SIMD build) / ${ns.kernel} (no-SIMD build); TF.js ${res.tfVersion} backend ${res.tfBackend} (SIMD ${res.tfWasmSimd}, threads ${res.tfWasmThreads})`);
   console.log(`TF.js model check: concat order [${res.tfOrder}], max |score diff| vs bookrec ${res.tfMaxDiff.toExponential(2)}, same top-10: ${res.tfTopMatches}`);
   console.log('medians per call\n');
   console.log(line(['', 'bookrec SIMD', 'no-SIMD', 'TF.js WASM', 'goal']));
