@@ -121,8 +121,11 @@ struct bookrec_model {
     float *b1;           /* [hidden, 1]         dense1_b */
     float *w2;           /* [1, hidden]         dense2_w */
     float *b2;           /* [1, 1]              dense2_b */
-    float *user_emb;     /* [n_users, dim] */
+    float *item_imp;     /* [n_items, dim]      item_imp, implicit factors y_j (implicit mf/ncf) */
+    float *user_emb;     /* [n_users, dim]: for implicit models the effective vector p_u + |N(u)|^-1/2 sum y_j
+                            (training works on p_u and folds the sum back in when it ends) */
     float *user_bias;    /* [n_users, 1]        (mf, ncf) */
+    int32_t *imp_off, *imp_items; /* N(u) as CSR (n_users + 1 offsets), NULL until set or trained */
     bookrec_ids *users, *items;
     int has_users;
     /* caches built by bookrec_model_prepare, dropped by br_model_invalidate */
@@ -136,12 +139,16 @@ struct bookrec_model {
    NULL) is dense1_w transposed [2*dim, hidden], which makes the dense layer faster. */
 float br_model_raw(const bookrec_model *m, const float *w1t, const float *p, float bu, int item);
 
+/* out[0..dim) = |N|^-1/2 sum of item_imp rows of items[0..n) (zeros when n = 0 or the model is not implicit). */
+void br_model_implicit_sum(const bookrec_model *m, const int32_t *items, int n, float *out);
+
 /* Clamps a raw output to the rating range for mf/ncf (seed is returned as is, its output ReLU is the model's). */
 float br_model_clamp(const bookrec_model *m, float y);
 
 /* Loss and gradient of one batch, exactly as bookrec_train computes them: loss = (1/n) sum_e [(y_e - r_e)^2
    + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)] + l2_dense (|dense1_w|^2 + |dense2_w|^2). grad (n_params floats,
-   parallel to the parameter block) is zeroed and filled; n_tasks > 1 splits the batch as training does. */
+   parallel to the parameter block) is zeroed and filled; n_tasks > 1 splits the batch as training does.
+   Implicit models: user_emb is taken as p_u itself, and the loss gains (1/n) sum_e l2 sum_{j in N(u_e)} |y_j|^2. */
 int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
                        float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err);
 

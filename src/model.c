@@ -42,7 +42,10 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
         return br_fail(err, BOOKREC_E_ARG, "model config: dim %d out of range 1..%d", c->dim, MAX_DIM);
     if (has_dense(c) && (c->hidden < 1 || c->hidden > MAX_HIDDEN))
         return br_fail(err, BOOKREC_E_ARG, "model config: hidden %d out of range 1..%d", c->hidden, MAX_HIDDEN);
-    if (c->implicit) return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback not supported yet");
+    if (c->implicit && c->arch == BOOKREC_ARCH_SEED)
+        return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback needs arch mf or ncf, not seed");
+    if (c->implicit != 0 && c->implicit != 1)
+        return br_fail(err, BOOKREC_E_ARG, "model config: implicit must be 0 or 1, got %d", c->implicit);
     if (!isfinite(c->init_scale) || c->init_scale < 0.0f || c->init_scale > 10.0f)
         return br_fail(err, BOOKREC_E_ARG, "model config: init_scale %g must be in 0..10", (double)c->init_scale);
     if (!isfinite(c->min_rating) || !isfinite(c->max_rating) || !(c->min_rating < c->max_rating))
@@ -75,9 +78,10 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     const bookrec_model_config *c = cfg;
     size_t d = (size_t)c->dim, H = has_dense(c) ? (size_t)c->hidden : 0;
     size_t nu = (size_t)c->n_users, ni = (size_t)c->n_items;
-    size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0;
+    size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0, o_iy = 0;
     int ok = place(&cur, ni * d, &o_ie);
     if (has_bias(c)) ok = ok && place(&cur, ni, &o_ib);
+    if (c->implicit) ok = ok && place(&cur, ni * d, &o_iy);
     if (H) ok = ok && place(&cur, H * 2 * d, &o_w1) && place(&cur, H, &o_b1) && place(&cur, H, &o_w2) &&
                 place(&cur, 1, &o_b2);
     ok = ok && place(&cur, nu * d, &o_ue);
@@ -95,6 +99,7 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     m->user_emb = p + o_ue;
     if (has_bias(c)) { m->item_bias = p + o_ib; m->user_bias = p + o_ub; }
     if (H) { m->w1 = p + o_w1; m->b1 = p + o_b1; m->w2 = p + o_w2; m->b2 = p + o_b2; }
+    if (c->implicit) m->item_imp = p + o_iy;
     m->has_users = 1;
 
     br_rng r;
@@ -105,6 +110,7 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
         fill_uniform(&r, m->w1, H * 2 * d, sqrtf(6.0f / (float)(2 * d + H)));
         fill_uniform(&r, m->w2, H, sqrtf(6.0f / (float)(H + 1)));
     }
+    if (c->implicit) fill_uniform(&r, m->item_imp, ni * d, c->init_scale);
     *out = m;
     return br_ok(err);
 }
@@ -122,6 +128,8 @@ void bookrec_model_free(bookrec_model *m) {
     free_caches(m);
     br_ids_free(m->users);
     br_ids_free(m->items);
+    free(m->imp_off);
+    free(m->imp_items);
     free(m->params);
     free(m);
 }
@@ -164,20 +172,52 @@ size_t bookrec_model_params(bookrec_model *m, float **params) {
     return m ? m->n_params : 0;
 }
 
-/* Sets the implicit-feedback sets N(u) (not supported yet: implicit models cannot be created). */
+/* Sets the implicit-feedback sets N(u) (CSR, copied); bookrec_train builds them from its data when unset. */
 int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const int32_t *items, bookrec_error *err) {
-    (void)m; (void)offsets; (void)items;
-    return br_fail(err, BOOKREC_E_ARG, "implicit feedback not supported yet");
+    if (!m || !offsets) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_set_implicit: NULL argument");
+    if (!m->cfg.implicit) return br_fail(err, BOOKREC_E_STATE, "the model was not created with implicit = 1");
+    int nu = m->cfg.n_users;
+    if (offsets[0] != 0) return br_fail(err, BOOKREC_E_ARG, "implicit sets: offsets[0] is %d, expected 0", (int)offsets[0]);
+    for (int u = 0; u < nu; u++)
+        if (offsets[u + 1] < offsets[u])
+            return br_fail(err, BOOKREC_E_ARG, "implicit sets: offsets[%d] = %d is below offsets[%d] = %d", u + 1,
+                           (int)offsets[u + 1], u, (int)offsets[u]);
+    size_t n = (size_t)offsets[nu];
+    if (n && !items) return br_fail(err, BOOKREC_E_ARG, "implicit sets: NULL items with %zu entries", n);
+    for (size_t k = 0; k < n; k++)
+        if (items[k] < 0 || items[k] >= m->cfg.n_items)
+            return br_fail(err, BOOKREC_E_ARG, "implicit sets: entry %zu is item %d, out of range 0..%d", k,
+                           (int)items[k], m->cfg.n_items - 1);
+    int32_t *o = malloc(((size_t)nu + 1) * sizeof *o), *it = malloc((n ? n : 1) * sizeof *it);
+    if (!o || !it) { free(o); free(it); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for implicit sets"); }
+    memcpy(o, offsets, ((size_t)nu + 1) * sizeof *o);
+    if (n) memcpy(it, items, n * sizeof *it);
+    free(m->imp_off);
+    free(m->imp_items);
+    m->imp_off = o;
+    m->imp_items = it;
+    return br_ok(err);
+}
+
+/* out = |N|^-1/2 sum of item_imp rows of items[0..n). */
+void br_model_implicit_sum(const bookrec_model *m, const int32_t *items, int n, float *out) {
+    int d = m->cfg.dim;
+    memset(out, 0, (size_t)d * sizeof *out);
+    if (!m->item_imp || n <= 0) return;
+    for (int k = 0; k < n; k++) br_axpy(out, 1.0f, m->item_imp + (size_t)items[k] * d, d);
+    float c = 1.0f / sqrtf((float)n);
+    for (int k = 0; k < d; k++) out[k] *= c;
 }
 
 /* Lists the model's tensors into out[0..max); returns how many the model has (may exceed max). */
 int br_model_tensors(bookrec_model *m, br_tensor *out, int max) {
     if (!m) return 0;
     const bookrec_model_config *c = &m->cfg;
-    br_tensor t[8];
+    br_tensor t[9];
     int n = 0;
     t[n++] = (br_tensor){"item_emb", m->item_emb, c->n_items, c->dim, BOOKREC_PART_ITEMS};
     if (has_bias(c)) t[n++] = (br_tensor){"item_bias", m->item_bias, c->n_items, 1, BOOKREC_PART_ITEMS};
+    if (c->implicit) t[n++] = (br_tensor){"item_imp", m->item_imp, c->n_items, c->dim, BOOKREC_PART_ITEMS};
     if (has_dense(c)) {
         t[n++] = (br_tensor){"dense1_w", m->w1, c->hidden, 2 * c->dim, BOOKREC_PART_ITEMS};
         t[n++] = (br_tensor){"dense1_b", m->b1, c->hidden, 1, BOOKREC_PART_ITEMS};
@@ -495,7 +535,7 @@ static int cholesky_solve(double *A, double *b, int n) {
 
 /* mf: ridge regression of r - mu - b_i on [q_i; 1], penalty l2 |[p; b]|^2. */
 static int foldin_mf(const bookrec_model *m, const int32_t *items, const float *ratings, int n, float l2,
-                     float *state, bookrec_error *err) {
+                     const float *off, float *state, bookrec_error *err) {
     int d = m->cfg.dim, D = d + 1;
     double *A = calloc((size_t)D * D + D, sizeof *A);
     if (!A) return br_fail(err, BOOKREC_E_NOMEM, "out of memory in fold-in");
@@ -505,7 +545,7 @@ static int foldin_mf(const bookrec_model *m, const int32_t *items, const float *
         const float *q = m->item_emb + (size_t)items[e] * d;
         for (int k = 0; k < d; k++) phi[k] = q[k];
         phi[d] = 1.0;
-        double t = (double)ratings[e] - m->cfg.global_mean - m->item_bias[items[e]];
+        double t = (double)ratings[e] - m->cfg.global_mean - m->item_bias[items[e]] - br_dot(off, q, d);
         for (int i = 0; i < D; i++) {
             b[i] += phi[i] * t;
             for (int j = 0; j <= i; j++) A[i * D + j] += phi[i] * phi[j];
@@ -517,7 +557,7 @@ static int foldin_mf(const bookrec_model *m, const int32_t *items, const float *
     }
     int rc = cholesky_solve(A, b, D);
     if (!rc)
-        for (int i = 0; i < D; i++) state[i] = (float)b[i];
+        for (int i = 0; i < D; i++) state[i] = (float)b[i] + (i < d ? off[i] : 0.0f);
     free(A);
     if (rc) return br_fail(err, BOOKREC_E_ARG, "fold-in: the ratings give a singular system (l2 must be > 0)");
     return BOOKREC_OK;
@@ -525,12 +565,12 @@ static int foldin_mf(const bookrec_model *m, const int32_t *items, const float *
 
 /* seed/ncf: full-batch Adam on the user state, loss (1/n) sum (y - r)^2 + l2 |state|^2, from zero. */
 static void foldin_adam(const bookrec_model *m, const int32_t *items, const float *ratings, int n,
-                        int iters, float lr, float l2, float *s) {
+                        int iters, float lr, float l2, const float *off, float *s) {
     const bookrec_model_config *c = &m->cfg;
     int d = c->dim, H = c->hidden, S = d + (has_bias(c) ? 1 : 0);
     int seed = c->arch == BOOKREC_ARCH_SEED;
     const float *w1u_t = m->w1t + (size_t)d * H;
-    float mo[MAX_DIM + 1], ve[MAX_DIM + 1], g[MAX_DIM + 1];
+    float mo[MAX_DIM + 1], ve[MAX_DIM + 1], g[MAX_DIM + 1], eff[MAX_DIM];
     float z[MAX_HIDDEN], dz[MAX_HIDDEN];
     const float b1 = 0.9f, b2 = 0.999f, eps = 1e-7f;
     memset(s, 0, (size_t)S * sizeof *s);
@@ -538,8 +578,9 @@ static void foldin_adam(const bookrec_model *m, const int32_t *items, const floa
     memset(ve, 0, sizeof ve);
     double p1 = 1.0, p2 = 1.0;
     for (int it = 1; it <= iters; it++) {
+        for (int k = 0; k < d; k++) eff[k] = s[k] + off[k]; /* the effective user vector */
         memset(z, 0, (size_t)H * sizeof *z);
-        br_matvec_t(z, w1u_t, s, d, H);
+        br_matvec_t(z, w1u_t, eff, d, H);
         memset(dz, 0, (size_t)H * sizeof *dz);
         memset(g, 0, (size_t)S * sizeof *g);
         for (int e = 0; e < n; e++) {
@@ -550,7 +591,7 @@ static void foldin_adam(const bookrec_model *m, const int32_t *items, const floa
                 dy = o > 0.0f ? 2.0f * (o - ratings[e]) / (float)n : 0.0f;
             } else {
                 const float *q = m->item_emb + (size_t)i * d;
-                float y = o + c->global_mean + s[d] + m->item_bias[i] + br_dot(s, q, d);
+                float y = o + c->global_mean + s[d] + m->item_bias[i] + br_dot(eff, q, d);
                 dy = 2.0f * (y - ratings[e]) / (float)n;
                 br_axpy(g, dy, q, d);
                 g[d] += dy;
@@ -567,6 +608,7 @@ static void foldin_adam(const bookrec_model *m, const int32_t *items, const floa
         float lr_t = (float)(lr * sqrt(1.0 - p2) / (1.0 - p1));
         br_adam(s, mo, ve, g, S, lr_t, b1, b2, eps);
     }
+    for (int k = 0; k < d; k++) s[k] += off[k];
 }
 
 /* Fits a new reader's state from n (item, rating) pairs with the item side frozen; writes it to state_out. */
@@ -590,12 +632,14 @@ int bookrec_model_fold_in(bookrec_model *m, const int32_t *items, const float *r
     if (!isfinite(lr) || !isfinite(l2) || iters > 1000000)
         return br_fail(err, BOOKREC_E_ARG, "fold-in options: lr %g, l2 %g, iters %d not usable", (double)lr,
                        (double)l2, iters);
+    float off[MAX_DIM]; /* implicit models: |N|^-1/2 sum of y_j over the reader's rated items */
+    br_model_implicit_sum(m, items, n, off);
     if (c->arch == BOOKREC_ARCH_MF) {
-        int rc = foldin_mf(m, items, ratings, n, l2, state_out, err);
+        int rc = foldin_mf(m, items, ratings, n, l2, off, state_out, err);
         return rc ? rc : br_ok(err);
     }
     int rc = bookrec_model_prepare(m, err);
     if (rc) return rc;
-    foldin_adam(m, items, ratings, n, iters, lr, l2, state_out);
+    foldin_adam(m, items, ratings, n, iters, lr, l2, off, state_out);
     return br_ok(err);
 }

@@ -39,6 +39,7 @@ void bookrec_train_options_default(bookrec_train_options *o) {
 typedef struct task_buf {
     float *dg;         /* dense gradient: dW1 [H, in_pad] | db1 [H] | dw2 [H] | db2 [1] */
     float *x, *h, *dh, *dx; /* scratch: input [in_pad], activations [H], their gradient [H], input grad [in_pad] */
+    float *pe;         /* scratch [dim]: the effective user vector of implicit models */
     double sq, ab;     /* sums of squared and absolute errors of the task's examples */
     float sink;        /* keeps touch_rows' loads alive */
     char pad[64];
@@ -60,10 +61,16 @@ typedef struct trainer {
     const uint32_t *idx;
     int B;
     float *eg;         /* [batch, egs]: per-example row gradients: dq [d] | dp [d] | db_i | db_u */
-    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_units-1 users */
-    int32_t *mark_i, *mark_u, *slot_i, *slot_u;
-    int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u;
-    int n_ui, n_units, stamp;
+    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_uy-1 users, n_uy..n_units-1 implicit
+       factors y_j; occurrences are linked lists over examples (items, users) or over (example, j) pairs */
+    int32_t *mark_i, *mark_u, *slot_i, *slot_u, *mark_y, *slot_y;
+    int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u, *pair_e, *pair_next;
+    int n_ui, n_uy, n_units, stamp;
+    /* implicit feedback (SVD++): N(u) as CSR, |N(u)|^-1/2 of each batch example */
+    int imp;
+    const int32_t *imp_off, *imp_items;
+    float *ec;
+    size_t max_pairs;
     int do_adam;
     const int32_t *next_users, *next_items; /* the next batch, for touch_rows */
     int next_n;
@@ -73,6 +80,25 @@ typedef struct trainer {
 } trainer;
 
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+/* out = p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j, with p_u as the parameter block holds it. */
+static void effective_user(const trainer *tr, int u, float *out) {
+    const bookrec_model *m = tr->m;
+    int a = tr->imp_off[u], b = tr->imp_off[u + 1];
+    br_model_implicit_sum(m, tr->imp_items + a, b - a, out);
+    br_axpy(out, 1.0f, m->user_emb + (size_t)u * tr->d, tr->d);
+}
+
+/* The parameter row of unit k (and its bias, or NULL). */
+static float *unit_ptr(const trainer *tr, int k, float **bias) {
+    bookrec_model *m = tr->m;
+    int row = tr->unit_row[k];
+    *bias = NULL;
+    if (k >= tr->n_uy) return m->item_imp + (size_t)row * tr->d;
+    int user = k >= tr->n_ui;
+    if (tr->bias) *bias = (user ? m->user_bias : m->item_bias) + row;
+    return (user ? m->user_emb : m->item_emb) + (size_t)row * tr->d;
+}
 
 /* ------------------------------------------------------------------ phase 1: forward + backward */
 
@@ -113,6 +139,10 @@ static void task_forward_backward(void *arg, int t) {
         float r = tr->data->rating[k];
         const float *q = m->item_emb + (size_t)i * d, *p = m->user_emb + (size_t)u * d;
         float *ge = tr->eg + (size_t)e * egs;
+        if (tr->imp) { /* p' = p_u + |N(u)|^-1/2 sum_j y_j */
+            effective_user(tr, u, b->pe);
+            p = b->pe;
+        }
         float o = 0.0f, y, dy;
         float *h = b->h;
         if (tr->dense) {
@@ -214,19 +244,27 @@ static void task_reduce_update(void *arg, int t) {
     int u0 = (int)((long long)tr->n_units * t / T), u1 = (int)((long long)tr->n_units * (t + 1) / T);
     float l2s = 2.0f * tr->l2 * tr->inv_b;
     for (int k = u0; k < u1; k++) {
-        int user = k >= tr->n_ui, row = tr->unit_row[k];
-        float *P = (user ? m->user_emb : m->item_emb) + (size_t)row * d;
+        int user = k >= tr->n_ui;
+        float *pb, *P = unit_ptr(tr, k, &pb);
         float *G = tr->grad + (P - m->params);
-        float *pb = tr->bias ? (user ? m->user_bias : m->item_bias) + row : NULL;
         float *gb = pb ? tr->grad + (pb - m->params) : NULL;
-        const int32_t *next = user ? tr->next_u : tr->next_i;
-        int off = user ? d : 0;
         memset(G, 0, (size_t)d * sizeof(float));
         if (gb) *gb = 0.0f;
-        for (int e = tr->unit_first[k]; e >= 0; e = next[e]) {
-            const float *ge = tr->eg + (size_t)e * tr->egs;
-            for (int c = 0; c < d; c++) G[c] += ge[off + c] + l2s * P[c];
-            if (gb) *gb += ge[2 * d + user] + l2s * *pb;
+        if (k >= tr->n_uy) { /* y_j: each (example, j) pair adds |N(u)|^-1/2 times the user-vector gradient */
+            for (int a = tr->unit_first[k]; a >= 0; a = tr->pair_next[a]) {
+                int e = tr->pair_e[a];
+                const float *ge = tr->eg + (size_t)e * tr->egs + d;
+                float c = tr->ec[e];
+                for (int j = 0; j < d; j++) G[j] += c * ge[j] + l2s * P[j];
+            }
+        } else {
+            const int32_t *next = user ? tr->next_u : tr->next_i;
+            int off = user ? d : 0;
+            for (int e = tr->unit_first[k]; e >= 0; e = next[e]) {
+                const float *ge = tr->eg + (size_t)e * tr->egs;
+                for (int c = 0; c < d; c++) G[c] += ge[off + c] + l2s * P[c];
+                if (gb) *gb += ge[2 * d + user] + l2s * *pb;
+            }
         }
         if (tr->do_adam && tr->lazy) {
             adam1(tr, P, G, d);
@@ -240,10 +278,10 @@ static void task_full_embedding_adam(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     const bookrec_model_config *c = &m->cfg;
-    float *ten[4] = {m->item_emb, m->user_emb, m->item_bias, m->user_bias};
-    size_t len[4] = {(size_t)c->n_items * c->dim, (size_t)c->n_users * c->dim, (size_t)c->n_items,
-                     (size_t)c->n_users};
-    for (int k = 0; k < 4; k++) {
+    float *ten[5] = {m->item_emb, m->user_emb, m->item_bias, m->user_bias, m->item_imp};
+    size_t len[5] = {(size_t)c->n_items * c->dim, (size_t)c->n_users * c->dim, (size_t)c->n_items,
+                     (size_t)c->n_users, (size_t)c->n_items * c->dim};
+    for (int k = 0; k < 5; k++) {
         if (!ten[k]) continue;
         size_t a = len[k] * (size_t)t / (size_t)tr->T, b = len[k] * (size_t)(t + 1) / (size_t)tr->T;
         if (b > a) adam1(tr, ten[k] + a, tr->grad + (ten[k] + a - m->params), (int)(b - a));
@@ -262,6 +300,7 @@ static void trainer_free(trainer *tr) {
     free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
     free(tr->unit_row); free(tr->unit_first); free(tr->unit_last); free(tr->next_i); free(tr->next_u);
+    free(tr->mark_y); free(tr->slot_y); free(tr->pair_e); free(tr->pair_next); free(tr->ec);
     free(tr->eval_sums);
 }
 
@@ -281,9 +320,19 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
     tr->mu = c->global_mean;
     tr->T = T;
     tr->lazy = 1;
+    if (c->implicit) {
+        if (!m->imp_off) return br_fail(err, BOOKREC_E_STATE, "implicit model without implicit sets N(u)");
+        tr->imp = 1;
+        tr->imp_off = m->imp_off;
+        tr->imp_items = m->imp_items;
+        int32_t max_n = 0;
+        for (int u = 0; u < c->n_users; u++)
+            if (m->imp_off[u + 1] - m->imp_off[u] > max_n) max_n = m->imp_off[u + 1] - m->imp_off[u];
+        tr->max_pairs = (size_t)max_batch * (size_t)max_n;
+    }
     size_t np = m->n_params, H = (size_t)tr->H, in = (size_t)tr->in, in_pad = (size_t)tr->in_pad;
     tr->dg_size = tr->dense ? H * in_pad + 2 * H + 1 : 0;
-    size_t scr = round16(in_pad) * 2 + round16(H) * 2;
+    size_t scr = round16(in_pad) * 2 + round16(H) * 2 + round16((size_t)tr->d);
     tr->grad = calloc(np, sizeof(float));
     if (with_moments) {
         tr->am = calloc(np, sizeof(float));
@@ -298,9 +347,17 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
     tr->slot_i = malloc((size_t)c->n_items * sizeof(int32_t));
     tr->slot_u = malloc((size_t)c->n_users * sizeof(int32_t));
     size_t mb = (size_t)max_batch;
-    tr->unit_row = malloc(2 * mb * sizeof(int32_t));
-    tr->unit_first = malloc(2 * mb * sizeof(int32_t));
-    tr->unit_last = malloc(2 * mb * sizeof(int32_t));
+    size_t mu = 2 * mb + tr->max_pairs;
+    tr->unit_row = malloc(mu * sizeof(int32_t));
+    tr->unit_first = malloc(mu * sizeof(int32_t));
+    tr->unit_last = malloc(mu * sizeof(int32_t));
+    if (tr->imp) {
+        tr->mark_y = malloc((size_t)c->n_items * sizeof(int32_t));
+        tr->slot_y = malloc((size_t)c->n_items * sizeof(int32_t));
+        tr->pair_e = malloc((tr->max_pairs + 1) * sizeof(int32_t));
+        tr->pair_next = malloc((tr->max_pairs + 1) * sizeof(int32_t));
+        tr->ec = malloc(mb * sizeof(float));
+    }
     tr->next_i = malloc(mb * sizeof(int32_t));
     tr->next_u = malloc(mb * sizeof(int32_t));
     tr->eval_sums = calloc(2 * (size_t)T, sizeof(double));
@@ -310,12 +367,14 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
     }
     if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
         !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
-        !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t))) {
+        !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t)) ||
+        (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec))) {
         trainer_free(tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
     }
     memset(tr->mark_i, 0xff, (size_t)c->n_items * sizeof(int32_t));
     memset(tr->mark_u, 0xff, (size_t)c->n_users * sizeof(int32_t));
+    if (tr->imp) memset(tr->mark_y, 0xff, (size_t)c->n_items * sizeof(int32_t));
     for (int t = 0; t < T; t++) {
         task_buf *b = &tr->tb[t];
         b->dg = tr->dg_mem + round16(tr->dg_size + 1) * t;
@@ -324,6 +383,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         b->dx = s + round16(in_pad);
         b->h = s + 2 * round16(in_pad);
         b->dh = b->h + round16(H);
+        b->pe = b->dh + round16(H);
     }
     if (tr->dense)
         for (size_t j = 0; j < H; j++)
@@ -362,6 +422,30 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
             }
         }
         if (!side) tr->n_ui = n;
+    }
+    tr->n_uy = n;
+    if (tr->imp) {
+        int np = 0;
+        for (int e = 0; e < B; e++) {
+            int u = data->user[idx[e]], a = tr->imp_off[u], b = tr->imp_off[u + 1];
+            tr->ec[e] = b > a ? 1.0f / sqrtf((float)(b - a)) : 0.0f;
+            for (int k = a; k < b; k++, np++) {
+                int r = tr->imp_items[k];
+                tr->pair_e[np] = e;
+                tr->pair_next[np] = -1;
+                if (tr->mark_y[r] != tr->stamp) {
+                    tr->mark_y[r] = tr->stamp;
+                    tr->slot_y[r] = n;
+                    tr->unit_row[n] = r;
+                    tr->unit_first[n] = tr->unit_last[n] = np;
+                    n++;
+                } else {
+                    int sl = tr->slot_y[r];
+                    tr->pair_next[tr->unit_last[sl]] = np;
+                    tr->unit_last[sl] = np;
+                }
+            }
+        }
     }
     tr->n_units = n;
 }
@@ -407,14 +491,10 @@ int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *it
     /* copy the gradient of what the batch touched */
     int d = m->cfg.dim;
     for (int k = 0; k < tr.n_units; k++) {
-        int user = k >= tr.n_ui;
-        const float *P = (user ? m->user_emb : m->item_emb) + (size_t)tr.unit_row[k] * d;
+        float *pb, *P = unit_ptr(&tr, k, &pb);
         size_t off = (size_t)(P - m->params);
         memcpy(grad + off, tr.grad + off, (size_t)d * sizeof(float));
-        if (tr.bias) {
-            const float *pb = (user ? m->user_bias : m->item_bias) + tr.unit_row[k];
-            grad[pb - m->params] = tr.grad[pb - m->params];
-        }
+        if (pb) grad[pb - m->params] = tr.grad[pb - m->params];
     }
     if (tr.dense) {
         size_t a = (size_t)(m->w1 - m->params), b = (size_t)(m->b2 - m->params) + 1;
@@ -429,6 +509,11 @@ int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *it
         if (tr.bias)
             s2 += (double)m->item_bias[items[e]] * m->item_bias[items[e]] +
                   (double)m->user_bias[users[e]] * m->user_bias[users[e]];
+        if (tr.imp)
+            for (int k = m->imp_off[users[e]]; k < m->imp_off[users[e] + 1]; k++) {
+                const float *y = m->item_imp + (size_t)m->imp_items[k] * d;
+                for (int c = 0; c < d; c++) s2 += (double)y[c] * y[c];
+            }
         reg += (double)l2 * s2 / n;
     }
     if (loss) *loss = sq / n + reg;
@@ -449,7 +534,9 @@ static void task_eval(void *arg, int t) {
     for (size_t k = lo; k < hi; k++) {
         int u = v->user[k];
         float bu = m->user_bias ? m->user_bias[u] : 0.0f;
-        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, m->user_emb + (size_t)u * d, bu, v->item[k]));
+        const float *p = m->user_emb + (size_t)u * d;
+        if (tr->imp) { effective_user(tr, u, tr->tb[t].pe); p = tr->tb[t].pe; }
+        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, p, bu, v->item[k]));
         double e = (double)y - v->rating[k];
         sq += e * e;
         ab += fabs(e);
@@ -483,6 +570,35 @@ int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *m
 
 /* ------------------------------------------------------------------ training */
 
+/* N(u) = the items each user rated in t (CSR), for implicit models trained without explicit sets. */
+static int implicit_from_triples(bookrec_model *m, const bookrec_triples *t, bookrec_error *err) {
+    int nu = m->cfg.n_users;
+    if (t->n > 0x7FFFFFFF) return br_fail(err, BOOKREC_E_ARG, "too many ratings for implicit sets");
+    int32_t *off = calloc((size_t)nu + 1, sizeof *off), *items = malloc((t->n ? t->n : 1) * sizeof *items);
+    int32_t *fill = calloc((size_t)nu, sizeof *fill);
+    if (!off || !items || !fill) {
+        free(off); free(items); free(fill);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for implicit sets");
+    }
+    for (size_t k = 0; k < t->n; k++) off[t->user[k] + 1]++;
+    for (int u = 0; u < nu; u++) off[u + 1] += off[u];
+    for (size_t k = 0; k < t->n; k++) items[off[t->user[k]] + fill[t->user[k]]++] = t->item[k];
+    int rc = bookrec_model_set_implicit(m, off, items, err);
+    free(off); free(items); free(fill);
+    return rc;
+}
+
+/* user_emb[u] += sign * |N(u)|^-1/2 sum y_j for every user: -1 before training, +1 after. */
+static void fold_implicit(trainer *tr, float sign) {
+    bookrec_model *m = tr->m;
+    float *s = tr->tb[0].pe;
+    for (int u = 0; u < m->cfg.n_users; u++) {
+        int a = m->imp_off[u], b = m->imp_off[u + 1];
+        br_model_implicit_sum(m, m->imp_items + a, b - a, s);
+        br_axpy(m->user_emb + (size_t)u * tr->d, sign, s, tr->d);
+    }
+}
+
 /* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
 int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
                   const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
@@ -512,6 +628,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         for (size_t k = 0; k < train->n; k++) s += train->rating[k];
         m->cfg.global_mean = (float)(s / (double)train->n);
     }
+    if (m->cfg.implicit && !m->imp_off && (rc = implicit_from_triples(m, train, err))) return rc;
     int batch = opt->batch;
     trainer tr;
     if ((rc = trainer_init(&tr, m, T, batch, 1, err))) return rc;
@@ -539,6 +656,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     br_rng_seed(&rng, opt->seed);
     m->has_users = 1;
     br_model_invalidate(m);
+    if (tr.imp) fold_implicit(&tr, -1.0f); /* user_emb holds p_u + s_u: train on p_u */
 
     double p1 = 1.0, p2 = 1.0, best_rmse = INFINITY;
     int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
@@ -572,10 +690,9 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
             if (!tr.lazy) {
                 run(opt, task_full_embedding_adam, &tr);
                 for (int k = 0; k < tr.n_units; k++) { /* keep untouched rows' gradients zero */
-                    int user = k >= tr.n_ui;
-                    float *P = (user ? m->user_emb : m->item_emb) + (size_t)tr.unit_row[k] * tr.d;
+                    float *pb, *P = unit_ptr(&tr, k, &pb);
                     memset(tr.grad + (P - m->params), 0, (size_t)tr.d * sizeof(float));
-                    if (tr.bias) tr.grad[(user ? m->user_bias : m->item_bias) + tr.unit_row[k] - m->params] = 0.0f;
+                    if (pb) tr.grad[pb - m->params] = 0.0f;
                 }
             }
             done += (size_t)B;
@@ -617,6 +734,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         }
     }
     if (!rc && best && best_epoch != nh) memcpy(m->params, best, m->n_params * sizeof *best);
+    if (tr.imp) fold_implicit(&tr, 1.0f); /* back to the effective vectors */
     free(best);
     free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
     trainer_free(&tr);

@@ -17,7 +17,8 @@ typedef struct ref_model {
     int arch, d, H;
     float mu;
     double *P;                          /* double copy of the parameter block */
-    size_t ie, ib, w1, b1, w2, b2, ue, ub; /* tensor offsets */
+    size_t ie, ib, w1, b1, w2, b2, ue, ub, iy; /* tensor offsets */
+    const int32_t *off, *set;           /* N(u) of implicit models, else NULL */
 } ref_model;
 
 static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, const float *r, int n, double l2,
@@ -26,7 +27,18 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
     int d = rm->d, H = rm->H;
     double loss = 0.0;
     for (int e = 0; e < n; e++) {
-        const double *q = P + rm->ie + (size_t)i[e] * d, *p = P + rm->ue + (size_t)u[e] * d;
+        const double *q = P + rm->ie + (size_t)i[e] * d, *p0 = P + rm->ue + (size_t)u[e] * d;
+        double p[64], yreg = 0.0;
+        for (int k = 0; k < d; k++) p[k] = p0[k];
+        if (rm->off) { /* p' = p + |N(u)|^-1/2 sum y_j */
+            int a = rm->off[u[e]], b = rm->off[u[e] + 1];
+            for (int s = a; s < b; s++)
+                for (int k = 0; k < d; k++) {
+                    double yv = P[rm->iy + (size_t)rm->set[s] * d + k];
+                    p[k] += yv / sqrt((double)(b - a));
+                    yreg += yv * yv;
+                }
+        }
         double y = 0.0, o = 0.0;
         if (rm->arch != BOOKREC_ARCH_MF) {
             o = P[rm->b2];
@@ -37,8 +49,8 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
                 if (h > 0) o += P[rm->w2 + j] * h;
             }
         }
-        double reg = 0.0;
-        for (int k = 0; k < d; k++) reg += q[k] * q[k] + p[k] * p[k];
+        double reg = yreg;
+        for (int k = 0; k < d; k++) reg += q[k] * q[k] + p0[k] * p0[k];
         if (rm->arch == BOOKREC_ARCH_SEED) {
             y = o > 0 ? o : 0;
         } else {
@@ -56,7 +68,7 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
     return loss;
 }
 
-static void check_arch(bookrec_arch arch, const char *name) {
+static void check_arch(bookrec_arch arch, int implicit, const char *name) {
     bookrec_model_config cfg;
     bookrec_model_config_default(&cfg);
     cfg.arch = arch;
@@ -67,14 +79,22 @@ static void check_arch(bookrec_arch arch, const char *name) {
     cfg.init_scale = 0.6f;
     cfg.global_mean = arch == BOOKREC_ARCH_SEED ? 0.0f : 3.0f;
     cfg.seed = 7;
+    cfg.implicit = implicit;
     bookrec_model *m = NULL;
     bookrec_error err;
     if (bookrec_model_create(&cfg, &m, &err)) { fprintf(stderr, "create: %s\n", err.msg); exit(1); }
+    /* N(u): user u has the items (u + 2k) mod 9 for k < u % 4 (user 3 has none... of 0..2 items) */
+    int32_t off[8] = {0}, set[32];
+    for (int u = 0, n = 0; u < 7; u++) {
+        for (int k = 0; k < (u % 4) + (u == 2); k++) set[n++] = (int32_t)((u + 2 * k) % 9);
+        off[u + 1] = n;
+    }
+    if (implicit && bookrec_model_set_implicit(m, off, set, &err)) { fprintf(stderr, "set_implicit: %s\n", err.msg); exit(1); }
     float *params;
     size_t np = bookrec_model_params(m, &params);
     /* non-zero biases so their gradient paths matter */
-    br_tensor ts[8];
-    int nt = br_model_tensors(m, ts, 8);
+    br_tensor ts[16];
+    int nt = br_model_tensors(m, ts, 16);
     br_rng r;
     br_rng_seed(&r, 3);
     for (int t = 0; t < nt; t++)
@@ -97,7 +117,8 @@ static void check_arch(bookrec_arch arch, const char *name) {
         fprintf(stderr, "loss_grad: %s\n", err.msg);
         exit(1);
     }
-    ref_model rm = {arch, cfg.dim, cfg.hidden, cfg.global_mean, malloc(np * sizeof(double)), 0, 0, 0, 0, 0, 0, 0, 0};
+    ref_model rm = {arch, cfg.dim, cfg.hidden, cfg.global_mean, malloc(np * sizeof(double)), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                    implicit ? off : NULL, set};
     for (size_t k = 0; k < np; k++) rm.P[k] = params[k];
     for (int t = 0; t < nt; t++) {
         size_t off = (size_t)(ts[t].data - params);
@@ -110,6 +131,7 @@ static void check_arch(bookrec_arch arch, const char *name) {
         else if (!strcmp(tn, "dense2_b")) rm.b2 = off;
         else if (!strcmp(tn, "user_emb")) rm.ue = off;
         else if (!strcmp(tn, "user_bias")) rm.ub = off;
+        else if (!strcmp(tn, "item_imp")) rm.iy = off;
     }
     double ref0 = ref_loss(&rm, us, is, rs, N, l2, l2d);
     if (fabs(ref0 - loss) > 1e-5 * (1.0 + fabs(ref0))) {
@@ -163,9 +185,11 @@ static void check_arch(bookrec_arch arch, const char *name) {
 int main(void) {
     for (int s = 0; s < 2; s++) {
         bookrec_force_scalar(s);
-        check_arch(BOOKREC_ARCH_SEED, "seed");
-        check_arch(BOOKREC_ARCH_MF, "mf");
-        check_arch(BOOKREC_ARCH_NCF, "ncf");
+        check_arch(BOOKREC_ARCH_SEED, 0, "seed");
+        check_arch(BOOKREC_ARCH_MF, 0, "mf");
+        check_arch(BOOKREC_ARCH_NCF, 0, "ncf");
+        check_arch(BOOKREC_ARCH_MF, 1, "mf+implicit");
+        check_arch(BOOKREC_ARCH_NCF, 1, "ncf+implicit");
     }
     bookrec_force_scalar(0);
     if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
