@@ -79,6 +79,9 @@ python3 -c "import sys, xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getro
 assert len([e for e in r.iter() if e.tag.endswith('polyline')])==2" "$S" && ok "svg parses, two lines" || fail "svg parse"
 grep -q "epoch 3/3" "$T/train.err" && grep -q "CSV read" "$T/train.err" && ok "per-epoch lines" || fail "no per-epoch lines"
 
+"$CLI" train --data "$D" --epochs 3 --threads 2 --lr 0.01 --batch 32 --out "$T/again/model.bkr" > /dev/null 2>&1 \
+  && cmp -s "$M" "$T/again/model.bkr" && ok "same seed and threads: bit-identical model" || fail "training is not deterministic"
+
 # ---------------------------------------------------------------- eval
 "$CLI" eval --data "$D" --model "$M" --report "$T/report" > "$T/eval.txt" 2>&1 || fail "eval: $(cat "$T/eval.txt")"
 grep -q "global mean" "$T/eval.txt" && grep -q "user+book bias" "$T/eval.txt" && ok "eval rows" || fail "eval rows"
@@ -127,6 +130,11 @@ awk -F, 'NR > 1 && NR <= 21 { print $2 "," $1 }' "$D/ratings.csv" > "$T/pairs.cs
 "$CLI" predict --model "$M" --pairs "$T/pairs_h.csv" > "$T/pred_h.txt" 2>&1
 [ "$(head -1 "$T/pred_h.txt")" = "user_id,book_id,prediction" ] && [ "$(tail -n +2 "$T/pred_h.txt")" = "$(cat "$T/pred.txt")" ] \
   && ok "predict with header" || fail "predict with header"
+
+echo "17,999999" >> "$T/pairs.csv"
+"$CLI" predict --model "$M" --pairs "$T/pairs.csv" > /dev/null 2> "$T/err.txt"; rc=$?
+[ $rc -eq 1 ] && grep -q "pairs.csv:21: unknown book id '999999'" "$T/err.txt" && ok "predict: unknown id names FILE:LINE" \
+  || fail "predict unknown id: rc $rc, $(cat "$T/err.txt")"
 
 # ---------------------------------------------------------------- failures
 head -c $(($(stat -c %s "$M") / 2)) "$M" > "$T/trunc.bkr"
