@@ -4,12 +4,15 @@
 // their rated lists are fetched only when that panel is used), and similar books for any book shown.
 // All data is inserted as text through dom.js. This file holds the page logic only: no model maths
 // (that is the C core) and no storage format details (store.js, rated.js).
-import { ready, Model } from './bookrec.js';
+import { ready, configure, Model } from './bookrec.js';
 import * as wasm from './bookrec.js';
 import { el, clear, coverImage } from './dom.js';
 import { loadRatings, saveRatings, clearRatings } from './store.js';
 import { decodeRated } from './rated.js';
 import { createSearch } from './search.js';
+
+// `?nosimd` in the page URL runs the scalar build (for comparisons); must precede the module's first use.
+if (new URLSearchParams(location.search).has('nosimd')) configure({ forceNoSimd: true });
 
 const ASSETS = new URL('./', import.meta.url);
 const MODEL_DIR = new URL('model/', ASSETS);

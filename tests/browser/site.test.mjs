@@ -149,6 +149,22 @@ describe('bookrec site', () => {
     assert.equal(await page.isVisible('#notice'), false, 'no notice on a clean reload');
   });
 
+  test('the no-SIMD build gives the same recommendations', async () => {
+    const simdRecs = await cardIds('#rec-new');
+    await page.goto(`${server.url}?nosimd`);
+    await waitReady(page);
+    assert.equal(await page.getAttribute('html', 'data-kernel'), 'nosimd');
+    assert.match(await page.textContent('#status'), /no SIMD/);
+    const scalarRecs = await cardIds('#rec-new');
+    assert.equal(scalarRecs.length, simdRecs.length);
+    // the two kernels round differently, so near-ties may swap; the lists must still agree
+    const common = scalarRecs.filter((id) => simdRecs.includes(id)).length;
+    assert.ok(common >= simdRecs.length - 2, `SIMD ${simdRecs} vs scalar ${scalarRecs}`);
+    await page.goto(server.url);
+    await waitReady(page);
+    assert.equal(await page.getAttribute('html', 'data-kernel'), 'simd');
+  });
+
   test('similar books for a recommended book', async () => {
     const first = page.locator('#rec-new .card').first();
     const id = await first.getAttribute('data-book-id');
