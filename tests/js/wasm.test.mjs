@@ -263,6 +263,31 @@ for (const variant of VARIANTS) {
       assert.ok(after.top10 > chance, `${after.top10} fantasy books in the top 10 (chance: ${chance.toFixed(1)})`);
     });
 
+    test('results stay right when wasm memory grows', async () => {
+      const u = users.slice(0, 30);
+      const b = books.slice(0, 30);
+      const ref = model.predict(u, b);
+      const refTop = model.recommendUser(users[5], { k: 10 });
+      const many = [];
+      try {
+        // 32 MB of initial memory: enough copies of the model (with their book-side caches) to outgrow it
+        for (let j = 0; j < 400; j++) {
+          const m = await br.Model.load(fx.itemsBytes);
+          many.push(m);
+          if (j % 50 === 49) assert.deepEqual(m.similar(books[0], { k: 5 }), model.similar(books[0], { k: 5 }));
+        }
+        assert.deepEqual(model.predict(u, b), ref);
+        assert.deepEqual(model.recommendUser(users[5], { k: 10 }), refTop);
+        // a large request must be served or refused with an Error, not trap
+        const big = new Uint8Array(64 << 20);
+        big.set(fx.itemsBytes.subarray(0, 64));
+        await rejectsError(br.Model.load(big), null, '64 MB of zeros after a valid header');
+      } finally {
+        for (const m of many) m.free();
+      }
+      assert.deepEqual(model.predict(u, b), ref);
+    });
+
     test('the shipped (F16) export loads and agrees with the F32 one', async () => {
       const m16 = await br.Model.load(fx.shipped.itemsBytes);
       try {
