@@ -656,8 +656,13 @@ int cli_history_split(const char *model_path, uint64_t *split_seed, double *test
     int ok = 0;
     const cJSON *split = cJSON_GetObjectItemCaseSensitive(root, "split");
     const cJSON *s = split ? cJSON_GetObjectItemCaseSensitive(split, "seed") : NULL;
+    const cJSON *st = split ? cJSON_GetObjectItemCaseSensitive(split, "seed_text") : NULL;
     const cJSON *f = split ? cJSON_GetObjectItemCaseSensitive(split, "test_fraction") : NULL;
-    if (cJSON_IsNumber(s) && cJSON_IsNumber(f) && s->valuedouble >= 0) {
+    if (cJSON_IsString(st) && cJSON_IsNumber(f)) { /* exact for seeds above 2^53 */
+        *split_seed = (uint64_t)strtoull(st->valuestring, NULL, 10);
+        *test_fraction = f->valuedouble;
+        ok = 1;
+    } else if (cJSON_IsNumber(s) && cJSON_IsNumber(f) && s->valuedouble >= 0) {
         *split_seed = (uint64_t)s->valuedouble;
         *test_fraction = f->valuedouble;
         ok = 1;
