@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const WASM_DIR = path.join(ROOT, 'build-wasm', 'web', 'wasm');
+export const WASM_DIR = process.env.BOOKREC_WASM_DIR || path.join(ROOT, 'build-wasm', 'web', 'wasm');
 export const CLI = process.env.BOOKREC_CLI || path.join(ROOT, 'build', 'bookrec');
 export const VARIANTS = ['simd', 'nosimd'];
 
