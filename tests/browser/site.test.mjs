@@ -191,6 +191,8 @@ describe('bookrec site', () => {
     const bad = site.books.find((b) => /^\s*javascript:/i.test(b.image_url || '') || /^\s*javascript:/i.test(b.small_image_url || ''));
     assert.ok(bad, 'the fixture has a javascript: image URL');
     const badCard = await findInSearch(bad);
+    assert.equal(await badCard.locator('.authors').textContent(), bad.authors, 'authors shown as text');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('main b, main script, main iframe').length), 0);
     const src = await badCard.locator('img.cover').getAttribute('src');
     assert.match(src, /cover\.svg$/, `unsafe image URL used: ${src}`);
     const srcs = await page.evaluate(() => [...document.images].map((i) => i.getAttribute('src')));
