@@ -2,6 +2,7 @@
    factor model; the closed-form fit must recover the reader's vector (cosine > 0.95) and bias. seed and
    ncf: trained on synthetic low-rank data, a held-out reader folded in from some of their ratings must be
    fitted better than the zero (average) reader, on those ratings and on the reader's other ratings.
+   The same for implicit (SVD++) mf and ncf, whose reader state includes the implicit sum of the folded items.
    Bad input (NaN or out-of-scale rating, out-of-range item, n <= 0) gives BOOKREC_E_ARG naming the pair. */
 #include "internal.h"
 #include <math.h>
@@ -75,7 +76,7 @@ static double state_mse(bookrec_model *m, const float *st, const int32_t *items,
     return s / (b - a);
 }
 
-static void test_nonlinear(bookrec_arch arch, const char *name) {
+static void test_nonlinear(bookrec_arch arch, int implicit, const char *name) {
     br_rng r;
     br_rng_seed(&r, 77);
     for (int u = 0; u <= NU; u++) for (int k = 0; k < K; k++) P[u][k] = 1.2f * urand(&r);
@@ -94,6 +95,7 @@ static void test_nonlinear(bookrec_arch arch, const char *name) {
     cfg.n_items = NI;
     cfg.dim = 8;
     cfg.hidden = 32;
+    cfg.implicit = implicit;
     bookrec_model *m;
     bookrec_error err;
     bookrec_model_create(&cfg, &m, &err);
@@ -166,8 +168,10 @@ static void test_bad_input(void) {
 
 int main(void) {
     test_mf_recovery();
-    test_nonlinear(BOOKREC_ARCH_SEED, "seed");
-    test_nonlinear(BOOKREC_ARCH_NCF, "ncf");
+    test_nonlinear(BOOKREC_ARCH_SEED, 0, "seed");
+    test_nonlinear(BOOKREC_ARCH_NCF, 0, "ncf");
+    test_nonlinear(BOOKREC_ARCH_MF, 1, "mf+implicit");
+    test_nonlinear(BOOKREC_ARCH_NCF, 1, "ncf+implicit");
     test_bad_input();
     if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
     printf("fold-in ok\n");

@@ -83,6 +83,8 @@ static int on_progress(void *ctx, int epoch, size_t done, size_t total, double m
     return 0;
 }
 
+static int g_implicit; /* train_one makes implicit (SVD++) models when set */
+
 static bookrec_model *train_one(bookrec_arch arch, const bookrec_triples *tr, const bookrec_triples *va, int n_tasks,
                                 int threads, int epochs, bookrec_epoch_stats *hist, int *nh) {
     bookrec_model_config cfg;
@@ -92,6 +94,7 @@ static bookrec_model *train_one(bookrec_arch arch, const bookrec_triples *tr, co
     cfg.n_items = NI;
     cfg.dim = 8;
     cfg.hidden = 32;
+    cfg.implicit = g_implicit;
     bookrec_model *m;
     bookrec_error err;
     if (bookrec_model_create(&cfg, &m, &err)) { FAIL("create: %s", err.msg); return NULL; }
@@ -120,12 +123,13 @@ int main(void) {
     base = sqrt(base / (double)va.n);
     printf("synthetic: %zu train, %zu valid, global-mean RMSE %.4f\n", tr.n, va.n, base);
 
-    const char *names[3] = {"seed", "mf", "ncf"};
-    for (int a = 0; a < 3; a++) {
+    const char *names[5] = {"seed", "mf", "ncf", "mf+implicit", "ncf+implicit"};
+    for (int a = 0; a < 5; a++) {
+        g_implicit = a >= 3;
         bookrec_epoch_stats h[64];
         int nh = 0;
         n_epoch_calls = n_progress_calls = 0;
-        bookrec_model *m1 = train_one((bookrec_arch)a, &tr, &va, 1, 0, 8, h, &nh);
+        bookrec_model *m1 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 1, 0, 8, h, &nh);
         if (!m1) continue;
         printf("%s: train RMSE %.4f -> %.4f, valid RMSE %.4f -> %.4f\n", names[a], h[0].train_rmse,
                h[nh - 1].train_rmse, h[0].test_rmse, h[nh - 1].test_rmse);
@@ -142,10 +146,10 @@ int main(void) {
                  h[nh - 1].test_rmse);
 
         /* determinism: same seed and n_tasks -> identical bytes */
-        bookrec_model *m2 = train_one((bookrec_arch)a, &tr, &va, 1, 0, 8, NULL, NULL);
-        bookrec_model *t1 = train_one((bookrec_arch)a, &tr, &va, 2, 1, 3, NULL, NULL);
-        bookrec_model *t2 = train_one((bookrec_arch)a, &tr, &va, 2, 1, 3, NULL, NULL);
-        bookrec_model *s2 = train_one((bookrec_arch)a, &tr, &va, 2, 0, 3, NULL, NULL);
+        bookrec_model *m2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 1, 0, 8, NULL, NULL);
+        bookrec_model *t1 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 2, 1, 3, NULL, NULL);
+        bookrec_model *t2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 2, 1, 3, NULL, NULL);
+        bookrec_model *s2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 2, 0, 3, NULL, NULL);
         if (!m2 || !t1 || !t2 || !s2) continue;
         size_t np = m1->n_params * sizeof(float);
         if (memcmp(m1->params, m2->params, np)) FAIL("%s: two serial runs differ", names[a]);
