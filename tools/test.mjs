@@ -57,20 +57,22 @@ const phases = [
 ensureDeps(want('browser') ? ['base', 'browser'] : ['base']);
 buildNative();
 if (want('js') || want('browser')) buildWasm();
-if (want('browser')) run('node', [path.join(ROOT, 'tools', 'build-site.mjs')]);
 
 const failed = [];
+let passed = 0;
 if (wantCI('fuzz')) ensureDeps(['fuzz']);
 for (const [name, fn] of phases) {
   if (CI_PHASES.includes(name) ? !wantCI(name) : !want(name)) continue;
   log(`--- ${name}`);
   try {
     fn();
+    passed++;
   } catch (e) {
     log(`${name} FAILED: ${e.message}`);
     failed.push(name);
   }
 }
+console.log(`phases: ${passed} passed, ${failed.length} failed`);
 if (failed.length) {
   log(`failed phases: ${failed.join(', ')}`);
   process.exit(1);
