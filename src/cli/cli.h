@@ -149,6 +149,9 @@ typedef struct cli_data_opts {
 /* The resolved data directory, or exits 1 with a message saying how to get the data. */
 const char *cli_data_dir(const cli_data_opts *d);
 
+/* The resolved data directory, or NULL when none is found (a wrong explicit --data still exits 1). */
+const char *cli_data_dir_try(const cli_data_opts *d);
+
 /* The ratings path (--ratings, else DIR/ratings.csv). */
 const char *cli_ratings_path(const cli_data_opts *d);
 

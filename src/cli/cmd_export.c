@@ -199,6 +199,10 @@ int cmd_export(int argc, char **argv) {
 
     /* what quantising costs, on the training run's test split */
     double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;
+    if (!no_eval && users_bin && !d.ratings && !cli_data_dir_try(&d)) {
+        cli_warn("no ratings found (--data DIR or --ratings FILE): the quantisation check is skipped");
+        no_eval = 1;
+    }
     if (!no_eval && users_bin) {
         uint64_t hs = 1;
         double hf = 0.2;

@@ -469,6 +469,8 @@ static const char *find_data_dir(const cli_data_opts *d, int must) {
 
 const char *cli_data_dir(const cli_data_opts *d) { return find_data_dir(d, 1); }
 
+const char *cli_data_dir_try(const cli_data_opts *d) { return find_data_dir(d, 0); }
+
 const char *cli_ratings_path(const cli_data_opts *d) {
     static char *path = NULL; /* one dataset per process: computed once, kept */
     if (d->ratings) return d->ratings;
@@ -481,7 +483,7 @@ const char *cli_books_path(const cli_data_opts *d) {
     if (d->ratings && !d->data_dir) return NULL; /* a custom catalogue without a books file */
     const char *dir = find_data_dir(d, 0);
     if (!dir) {
-        cli_warn("no data directory found (--data DIR); showing ids without titles");
+        cli_warn("no data directory found (--data DIR or --books FILE): books go without titles");
         return NULL;
     }
     static char *path = NULL;
@@ -537,7 +539,7 @@ bookrec_items *cli_load_books(const cli_data_opts *d) {
     char *buf = cli_read_file(path, &len);
     if (!buf) {
         if (d->books) cli_die("%s: %s", path, strerror(errno));
-        cli_warn("%s: %s; showing ids without titles", path, strerror(errno));
+        cli_warn("%s: %s; books go without titles", path, strerror(errno));
         return NULL;
     }
     bookrec_items_options o;
