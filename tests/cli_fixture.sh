@@ -159,6 +159,24 @@ ls "$T/models" | grep -q '\.tmp' && fail "temp file left behind" || true
 "$CLI" train --data "$B" --epochs 1 --skip-bad --out "$T/skip.bkr" > /dev/null 2> "$T/err.txt" \
   && grep -q "skipped 1" "$T/err.txt" && ok "--skip-bad skips and counts" || fail "--skip-bad: $(cat "$T/err.txt")"
 
+# ---------------------------------------------------------------- a catalogue unlike goodbooks
+C=${BOOKREC_SOURCE_DIR:-}/tests/fixtures/catalogue
+if [ -f "$C/ratings.csv" ] && [ -f "$C/books.csv" ]; then
+  CF=(--ratings "$C/ratings.csv" --books "$C/books.csv" --user-col member --item-col item --rating-col score
+      --item-id-col item --title-col name --author-col writer --image-col cover --year-col published)
+  "$CLI" train "${CF[@]}" --arch mf --epochs 3 --lr 0.01 --threads 2 --out "$T/cat/model.bkr" > /dev/null 2> "$T/err.txt" \
+    || fail "catalogue train: $(cat "$T/err.txt")"
+  CU=$(awk -F, 'NR == 2 { print $4 }' "$C/ratings.csv")
+  "$CLI" recommend "${CF[@]}" --model "$T/cat/model.bkr" --user "$CU" -k 3 > "$T/catrec.txt" 2>&1 \
+    && [ "$(grep -c ' isbn-' "$T/catrec.txt")" -eq 3 ] && ok "catalogue: recommend for string id $CU" \
+    || fail "catalogue recommend: $(cat "$T/catrec.txt")"
+  "$CLI" export "${CF[@]}" --model "$T/cat/model.bkr" --out "$T/cat/exp" > /dev/null 2> "$T/err.txt" || fail "catalogue export: $(cat "$T/err.txt")"
+  json "$T/cat/exp/books.json" "if (!j.length || !j.every(b => /^isbn-/.test(b.book_id) && b.title && b.year > 1000)) throw 'books';" \
+    && ok "catalogue: books.json keeps string ids, titles and years" || fail "catalogue books.json"
+else
+  echo "skip: no tests/fixtures/catalogue"
+fi
+
 if [ $FAILS -ne 0 ]; then
   echo "$FAILS check(s) failed" >&2
   exit 1

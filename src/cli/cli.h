@@ -128,6 +128,7 @@ typedef struct cli_data_opts {
     const char *ratings, *books;
     const char *user_col, *item_col, *rating_col;
     const char *item_id_col, *title_col, *author_col, *image_col;
+    const char *small_image_col, *year_col, *avg_col;
     int skip_bad;
 } cli_data_opts;
 
@@ -144,6 +145,11 @@ typedef struct cli_data_opts {
     {"title-col", 0, CLI_STR, &(d)->title_col, "NAME", "title column of the books CSV", "title"},            \
     {"author-col", 0, CLI_STR, &(d)->author_col, "NAME", "author column of the books CSV", "authors"},       \
     {"image-col", 0, CLI_STR, &(d)->image_col, "NAME", "image URL column of the books CSV", "image_url"},    \
+    {"small-image-col", 0, CLI_STR, &(d)->small_image_col, "NAME", "small image URL column of the books CSV",  \
+     "small_image_url"},                                                                                     \
+    {"year-col", 0, CLI_STR, &(d)->year_col, "NAME", "publication year column of the books CSV",              \
+     "original_publication_year"},                                                                           \
+    {"avg-col", 0, CLI_STR, &(d)->avg_col, "NAME", "average rating column of the books CSV", "average_rating"}, \
     {"skip-bad", 0, CLI_FLAG, &(d)->skip_bad, NULL, "skip and count malformed CSV rows instead of failing", "off"}
 
 /* The resolved data directory, or exits 1 with a message saying how to get the data. */

@@ -548,6 +548,9 @@ bookrec_items *cli_load_books(const cli_data_opts *d) {
     o.title_col = d->title_col;
     o.author_col = d->author_col;
     o.image_col = d->image_col;
+    o.small_image_col = d->small_image_col;
+    o.year_col = d->year_col;
+    o.avg_col = d->avg_col;
     o.source = path;
     o.skip_bad = d->skip_bad;
     bookrec_items *it = NULL;
