@@ -75,8 +75,8 @@ static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
     c->hist[c->n_hist++] = e;
     if (c->tty) fprintf(stderr, "\r\033[K");
     fprintf(stderr,
-            "epoch %d/%d  train mse %.4f rmse %.4f mae %.4f | %s mse %.4f rmse %.4f mae %.4f | %.2f s\n",
-            s->epoch, c->epochs, e.train_mse, e.train_rmse, e.train_mae, c->test_is_valid ? "test" : "test",
+            "epoch %d/%d  train mse %.4f rmse %.4f mae %.4f | test mse %.4f rmse %.4f mae %.4f | %.2f s\n",
+            s->epoch, c->epochs, e.train_mse, e.train_rmse, e.train_mae,
             e.test_mse, e.test_rmse, e.test_mae, e.seconds);
     if (!c->test_is_valid)
         fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", s->test_mse,
@@ -320,6 +320,11 @@ int cmd_train(int argc, char **argv) {
     t_train = cli_now() - t_train;
     cli_runner_stop(runner);
     cli_check(st, &err, "training failed (no model written)");
+    int best_epoch = n_core_hist;
+    if (to.patience > 0) { /* the core keeps the epoch with the best validation RMSE */
+        for (int i = 0; i < n_core_hist; i++)
+            if (core_hist[i].test_rmse < core_hist[best_epoch - 1].test_rmse) best_epoch = i + 1;
+    }
     free(core_hist);
 
     /* final figures on the test part (the best epoch's model when early stopping restored it) */
@@ -405,6 +410,7 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddNumberToObject(jf, "test_rmse", sqrt(fmse));
     cJSON_AddNumberToObject(jf, "test_mae", fmae);
     cJSON_AddNumberToObject(jf, "epochs_run", c.n_hist);
+    cJSON_AddNumberToObject(jf, "best_epoch", best_epoch);
     cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
     char *json = cJSON_Print(root);
     cJSON_Delete(root);
@@ -423,8 +429,10 @@ int cmd_train(int argc, char **argv) {
     double sum_epoch = 0;
     for (int i = 0; i < c.n_hist; i++) sum_epoch += c.hist[i].seconds;
     char b1[32];
-    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s\n", fmse, sqrt(fmse), fmae, c.n_hist,
+    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s", fmse, sqrt(fmse), fmae, c.n_hist,
            c.n_hist == 1 ? "" : "s");
+    if (to.patience > 0) printf(" (kept epoch %d, the best on validation)", best_epoch);
+    printf("\n");
     printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, t_train,
            c.n_hist ? sum_epoch / c.n_hist : 0.0);
     printf("wrote %s (%s)\n      %s\n      %s\n", out, cli_bytes((long long)n_bytes, b1), hist_path, svg_path);
