@@ -83,6 +83,11 @@ void br_axpy(float *y, float a, const float *x, int n);                 /* y += 
 void br_matvec(float *y, const float *W, const float *x, int rows, int cols); /* y[r] = W[r,:] . x (row-major) */
 void br_matvec_t(float *y, const float *Wt, const float *x, int n_in, int n_out); /* y[o] += sum_k x[k] Wt[k,o] */
 float br_relu_dot(const float *a, const float *z, const float *w, int n); /* sum_i max(a[i]+z[i], 0) w[i] */
+/* h[o] = max(b[o] + sum_k x[k] Wt[k,o], 0): a dense ReLU layer with the weights stored transposed. */
+void br_dense_relu(float *h, const float *Wt, const float *b, const float *x, int n_in, int n_out);
+/* Output-layer backward through a ReLU layer h (post-activation): dh[i] = h[i] > 0 ? dy w[i] : 0,
+   db[i] += dh[i], dw[i] += dy h[i]. */
+void br_relu_grad(float *dh, float *db, float *dw, const float *h, const float *w, float dy, int n);
 /* For each r with dh[r] != 0: dx[0..cols) += dh[r] W[r,:] and dW[r,:] += dh[r] x (backward of a ReLU layer). */
 void br_relu_bwd(float *dx, float *dW, const float *W, const float *x, const float *dh, int rows, int cols);
 /* One Adam step on n parameters with bias-corrected rate lr_t: m,v updated, p -= lr_t m / (sqrt(v) + eps). */

@@ -81,6 +81,17 @@ static void axpy_s(float *y, float a, const float *x, int n) {
 static void matvec_t_s(float *y, const float *Wt, const float *x, int n_in, int n_out) {
     for (int k = 0; k < n_in; k++) axpy_s(y, x[k], Wt + (size_t)k * n_out, n_out);
 }
+static void relu_grad_s(float *dh, float *db, float *dw, const float *h, const float *w, float dy, int n) {
+    for (int i = 0; i < n; i++) {
+        float g = dy * w[i];
+        dh[i] = h[i] > 0.0f ? g : 0.0f;
+        db[i] += dh[i];
+        dw[i] += dy * h[i];
+    }
+}
+static void relu_s(float *y, int n) {
+    for (int i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
 static float relu_dot_s(const float *a, const float *z, const float *w, int n) {
     float s = 0.0f;
     for (int i = 0; i < n; i++) {
@@ -123,6 +134,8 @@ typedef v128_t v4;
 #define V4_DIV(a, b) wasm_f32x4_div((a), (b))
 #define V4_SQRT(a) wasm_f32x4_sqrt(a)
 #define V4_MAX(a, b) wasm_f32x4_pmax((a), (b))
+#define V4_GT(a, b) wasm_f32x4_gt((a), (b))
+#define V4_AND(a, b) wasm_v128_and((a), (b))
 static inline float v4_hsum(v4 a) {
     return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
            (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
@@ -139,6 +152,8 @@ typedef __m128 v4;
 #define V4_DIV(a, b) _mm_div_ps((a), (b))
 #define V4_SQRT(a) _mm_sqrt_ps(a)
 #define V4_MAX(a, b) _mm_max_ps((a), (b))
+#define V4_GT(a, b) _mm_cmpgt_ps((a), (b))
+#define V4_AND(a, b) _mm_and_ps((a), (b))
 static inline float v4_hsum(v4 a) {
     __m128 s = _mm_add_ps(a, _mm_movehl_ps(a, a));
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
@@ -189,6 +204,24 @@ static void matvec_t_v4(float *y, const float *Wt, const float *x, int n_in, int
         for (int k = 0; k < n_in; k++) s += x[k] * Wt[(size_t)k * n_out + o];
         y[o] = s;
     }
+}
+static void relu_grad_v4(float *dh, float *db, float *dw, const float *h, const float *w, float dy, int n) {
+    v4 vdy = V4_SET1(dy), zero = V4_ZERO();
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4 hv = V4_LOAD(h + i), g = V4_MUL(vdy, V4_LOAD(w + i));
+        v4 d = V4_AND(V4_GT(hv, zero), g);
+        V4_STORE(dh + i, d);
+        V4_STORE(db + i, V4_ADD(V4_LOAD(db + i), d));
+        V4_STORE(dw + i, V4_FMA(vdy, hv, V4_LOAD(dw + i)));
+    }
+    relu_grad_s(dh + i, db + i, dw + i, h + i, w + i, dy, n - i);
+}
+static void relu_v4(float *y, int n) {
+    v4 zero = V4_ZERO();
+    int i = 0;
+    for (; i + 4 <= n; i += 4) V4_STORE(y + i, V4_MAX(V4_LOAD(y + i), zero));
+    relu_s(y + i, n - i);
 }
 static float relu_dot_v4(const float *a, const float *z, const float *w, int n) {
     v4 s0 = V4_ZERO(), s1 = V4_ZERO(), zero = V4_ZERO();
@@ -313,6 +346,24 @@ AVX2 static void matvec_t_avx2(float *y, const float *Wt, const float *x, int n_
         for (int k = 0; k < n_in; k++) s += x[k] * Wt[(size_t)k * n_out + o];
         y[o] = s;
     }
+}
+AVX2 static void relu_grad_avx2(float *dh, float *db, float *dw, const float *h, const float *w, float dy, int n) {
+    __m256 vdy = _mm256_set1_ps(dy), zero = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 hv = _mm256_loadu_ps(h + i), g = _mm256_mul_ps(vdy, _mm256_loadu_ps(w + i));
+        __m256 d = _mm256_and_ps(_mm256_cmp_ps(hv, zero, _CMP_GT_OQ), g);
+        _mm256_storeu_ps(dh + i, d);
+        _mm256_storeu_ps(db + i, _mm256_add_ps(_mm256_loadu_ps(db + i), d));
+        _mm256_storeu_ps(dw + i, _mm256_fmadd_ps(vdy, hv, _mm256_loadu_ps(dw + i)));
+    }
+    relu_grad_s(dh + i, db + i, dw + i, h + i, w + i, dy, n - i);
+}
+AVX2 static void relu_avx2(float *y, int n) {
+    __m256 zero = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_loadu_ps(y + i), zero));
+    relu_s(y + i, n - i);
 }
 AVX2 static float relu_dot_avx2(const float *a, const float *z, const float *w, int n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), zero = _mm256_setzero_ps();
@@ -447,6 +498,24 @@ void br_matvec_t(float *y, const float *Wt, const float *x, int n_in, int n_out)
     VPICK_AVX2(matvec_t_avx2(y, Wt, x, n_in, n_out))
     VPICK_V4(matvec_t_v4(y, Wt, x, n_in, n_out))
     matvec_t_s(y, Wt, x, n_in, n_out);
+}
+
+void br_dense_relu(float *h, const float *Wt, const float *b, const float *x, int n_in, int n_out) {
+    for (int o = 0; o < n_out; o++) h[o] = b[o];
+    br_matvec_t(h, Wt, x, n_in, n_out);
+    int l = level();
+    (void)l;
+    VPICK_AVX2(relu_avx2(h, n_out))
+    VPICK_V4(relu_v4(h, n_out))
+    relu_s(h, n_out);
+}
+
+void br_relu_grad(float *dh, float *db, float *dw, const float *h, const float *w, float dy, int n) {
+    int l = level();
+    (void)l;
+    VPICK_AVX2(relu_grad_avx2(dh, db, dw, h, w, dy, n))
+    VPICK_V4(relu_grad_v4(dh, db, dw, h, w, dy, n))
+    relu_grad_s(dh, db, dw, h, w, dy, n);
 }
 
 float br_relu_dot(const float *a, const float *z, const float *w, int n) {

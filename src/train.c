@@ -147,9 +147,7 @@ static void task_forward_backward(void *arg, int t) {
         float *h = b->h;
         if (tr->dense) {
             for (int k = 0; k < d; k++) { b->x[k] = q[k]; b->x[d + k] = p[k]; }
-            for (int j = 0; j < H; j++) h[j] = m->b1[j];
-            br_matvec_t(h, tr->w1t, b->x, tr->in, H);
-            for (int j = 0; j < H; j++) h[j] = h[j] > 0.0f ? h[j] : 0.0f;
+            br_dense_relu(h, tr->w1t, m->b1, b->x, tr->in, H);
             o = br_dot(m->w2, h, H) + m->b2[0];
         }
         if (tr->arch == BOOKREC_ARCH_SEED) {
@@ -165,14 +163,8 @@ static void task_forward_backward(void *arg, int t) {
         memset(ge, 0, (size_t)egs * sizeof(float));
         if (tr->dense && dy != 0.0f) {
             db2[0] += dy;
-            br_axpy(dw2, dy, h, H);
             float *dh = b->dh;
-            const float *w2 = m->w2;
-            for (int j = 0; j < H; j++) {
-                float g = dy * w2[j]; /* loaded unconditionally so the loop vectorises */
-                dh[j] = h[j] > 0.0f ? g : 0.0f;
-            }
-            br_axpy(db1, 1.0f, dh, H);
+            br_relu_grad(dh, db1, dw2, h, m->w2, dy, H);
             memset(b->dx, 0, (size_t)in_pad * sizeof(float));
             br_relu_bwd(b->dx, dW, tr->w1p, b->x, dh, H, in_pad);
             for (int k = 0; k < 2 * d; k++) ge[k] = b->dx[k];

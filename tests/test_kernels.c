@@ -80,6 +80,28 @@ static void run_all(const char *path) {
                 double w = (double)dW0[k * n + cc] + (double)dh[k] * b[cc];
                 check(close_to(dW[k * n + cc], w, 2.0), "br_relu_bwd dW", path, n, dW[k * n + cc], w);
             }
+        /* dense_relu: n_in = M, n_out = n, bias c */
+        br_dense_relu(y, W, c, a, M, n);
+        for (int o = 0; o < n; o++) {
+            double w = c[o];
+            for (int k = 0; k < M; k++) w += (double)a[k] * W[k * n + o];
+            w = w > 0 ? w : 0;
+            check(close_to(y[o], w, M), "br_dense_relu", path, n, y[o], w);
+        }
+        /* relu_grad: h = max(a, 0) so some units are off */
+        {
+            float h[N + 1], dhv[N + 1], db[N + 1], dw[N + 1];
+            for (int i = 0; i <= N; i++) { h[i] = a[i] > 0 ? a[i] : 0; db[i] = y0[i]; dw[i] = c[i]; dhv[i] = 7.0f; }
+            br_relu_grad(dhv, db, dw, h, b, 0.3f, n);
+            for (int i = 0; i <= N; i++) {
+                double wd = i < n ? (h[i] > 0 ? 0.3 * b[i] : 0.0) : 7.0;
+                double wb = i < n ? y0[i] + (h[i] > 0 ? 0.3 * b[i] : 0.0) : y0[i];
+                double ww = i < n ? c[i] + 0.3 * h[i] : c[i];
+                check(close_to(dhv[i], wd, 1.0), "br_relu_grad dh", path, n, dhv[i], wd);
+                check(close_to(db[i], wb, 2.0), "br_relu_grad db", path, n, db[i], wb);
+                check(close_to(dw[i], ww, 2.0), "br_relu_grad dw", path, n, dw[i], ww);
+            }
+        }
         /* adam */
         for (int i = 0; i <= N; i++) { p[i] = rnd(&r); m[i] = 0.1f * rnd(&r); v[i] = 0.01f * fabsf(rnd(&r)); g[i] = rnd(&r); }
         float p0[N + 1], m0[N + 1], v0[N + 1];
