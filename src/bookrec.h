@@ -211,7 +211,10 @@ int bookrec_model_has_users(const bookrec_model *m);
 size_t bookrec_model_params(bookrec_model *m, float **params);
 
 /* Sets the implicit-feedback sets N(u) used by implicit models: for each user, the items it rated or wants to read.
-   `sets` is CSR: items[offsets[u] .. offsets[u+1]) for u in 0..n_users-1; the model copies them. */
+   `sets` is CSR: items[offsets[u] .. offsets[u+1]) for u in 0..n_users-1; the model copies them. When no sets
+   were given, bookrec_train uses the items each user rated in its training data. Outside bookrec_train an
+   implicit model's user vectors already include |N(u)|^-1/2 sum y_j (so user_state, predict and saved models need
+   no sets); fold_in adds the implicit sum of the reader's rated items. Only mf/ncf can be implicit. */
 int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const int32_t *items, bookrec_error *err);
 
 /* --- user state: what a reader is to the model (vector, bias, implicit sum) --- */

@@ -70,10 +70,15 @@ const char *bookrec_kernel_name(void) {
 
 /* ------------------------------------------------------------------ scalar */
 
+static inline float relu1(float h) { return h > 0.0f ? h : 0.0f; }
+
 static float dot_s(const float *a, const float *b, int n) {
-    float s = 0.0f;
-    for (int i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+    float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 static void axpy_s(float *y, float a, const float *x, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
@@ -90,15 +95,17 @@ static void relu_grad_s(float *dh, float *db, float *dw, const float *h, const f
     }
 }
 static void relu_s(float *y, int n) {
-    for (int i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+    for (int i = 0; i < n; i++) y[i] = relu1(y[i]);
 }
 static float relu_dot_s(const float *a, const float *z, const float *w, int n) {
-    float s = 0.0f;
-    for (int i = 0; i < n; i++) {
-        float h = a[i] + z[i];
-        s += (h > 0.0f ? h : 0.0f) * w[i];
-    }
-    return s;
+    float s[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* four chains: the adds do not wait on each other */
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            s[k] += relu1(a[i + k] + z[i + k]) * w[i + k];
+        }
+    for (; i < n; i++) s[0] += relu1(a[i] + z[i]) * w[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 static void relu_bwd_s(float *dx, float *dW, const float *W, const float *x, const float *dh, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
