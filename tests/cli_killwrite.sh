@@ -2,7 +2,7 @@
 # cli_killwrite.sh - "nothing lost": kills `bookrec train` with SIGKILL while it replaces a model file X:
 # at random points of whole runs, the moment the temp file of the atomic write appears (mid-write), and,
 # with strace holding its fsync calls, after the new model is in the temp file but before the rename.
-# After every kill, X must still load and evaluate and be byte-identical to a complete model (training
+# After every kill, X must still load and predict the same, and be byte-identical to a complete model (training
 # is deterministic); the temp files killed runs leave behind must not break a last, complete run.
 # The data is a deterministic synthetic ratings file (awk) whose model is ~30 MB, so the write takes a
 # while. Exit 0 pass, 1 fail, 77 skip (no CLI).
@@ -26,10 +26,15 @@ R="$work/ratings.csv"
 X="$work/models/model.bkr"
 TRAIN=("$CLI" train --ratings "$R" --epochs 1 --threads 1 --dim 192 --hidden 8 --out "$X")
 
-loads() { # $1: label. The model at X must exist, load and evaluate.
+# (user, book) pairs the model is asked about after every kill; their answers must not change
+awk -F, 'NR > 1 && NR % 5000 == 2 { print $2 "," $1 }' "$R" | sed '1i user_id,book_id' > "$work/pairs.csv"
+
+loads() { # $1: label. The model at X must exist, load and predict, byte-identical to a complete model.
   if [ ! -f "$X" ]; then bad "$1: $X is gone"; return; fi
-  if ! "$CLI" eval --model "$X" --ratings "$R" >"$work/eval.out" 2>&1; then
-    bad "$1: $X does not load any more:"; sed 's/^/    /' "$work/eval.out" | tail -5
+  if ! "$CLI" predict --model "$X" --pairs "$work/pairs.csv" >"$work/predict.out" 2>&1; then
+    bad "$1: $X does not load any more:"; sed 's/^/    /' "$work/predict.out" | tail -5
+  elif [ -f "$work/first.predict" ] && ! cmp -s "$work/predict.out" "$work/first.predict"; then
+    bad "$1: the model at $X predicts differently"
   fi
   # training is deterministic (same seed and threads), so every complete model is this very file
   if [ -f "$work/first.bkr" ] && ! cmp -s "$X" "$work/first.bkr"; then bad "$1: $X is not byte-identical to a complete model"; fi
@@ -48,6 +53,8 @@ t1=$(date +%s.%N)
 loads "first run"
 [ "$fail" = 0 ] || exit 1
 cp "$X" "$work/first.bkr"
+cp "$work/predict.out" "$work/first.predict"
+[ "$(wc -l < "$work/first.predict")" -ge 10 ] || { echo "FAIL: too few predictions: $(cat "$work/first.predict")"; exit 1; }
 ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
 size=$(stat -c %s "$X")
 echo "a full training run takes ${ms} ms; model ${size} bytes"
