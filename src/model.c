@@ -7,7 +7,8 @@
  * The seed network (the tutorial): x = [item_emb[i]; user_emb[u]], h = ReLU(dense1_w x + dense1_b),
  * y = ReLU(dense2_w h + dense2_b). mf: y = mu + b_u + b_i + <p_u, q_i>. ncf: mf's terms plus
  * dense2_w ReLU(dense1_w x + dense1_b) + dense2_b with a linear output. mf/ncf predictions are clamped
- * to the rating range; the seed model's output ReLU is left as the tutorial has it.
+ * to the rating range; the seed model's output ReLU is left as the tutorial has it. Implicit mf/ncf
+ * (SVD++) replace p_u by p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j; user_emb stores that sum-included vector.
  */
 #include "internal.h"
 #include <math.h>

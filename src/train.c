@@ -13,7 +13,10 @@
  *
  * The loss of one batch of n examples is (1/n) sum_e [(y_e - r_e)^2 + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)]
  * + l2_dense (|dense1_w|^2 + |dense2_w|^2): L2 on embedding rows and biases counts once per occurrence in
- * the batch, like the data term. Not here: the model's structure (model.c), threads, printing.
+ * the batch, like the data term. Implicit (SVD++) models train p_u and the factors y_j of the items in
+ * N(u) (each (example, j) pair is one occurrence of row j, L2 included); while training, user_emb holds p_u,
+ * and the implicit sums are folded back into it when training ends.
+ * Not here: the model's structure (model.c), threads, printing.
  */
 #include "internal.h"
 #include <math.h>
