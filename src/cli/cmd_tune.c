@@ -2,7 +2,7 @@
  * cmd_tune.c - `bookrec tune`: a small, documented hyper-parameter search for one architecture.
  * It makes the same seeded 80/20 split as `bookrec train`, sets the test part aside untouched, carves a
  * validation part from the training part (the same one `bookrec train --patience` uses), and for every
- * combination of --lr x --l2 x --dim (x --hidden for seed/ncf) trains on the rest with early stopping on
+ * combination of --lr x --l2 x --dim (x --hidden x --l2-dense for seed/ncf) trains on the rest with early stopping on
  * the validation part (--epochs is the cap, --patience the stop rule, so the number of epochs is searched
  * too). It scores each run on the validation part only: RMSE and MAE, and NDCG@10/HR@10 for validation
  * users (their fitted books excluded). --trials N samples N combinations (seeded) instead of the full grid.
@@ -38,7 +38,7 @@ static int parse_list(const char *flag, const char *txt, double *v) {
 }
 
 typedef struct trial {
-    float lr, l2;
+    float lr, l2, l2_dense;
     int dim, hidden;
     evr_train_info info;
     double ndcg, hr;
@@ -47,7 +47,7 @@ typedef struct trial {
 
 int cmd_tune(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *arch = "mf", *lr_s = NULL, *l2_s = NULL, *dim_s = NULL, *hidden_s = NULL;
+    const char *arch = "mf", *lr_s = NULL, *l2_s = NULL, *dim_s = NULL, *hidden_s = NULL, *l2d_s = NULL;
     const char *metric = "rmse", *out = NULL;
     int epochs = 40, patience = 2, trials = 0, threads = cli_default_threads(), k = 10, max_users = 5000, batch = 0;
     uint64_t seed = 1, split_seed = 1, trial_seed = 1;
@@ -59,6 +59,7 @@ int cmd_tune(int argc, char **argv) {
         {"l2", 0, CLI_STR, &l2_s, "LIST", "L2 strengths to try", "seed 0,0.01; mf/ncf 0.01,0.03,0.1"},
         {"dim", 0, CLI_STR, &dim_s, "LIST", "embedding sizes to try", "seed 15; mf/ncf 16,32,64"},
         {"hidden", 0, CLI_STR, &hidden_s, "LIST", "dense widths to try (seed, ncf)", "the architecture's default"},
+        {"l2-dense", 0, CLI_STR, &l2d_s, "LIST", "L2 strengths of the dense layers to try (seed, ncf)", "0"},
         {"batch", 0, CLI_INT, &batch, "N", "ratings per Adam step", "the architecture's default"},
         {"epochs", 0, CLI_INT, &epochs, "N", "most epochs per run (early stopping picks fewer)", NULL},
         {"patience", 0, CLI_INT, &patience, "N", "stop a run when validation RMSE has not improved for N epochs", NULL},
@@ -97,7 +98,7 @@ int cmd_tune(int argc, char **argv) {
     base.to.seed = seed;
     if (batch > 0) base.to.batch = batch;
 
-    double lr[MAX_LIST], l2[MAX_LIST], dim[MAX_LIST], hid[MAX_LIST];
+    double lr[MAX_LIST], l2[MAX_LIST], dim[MAX_LIST], hid[MAX_LIST], l2d[MAX_LIST];
     int seed_arch = a == BOOKREC_ARCH_SEED;
     int n_lr = parse_list("lr", lr_s ? lr_s : seed_arch ? "0.001,0.003" : "0.001,0.003,0.01", lr);
     int n_l2 = parse_list("l2", l2_s ? l2_s : seed_arch ? "0,0.01" : "0.01,0.03,0.1", l2);
@@ -106,12 +107,15 @@ int cmd_tune(int argc, char **argv) {
     snprintf(hdef, sizeof hdef, "%d", base.cfg.hidden);
     int n_hid = a == BOOKREC_ARCH_MF ? 1 : parse_list("hidden", hidden_s ? hidden_s : hdef, hid);
     if (a == BOOKREC_ARCH_MF) hid[0] = base.cfg.hidden;
+    int n_l2d = a == BOOKREC_ARCH_MF ? 1 : parse_list("l2-dense", l2d_s ? l2d_s : "0", l2d);
+    if (a == BOOKREC_ARCH_MF) l2d[0] = 0;
+    for (int i = 0; i < n_l2d; i++) if (!(l2d[i] >= 0)) cli_usage_die("tune", "tune: --l2-dense values must be >= 0");
     for (int i = 0; i < n_lr; i++) if (!(lr[i] > 0)) cli_usage_die("tune", "tune: --lr values must be > 0");
     for (int i = 0; i < n_l2; i++) if (!(l2[i] >= 0)) cli_usage_die("tune", "tune: --l2 values must be >= 0");
     for (int i = 0; i < n_dim; i++) if (!(dim[i] >= 1 && dim[i] <= 4096)) cli_usage_die("tune", "tune: --dim values must be in 1..4096");
     for (int i = 0; i < n_hid; i++) if (!(hid[i] >= 1 && hid[i] <= 4096)) cli_usage_die("tune", "tune: --hidden values must be in 1..4096");
 
-    int n_grid = n_lr * n_l2 * n_dim * n_hid;
+    int n_grid = n_lr * n_l2 * n_dim * n_hid * n_l2d;
     int *pick = malloc((size_t)n_grid * sizeof *pick);
     trial *runs = calloc((size_t)n_grid, sizeof *runs);
     if (!pick || !runs) cli_die("out of memory");
@@ -149,14 +153,16 @@ int cmd_tune(int argc, char **argv) {
         t->lr = (float)lr[g % n_lr];
         t->l2 = (float)l2[(g / n_lr) % n_l2];
         t->dim = (int)dim[(g / (n_lr * n_l2)) % n_dim];
-        t->hidden = (int)hid[g / (n_lr * n_l2 * n_dim)];
+        t->hidden = (int)hid[(g / (n_lr * n_l2 * n_dim)) % n_hid];
+        t->l2_dense = (float)l2d[g / (n_lr * n_l2 * n_dim * n_hid)];
         evr_spec s = base;
         s.to.lr = t->lr;
         s.to.l2 = t->l2;
         s.cfg.dim = t->dim;
         s.cfg.hidden = t->hidden;
+        s.to.l2_dense = t->l2_dense;
         fprintf(stderr, "[%d/%d] lr %g l2 %g dim %d%s ...\n", j + 1, n_runs, (double)t->lr, (double)t->l2, t->dim,
-                a == BOOKREC_ARCH_MF ? "" : cli_fmt(" hidden %d", t->hidden));
+                a == BOOKREC_ARCH_MF ? "" : cli_fmt(" hidden %d l2-dense %g", t->hidden, (double)t->l2_dense));
         bookrec_model *m = evr_train(&s, r, &fit, &valid, 0, runner, threads, 0, &t->info);
         bookrec_rank_result rr = evr_rank_model(m, &fit, &valid, r, k, max_users, runner, threads);
         t->ndcg = rr.ndcg;
@@ -172,12 +178,12 @@ int cmd_tune(int argc, char **argv) {
     cli_runner_stop(runner);
 
     printf("| lr | l2 | dim |%s best epoch | epochs run | valid RMSE | valid MAE | valid HR@%d | valid NDCG@%d | seconds |\n",
-           a == BOOKREC_ARCH_MF ? "" : " hidden |", k, k);
-    printf("|---:|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|\n", a == BOOKREC_ARCH_MF ? "" : "---:|");
+           a == BOOKREC_ARCH_MF ? "" : " hidden | l2-dense |", k, k);
+    printf("|---:|---:|---:|%s---:|---:|---:|---:|---:|---:|---:|\n", a == BOOKREC_ARCH_MF ? "" : "---:|---:|");
     for (int j = 0; j < n_runs; j++) {
         const trial *t = &runs[j];
         printf("| %g | %g | %d |%s %d | %d | %.4f | %.4f | %.4f | %.4f | %.1f |%s\n", (double)t->lr, (double)t->l2, t->dim,
-               a == BOOKREC_ARCH_MF ? "" : cli_fmt(" %d |", t->hidden), t->info.best_epoch, t->info.epochs_run,
+               a == BOOKREC_ARCH_MF ? "" : cli_fmt(" %d | %g |", t->hidden, (double)t->l2_dense), t->info.best_epoch, t->info.epochs_run,
                t->info.best_valid_rmse, t->info.best_valid_mae, t->hr, t->ndcg, t->info.seconds,
                j == best ? " best" : "");
     }
@@ -187,6 +193,7 @@ int cmd_tune(int argc, char **argv) {
     bs.to.l2 = b->l2;
     bs.cfg.dim = b->dim;
     bs.cfg.hidden = b->hidden;
+    bs.to.l2_dense = b->l2_dense;
     char *with_patience = evr_spec_flags(&bs);
     bs.to.epochs = b->info.best_epoch > 0 ? b->info.best_epoch : epochs;
     bs.to.patience = 0;
@@ -211,6 +218,7 @@ int cmd_tune(int argc, char **argv) {
             cJSON_AddNumberToObject(o, "l2", t->l2);
             cJSON_AddNumberToObject(o, "dim", t->dim);
             if (a != BOOKREC_ARCH_MF) cJSON_AddNumberToObject(o, "hidden", t->hidden);
+            if (a != BOOKREC_ARCH_MF) cJSON_AddNumberToObject(o, "l2_dense", t->l2_dense);
             cJSON_AddNumberToObject(o, "best_epoch", t->info.best_epoch);
             cJSON_AddNumberToObject(o, "epochs_run", t->info.epochs_run);
             cJSON_AddNumberToObject(o, "valid_rmse", t->info.best_valid_rmse);

@@ -80,7 +80,8 @@ void evr_eval_opts_default(evr_eval_opts *o);
     {"foldin-ratings", 0, CLI_INT, &(o)->nr_foldin, "N", "ratings each new reader is folded in from", NULL},        \
     {"new-reader-seed", 0, CLI_U64, &(o)->nr_seed, "N", "seed choosing the new readers and their fold-in ratings", \
      NULL},                                                                                                          \
-    {"foldin-l2", 0, CLI_FLOAT, &(o)->foldin_l2, "X", "L2 of the fold-in (pull toward the mean reader)", "core default"}, \
+    {"foldin-l2", 0, CLI_FLOAT, &(o)->foldin_l2, "X", "L2 of the fold-in (pull toward the mean reader)",           \
+     "matched to the row's training L2"},                                                                          \
     {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL}
 
 /* Where evr_extend_eval puts its figures: the caller's table, through three callbacks. */
