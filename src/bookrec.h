@@ -336,6 +336,12 @@ typedef struct bookrec_train_options {
     /* called at the end of each epoch with that epoch's figures; returning non-zero stops training */
     int (*on_epoch)(void *ctx, const bookrec_epoch_stats *s);
     void *on_epoch_ctx;
+    float l2_row;              /* per-row L2 (0): each occurrence of a row adds l2_row / (the row's ratings in the
+                                  training data) to its l2, so an epoch penalises every row by l2_row |row|^2 once,
+                                  shrinking rarely seen users and books most (as ridge regression per row does) */
+    int group_users;           /* 1: each epoch visits the users in a shuffled order, each user's ratings together
+                                  (shuffled), so a batch holds few users: implicit models compute and update each
+                                  user's implicit sum once per batch instead of once per rating (much faster) */
 } bookrec_train_options;
 
 /* Fills o with the tutorial's training setup. */

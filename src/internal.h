@@ -157,6 +157,18 @@ float br_model_clamp(const bookrec_model *m, float y);
 int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
                        float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err);
 
+/* Regularisation of one batch for br_model_loss_grad_ex: the L2 term of each example e becomes
+   ci[i_e] (|q_i|^2 + b_i^2) + cu[u_e] (|p_u|^2 + b_u^2) + sum_{j in N(u_e)} cy[j] |y_j|^2 (each divided by n);
+   a NULL coefficient array means l2 for every row of that kind. */
+typedef struct br_reg {
+    float l2, l2_dense;
+    const float *coef_i, *coef_u, *coef_y;
+} br_reg;
+
+/* br_model_loss_grad with per-row L2 coefficients (what bookrec_train uses when l2_row > 0). */
+int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
+                          const br_reg *reg, int n_tasks, float *grad, double *loss, bookrec_error *err);
+
 /* ---------------------------------------------------------------- CSV (csv.c) */
 /* An RFC 4180 tokenizer over a memory buffer: fields separated by ',', records by LF, CRLF or CR,
    "quoted" fields with "" for a quote and embedded line breaks, a UTF-8 BOM skipped at the start,

@@ -52,6 +52,9 @@ typedef struct trainer {
     bookrec_model *m;
     int arch, d, H, in, in_pad, egs, dense, bias;
     float mu, l2, l2_dense, b1, b2, eps, lr_t, inv_b;
+    /* per-occurrence L2 coefficient of each item, user and implicit-factor row (NULL: l2 for every row) */
+    const float *coef_i, *coef_u, *coef_y;
+    float *coef_mem;
     int lazy, T;
     float *w1p;        /* [H, in_pad]: dense1_w with rows padded to in_pad (zeros), for the backward pass */
     float *w1t;        /* [in, H]: dense1_w transposed, for the forward pass */
@@ -72,7 +75,10 @@ typedef struct trainer {
     /* implicit feedback (SVD++): N(u) as CSR, |N(u)|^-1/2 of each batch example */
     int imp;
     const int32_t *imp_off, *imp_items;
-    float *ec;
+    float *ec;         /* [batch]: |N(u)|^-1/2 of each distinct user of the batch (user units n_ui..n_uy-1) */
+    float *usum;       /* [batch, dim]: |N(u)|^-1/2 sum y_j of each distinct user, computed once per batch */
+    float *gsum;       /* [batch, dim]: sum of the user-vector gradients of each distinct user's examples */
+    float *ucnt;       /* [batch]: examples of each distinct user in the batch */
     size_t max_pairs;
     int do_adam;
     const int32_t *next_users, *next_items; /* the next batch, for touch_rows */
@@ -142,8 +148,9 @@ static void task_forward_backward(void *arg, int t) {
         float r = tr->data->rating[k];
         const float *q = m->item_emb + (size_t)i * d, *p = m->user_emb + (size_t)u * d;
         float *ge = tr->eg + (size_t)e * egs;
-        if (tr->imp) { /* p' = p_u + |N(u)|^-1/2 sum_j y_j */
-            effective_user(tr, u, b->pe);
+        if (tr->imp) { /* p' = p_u + |N(u)|^-1/2 sum_j y_j, the sum computed once per batch and user */
+            const float *us = tr->usum + (size_t)(tr->slot_u[u] - tr->n_ui) * d;
+            for (int c = 0; c < d; c++) b->pe[c] = p[c] + us[c];
             p = b->pe;
         }
         float o = 0.0f, y, dy;
@@ -184,6 +191,23 @@ static void task_forward_backward(void *arg, int t) {
     if (tr->next_n > 0) {
         int a0 = (int)((long long)tr->next_n * t / tr->T), a1 = (int)((long long)tr->next_n * (t + 1) / tr->T);
         b->sink = touch_rows(tr, tr->next_users + a0, tr->next_items + a0, a1 - a0);
+    }
+}
+
+/* Implicit models, between the two phases: sums each distinct user's user-vector gradients over its examples. */
+static void sum_user_grads(trainer *tr) {
+    if (!tr->imp) return;
+    int d = tr->d;
+    for (int k = tr->n_ui; k < tr->n_uy; k++) {
+        int ku = k - tr->n_ui;
+        float *gs = tr->gsum + (size_t)ku * d;
+        memset(gs, 0, (size_t)d * sizeof *gs);
+        float cnt = 0.0f;
+        for (int e = tr->unit_first[k]; e >= 0; e = tr->next_u[e]) {
+            br_axpy(gs, 1.0f, tr->eg + (size_t)e * tr->egs + d, d);
+            cnt += 1.0f;
+        }
+        tr->ucnt[ku] = cnt;
     }
 }
 
@@ -237,20 +261,22 @@ static void task_reduce_update(void *arg, int t) {
         }
     }
     int u0 = (int)((long long)tr->n_units * t / T), u1 = (int)((long long)tr->n_units * (t + 1) / T);
-    float l2s = 2.0f * tr->l2 * tr->inv_b;
     for (int k = u0; k < u1; k++) {
         int user = k >= tr->n_ui;
         float *pb, *P = unit_ptr(tr, k, &pb);
+        const float *ca = k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
+        float l2s = 2.0f * (ca ? ca[tr->unit_row[k]] : tr->l2) * tr->inv_b;
         float *G = tr->grad + (P - m->params);
         float *gb = pb ? tr->grad + (pb - m->params) : NULL;
         memset(G, 0, (size_t)d * sizeof(float));
         if (gb) *gb = 0.0f;
-        if (k >= tr->n_uy) { /* y_j: each (example, j) pair adds |N(u)|^-1/2 times the user-vector gradient */
+        if (k >= tr->n_uy) { /* y_j: each (user, j) pair adds |N(u)|^-1/2 times the user's summed vector
+                                gradient, and L2 once per example of that user */
             for (int a = tr->unit_first[k]; a >= 0; a = tr->pair_next[a]) {
-                int e = tr->pair_e[a];
-                const float *ge = tr->eg + (size_t)e * tr->egs + d;
-                float c = tr->ec[e];
-                for (int j = 0; j < d; j++) G[j] += c * ge[j] + l2s * P[j];
+                int ku = tr->pair_e[a];
+                const float *gs = tr->gsum + (size_t)ku * d;
+                float c = tr->ec[ku], l = l2s * tr->ucnt[ku];
+                for (int j = 0; j < d; j++) G[j] += c * gs[j] + l * P[j];
             }
         } else {
             const int32_t *next = user ? tr->next_u : tr->next_i;
@@ -296,7 +322,8 @@ static void trainer_free(trainer *tr) {
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
     free(tr->unit_row); free(tr->unit_first); free(tr->unit_last); free(tr->next_i); free(tr->next_u);
     free(tr->mark_y); free(tr->slot_y); free(tr->pair_e); free(tr->pair_next); free(tr->ec);
-    free(tr->eval_sums);
+    free(tr->usum); free(tr->gsum); free(tr->ucnt);
+    free(tr->eval_sums); free(tr->coef_mem);
 }
 
 /* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
@@ -352,6 +379,9 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         tr->pair_e = malloc((tr->max_pairs + 1) * sizeof(int32_t));
         tr->pair_next = malloc((tr->max_pairs + 1) * sizeof(int32_t));
         tr->ec = malloc(mb * sizeof(float));
+        tr->usum = malloc(mb * (size_t)c->dim * sizeof(float));
+        tr->gsum = malloc(mb * (size_t)c->dim * sizeof(float));
+        tr->ucnt = malloc(mb * sizeof(float));
     }
     tr->next_i = malloc(mb * sizeof(int32_t));
     tr->next_u = malloc(mb * sizeof(int32_t));
@@ -363,7 +393,8 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
     if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
         !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
         !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t)) ||
-        (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec))) {
+        (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||
+                     !tr->ucnt))) {
         trainer_free(tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
     }
@@ -419,14 +450,14 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
         if (!side) tr->n_ui = n;
     }
     tr->n_uy = n;
-    if (tr->imp) {
+    if (tr->imp) { /* pairs (distinct user of the batch, j in N(u)) */
         int np = 0;
-        for (int e = 0; e < B; e++) {
-            int u = data->user[idx[e]], a = tr->imp_off[u], b = tr->imp_off[u + 1];
-            tr->ec[e] = b > a ? 1.0f / sqrtf((float)(b - a)) : 0.0f;
+        for (int ku = 0; ku < tr->n_uy - tr->n_ui; ku++) {
+            int u = tr->unit_row[tr->n_ui + ku], a = tr->imp_off[u], b = tr->imp_off[u + 1];
+            tr->ec[ku] = b > a ? 1.0f / sqrtf((float)(b - a)) : 0.0f;
             for (int k = a; k < b; k++, np++) {
                 int r = tr->imp_items[k];
-                tr->pair_e[np] = e;
+                tr->pair_e[np] = ku;
                 tr->pair_next[np] = -1;
                 if (tr->mark_y[r] != tr->stamp) {
                     tr->mark_y[r] = tr->stamp;
@@ -440,6 +471,11 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
                     tr->unit_last[sl] = np;
                 }
             }
+        }
+        /* each distinct user's implicit sum, once for the batch */
+        for (int ku = 0; ku < tr->n_uy - tr->n_ui; ku++) {
+            int u = tr->unit_row[tr->n_ui + ku], a = tr->imp_off[u];
+            br_model_implicit_sum(tr->m, tr->imp_items + a, tr->imp_off[u + 1] - a, tr->usum + (size_t)ku * tr->d);
         }
     }
     tr->n_units = n;
@@ -465,7 +501,13 @@ static int check_triples(const bookrec_model *m, const bookrec_triples *t, const
 
 int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
                        float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err) {
-    if (!m || !users || !items || !ratings || n <= 0 || !grad || n_tasks < 1)
+    br_reg reg = {l2, l2_dense, NULL, NULL, NULL};
+    return br_model_loss_grad_ex(m, users, items, ratings, n, &reg, n_tasks, grad, loss, err);
+}
+
+int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
+                          const br_reg *rg, int n_tasks, float *grad, double *loss, bookrec_error *err) {
+    if (!m || !users || !items || !ratings || n <= 0 || !grad || n_tasks < 1 || !rg)
         return br_fail(err, BOOKREC_E_ARG, "br_model_loss_grad: bad arguments");
     bookrec_triples t = {(int32_t *)users, (int32_t *)items, (float *)ratings, (size_t)n};
     int rc = check_triples(m, &t, "batch", err);
@@ -475,10 +517,15 @@ int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *it
     uint32_t *idx = malloc((size_t)n * sizeof *idx);
     if (!idx) { trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
     for (int k = 0; k < n; k++) idx[k] = (uint32_t)k;
+    float l2 = rg->l2, l2_dense = rg->l2_dense;
     tr.l2 = l2;
     tr.l2_dense = l2_dense;
+    tr.coef_i = rg->coef_i;
+    tr.coef_u = rg->coef_u;
+    tr.coef_y = rg->coef_y;
     set_batch(&tr, &t, idx, n);
     run(NULL, task_forward_backward, &tr);
+    sum_user_grads(&tr);
     run(NULL, task_reduce_update, &tr);
     memset(grad, 0, m->n_params * sizeof(float));
     double sq = 0.0, reg = 0.0;
@@ -498,23 +545,50 @@ int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *it
         for (int k = 0; k < m->cfg.hidden; k++) reg += (double)l2_dense * m->w2[k] * m->w2[k];
     }
     for (int e = 0; e < n; e++) {
-        const float *q = m->item_emb + (size_t)items[e] * d, *p = m->user_emb + (size_t)users[e] * d;
-        double s2 = 0.0;
-        for (int c = 0; c < d; c++) s2 += (double)q[c] * q[c] + (double)p[c] * p[c];
-        if (tr.bias)
-            s2 += (double)m->item_bias[items[e]] * m->item_bias[items[e]] +
-                  (double)m->user_bias[users[e]] * m->user_bias[users[e]];
+        int u = users[e], i = items[e];
+        const float *q = m->item_emb + (size_t)i * d, *p = m->user_emb + (size_t)u * d;
+        double si = 0.0, su = 0.0, sy = 0.0;
+        for (int c = 0; c < d; c++) { si += (double)q[c] * q[c]; su += (double)p[c] * p[c]; }
+        if (tr.bias) {
+            si += (double)m->item_bias[i] * m->item_bias[i];
+            su += (double)m->user_bias[u] * m->user_bias[u];
+        }
         if (tr.imp)
-            for (int k = m->imp_off[users[e]]; k < m->imp_off[users[e] + 1]; k++) {
-                const float *y = m->item_imp + (size_t)m->imp_items[k] * d;
+            for (int k = m->imp_off[u]; k < m->imp_off[u + 1]; k++) {
+                int j = m->imp_items[k];
+                const float *y = m->item_imp + (size_t)j * d;
+                double s2 = 0.0;
                 for (int c = 0; c < d; c++) s2 += (double)y[c] * y[c];
+                sy += (rg->coef_y ? rg->coef_y[j] : l2) * s2;
             }
-        reg += (double)l2 * s2 / n;
+        reg += ((rg->coef_i ? rg->coef_i[i] : l2) * si + (rg->coef_u ? rg->coef_u[u] : l2) * su + sy) / n;
     }
     if (loss) *loss = sq / n + reg;
     free(idx);
     trainer_free(&tr);
     return br_ok(err);
+}
+
+/* Per-occurrence L2 coefficients l2 + l2_row / occurrences of the row in one epoch over t (items, users and, for
+   implicit models, the factors y_j, which occur once per rating of every user whose N(u) holds j). */
+static int row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
+    bookrec_model *m = tr->m;
+    size_t ni = (size_t)m->cfg.n_items, nu = (size_t)m->cfg.n_users;
+    size_t total = ni + nu + (tr->imp ? ni : 0);
+    double *occ = calloc(total, sizeof *occ);
+    tr->coef_mem = malloc(total * sizeof(float));
+    if (!occ || !tr->coef_mem) { free(occ); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for L2 weights"); }
+    double *oi = occ, *ou = occ + ni, *oy = occ + ni + nu;
+    for (size_t k = 0; k < t->n; k++) { oi[t->item[k]] += 1.0; ou[t->user[k]] += 1.0; }
+    if (tr->imp)
+        for (size_t u = 0; u < nu; u++)
+            for (int a = m->imp_off[u]; a < m->imp_off[u + 1]; a++) oy[m->imp_items[a]] += ou[u];
+    for (size_t k = 0; k < total; k++) tr->coef_mem[k] = l2 + (occ[k] > 0.0 ? (float)(l2_row / occ[k]) : 0.0f);
+    tr->coef_i = tr->coef_mem;
+    tr->coef_u = tr->coef_mem + ni;
+    tr->coef_y = tr->imp ? tr->coef_mem + ni + nu : NULL;
+    free(occ);
+    return BOOKREC_OK;
 }
 
 /* ------------------------------------------------------------------ evaluation */
@@ -607,7 +681,8 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                        opt->batch, 1 << 20);
     if (!(opt->lr > 0.0f) || !isfinite(opt->lr) || !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) ||
         !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f) || !(opt->eps > 0.0f) || !(opt->l2 >= 0.0f) ||
-        !(opt->l2_dense >= 0.0f) || !isfinite(opt->l2) || !isfinite(opt->l2_dense))
+        !(opt->l2_dense >= 0.0f) || !isfinite(opt->l2) || !isfinite(opt->l2_dense) || !(opt->l2_row >= 0.0f) ||
+        !isfinite(opt->l2_row))
         return br_fail(err, BOOKREC_E_ARG, "train options: lr %g, beta1 %g, beta2 %g, eps %g, l2 %g, l2_dense %g "
                        "out of range", (double)opt->lr, (double)opt->beta1, (double)opt->beta2, (double)opt->eps,
                        (double)opt->l2, (double)opt->l2_dense);
@@ -630,6 +705,10 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     tr.mu = m->cfg.global_mean;
     tr.l2 = opt->l2;
     tr.l2_dense = opt->l2_dense;
+    if (opt->l2_row > 0.0f && (rc = row_coefficients(&tr, train, opt->l2, opt->l2_row, err))) {
+        trainer_free(&tr);
+        return rc;
+    }
     tr.b1 = opt->beta1;
     tr.b2 = opt->beta2;
     tr.eps = opt->eps;
@@ -647,6 +726,28 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     }
     for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
     for (int k = 0; k < batch; k++) iota[k] = (uint32_t)k;
+    /* group_users: each user's training ratings as CSR over indices, and the user order */
+    size_t *uoff = NULL;
+    uint32_t *ulist = NULL;
+    int32_t *uord = NULL;
+    if (opt->group_users) {
+        int nu = m->cfg.n_users;
+        uoff = calloc((size_t)nu + 1, sizeof *uoff);
+        ulist = malloc(n * sizeof *ulist);
+        uord = malloc((size_t)nu * sizeof *uord);
+        size_t *fill = calloc((size_t)nu, sizeof *fill);
+        if (!uoff || !ulist || !uord || !fill) {
+            free(uoff); free(ulist); free(uord); free(fill);
+            free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
+            trainer_free(&tr);
+            return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the grouped shuffle");
+        }
+        for (size_t k = 0; k < n; k++) uoff[train->user[k] + 1]++;
+        for (int u = 0; u < nu; u++) uoff[u + 1] += uoff[u];
+        for (size_t k = 0; k < n; k++) ulist[uoff[train->user[k]] + fill[train->user[k]]++] = (uint32_t)k;
+        for (int u = 0; u < nu; u++) uord[u] = u;
+        free(fill);
+    }
     br_rng rng;
     br_rng_seed(&rng, opt->seed);
     m->has_users = 1;
@@ -657,9 +758,29 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
     size_t n_batches = (n + (size_t)batch - 1) / (size_t)batch;
     for (int epoch = 1; epoch <= opt->epochs && !stop; epoch++) {
-        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-            size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
-            uint32_t t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+        if (uoff) { /* users in a shuffled order, each user's ratings (shuffled) together */
+            int nu = m->cfg.n_users;
+            for (int k = nu - 1; k > 0; k--) {
+                int j = (int)br_rng_below(&rng, (uint32_t)(k + 1));
+                int32_t t = uord[k]; uord[k] = uord[j]; uord[j] = t;
+            }
+            size_t w = 0;
+            for (int k = 0; k < nu; k++) {
+                int u = uord[k];
+                uint32_t *g = ulist + uoff[u];
+                size_t cnt = uoff[u + 1] - uoff[u];
+                for (size_t a = cnt; a > 1; a--) {
+                    size_t j = br_rng_below(&rng, (uint32_t)a);
+                    uint32_t t = g[a - 1]; g[a - 1] = g[j]; g[j] = t;
+                }
+                memcpy(perm + w, g, cnt * sizeof *perm);
+                w += cnt;
+            }
+        } else {
+            for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
+                size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
+                uint32_t t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+            }
         }
         for (size_t k = 0; k < n; k++) {
             ep.user[k] = train->user[perm[k]];
@@ -681,6 +802,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
             p1 *= opt->beta1;
             p2 *= opt->beta2;
             tr.lr_t = (float)(opt->lr * sqrt(1.0 - p2) / (1.0 - p1));
+            sum_user_grads(&tr);
             run(opt, task_reduce_update, &tr);
             if (!tr.lazy) {
                 run(opt, task_full_embedding_adam, &tr);
@@ -731,6 +853,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     if (!rc && best && best_epoch != nh) memcpy(m->params, best, m->n_params * sizeof *best);
     if (tr.imp) fold_implicit(&tr, 1.0f); /* back to the effective vectors */
     free(best);
+    free(uoff); free(ulist); free(uord);
     free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
     trainer_free(&tr);
     br_model_invalidate(m);

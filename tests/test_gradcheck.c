@@ -1,6 +1,6 @@
 /* test_gradcheck.c - finite-difference check of every backward pass (seed, mf, ncf) on every parameter
    tensor, through br_model_loss_grad, the very code bookrec_train runs: a batch with repeated users and
-   items, L2 on rows and dense weights, one task and several tasks. The numeric side is central differences
+   items, L2 on rows (uniform, and per-row coefficients as l2_row gives) and dense weights, one task and several tasks. The numeric side is central differences
    of an independent double-precision implementation of the documented loss (step 1e-6, so ReLU kinks are
    practically never crossed), which also checks the loss value itself. */
 #include "internal.h"
@@ -19,6 +19,7 @@ typedef struct ref_model {
     double *P;                          /* double copy of the parameter block */
     size_t ie, ib, w1, b1, w2, b2, ue, ub, iy; /* tensor offsets */
     const int32_t *off, *set;           /* N(u) of implicit models, else NULL */
+    const float *ci, *cu, *cy;          /* per-row L2 coefficients (NULL: l2 for every row) */
 } ref_model;
 
 static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, const float *r, int n, double l2,
@@ -36,7 +37,7 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
                 for (int k = 0; k < d; k++) {
                     double yv = P[rm->iy + (size_t)rm->set[s] * d + k];
                     p[k] += yv / sqrt((double)(b - a));
-                    yreg += yv * yv;
+                    yreg += (rm->cy ? rm->cy[rm->set[s]] : l2) * yv * yv;
                 }
         }
         double y = 0.0, o = 0.0;
@@ -49,17 +50,18 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
                 if (h > 0) o += P[rm->w2 + j] * h;
             }
         }
+        double ci = rm->ci ? rm->ci[i[e]] : l2, cu = rm->cu ? rm->cu[u[e]] : l2;
         double reg = yreg;
-        for (int k = 0; k < d; k++) reg += q[k] * q[k] + p0[k] * p0[k];
+        for (int k = 0; k < d; k++) reg += ci * q[k] * q[k] + cu * p0[k] * p0[k];
         if (rm->arch == BOOKREC_ARCH_SEED) {
             y = o > 0 ? o : 0;
         } else {
             double bi = P[rm->ib + i[e]], bu = P[rm->ub + u[e]], dot = 0.0;
             for (int k = 0; k < d; k++) dot += p[k] * q[k];
             y = o + rm->mu + bu + bi + dot;
-            reg += bi * bi + bu * bu;
+            reg += ci * bi * bi + cu * bu * bu;
         }
-        loss += ((y - r[e]) * (y - r[e]) + l2 * reg) / n;
+        loss += ((y - r[e]) * (y - r[e]) + reg) / n;
     }
     if (rm->arch != BOOKREC_ARCH_MF) {
         for (int k = 0; k < H * 2 * d; k++) loss += l2d * P[rm->w1 + k] * P[rm->w1 + k];
@@ -68,7 +70,7 @@ static double ref_loss(const ref_model *rm, const int32_t *u, const int32_t *i, 
     return loss;
 }
 
-static void check_arch(bookrec_arch arch, int implicit, const char *name) {
+static void check_arch(bookrec_arch arch, int implicit, int row_l2, const char *name) {
     bookrec_model_config cfg;
     bookrec_model_config_default(&cfg);
     cfg.arch = arch;
@@ -112,13 +114,18 @@ static void check_arch(bookrec_arch arch, int implicit, const char *name) {
     const float l2 = 0.5f, l2d = 0.3f;
     float *grad = malloc(np * sizeof *grad), *grad3 = malloc(np * sizeof *grad3);
     double loss;
-    if (br_model_loss_grad(m, us, is, rs, N, l2, l2d, 1, grad, &loss, &err) ||
-        br_model_loss_grad(m, us, is, rs, N, l2, l2d, 3, grad3, &loss, &err)) {
+    /* per-row L2 (bookrec_train's l2_row): a different coefficient for every item, user and implicit row */
+    float ci[9], cu[7], cy[9];
+    for (int k = 0; k < 9; k++) { ci[k] = 0.1f + 1.4f * br_rng_float(&r); cy[k] = 0.1f + 1.4f * br_rng_float(&r); }
+    for (int k = 0; k < 7; k++) cu[k] = 0.1f + 1.4f * br_rng_float(&r);
+    br_reg rg = {l2, l2d, row_l2 ? ci : NULL, row_l2 ? cu : NULL, row_l2 && implicit ? cy : NULL};
+    if (br_model_loss_grad_ex(m, us, is, rs, N, &rg, 1, grad, &loss, &err) ||
+        br_model_loss_grad_ex(m, us, is, rs, N, &rg, 3, grad3, &loss, &err)) {
         fprintf(stderr, "loss_grad: %s\n", err.msg);
         exit(1);
     }
     ref_model rm = {arch, cfg.dim, cfg.hidden, cfg.global_mean, malloc(np * sizeof(double)), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                    implicit ? off : NULL, set};
+                    implicit ? off : NULL, set, rg.coef_i, rg.coef_u, rg.coef_y};
     for (size_t k = 0; k < np; k++) rm.P[k] = params[k];
     for (int t = 0; t < nt; t++) {
         size_t off = (size_t)(ts[t].data - params);
@@ -185,11 +192,14 @@ static void check_arch(bookrec_arch arch, int implicit, const char *name) {
 int main(void) {
     for (int s = 0; s < 2; s++) {
         bookrec_force_scalar(s);
-        check_arch(BOOKREC_ARCH_SEED, 0, "seed");
-        check_arch(BOOKREC_ARCH_MF, 0, "mf");
-        check_arch(BOOKREC_ARCH_NCF, 0, "ncf");
-        check_arch(BOOKREC_ARCH_MF, 1, "mf+implicit");
-        check_arch(BOOKREC_ARCH_NCF, 1, "ncf+implicit");
+        check_arch(BOOKREC_ARCH_SEED, 0, 0, "seed");
+        check_arch(BOOKREC_ARCH_MF, 0, 0, "mf");
+        check_arch(BOOKREC_ARCH_NCF, 0, 0, "ncf");
+        check_arch(BOOKREC_ARCH_MF, 1, 0, "mf+implicit");
+        check_arch(BOOKREC_ARCH_NCF, 1, 0, "ncf+implicit");
+        check_arch(BOOKREC_ARCH_MF, 0, 1, "mf, per-row L2");
+        check_arch(BOOKREC_ARCH_MF, 1, 1, "mf+implicit, per-row L2");
+        check_arch(BOOKREC_ARCH_NCF, 1, 1, "ncf+implicit, per-row L2");
     }
     bookrec_force_scalar(0);
     if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }

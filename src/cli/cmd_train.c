@@ -182,6 +182,126 @@ static char *loss_svg(const bookrec_epoch_stats *h, int n, const char *title) {
     return s;
 }
 
+/* ------------------------------------------------------------------ implicit sets */
+
+/* Reads a want-to-read CSV (header with user_id and book_id columns, any order, more columns ignored): the pairs
+   whose user and book the model knows go into *pu and *pi (dense indices); returns the count kept, and *n_rows the
+   data rows read. Exits with FILE:LINE on a malformed row. */
+static size_t read_to_read(const char *path, const bookrec_ids *users, const bookrec_ids *items, int32_t **pu,
+                           int32_t **pi, size_t *n_rows) {
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(path, &len);
+    size_t cap = 1024, n = 0, rows = 0;
+    int32_t *U = malloc(cap * sizeof *U), *I = malloc(cap * sizeof *I);
+    if (!U || !I) cli_die("out of memory");
+    int ucol = -1, icol = -1, ncol = 0;
+    long line = 0;
+    size_t pos = 0;
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
+        pos = 3;
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && buf[end] != '\n') end++;
+        line++;
+        size_t le = end;
+        if (le > pos && buf[le - 1] == '\r') le--;
+        if (le > pos) {
+            /* split into at most 64 fields */
+            const char *f[64];
+            int fl[64], nf = 0;
+            size_t a = pos;
+            for (size_t k = pos; k <= le && nf < 64; k++)
+                if (k == le || buf[k] == ',') {
+                    size_t s0 = a, s1 = k;
+                    while (s0 < s1 && (buf[s0] == ' ' || buf[s0] == '"')) s0++;
+                    while (s1 > s0 && (buf[s1 - 1] == ' ' || buf[s1 - 1] == '"')) s1--;
+                    f[nf] = buf + s0;
+                    fl[nf++] = (int)(s1 - s0);
+                    a = k + 1;
+                }
+            if (ucol < 0) {
+                for (int k = 0; k < nf; k++) {
+                    if (fl[k] == 7 && !strncmp(f[k], "user_id", 7)) ucol = k;
+                    if (fl[k] == 7 && !strncmp(f[k], "book_id", 7)) icol = k;
+                }
+                if (ucol < 0 || icol < 0)
+                    cli_die("%s:%ld: expected a header with user_id and book_id columns", path, line);
+                ncol = nf;
+            } else {
+                if (nf < ncol || fl[ucol] == 0 || fl[icol] == 0)
+                    cli_die("%s:%ld: expected %d fields with a user_id and a book_id", path, line, ncol);
+                rows++;
+                int u = bookrec_ids_find(users, f[ucol], fl[ucol]), i = bookrec_ids_find(items, f[icol], fl[icol]);
+                if (u >= 0 && i >= 0) {
+                    if (n == cap) {
+                        cap *= 2;
+                        U = realloc(U, cap * sizeof *U);
+                        I = realloc(I, cap * sizeof *I);
+                        if (!U || !I) cli_die("out of memory");
+                    }
+                    U[n] = u;
+                    I[n++] = i;
+                }
+            }
+        }
+        pos = end + 1;
+    }
+    if (ucol < 0) cli_die("%s: empty file, expected a header with user_id and book_id", path);
+    free(buf);
+    *pu = U;
+    *pi = I;
+    *n_rows = rows;
+    return n;
+}
+
+/* N(u) = the books u rated in `fit` plus its want-to-read books (tr_u/tr_i, n_tr pairs) that are not among its
+   test ratings (the test part never reaches training), each book once; sets them on the model. */
+static size_t set_implicit_sets(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *test,
+                                const int32_t *tr_u, const int32_t *tr_i, size_t n_tr) {
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int nu = c->n_users, ni = c->n_items;
+    /* CSR of the three sources per user */
+    const bookrec_triples *src[2] = {fit, test};
+    int32_t *off[3], *val[3];
+    size_t cnt[3] = {fit->n, test->n, n_tr};
+    for (int s = 0; s < 3; s++) {
+        off[s] = calloc((size_t)nu + 1, sizeof(int32_t));
+        val[s] = malloc((cnt[s] ? cnt[s] : 1) * sizeof(int32_t));
+        if (!off[s] || !val[s]) cli_die("out of memory");
+        const int32_t *us = s < 2 ? src[s]->user : tr_u, *is = s < 2 ? src[s]->item : tr_i;
+        for (size_t k = 0; k < cnt[s]; k++) off[s][us[k] + 1]++;
+        for (int u = 0; u < nu; u++) off[s][u + 1] += off[s][u];
+        int32_t *fill = calloc((size_t)nu, sizeof *fill);
+        if (!fill) cli_die("out of memory");
+        for (size_t k = 0; k < cnt[s]; k++) val[s][off[s][us[k]] + fill[us[k]]++] = is[k];
+        free(fill);
+    }
+    int32_t *mark = malloc((size_t)ni * sizeof *mark), *o = malloc(((size_t)nu + 1) * sizeof *o);
+    int32_t *items = malloc((fit->n + n_tr + 1) * sizeof *items);
+    if (!mark || !o || !items) cli_die("out of memory");
+    memset(mark, 0xff, (size_t)ni * sizeof *mark);
+    size_t n = 0, added = 0;
+    o[0] = 0;
+    for (int u = 0; u < nu; u++) {
+        for (int k = off[1][u]; k < off[1][u + 1]; k++) mark[val[1][k]] = u; /* test books: never implicit */
+        for (int s = 0; s < 3; s += 2)
+            for (int k = off[s][u]; k < off[s][u + 1]; k++) {
+                int32_t i = val[s][k];
+                if (mark[i] == u && s == 2) continue;
+                if (mark[i] == u && s == 0) continue; /* duplicate (cannot happen for merged ratings) */
+                mark[i] = u;
+                items[n++] = i;
+                if (s == 2) added++;
+            }
+        o[u + 1] = (int32_t)n;
+    }
+    bookrec_error err = {0};
+    cli_check(bookrec_model_set_implicit(m, o, items, &err), &err, "implicit sets");
+    for (int s = 0; s < 3; s++) { free(off[s]); free(val[s]); }
+    free(mark); free(o); free(items);
+    return added;
+}
+
 /* ------------------------------------------------------------------ history JSON */
 
 static const char *arch_name(bookrec_arch a) {
@@ -211,6 +331,7 @@ int cmd_train(int argc, char **argv) {
     uint64_t seed = to.seed, split_seed = 1;
     double test_fraction = 0.2, valid_fraction = 0.1;
     int threads = cli_default_threads(), dense_adam = 0;
+    const char *to_read = NULL;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "seed|mf|ncf", "model: the tutorial's network, biased MF, or NCF", NULL},
@@ -225,7 +346,15 @@ int cmd_train(int argc, char **argv) {
         {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
         {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
         {"l2", 0, CLI_FLOAT, &to.l2, "X", "L2 on the embedding rows and biases a batch touches", NULL},
+        {"l2-row", 0, CLI_FLOAT, &to.l2_row, "X",
+         "per-row L2: each user, book (and implicit factor) row is penalised X |row|^2 once per epoch, spread over "
+         "its ratings (shrinks rarely seen rows most)", NULL},
         {"l2-dense", 0, CLI_FLOAT, &to.l2_dense, "X", "L2 on the dense layers", NULL},
+        {"to-read", 0, CLI_STR, &to_read, "FILE",
+         "with --implicit: add each user's want-to-read books (CSV with user_id, book_id; 'auto' = DIR/to_read.csv) "
+         "to the books they rated", NULL},
+        {"group-users", 0, CLI_FLAG, &to.group_users, NULL,
+         "batches hold each user's ratings together (users shuffled): much faster implicit training", NULL},
         {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
         {"patience", 0, CLI_INT, &to.patience, "N",
          "stop when validation RMSE has not improved for N epochs (0: off); validation is carved from training",
@@ -284,6 +413,22 @@ int cmd_train(int argc, char **argv) {
     bookrec_model *m = NULL;
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
+    size_t tr_rows = 0, tr_kept = 0, tr_added = 0;
+    if (to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
+    if (cfg.implicit) {
+        int32_t *tu = NULL, *ti = NULL;
+        char *tr_path = NULL;
+        if (to_read) {
+            tr_path = !strcmp(to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&d)) : strdup(to_read);
+            if (!tr_path) cli_die("out of memory");
+            tr_kept = read_to_read(tr_path, r->users, r->items, &tu, &ti, &tr_rows);
+        }
+        tr_added = set_implicit_sets(m, fit_p, &test, tu, ti, tr_kept);
+        if (to_read)
+            fprintf(stderr, "implicit sets: rated books + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                    "books)\n", cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3));
+        free(tu); free(ti); free(tr_path);
+    }
 
     cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
     train_ctx c = {0};
@@ -372,6 +517,10 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddNumberToObject(jo, "eps", cli_f32(to.eps));
     cJSON_AddNumberToObject(jo, "l2", cli_f32(to.l2));
     cJSON_AddNumberToObject(jo, "l2_dense", cli_f32(to.l2_dense));
+    cJSON_AddNumberToObject(jo, "l2_row", cli_f32(to.l2_row));
+    cJSON_AddBoolToObject(jo, "group_users", to.group_users);
+    if (to_read) cJSON_AddStringToObject(jo, "to_read", to_read);
+    cJSON_AddNumberToObject(jo, "to_read_pairs", (double)tr_added);
     cJSON_AddBoolToObject(jo, "lazy_adam", to.lazy_adam);
     cJSON_AddNumberToObject(jo, "patience", to.patience);
     cJSON_AddNumberToObject(jo, "seed", (double)to.seed);
