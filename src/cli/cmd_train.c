@@ -302,6 +302,43 @@ static size_t set_implicit_sets(bookrec_model *m, const bookrec_triples *fit, co
     return added;
 }
 
+/* ------------------------------------------------------------------ --rank: ranking figures */
+
+typedef struct rank_figs {
+    double ndcg, hr, coverage, pop_ndcg; /* the model, and popularity (training ratings >= the relevance threshold) */
+    int n_users;
+} rank_figs;
+
+static rank_figs rank_run(bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *known,
+                          const bookrec_triples *target, const bookrec_triples *pop_data, int is_new,
+                          cli_runner *runner, int threads) {
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    bookrec_error err = {0};
+    bookrec_rank_options ro = {0};
+    ro.min_rating = r->min_rating;
+    ro.max_rating = r->max_rating;
+    ro.n_tasks = runner ? threads : 1;
+    ro.parallel = runner ? cli_runner_parallel : NULL;
+    ro.parallel_ctx = runner;
+    cli_check(bookrec_model_prepare(m, &err), &err, "prepare");
+    bookrec_model_scorer sc = {m, {0, 0, 0}};
+    bookrec_rank_result res, pop;
+    int (*ev)(int, int, const bookrec_triples *, const bookrec_triples *, bookrec_score_fn, void *,
+              const bookrec_rank_options *, bookrec_rank_result *, bookrec_error *) =
+        is_new ? bookrec_rank_evaluate_new : bookrec_rank_evaluate;
+    cli_check(ev(c->n_users, c->n_items, known, target, bookrec_score_model, &sc, &ro, &res, &err), &err, "ranking");
+    float *ps = malloc((size_t)c->n_items * sizeof *ps);
+    if (!ps) cli_die("out of memory");
+    /* popularity counts the training ratings of everyone else (for new readers, the second model's data) */
+    cli_check(bookrec_popularity_min(pop_data, c->n_items,
+                                     bookrec_relevance_threshold(r->min_rating, r->max_rating), ps, &err), &err, "popularity");
+    bookrec_fixed_scorer fs = {ps, c->n_items};
+    cli_check(ev(c->n_users, c->n_items, known, target, bookrec_score_fixed, &fs, &ro, &pop, &err), &err, "ranking");
+    free(ps);
+    rank_figs f = {res.ndcg, res.hr, res.coverage, pop.ndcg, res.n_users};
+    return f;
+}
+
 /* ------------------------------------------------------------------ history JSON */
 
 static const char *arch_name(bookrec_arch a) {
@@ -328,24 +365,33 @@ int cmd_train(int argc, char **argv) {
     bookrec_train_options to;
     bookrec_train_options_default(&to);
     const char *arch = "seed", *out = cli_default_model();
+    /* per-architecture defaults: flags left unset (sentinels) are filled after parsing */
+    cfg.dim = 0;
+    to.epochs = 0;
+    to.lr = 0.0f;
+    to.l2 = -1.0f;
+    to.patience = -1;
     uint64_t seed = to.seed, split_seed = 1;
     double test_fraction = 0.2, valid_fraction = 0.1;
     int threads = cli_default_threads(), dense_adam = 0;
     const char *to_read = NULL;
+    int rank = 0;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
-        {"arch", 0, CLI_STR, &arch, "seed|mf|ncf", "model: the tutorial's network, biased MF, or NCF", NULL},
-        {"dim", 0, CLI_INT, &cfg.dim, "N", "embedding size", NULL},
+        {"arch", 0, CLI_STR, &arch, "seed|mf|ncf",
+         "model: the tutorial's network (faithful reproduction), biased MF (what npm start trains and the site "
+         "ships: best for new readers, docs/models.md), or NCF", NULL},
+        {"dim", 0, CLI_INT, &cfg.dim, "N", "embedding size (mf/ncf: 32 unless given)", "15"},
         {"hidden", 0, CLI_INT, &cfg.hidden, "N", "width of the dense layer (seed, ncf)", NULL},
         {"implicit", 0, CLI_FLAG, &cfg.implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
         {"init-scale", 0, CLI_FLOAT, &cfg.init_scale, "X", "embeddings start uniform in +-X", NULL},
-        {"epochs", 0, CLI_INT, &to.epochs, "N", "passes over the training part", NULL},
+        {"epochs", 0, CLI_INT, &to.epochs, "N", "passes over the training part, at most with --patience (mf/ncf: 40 unless given)", "5"},
         {"batch", 0, CLI_INT, &to.batch, "N", "ratings per Adam step", NULL},
-        {"lr", 0, CLI_FLOAT, &to.lr, "X", "Adam learning rate", NULL},
+        {"lr", 0, CLI_FLOAT, &to.lr, "X", "Adam learning rate (mf/ncf: 0.003 unless given)", "0.001"},
         {"beta1", 0, CLI_FLOAT, &to.beta1, "X", "Adam beta1", NULL},
         {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
         {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
-        {"l2", 0, CLI_FLOAT, &to.l2, "X", "L2 on the embedding rows and biases a batch touches", NULL},
+        {"l2", 0, CLI_FLOAT, &to.l2, "X", "L2 on the embedding rows and biases a batch touches (mf/ncf: 0.1 unless given)", "0"},
         {"l2-row", 0, CLI_FLOAT, &to.l2_row, "X",
          "per-row L2: each user, book (and implicit factor) row is penalised X |row|^2 once per epoch, spread over "
          "its ratings (shrinks rarely seen rows most)", NULL},
@@ -357,9 +403,12 @@ int cmd_train(int argc, char **argv) {
          "batches hold each user's ratings together (users shuffled): much faster implicit training", NULL},
         {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
         {"patience", 0, CLI_INT, &to.patience, "N",
-         "stop when validation RMSE has not improved for N epochs (0: off); validation is carved from training",
-         NULL},
+         "stop when validation RMSE has not improved for N epochs (0: off; mf/ncf: 2 unless given); validation is "
+         "carved from training", "0"},
         {"valid-fraction", 0, CLI_DOUBLE, &valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
+        {"rank", 0, CLI_FLAG, &rank, NULL,
+         "also report NDCG@10 for dataset users (test part) and for 1000 new readers (held out of a second model "
+         "trained the same way, each folded in from 10 ratings; as bookrec eval), beside popularity", NULL},
         {"seed", 0, CLI_U64, &seed, "N", "initialisation and shuffling seed", NULL},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "seed of the train/test split", NULL},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "part of the ratings held out for testing", NULL},
@@ -373,6 +422,14 @@ int cmd_train(int argc, char **argv) {
     else if (!strcmp(arch, "mf")) cfg.arch = BOOKREC_ARCH_MF;
     else if (!strcmp(arch, "ncf")) cfg.arch = BOOKREC_ARCH_NCF;
     else cli_usage_die("train", "train: --arch expects seed, mf or ncf, got '%s'", arch);
+    {
+        int seedarch = cfg.arch == BOOKREC_ARCH_SEED; /* the tutorial's values; mf/ncf: chosen on validation */
+        if (cfg.dim == 0) cfg.dim = seedarch ? 15 : 32;
+        if (to.epochs == 0) to.epochs = seedarch ? 5 : 40;
+        if (to.lr == 0.0f) to.lr = seedarch ? 1e-3f : 3e-3f;
+        if (to.l2 < 0.0f) to.l2 = seedarch ? 0.0f : 0.1f;
+        if (to.patience < 0) to.patience = seedarch ? 0 : 2;
+    }
     if (to.epochs < 1 || to.epochs > MAX_EPOCHS) cli_usage_die("train", "train: --epochs must be in 1..%d", MAX_EPOCHS);
     if (to.batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
     if (cfg.dim < 1 || cfg.hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
@@ -414,9 +471,9 @@ int cmd_train(int argc, char **argv) {
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
     size_t tr_rows = 0, tr_kept = 0, tr_added = 0;
+    int32_t *tu = NULL, *ti = NULL;
     if (to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
     if (cfg.implicit) {
-        int32_t *tu = NULL, *ti = NULL;
         char *tr_path = NULL;
         if (to_read) {
             tr_path = !strcmp(to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&d)) : strdup(to_read);
@@ -427,7 +484,7 @@ int cmd_train(int argc, char **argv) {
         if (to_read)
             fprintf(stderr, "implicit sets: rated books + %s want-to-read pairs from %s (%s rows, %s of known users and "
                     "books)\n", cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3));
-        free(tu); free(ti); free(tr_path);
+        free(tr_path);
     }
 
     cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
@@ -475,6 +532,51 @@ int cmd_train(int argc, char **argv) {
     /* final figures on the test part (the best epoch's model when early stopping restored it) */
     double fmse = NAN, fmae = NAN;
     cli_check(bookrec_evaluate(m, &test, &fmse, &fmae, &err), &err, "evaluate");
+
+    rank_figs rk_user = {0}, rk_new = {0};
+    if (rank) {
+        cli_runner *rr = threads > 1 ? cli_runner_start(threads) : NULL;
+        rk_user = rank_run(m, r, &train, &test, &train, 0, rr, threads);
+        fprintf(stderr, "dataset users: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d users\n",
+                rk_user.ndcg, rk_user.pop_ndcg, rk_user.ndcg / rk_user.pop_ndcg, rk_user.hr, rk_user.coverage,
+                rk_user.n_users);
+        /* new readers: held out of the data entirely, a second model trained the same way without them */
+        bookrec_triples nrt = {0}, fold = {0}, target = {0}, nfit = {0}, nval = {0}, none = {0};
+        bookrec_newreader_options nro = {0};
+        int n_readers = 0;
+        cli_check(bookrec_split_new_readers(&r->all, cfg.n_users, &nro, &nrt, &fold, &target, &n_readers, &err), &err,
+                  "new-reader split");
+        const bookrec_triples *nfit_p = &nrt, *nval_p = NULL;
+        if (to.patience > 0) {
+            cli_check(bookrec_triples_split(&nrt, valid_fraction, split_seed + 2, &nfit, &nval, &err), &err,
+                      "validation split");
+            nfit_p = &nfit;
+            nval_p = &nval;
+        }
+        bookrec_model *m2 = NULL;
+        bookrec_model_config cfg2 = cfg;
+        cfg2.global_mean = 0.0f;
+        cli_check(bookrec_model_create(&cfg2, &m2, &err), &err, "model");
+        if (cfg.implicit) set_implicit_sets(m2, nfit_p, &none, tu, ti, tr_kept);
+        bookrec_train_options to2 = to;
+        to2.progress = NULL;
+        to2.on_epoch = NULL;
+        to2.n_tasks = rr ? threads : 1;
+        to2.parallel = rr ? cli_runner_parallel : NULL;
+        to2.parallel_ctx = rr;
+        fprintf(stderr, "training a second model without %d new readers\n", n_readers);
+        cli_check(bookrec_train(m2, nfit_p, nval_p, &to2, NULL, 0, NULL, &err), &err, "training (new readers)");
+        rk_new = rank_run(m2, r, &fold, &target, &nrt, 1, rr, threads);
+        fprintf(stderr, "new readers: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d readers\n",
+                rk_new.ndcg, rk_new.pop_ndcg, rk_new.ndcg / rk_new.pop_ndcg, rk_new.hr, rk_new.coverage,
+                rk_new.n_users);
+        bookrec_model_free(m2);
+        bookrec_triples_free(&nrt); bookrec_triples_free(&fold); bookrec_triples_free(&target);
+        bookrec_triples_free(&nfit); bookrec_triples_free(&nval);
+        cli_runner_stop(rr);
+    }
+    free(tu);
+    free(ti);
 
     /* model first, atomically; nothing else is written when this fails */
     double t_save = cli_now();
@@ -561,6 +663,12 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddNumberToObject(jf, "epochs_run", c.n_hist);
     cJSON_AddNumberToObject(jf, "best_epoch", best_epoch);
     cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
+    if (rank) {
+        cJSON_AddNumberToObject(jf, "ndcg10", rk_user.ndcg);
+        cJSON_AddNumberToObject(jf, "ndcg10_popularity", rk_user.pop_ndcg);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10", rk_new.ndcg);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10_popularity", rk_new.pop_ndcg);
+    }
     char *json = cJSON_Print(root);
     cJSON_Delete(root);
     if (!json) cli_die("out of memory");
