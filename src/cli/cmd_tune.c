@@ -50,6 +50,8 @@ int cmd_tune(int argc, char **argv) {
     const char *arch = "mf", *lr_s = NULL, *l2_s = NULL, *dim_s = NULL, *hidden_s = NULL, *l2d_s = NULL;
     const char *metric = "rmse", *out = NULL;
     int epochs = 40, patience = 2, trials = 0, threads = cli_default_threads(), k = 10, max_users = 5000, batch = 0;
+    int implicit = 0, group_users = 0;
+    float l2_row = 0;
     uint64_t seed = 1, split_seed = 1, trial_seed = 1;
     double test_fraction = 0.2, valid_fraction = 0.1;
     cli_opt opts[] = {
@@ -61,6 +63,9 @@ int cmd_tune(int argc, char **argv) {
         {"hidden", 0, CLI_STR, &hidden_s, "LIST", "dense widths to try (seed, ncf)", "the architecture's default"},
         {"l2-dense", 0, CLI_STR, &l2d_s, "LIST", "L2 strengths of the dense layers to try (seed, ncf)", "0"},
         {"batch", 0, CLI_INT, &batch, "N", "ratings per Adam step", "the architecture's default"},
+        {"l2-row", 0, CLI_FLOAT, &l2_row, "X", "per-row L2 of every run (see bookrec train --help)", NULL},
+        {"implicit", 0, CLI_FLAG, &implicit, NULL, "tune the implicit-feedback (SVD++) variant (mf, ncf)", NULL},
+        {"group-users", 0, CLI_FLAG, &group_users, NULL, "batches hold each user's ratings together", NULL},
         {"epochs", 0, CLI_INT, &epochs, "N", "most epochs per run (early stopping picks fewer)", NULL},
         {"patience", 0, CLI_INT, &patience, "N", "stop a run when validation RMSE has not improved for N epochs", NULL},
         {"trials", 0, CLI_INT, &trials, "N", "sample N combinations of the grid (seeded); 0: the whole grid", NULL},
@@ -97,6 +102,10 @@ int cmd_tune(int argc, char **argv) {
     base.cfg.seed = seed;
     base.to.seed = seed;
     if (batch > 0) base.to.batch = batch;
+    if (!(l2_row >= 0)) cli_usage_die("tune", "tune: --l2-row must be >= 0");
+    base.to.l2_row = l2_row;
+    base.cfg.implicit = implicit;
+    base.to.group_users = group_users || implicit;
 
     double lr[MAX_LIST], l2[MAX_LIST], dim[MAX_LIST], hid[MAX_LIST], l2d[MAX_LIST];
     int seed_arch = a == BOOKREC_ARCH_SEED;

@@ -28,6 +28,10 @@ const char *evr_arch_name(bookrec_arch a);
 /* Parses an architecture name; returns 0 on success, -1 when unknown. */
 int evr_parse_arch(const char *name, bookrec_arch *out);
 
+/* Fills s for a row name of `bookrec eval --all --archs`: seed, mf, ncf, or mf-implicit / ncf-implicit (the
+   SVD++ variant with the same flags); returns 0, or -1 when the name is unknown. */
+int evr_spec_named(const char *name, evr_spec *s);
+
 /* The flags of a spec as a command line fragment ("--arch mf --dim 32 --lr 0.003 ..."), a new string. */
 char *evr_spec_flags(const evr_spec *s);
 
@@ -70,7 +74,8 @@ void evr_eval_opts_default(evr_eval_opts *o);
     {"all", 0, CLI_FLAG, &(o)->all, NULL, "train one row per --archs architecture on the same split (default or "  \
      "tuned flags, early stopping on a part of training; a second model without the new readers); models are "     \
      "evaluated too only when named with --model", "off"},                                                         \
-    {"archs", 0, CLI_STR, &(o)->archs, "LIST", "architectures trained by --all", "seed,mf,ncf"},                   \
+    {"archs", 0, CLI_STR, &(o)->archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit",  \
+     "seed,mf,ncf,mf-implicit"},                                                                                    \
     {"no-rank", 0, CLI_FLAG, &(o)->no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},               \
     {"k", 'k', CLI_INT, &(o)->k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},              \
     {"max-users", 0, CLI_INT, &(o)->max_users, "N", "dataset users ranked, evenly spaced (0: all)", NULL},          \
