@@ -63,7 +63,7 @@ grep -q "^duplicates" "$T/stats.txt" && grep -q "CSV parse time" "$T/stats.txt" 
 
 # ---------------------------------------------------------------- train
 M=$T/models/model.bkr
-"$CLI" train --data "$D" --epochs 3 --threads 2 --lr 0.01 --batch 32 --out "$M" > "$T/train.txt" 2> "$T/train.err" \
+"$CLI" train --data "$D" --arch seed --epochs 3 --threads 2 --lr 0.01 --batch 32 --out "$M" > "$T/train.txt" 2> "$T/train.err" \
   || fail "train exits 0: $(cat "$T/train.err")"
 [ -s "$M" ] && ok "model written" || fail "no model at $M"
 H=$T/models/model.history.json
@@ -79,7 +79,7 @@ python3 -c "import sys, xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getro
 assert len([e for e in r.iter() if e.tag.endswith('polyline')])==2" "$S" && ok "svg parses, two lines" || fail "svg parse"
 grep -q "epoch 3/3" "$T/train.err" && grep -q "CSV read" "$T/train.err" && ok "per-epoch lines" || fail "no per-epoch lines"
 
-"$CLI" train --data "$D" --epochs 3 --threads 2 --lr 0.01 --batch 32 --out "$T/again/model.bkr" > /dev/null 2>&1 \
+"$CLI" train --data "$D" --arch seed --epochs 3 --threads 2 --lr 0.01 --batch 32 --out "$T/again/model.bkr" > /dev/null 2>&1 \
   && cmp -s "$M" "$T/again/model.bkr" && ok "same seed and threads: bit-identical model" || fail "training is not deterministic"
 
 # ---------------------------------------------------------------- eval

@@ -1,7 +1,7 @@
 /*
  * cmd_export.c - `bookrec export`: turns a trained model into the files the browser loads and the
  * TensorFlow Embedding Projector reads, all written atomically into one directory:
- *   model-items.bkr  the book side and the network (embeddings F16, or Q8 with --quantize q8)
+ *   model-items.bkr  the book side and the network (embeddings Q8 by default, F16/F32 with --quantize)
  *   model-users.bkr  the dataset users' part (loaded by the site only when that panel is used)
  *   books.json       display fields of every book the model knows, in the model's item order
  *   vecs.tsv         one book embedding row per line, tab-separated (as the tutorial wrote it)
@@ -72,7 +72,7 @@ typedef struct out_file {
 
 int cmd_export(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *model_path = cli_default_model(), *quant = "f16";
+    const char *model_path = cli_default_model(), *quant = "q8";
     char *default_out = cli_join(cli_project_root(), "models");
     const char *out_dir = default_out;
     uint64_t split_seed = UINT64_MAX;
@@ -82,7 +82,8 @@ int cmd_export(int argc, char **argv) {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "trained model to export", "<project>/models/model.bkr"},
         {"out", 'o', CLI_STR, &out_dir, "DIR", "directory for the exported files", "<project>/models"},
-        {"quantize", 0, CLI_STR, &quant, "f16|q8|f32", "storage of the embedding tables in the browser's files", NULL},
+        {"quantize", 0, CLI_STR, &quant, "q8|f16|f32",
+         "storage of the embedding tables in the browser's files (q8: int8 rows with a scale each)", "q8"},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "split for the quantisation check",
          "from the model's history JSON, else 1"},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "split for the quantisation check",

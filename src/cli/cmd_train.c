@@ -364,7 +364,7 @@ int cmd_train(int argc, char **argv) {
     bookrec_model_config_default(&cfg);
     bookrec_train_options to;
     bookrec_train_options_default(&to);
-    const char *arch = "seed", *out = cli_default_model();
+    const char *arch = "mf", *out = cli_default_model();
     /* per-architecture defaults: flags left unset (sentinels) are filled after parsing */
     cfg.dim = 0;
     to.epochs = 0;
@@ -379,8 +379,8 @@ int cmd_train(int argc, char **argv) {
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "seed|mf|ncf",
-         "model: the tutorial's network (faithful reproduction), biased MF (what npm start trains and the site "
-         "ships: best for new readers, docs/models.md), or NCF", NULL},
+         "model: the tutorial's network (faithful reproduction), biased MF (the default, what npm start trains "
+         "and the site ships: best for new readers, docs/models.md), or NCF", "mf"},
         {"dim", 0, CLI_INT, &cfg.dim, "N", "embedding size (mf/ncf: 32 unless given)", "15"},
         {"hidden", 0, CLI_INT, &cfg.hidden, "N", "width of the dense layer (seed, ncf)", NULL},
         {"implicit", 0, CLI_FLAG, &cfg.implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},

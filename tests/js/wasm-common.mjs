@@ -71,7 +71,7 @@ export function readCsv(file) {
 
 // Trains the tutorial's (seed) model on the fixture and exports it twice: with F32 embeddings, so that the CLI
 // (predicting from the trained model file) and the module (loading the exported parts) use the very same
-// numbers, and with the default storage (F16), the files the site ships. Returns paths and the ratings.
+// numbers, and with the default storage (Q8), the files the site ships. Returns paths and the ratings.
 export function trainFixtureModel() {
   const data = fixtureDir();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-wasm-'));

@@ -288,10 +288,10 @@ for (const variant of VARIANTS) {
       assert.deepEqual(model.predict(u, b), ref);
     });
 
-    test('the shipped (F16) export loads and agrees with the F32 one', async () => {
+    test('the shipped (Q8) export loads and agrees with the F32 one', async () => {
       const m16 = await br.Model.load(fx.shipped.itemsBytes);
       try {
-        assert.ok(fx.shipped.itemsBytes.length < fx.itemsBytes.length, 'F16 file is not smaller');
+        assert.ok(fx.shipped.itemsBytes.length < fx.itemsBytes.length, 'Q8 file is not smaller');
         assert.deepEqual(m16.itemIds, model.itemIds);
         await m16.loadUsers(fx.shipped.usersBytes);
         const u = users.slice(0, 40);
