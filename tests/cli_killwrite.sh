@@ -24,7 +24,7 @@ awk 'BEGIN { srand(20240611); print "book_id,user_id,rating";
   > "$work/ratings.csv"
 R="$work/ratings.csv"
 X="$work/models/model.bkr"
-TRAIN=("$CLI" train --ratings "$R" --epochs 1 --threads 1 --dim 192 --hidden 8 --out "$X")
+TRAIN=("$CLI" train --arch seed --ratings "$R" --epochs 1 --threads 1 --dim 192 --hidden 8 --out "$X")
 
 # (user, book) pairs the model is asked about after every kill; their answers must not change
 awk -F, 'NR > 1 && NR % 5000 == 2 { print $2 "," $1 }' "$R" | sed '1i user_id,book_id' > "$work/pairs.csv"
