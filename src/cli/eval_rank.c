@@ -88,12 +88,13 @@ char *evr_spec_flags(const evr_spec *s) {
     if (c->arch != BOOKREC_ARCH_MF) snprintf(hidden, sizeof hidden, " --hidden %d", c->hidden);
     char pat[64] = "";
     if (o->patience > 0) snprintf(pat, sizeof pat, " --patience %d --valid-fraction %g", o->patience, s->valid_fraction);
+    char l2row[48] = "", l2dense[48] = "";
+    if (o->l2_row != 0) snprintf(l2row, sizeof l2row, " --l2-row %g", (double)o->l2_row);
+    if (o->l2_dense != 0) snprintf(l2dense, sizeof l2dense, " --l2-dense %g", (double)o->l2_dense);
     return cli_fmt("--arch %s --dim %d%s%s%s --epochs %d --batch %d --lr %g --l2 %g%s%s%s --seed %llu",
                    evr_arch_name(c->arch), c->dim, hidden, c->implicit ? " --implicit" : "",
                    o->group_users ? " --group-users" : "", o->epochs, o->batch, (double)o->lr, (double)o->l2,
-                   o->l2_row != 0 ? cli_fmt(" --l2-row %g", (double)o->l2_row) : "",
-                   o->l2_dense != 0 ? cli_fmt(" --l2-dense %g", (double)o->l2_dense) : "", pat,
-                   (unsigned long long)c->seed);
+                   l2row, l2dense, pat, (unsigned long long)c->seed);
 }
 
 /* ------------------------------------------------------------------ training */
@@ -339,7 +340,9 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
         /* popularity by count is nearly flat on goodbooks' 981k file (3 books in 4 have exactly 100 ratings), so
            the count of ratings >= the relevance threshold ("liked by many") is shown too: a stronger yardstick */
         float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-        int row_liked = sk->add_row(sk->ctx, "popularity (liked)", cli_fmt("training ratings >= %g per book", (double)thr));
+        char liked_note[64];
+        snprintf(liked_note, sizeof liked_note, "training ratings >= %g per book", (double)thr);
+        int row_liked = sk->add_row(sk->ctx, "popularity (liked)", liked_note);
         cli_check(bookrec_popularity_min(train, n_items, thr, scores, &err), &err, "popularity");
         b = rank_fixed(scores, r, train, test, 0, o, runner);
         put_rank(sk, &track, row_liked, 0, &b);
@@ -373,17 +376,22 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
         if (!list) cli_die("out of memory");
         for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             evr_spec spec;
-            if (evr_spec_named(tok, &spec) != 0)
+            if (evr_spec_named(tok, &spec) != 0) {
+                char bad[64];
+                snprintf(bad, sizeof bad, "%s", tok);
+                free(list);
                 cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit "
-                              "or ncf-implicit)", tok);
+                              "or ncf-implicit)", bad);
+            }
             char *fl = evr_spec_flags(&spec);
             fprintf(stderr, "training %s on the training part: %s\n", tok, fl);
             evr_train_info info;
             bookrec_model *m = evr_train(&spec, r, train, NULL, split_seed + 1, runner, o->threads, 1, &info);
             double mse = 0, mae = 0;
             cli_check(bookrec_evaluate(m, test, &mse, &mae, &err), &err, "evaluate");
-            char *note = cli_fmt("trained here: %s%s", fl,
-                                 spec.to.patience > 0 ? cli_fmt(" (stopped at epoch %d)", info.best_epoch) : "");
+            char stopped[48] = "";
+            if (spec.to.patience > 0) snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", info.best_epoch);
+            char *note = cli_fmt("trained here: %s%s", fl, stopped);
             char name[64];
             snprintf(name, sizeof name, "%s (--all)", tok);
             int row = sk->add_row(sk->ctx, name, note);
