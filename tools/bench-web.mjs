@@ -8,9 +8,13 @@
 // from 10 ratings, and the size of the model files (raw and gzip). It is a benchmark, not a test: the
 // goals are printed beside the figures, nothing fails when a goal is missed.
 //
-// The site's own figures (navigation to first recommendations, bytes transferred) plug in through
-// measureSite() below, which receives the same browser context and server.
+// Then the site itself, built (tools/build-site.mjs) from the DEFAULT exported model (what `npm start`
+// ships: mf, dim 32, Q8) into a temp dir and served by tools/serve.mjs: navigation to a new reader's first
+// recommendations, cold (fresh profile) and warm (reload), bytes transferred before them, that the dataset
+// users' part is not fetched for them, the book side's size and the test-RMSE change from quantisation
+// (measureSite() below). Each site row says "ok" or "MISSED" beside its goal. 1 KB = 1024 bytes.
 import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
@@ -90,10 +94,213 @@ export async function launchBrowser() {
   };
 }
 
-// Hook for the site's figures (navigation to first recommendations for a new reader, bytes transferred
-// before them). Receives { context, origin, root } and returns rows [{ what, value, goal }] for the table.
-export async function measureSite(/* { context, origin, root } */) {
-  return [];
+// ------------------------------------------------------------------ the site (built from the default model)
+
+const FIRST_RECS_MARK = 'bookrec:first-recommendations'; // web/app.js marks it once the new reader's list is shown
+const SITE_RUNS = Number(process.env.BOOKREC_BENCH_SITE_RUNS || 5);
+const KB = 1024;
+const COMPRESSIBLE = /\.(html|js|mjs|css|svg|json|wasm|bkr|bin)$/; // what build-site writes .gz twins of
+
+// Runs the CLI, returning its stdout+stderr (also echoed to stderr); throws naming the command on failure.
+function runCapture(args) {
+  const r = spawnSync(CLI, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const text = `${r.stdout || ''}${r.stderr || ''}`;
+  process.stderr.write(text.split('\n').filter(Boolean).map((l) => `  | ${l}\n`).join(''));
+  if (r.error) throw new Error(`${CLI}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${CLI} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  return text;
+}
+
+// True when models/ holds what `npm start` makes by default: bookrec train with no --arch (mf, dim 32,
+// no implicit part) exported with the default Q8 embeddings.
+function modelsDirIsDefault(dir) {
+  const mf = path.join(dir, 'manifest.json');
+  if (!existsSync(mf) || !existsSync(path.join(dir, 'model.bkr'))) return false;
+  try {
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    return m.model?.arch === 'mf' && m.model?.dim === 32 && !m.model?.implicit && m.embeddings === 'q8';
+  } catch {
+    return false;
+  }
+}
+
+// Exports the default model into `tmp`: from models/model.bkr when it is the default one, else trained
+// there first (bookrec train with no options, ~5 s). Returns { dir, source, exportText }.
+function defaultExport(tmp, data) {
+  const modelsDir = path.join(ROOT, 'models');
+  let model;
+  let source;
+  if (modelsDirIsDefault(modelsDir)) {
+    model = path.join(modelsDir, 'model.bkr');
+    source = 'models/model.bkr (default mf, dim 32), re-exported with the default Q8';
+  } else {
+    model = path.join(tmp, 'model.bkr');
+    log(`models/ holds no default-model export: training the default model (bookrec train, no --arch) into ${tmp}`);
+    runCapture(['train', '--data', data, '--out', model]);
+    source = 'default model trained for this run (bookrec train with no options: mf, dim 32, early stopping), export Q8';
+  }
+  log(`exporting the default model into ${tmp}`);
+  const exportText = runCapture(['export', '--data', data, '--model', model, '--out', tmp]);
+  return { dir: tmp, source, exportText };
+}
+
+// Reads export's quantisation line: "test RMSE f32 0.82968, q8 0.82968, change -0.00000 (...)".
+function parseQuantisation(text, manifestFile) {
+  const m = /test RMSE f32 ([\d.]+), (\w+) ([\d.]+), change ([-+\d.e]+)/.exec(text);
+  let precise = null;
+  try {
+    precise = JSON.parse(readFileSync(manifestFile, 'utf8')).quantization?.change ?? null;
+  } catch { /* manifest optional */ }
+  if (!m) return { found: false, precise };
+  return { found: true, f32: Number(m[1]), kind: m[2], exported: Number(m[3]), change: Number(m[4]), printed: m[0], precise };
+}
+
+// Runs in the page after the mark: the mark's time (ms since navigation start) and what had arrived by then.
+function pageSiteFigures(markName) {
+  const mark = performance.getEntriesByName(markName)[0];
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  const pick = (e) => ({ name: e.name, start: e.startTime, end: e.responseEnd, transfer: e.transferSize,
+    encoded: e.encodedBodySize, decoded: e.decodedBodySize });
+  return {
+    markMs: mark ? mark.startTime : null,
+    state: document.documentElement.dataset.state || '',
+    recs: document.querySelectorAll('#rec-new li').length,
+    nav: nav ? pick(nav) : null,
+    before: mark ? res.filter((e) => e.responseEnd <= mark.startTime).map(pick) : [],
+    all: res.map(pick),
+  };
+}
+
+// One page load (goto or reload): waits for the first recommendations, returns the page figures plus
+// every request the browser made (URL, response content-encoding) up to a short settle after the mark.
+async function loadOnce(page, action) {
+  const requests = [];
+  const encodings = new Map();
+  const onReq = (r) => requests.push(r.url());
+  const onRes = (r) => encodings.set(r.url(), (r.headers()['content-encoding'] || '').toLowerCase());
+  page.on('request', onReq);
+  page.on('response', onRes);
+  try {
+    await action();
+    await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0 || document.documentElement.dataset.state === 'error',
+      FIRST_RECS_MARK, { timeout: 60000, polling: 20 });
+    const figures = await page.evaluate(pageSiteFigures, FIRST_RECS_MARK);
+    if (figures.markMs == null) throw new Error(`the site did not start (state ${figures.state}): ${await page.textContent('#status')}`);
+    await page.waitForTimeout(500); // anything the page fetches right after the first list shows up here too
+    return { ...figures, requests: [...requests], encodings };
+  } finally {
+    page.off('request', onReq);
+    page.off('response', onRes);
+  }
+}
+
+// The site's figures: builds dist-like output from the DEFAULT exported model into a temp dir, serves it
+// with tools/serve.mjs (sirv + firebase.json headers, .gz twins sent with Content-Encoding: gzip), and loads
+// it as a new reader SITE_RUNS times, each in a fresh Chromium profile (cold) then reloaded (warm).
+// Returns rows [{ what, value, goal, ok }] for the table. (context/origin/root of the other benchmark are
+// not used: each cold run needs its own profile.)
+export async function measureSite() {
+  const data = findData();
+  if (!data) throw new Error('no goodbooks-10k data found (needed to export the default model and build the site)');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-bench-site-'));
+  const { buildSite } = await import('./build-site.mjs');
+  const { startServer: startSiteServer } = await import('./serve.mjs');
+  let server = null;
+  try {
+    const exp = defaultExport(path.join(tmp, 'model'), data);
+    const site = buildSite({ models: exp.dir, data, wasm: WASM_DIR, out: path.join(tmp, 'site') });
+    log(`site built in ${site.out} from ${exp.source}`);
+    server = await startSiteServer({ dir: site.out, port: 0 });
+    const origin = new URL(server.url).origin;
+    const cold = [];
+    const warm = [];
+    for (let i = 0; i < SITE_RUNS; i++) {
+      const b = await launchBrowser();
+      try {
+        const page = b.context.pages()[0] || await b.context.newPage();
+        cold.push(await loadOnce(page, () => page.goto(server.url)));
+        warm.push(await loadOnce(page, () => page.reload()));
+      } finally {
+        await b.close();
+      }
+    }
+
+    const median = (a) => {
+      const s = [...a].sort((x, y) => x - y);
+      const h = s.length >> 1;
+      return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+    };
+    const local = (u) => u.startsWith(origin);
+    const fileOf = (u) => path.join(site.out, decodeURIComponent(new URL(u).pathname));
+    // bytes before the mark: transferSize (headers + gzip body) when the server compressed everything
+    // compressible; otherwise the gzip -9 size of each file, computed here (and said so)
+    const bytesBefore = (run) => {
+      const entries = [run.nav, ...run.before].filter((e) => e && local(e.name));
+      const uncompressed = entries.filter((e) => COMPRESSIBLE.test(new URL(e.name).pathname) && run.encodings.get(e.name) !== 'gzip'
+        && e.transfer > 0);
+      if (uncompressed.length === 0) {
+        return { bytes: entries.reduce((t, e) => t + e.transfer, 0), measured: true, n: entries.length,
+          nGzip: entries.filter((e) => run.encodings.get(e.name) === 'gzip').length, uncompressed };
+      }
+      let bytes = 0;
+      for (const e of entries) {
+        const f = fileOf(e.name.endsWith('/') ? `${e.name}index.html` : e.name);
+        bytes += existsSync(f) && statSync(f).isFile() ? gzipSync(readFileSync(f), { level: 9 }).length : e.encoded;
+      }
+      return { bytes, measured: false, n: entries.length, uncompressed };
+    };
+    const coldBytes = cold.map(bytesBefore);
+    const warmBytes = warm.map(bytesBefore);
+    const usersPart = /\/model-users\.bkr(\?|$)|\/rated\.bin(\?|$)/;
+    const usersBefore = [...cold, ...warm].filter((r) => r.before.some((e) => usersPart.test(e.name))).length;
+    const usersAtAll = [...cold, ...warm].filter((r) => r.requests.some((u) => usersPart.test(u))).length;
+    const recsShown = Math.min(...cold.map((r) => r.recs), ...warm.map((r) => r.recs));
+    const foreign = cold[0].requests.filter((u) => !local(u) && !u.startsWith('data:')).length;
+
+    const items = readFileSync(path.join(exp.dir, 'model-items.bkr'));
+    const itemsGz = gzipSync(items, { level: 9 }).length;
+    const q = parseQuantisation(exp.exportText, path.join(exp.dir, 'manifest.json'));
+
+    const coldMs = median(cold.map((r) => r.markMs));
+    const warmMs = median(warm.map((r) => r.markMs));
+    const coldB = median(coldBytes.map((b) => b.bytes));
+    const warmB = median(warmBytes.map((b) => b.bytes));
+    const measured = coldBytes.every((b) => b.measured);
+    const range = (a) => `${Math.min(...a).toFixed(0)}–${Math.max(...a).toFixed(0)}`;
+    const notes = [
+      `site: ${exp.source}; built with tools/build-site.mjs, served by tools/serve.mjs on ${origin}`,
+      `new reader (empty storage) until performance mark "${FIRST_RECS_MARK}" (web/app.js, after the first list of ${recsShown} books is rendered); ${SITE_RUNS} runs, each a fresh Chromium profile (cold) then page.reload() (warm)`,
+      measured
+        ? `bytes: Resource Timing transferSize (headers + body as sent) of the document and every resource finished before the mark; the server sent Content-Encoding: gzip for ${coldBytes[0].nGzip} of these ${coldBytes[0].n} (every compressible one)`
+        : `bytes: the server did NOT send gzip for ${coldBytes[0].uncompressed.map((e) => new URL(e.name).pathname).join(', ')}; figures are the gzip -9 sizes of every file fetched before the mark, computed here`,
+      `cold runs fetched before the mark: ${cold[0].before.length + 1} files (${[cold[0].nav, ...cold[0].before].map((e) => path.basename(new URL(e.name).pathname) || '/').join(', ')})`,
+      'sizes: 1 KB = 1024 bytes, 1.5 MB = 1,572,864 bytes',
+      foreign ? `${foreign} cross-origin requests (cover images, started by the rendered list) are not counted` : '',
+    ].filter(Boolean);
+    const rows = [
+      { what: 'first recs, new reader, cold (median)', value: `${coldMs.toFixed(0)} ms`, goal: '< 1 s', ok: coldMs < 1000,
+        note: `runs ${range(cold.map((r) => r.markMs))} ms` },
+      { what: 'first recs, new reader, warm reload', value: `${warmMs.toFixed(0)} ms`, goal: '< 1 s', ok: warmMs < 1000,
+        note: `runs ${range(warm.map((r) => r.markMs))} ms` },
+      { what: 'transferred before first recs, cold', value: fmtKB(coldB), goal: '<= 1.5 MB (gzip)', ok: coldB <= 1.5 * KB * KB,
+        note: measured ? 'measured, gzip on the wire' : 'computed gzip sizes' },
+      { what: 'transferred before first recs, warm', value: fmtKB(warmB), goal: '', ok: null, note: 'from the HTTP cache' },
+      { what: 'users part fetched before first recs', value: usersBefore ? `YES (${usersBefore} runs)` : 'no', goal: 'not fetched', ok: usersBefore === 0,
+        note: `model-users.bkr / rated.bin requested at all within 0.5 s of the mark: ${usersAtAll ? `yes (${usersAtAll} loads)` : 'no'}` },
+      { what: 'model-items.bkr (default export)', value: fmtKB(items.length), goal: '<= 400 KB (raw)', ok: items.length <= 400 * KB,
+        note: `gzip ${fmtKB(itemsGz)}; ${items.length} bytes` },
+      q.found
+        ? { what: `test-RMSE change, ${q.kind} export`, value: q.change.toFixed(5), goal: '< 0.002', ok: Math.abs(q.change) < 0.002,
+          note: `export printed "${q.printed}"${q.precise != null ? `; manifest: ${q.precise.toExponential(2)}` : ''}` }
+        : { what: 'test-RMSE change from quantisation', value: 'not printed', goal: '< 0.002', ok: false, note: 'export output had no "test RMSE" line' },
+    ];
+    rows.notes = notes;
+    return rows;
+  } finally {
+    if (server) await server.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 // The model the benchmark uses: the tutorial's network ("seed"). models/model-items.bkr when it is a seed
@@ -345,8 +552,8 @@ async function main() {
   console.log(line(['-'.repeat(39), '-'.repeat(11), '-'.repeat(11), '-'.repeat(11), '-'.repeat(4)]));
   for (const r of rows) console.log(line(r));
   console.log('\nsizes');
-  console.log(line(['model-items.bkr (book side + network)', fmtKB(items.length), `gzip ${fmtKB(gzipSync(items, { level: 9 }).length)}`, '', '<= 400 KB']));
-  console.log(line(['model-users.bkr (dataset users)', fmtKB(users.length), `gzip ${fmtKB(gzipSync(users, { level: 9 }).length)}`, '', 'loaded on demand']));
+  console.log(line(['model-items.bkr (seed: books + network)', fmtKB(items.length), `gzip ${fmtKB(gzipSync(items, { level: 9 }).length)}`, '', '(shipped model: see site)']));
+  console.log(line(['model-users.bkr (seed: dataset users)', fmtKB(users.length), `gzip ${fmtKB(gzipSync(users, { level: 9 }).length)}`, '', 'loaded on demand']));
   for (const f of ['bookrec-simd.wasm', 'bookrec-nosimd.wasm', 'bookrec-simd.mjs']) {
     const p = path.join(WASM_DIR, f);
     if (existsSync(p)) {
@@ -355,8 +562,16 @@ async function main() {
     }
   }
   if (siteRows.length) {
-    console.log('\nsite');
-    for (const r of siteRows) console.log(line([r.what, r.value, '', '', r.goal || '']));
+    console.log('\nsite (the default exported model, as `npm start` ships it)');
+    for (const n of siteRows.notes || []) console.log(`  ${n}`);
+    console.log('');
+    const sw = [40, 12, 18, 7];
+    const sline = (c) => c.map((x, i) => (i < sw.length ? String(x).padEnd(sw[i]) : x)).join(' ');
+    console.log(sline(['', 'value', 'goal', '', 'detail']));
+    console.log(sline(['-'.repeat(39), '-'.repeat(11), '-'.repeat(17), '-'.repeat(6), '-'.repeat(6)]));
+    for (const r of siteRows) {
+      console.log(sline([r.what, r.value, r.goal || '', r.ok == null ? '' : r.ok ? 'ok' : 'MISSED', r.note || '']));
+    }
   }
   if (process.env.BOOKREC_BENCH_JSON) console.log(JSON.stringify(res, null, 1));
 }
