@@ -132,6 +132,17 @@ static int is_embedding(const char *name) {
     return l >= 4 && strcmp(name + l - 4, "_emb") == 0;
 }
 
+/* How a tensor is stored for embedding dtype dt: embeddings take dt; the per-row biases ("_bias") are
+   F16 whenever dt is not F32 (one value per row, where F16's 3 significant digits are plenty); the dense
+   layers and everything else stay F32. */
+static int stored_dtype(const char *name, int dt) {
+    if (dt < 0) return BOOKREC_F32;
+    if (is_embedding(name)) return dt;
+    size_t l = strlen(name);
+    if (dt != BOOKREC_F32 && l >= 5 && strcmp(name + l - 5, "_bias") == 0) return BOOKREC_F16;
+    return BOOKREC_F32;
+}
+
 /* The model identity: config, item ids and the item side's values as a loader of a file written with
    embedding dtype `dt` would see them (dt < 0: the values as they are now). Both part files store it,
    so load_users can tell that a users file belongs to the loaded item side. */
@@ -167,7 +178,7 @@ static uint64_t identity(bookrec_model *m, int dt) {
         fnv_bytes(&f, t[k].name, strlen(t[k].name) + 1);
         fnv_u32(&f, (uint32_t)t[k].rows);
         fnv_u32(&f, (uint32_t)t[k].cols);
-        int mode = (dt >= 0 && is_embedding(t[k].name)) ? dt : BOOKREC_F32;
+        int mode = stored_dtype(t[k].name, dt);
         for (int r = 0; r < t[k].rows; r++) {
             const float *x = t[k].data + (size_t)r * (size_t)t[k].cols;
             if (mode == BOOKREC_Q8 && t[k].cols <= 1024) {
@@ -321,7 +332,7 @@ static void write_file(wbuf *w, bookrec_model *m, int parts, int dt, const uint6
     if (parts & BOOKREC_PART_ITEMS) w_ids(w, bookrec_model_items(m));
     if (parts & BOOKREC_PART_USERS) w_ids(w, bookrec_model_users(m));
     for (int k = 0; k < nt; k++)
-        if (t[k].part & parts) w_tensor(w, &t[k], is_embedding(t[k].name) ? dt : BOOKREC_F32);
+        if (t[k].part & parts) w_tensor(w, &t[k], stored_dtype(t[k].name, dt));
 }
 
 int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,

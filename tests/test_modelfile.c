@@ -3,7 +3,9 @@
  * F16 and Q8 within their precision), the items/users parts and load_users, the half-float conversion,
  * the size of the browser's items file, and every corruption case: truncation at every byte length,
  * flipped bytes, wrong magic, wrong version, inconsistent shapes, unknown/duplicate/missing tensors,
- * absurd dimensions, trailing bytes, and a users file from another model.
+ * absurd dimensions, trailing bytes, and a users file from another model. A trained tag model (n_tags > 0,
+ * its tag sums folded into the books when training ends) round-trips to the same predictions, scores and
+ * similar books, and bookrec_model_set_tags refuses bad tags.
  */
 #include "internal.h"
 
@@ -59,7 +61,8 @@ static bookrec_model *make_model(int arch, int nu, int ni, int dim, int hidden, 
     return m;
 }
 
-/* Compares the tensors of `parts`; tol_kind 0 exact, 1 F16, 2 Q8 (embedding tables only; others exact). */
+/* Compares the tensors of `parts`; tol_kind 0 exact, 1 F16, 2 Q8 (embedding tables; the biases are F16 unless F32;
+   the dense layers exact). */
 static int compare(bookrec_model *a, bookrec_model *b, int parts, int dt, const char *what) {
     br_tensor ta[32], tb[32];
     int na = br_model_tensors(a, ta, 32), nb = br_model_tensors(b, tb, 32), bad = 0;
@@ -70,7 +73,8 @@ static int compare(bookrec_model *a, bookrec_model *b, int parts, int dt, const 
               "%s: tensor %d differs in name/shape", what, k);
         size_t len = strlen(ta[k].name);
         int emb = len >= 4 && strcmp(ta[k].name + len - 4, "_emb") == 0;
-        int mode = emb ? dt : BOOKREC_F32;
+        int bias = len >= 5 && strcmp(ta[k].name + len - 5, "_bias") == 0;
+        int mode = emb ? dt : (bias && dt != BOOKREC_F32) ? BOOKREC_F16 : BOOKREC_F32;
         for (int r = 0; r < ta[k].rows; r++) {
             const float *x = ta[k].data + (size_t)r * ta[k].cols, *y = tb[k].data + (size_t)r * tb[k].cols;
             float mx = 0;
@@ -407,8 +411,118 @@ static void test_items_file_size(void) {
     bookrec_model_free(m);
 }
 
+/* Trains a small mf/ncf model with tag features, then checks that what training validated is what the trained
+   model predicts (the tag sums are folded in), and that the saved model (no tag tensors) loads to the same
+   predictions, rankings and similar books. */
+static void test_tag_model(int arch) {
+    const int nu = 30, ni = 12, nt = 5, dim = 4;
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = (bookrec_arch)arch;
+    cfg.n_users = nu;
+    cfg.n_items = ni;
+    cfg.dim = dim;
+    cfg.hidden = 6;
+    cfg.n_tags = nt;
+    cfg.seed = 5;
+    bookrec_model *m = NULL;
+    bookrec_error err;
+    CHECK(bookrec_model_create(&cfg, &m, &err) == 0, "create tag model: %s", err.msg);
+    if (!m) return;
+    int32_t off[13], tags[40];
+    float w[40];
+    int n = 0;
+    off[0] = 0;
+    for (int i = 0; i < ni; i++) { /* item i: tags i % 5 and (i + 2) % 5 for even i */
+        tags[n] = i % nt; w[n++] = i % 2 ? 1.0f : 0.6f;
+        if (i % 2 == 0) { tags[n] = (i + 2) % nt; w[n++] = 0.4f; }
+        off[i + 1] = n;
+    }
+    /* bad tags are refused */
+    int32_t bad_tags[40];
+    memcpy(bad_tags, tags, sizeof bad_tags);
+    bad_tags[3] = nt;
+    CHECK(bookrec_model_set_tags(m, off, bad_tags, w, &err) == BOOKREC_E_ARG && strstr(err.msg, "out of range"),
+          "tag index %d accepted (%s)", nt, err.msg);
+    float bad_w[40];
+    memcpy(bad_w, w, sizeof bad_w);
+    bad_w[1] = NAN;
+    CHECK(bookrec_model_set_tags(m, off, tags, bad_w, &err) == BOOKREC_E_ARG, "NaN tag weight accepted");
+    /* data: ratings from a rule on the tags, so the tag rows get real gradients */
+    bookrec_triples tr = {0}, va = {0};
+    bookrec_triples_alloc(&tr, 240);
+    bookrec_triples_alloc(&va, 60);
+    br_rng r;
+    br_rng_seed(&r, 11);
+    for (size_t k = 0; k < 300; k++) {
+        bookrec_triples *t = k < 240 ? &tr : &va;
+        size_t j = k < 240 ? k : k - 240;
+        int u = (int)br_rng_below(&r, (uint32_t)nu), i = (int)br_rng_below(&r, (uint32_t)ni);
+        t->user[j] = u;
+        t->item[j] = i;
+        t->rating[j] = (float)(1 + ((u + i % nt) % 5));
+    }
+    bookrec_train_options to;
+    bookrec_train_options_default(&to);
+    to.epochs = 3;
+    to.batch = 8;
+    to.lr = 0.01f;
+    to.l2 = 0.05f;
+    bookrec_epoch_stats hist[3];
+    int nh = 0;
+    CHECK(bookrec_train(m, &tr, &va, &to, hist, 3, &nh, &err) == BOOKREC_E_STATE && strstr(err.msg, "tags"),
+          "training a tag model without tags: %s", err.msg);
+    CHECK(bookrec_model_set_tags(m, off, tags, w, &err) == 0, "set_tags: %s", err.msg);
+    CHECK(bookrec_train(m, &tr, &va, &to, hist, 3, &nh, &err) == 0 && nh == 3, "train tag model: %s", err.msg);
+    double mse = 0, mae = 0;
+    CHECK(bookrec_evaluate(m, &va, &mse, &mae, &err) == 0, "evaluate: %s", err.msg);
+    CHECK(fabs(mse - hist[2].test_mse) < 1e-6, "%s+tags: validation mse %.9g in training, %.9g after (tag sums not "
+          "folded in?)", arch_name(arch), hist[2].test_mse, mse);
+    float tnorm = 0;
+    for (int k = 0; k < nt * dim; k++) tnorm += fabsf(m->tag_emb[k]);
+    CHECK(tnorm > 0.0f, "%s+tags: the tag rows did not move", arch_name(arch));
+    /* save (F32) and load: same predictions, scores, similar books; the loaded model has no tag rows */
+    size_t len = 0;
+    uint8_t *buf = save(m, (BOOKREC_PART_ITEMS | BOOKREC_PART_USERS), BOOKREC_F32, &len);
+    bookrec_model *l = NULL;
+    CHECK(buf && bookrec_model_load(buf, len, &l, &err) == 0, "load tag model: %s", err.msg);
+    if (l) {
+        CHECK(bookrec_model_get_config(l)->n_tags == 0, "loaded n_tags %d", bookrec_model_get_config(l)->n_tags);
+        compare(m, l, (BOOKREC_PART_ITEMS | BOOKREC_PART_USERS), BOOKREC_F32, "tag model round trip");
+        int diff = 0;
+        for (int u = 0; u < nu; u++)
+            for (int i = 0; i < ni; i++) diff += bookrec_model_predict(m, u, i) != bookrec_model_predict(l, u, i);
+        CHECK(diff == 0, "%s+tags: %d predictions differ after the round trip", arch_name(arch), diff);
+        float st[8], s1[12], s2[12];
+        int32_t a1[3], a2[3];
+        bookrec_model_user_state(m, 3, st, &err);
+        CHECK(bookrec_model_score_all(m, st, s1, &err) == 0 && bookrec_model_score_all(l, st, s2, &err) == 0 &&
+              memcmp(s1, s2, sizeof s1) == 0, "%s+tags: score_all differs after the round trip", arch_name(arch));
+        CHECK(bookrec_model_similar(m, 2, NULL, 0, 3, a1, NULL, &err) == 3 &&
+              bookrec_model_similar(l, 2, NULL, 0, 3, a2, NULL, &err) == 3 && memcmp(a1, a2, sizeof a1) == 0,
+              "%s+tags: similar books differ after the round trip", arch_name(arch));
+        bookrec_model_free(l);
+    }
+    bookrec_free(buf);
+    /* a seed model cannot have tags, a model without n_tags refuses them */
+    bookrec_model_config c2 = cfg;
+    c2.arch = BOOKREC_ARCH_SEED;
+    bookrec_model *s = NULL;
+    CHECK(bookrec_model_create(&c2, &s, &err) == BOOKREC_E_ARG && s == NULL, "seed model with tags created");
+    c2.arch = BOOKREC_ARCH_MF;
+    c2.n_tags = 0;
+    CHECK(bookrec_model_create(&c2, &s, &err) == 0, "create: %s", err.msg);
+    CHECK(bookrec_model_set_tags(s, off, tags, w, &err) == BOOKREC_E_STATE, "set_tags on a model without n_tags");
+    bookrec_model_free(s);
+    bookrec_triples_free(&tr);
+    bookrec_triples_free(&va);
+    bookrec_model_free(m);
+}
+
 int main(void) {
     test_half();
+    test_tag_model(BOOKREC_ARCH_MF);
+    test_tag_model(BOOKREC_ARCH_NCF);
     test_round_trips();
     test_parts();
     test_corruption();
