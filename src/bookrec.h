@@ -178,6 +178,11 @@ typedef struct bookrec_model_config {
     float global_mean;   /* mu for mf/ncf; set from the training data by the trainer */
     float min_rating, max_rating; /* predictions of mf/ncf are clamped to this range */
     uint64_t seed;       /* initialisation seed */
+    int n_tags;          /* >0 (mf/ncf): book features. While training, book i's vector is q_i + sum_t w_it g_t and
+                            its bias b_i + sum_t w_it c_t, with tag rows g [n_tags, dim], c [n_tags] learned and the
+                            weights w set by bookrec_model_set_tags; when training ends the sums are folded into
+                            item_emb / item_bias, so prediction, the model file and the browser need nothing new
+                            (a saved and reloaded model has n_tags 0). 0: no tags */
 } bookrec_model_config;
 
 /* Fills cfg with the tutorial's seed model: dim 15, hidden 128, init 0.05, ratings 1..5, seed 1. */
@@ -216,6 +221,11 @@ size_t bookrec_model_params(bookrec_model *m, float **params);
    implicit model's user vectors already include |N(u)|^-1/2 sum y_j (so user_state, predict and saved models need
    no sets); fold_in adds the implicit sum of the reader's rated items. Only mf/ncf can be implicit. */
 int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const int32_t *items, bookrec_error *err);
+
+/* Sets each book's tags for a model created with n_tags > 0: CSR over items, tags[offsets[i] .. offsets[i+1])
+   (tag indices 0..n_tags-1) with weights[] (finite, >= 0) for i in 0..n_items-1; copied. */
+int bookrec_model_set_tags(bookrec_model *m, const int32_t *offsets, const int32_t *tags, const float *weights,
+                           bookrec_error *err);
 
 /* --- user state: what a reader is to the model (vector, bias, implicit sum) --- */
 

@@ -131,6 +131,10 @@ struct bookrec_model {
                             (training works on p_u and folds the sum back in when it ends) */
     float *user_bias;    /* [n_users, 1]        (mf, ncf) */
     int32_t *imp_off, *imp_items; /* N(u) as CSR (n_users + 1 offsets), NULL until set or trained */
+    float *tag_emb;      /* [n_tags, dim]  tag factors g_t (n_tags > 0; after the users part, never saved) */
+    float *tag_bias;     /* [n_tags, 1]    tag biases c_t */
+    int32_t *tag_off, *tag_idx; /* each book's tags as CSR (n_items + 1 offsets), NULL until set */
+    float *tag_w;        /* their weights */
     bookrec_ids *users, *items;
     int has_users;
     /* caches built by bookrec_model_prepare, dropped by br_model_invalidate */
@@ -147,13 +151,18 @@ float br_model_raw(const bookrec_model *m, const float *w1t, const float *p, flo
 /* out[0..dim) = |N|^-1/2 sum of item_imp rows of items[0..n) (zeros when n = 0 or the model is not implicit). */
 void br_model_implicit_sum(const bookrec_model *m, const int32_t *items, int n, float *out);
 
+/* Tag models: vec[0..dim) = sum_t w_it g_t and *bias = sum_t w_it c_t over item i's tags (zeros without tags). */
+void br_model_tag_sum(const bookrec_model *m, int item, float *vec, float *bias);
+
 /* Clamps a raw output to the rating range for mf/ncf (seed is returned as is, its output ReLU is the model's). */
 float br_model_clamp(const bookrec_model *m, float y);
 
 /* Loss and gradient of one batch, exactly as bookrec_train computes them: loss = (1/n) sum_e [(y_e - r_e)^2
    + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)] + l2_dense (|dense1_w|^2 + |dense2_w|^2). grad (n_params floats,
    parallel to the parameter block) is zeroed and filled; n_tasks > 1 splits the batch as training does.
-   Implicit models: user_emb is taken as p_u itself, and the loss gains (1/n) sum_e l2 sum_{j in N(u_e)} |y_j|^2. */
+   Implicit models: user_emb is taken as p_u itself, and the loss gains (1/n) sum_e l2 sum_{j in N(u_e)} |y_j|^2.
+   Tag models: item_emb / item_bias are taken as q_i / b_i themselves (the effective book is q_i + sum_t w_it g_t)
+   and the loss gains (1/n) sum_e l2 sum_{t of i_e} w_it (|g_t|^2 + c_t^2). */
 int br_model_loss_grad(bookrec_model *m, const int32_t *users, const int32_t *items, const float *ratings, int n,
                        float l2, float l2_dense, int n_tasks, float *grad, double *loss, bookrec_error *err);
 

@@ -9,6 +9,8 @@
  * dense2_w ReLU(dense1_w x + dense1_b) + dense2_b with a linear output. mf/ncf predictions are clamped
  * to the rating range; the seed model's output ReLU is left as the tutorial has it. Implicit mf/ncf
  * (SVD++) replace p_u by p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j; user_emb stores that sum-included vector.
+ * Tag models (n_tags > 0, mf/ncf) replace q_i by q_i + sum_t w_it g_t and b_i by b_i + sum_t w_it c_t; outside
+ * training item_emb / item_bias store those sum-included values, so nothing here needs the tags.
  */
 #include "internal.h"
 #include <math.h>
@@ -45,6 +47,10 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
         return br_fail(err, BOOKREC_E_ARG, "model config: hidden %d out of range 1..%d", c->hidden, MAX_HIDDEN);
     if (c->implicit && c->arch == BOOKREC_ARCH_SEED)
         return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback needs arch mf or ncf, not seed");
+    if (c->n_tags < 0 || c->n_tags > (1 << 20))
+        return br_fail(err, BOOKREC_E_ARG, "model config: n_tags %d out of range 0..%d", c->n_tags, 1 << 20);
+    if (c->n_tags > 0 && c->arch == BOOKREC_ARCH_SEED)
+        return br_fail(err, BOOKREC_E_ARG, "model config: tag features need arch mf or ncf, not seed");
     if (c->implicit != 0 && c->implicit != 1)
         return br_fail(err, BOOKREC_E_ARG, "model config: implicit must be 0 or 1, got %d", c->implicit);
     if (!isfinite(c->init_scale) || c->init_scale < 0.0f || c->init_scale > 10.0f)
@@ -79,7 +85,7 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     const bookrec_model_config *c = cfg;
     size_t d = (size_t)c->dim, H = has_dense(c) ? (size_t)c->hidden : 0;
     size_t nu = (size_t)c->n_users, ni = (size_t)c->n_items;
-    size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0, o_iy = 0;
+    size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0, o_iy = 0, o_tg = 0, o_tb = 0;
     int ok = place(&cur, ni * d, &o_ie);
     if (has_bias(c)) ok = ok && place(&cur, ni, &o_ib);
     if (c->implicit) ok = ok && place(&cur, ni * d, &o_iy);
@@ -87,6 +93,7 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
                 place(&cur, 1, &o_b2);
     ok = ok && place(&cur, nu * d, &o_ue);
     if (has_bias(c)) ok = ok && place(&cur, nu, &o_ub);
+    if (c->n_tags > 0) ok = ok && place(&cur, (size_t)c->n_tags * d, &o_tg) && place(&cur, (size_t)c->n_tags, &o_tb);
     if (!ok) return br_fail(err, BOOKREC_E_ARG, "model config: %d users x %d items x dim %d is too large",
                             c->n_users, c->n_items, c->dim);
     size_t n = (cur + 15) & ~(size_t)15;
@@ -101,6 +108,7 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     if (has_bias(c)) { m->item_bias = p + o_ib; m->user_bias = p + o_ub; }
     if (H) { m->w1 = p + o_w1; m->b1 = p + o_b1; m->w2 = p + o_w2; m->b2 = p + o_b2; }
     if (c->implicit) m->item_imp = p + o_iy;
+    if (c->n_tags > 0) { m->tag_emb = p + o_tg; m->tag_bias = p + o_tb; } /* tag rows start at zero */
     m->has_users = 1;
 
     br_rng r;
@@ -131,6 +139,9 @@ void bookrec_model_free(bookrec_model *m) {
     br_ids_free(m->items);
     free(m->imp_off);
     free(m->imp_items);
+    free(m->tag_off);
+    free(m->tag_idx);
+    free(m->tag_w);
     free(m->params);
     free(m);
 }
@@ -198,6 +209,54 @@ int bookrec_model_set_implicit(bookrec_model *m, const int32_t *offsets, const i
     m->imp_off = o;
     m->imp_items = it;
     return br_ok(err);
+}
+
+/* Sets each book's tags (CSR over items with weights, copied) for a model created with n_tags > 0. */
+int bookrec_model_set_tags(bookrec_model *m, const int32_t *offsets, const int32_t *tags, const float *weights,
+                           bookrec_error *err) {
+    if (!m || !offsets) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_set_tags: NULL argument");
+    if (m->cfg.n_tags <= 0) return br_fail(err, BOOKREC_E_STATE, "the model was not created with n_tags > 0");
+    int ni = m->cfg.n_items;
+    if (offsets[0] != 0) return br_fail(err, BOOKREC_E_ARG, "item tags: offsets[0] is %d, expected 0", (int)offsets[0]);
+    for (int i = 0; i < ni; i++)
+        if (offsets[i + 1] < offsets[i])
+            return br_fail(err, BOOKREC_E_ARG, "item tags: offsets[%d] = %d is below offsets[%d] = %d", i + 1,
+                           (int)offsets[i + 1], i, (int)offsets[i]);
+    size_t n = (size_t)offsets[ni];
+    if (n && (!tags || !weights)) return br_fail(err, BOOKREC_E_ARG, "item tags: NULL tags or weights with %zu entries", n);
+    for (size_t k = 0; k < n; k++) {
+        if (tags[k] < 0 || tags[k] >= m->cfg.n_tags)
+            return br_fail(err, BOOKREC_E_ARG, "item tags: entry %zu is tag %d, out of range 0..%d", k, (int)tags[k],
+                           m->cfg.n_tags - 1);
+        if (!isfinite(weights[k]) || weights[k] < 0.0f || weights[k] > 1e6f)
+            return br_fail(err, BOOKREC_E_ARG, "item tags: entry %zu has weight %g, expected a finite number >= 0", k,
+                           (double)weights[k]);
+    }
+    int32_t *o = malloc(((size_t)ni + 1) * sizeof *o), *t = malloc((n ? n : 1) * sizeof *t);
+    float *w = malloc((n ? n : 1) * sizeof *w);
+    if (!o || !t || !w) { free(o); free(t); free(w); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for item tags"); }
+    memcpy(o, offsets, ((size_t)ni + 1) * sizeof *o);
+    if (n) { memcpy(t, tags, n * sizeof *t); memcpy(w, weights, n * sizeof *w); }
+    free(m->tag_off); free(m->tag_idx); free(m->tag_w);
+    m->tag_off = o;
+    m->tag_idx = t;
+    m->tag_w = w;
+    return br_ok(err);
+}
+
+/* vec = sum_t w_it g_t, *bias = sum_t w_it c_t over item i's tags. */
+void br_model_tag_sum(const bookrec_model *m, int item, float *vec, float *bias) {
+    int d = m->cfg.dim;
+    memset(vec, 0, (size_t)d * sizeof *vec);
+    float b = 0.0f;
+    if (m->tag_off)
+        for (int k = m->tag_off[item]; k < m->tag_off[item + 1]; k++) {
+            int t = m->tag_idx[k];
+            float w = m->tag_w[k];
+            br_axpy(vec, w, m->tag_emb + (size_t)t * d, d);
+            b += w * m->tag_bias[t];
+        }
+    *bias = b;
 }
 
 /* out = |N|^-1/2 sum of item_imp rows of items[0..n). */

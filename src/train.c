@@ -15,7 +15,11 @@
  * + l2_dense (|dense1_w|^2 + |dense2_w|^2): L2 on embedding rows and biases counts once per occurrence in
  * the batch, like the data term. Implicit (SVD++) models train p_u and the factors y_j of the items in
  * N(u) (each (example, j) pair is one occurrence of row j, L2 included); while training, user_emb holds p_u,
- * and the implicit sums are folded back into it when training ends.
+ * and the implicit sums are folded back into it when training ends. Tag models (n_tags > 0) train the book
+ * vector q_i and bias b_i together with the tag rows g_t, c_t of the book's tags (the effective book is
+ * q_i + sum_t w_it g_t, b_i + sum_t w_it c_t; each (example, tag) pair is one occurrence of the tag row, its
+ * L2 weighted by w_it); while training item_emb / item_bias hold q_i / b_i, and the tag sums are folded into
+ * them for validation and when training ends.
  * Not here: the model's structure (model.c), threads, printing.
  */
 #include "internal.h"
@@ -43,6 +47,7 @@ typedef struct task_buf {
     float *dg;         /* dense gradient: dW1 [H, in_pad] | db1 [H] | dw2 [H] | db2 [1] */
     float *x, *h, *dh, *dx; /* scratch: input [in_pad], activations [H], their gradient [H], input grad [in_pad] */
     float *pe;         /* scratch [dim]: the effective user vector of implicit models */
+    float *qe;         /* scratch [dim]: the effective item vector of tag models */
     double sq, ab;     /* sums of squared and absolute errors of the task's examples */
     float sink;        /* keeps touch_rows' loads alive */
     char pad[64];
@@ -67,11 +72,16 @@ typedef struct trainer {
     const uint32_t *idx;
     int B;
     float *eg;         /* [batch, egs]: per-example row gradients: dq [d] | dp [d] | db_i | db_u */
-    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_uy-1 users, n_uy..n_units-1 implicit
-       factors y_j; occurrences are linked lists over examples (items, users) or over (example, j) pairs */
+    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_uy-1 users, n_uy..n_ut-1 implicit
+       factors y_j, n_ut..n_units-1 tag rows; occurrences are linked lists over examples (items, users) or over (example, j) pairs */
     int32_t *mark_i, *mark_u, *slot_i, *slot_u, *mark_y, *slot_y;
     int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u, *pair_e, *pair_next;
-    int n_ui, n_uy, n_units, stamp;
+    int n_ui, n_uy, n_ut, n_units, stamp;
+    /* tag features: units n_ut..n_units-1 are tag rows; occurrences are (example, weight) pairs */
+    int tags;
+    int32_t *mark_t, *slot_t, *tpair_e, *tpair_next;
+    float *tpair_w;
+    size_t max_tpairs;
     /* implicit feedback (SVD++): N(u) as CSR, |N(u)|^-1/2 of each batch example */
     int imp;
     const int32_t *imp_off, *imp_items;
@@ -103,6 +113,7 @@ static float *unit_ptr(const trainer *tr, int k, float **bias) {
     bookrec_model *m = tr->m;
     int row = tr->unit_row[k];
     *bias = NULL;
+    if (k >= tr->n_ut) { *bias = m->tag_bias + row; return m->tag_emb + (size_t)row * tr->d; }
     if (k >= tr->n_uy) return m->item_imp + (size_t)row * tr->d;
     int user = k >= tr->n_ui;
     if (tr->bias) *bias = (user ? m->user_bias : m->item_bias) + row;
@@ -153,6 +164,14 @@ static void task_forward_backward(void *arg, int t) {
             for (int c = 0; c < d; c++) b->pe[c] = p[c] + us[c];
             p = b->pe;
         }
+        float bi = tr->bias ? m->item_bias[i] : 0.0f;
+        if (tr->tags) { /* q' = q_i + sum_t w_it g_t, b' = b_i + sum_t w_it c_t */
+            float tb;
+            br_model_tag_sum(m, i, b->qe, &tb);
+            br_axpy(b->qe, 1.0f, q, d);
+            q = b->qe;
+            bi += tb;
+        }
         float o = 0.0f, y, dy;
         float *h = b->h;
         if (tr->dense) {
@@ -164,7 +183,7 @@ static void task_forward_backward(void *arg, int t) {
             y = o > 0.0f ? o : 0.0f;
             dy = o > 0.0f ? 2.0f * (y - r) * tr->inv_b : 0.0f;
         } else {
-            y = o + tr->mu + m->user_bias[u] + m->item_bias[i] + br_dot(p, q, d);
+            y = o + tr->mu + m->user_bias[u] + bi + br_dot(p, q, d);
             dy = 2.0f * (y - r) * tr->inv_b;
         }
         float er = y - r;
@@ -264,13 +283,21 @@ static void task_reduce_update(void *arg, int t) {
     for (int k = u0; k < u1; k++) {
         int user = k >= tr->n_ui;
         float *pb, *P = unit_ptr(tr, k, &pb);
-        const float *ca = k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
+        const float *ca = k >= tr->n_ut ? NULL : k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
         float l2s = 2.0f * (ca ? ca[tr->unit_row[k]] : tr->l2) * tr->inv_b;
         float *G = tr->grad + (P - m->params);
         float *gb = pb ? tr->grad + (pb - m->params) : NULL;
         memset(G, 0, (size_t)d * sizeof(float));
         if (gb) *gb = 0.0f;
-        if (k >= tr->n_uy) { /* y_j: each (user, j) pair adds |N(u)|^-1/2 times the user's summed vector
+        if (k >= tr->n_ut) { /* tag t: each (example, t) pair adds w_it times the example's book gradient, and
+                                 w_it times the L2 gradient */
+            for (int a = tr->unit_first[k]; a >= 0; a = tr->tpair_next[a]) {
+                const float *ge = tr->eg + (size_t)tr->tpair_e[a] * tr->egs;
+                float w = tr->tpair_w[a];
+                for (int c = 0; c < d; c++) G[c] += w * (ge[c] + l2s * P[c]);
+                *gb += w * (ge[2 * d] + l2s * *pb);
+            }
+        } else if (k >= tr->n_uy) { /* y_j: each (user, j) pair adds |N(u)|^-1/2 times the user's summed vector
                                 gradient, and L2 once per example of that user */
             for (int a = tr->unit_first[k]; a >= 0; a = tr->pair_next[a]) {
                 int ku = tr->pair_e[a];
@@ -299,10 +326,10 @@ static void task_full_embedding_adam(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     const bookrec_model_config *c = &m->cfg;
-    float *ten[5] = {m->item_emb, m->user_emb, m->item_bias, m->user_bias, m->item_imp};
-    size_t len[5] = {(size_t)c->n_items * c->dim, (size_t)c->n_users * c->dim, (size_t)c->n_items,
-                     (size_t)c->n_users, (size_t)c->n_items * c->dim};
-    for (int k = 0; k < 5; k++) {
+    float *ten[7] = {m->item_emb, m->user_emb, m->item_bias, m->user_bias, m->item_imp, m->tag_emb, m->tag_bias};
+    size_t len[7] = {(size_t)c->n_items * c->dim, (size_t)c->n_users * c->dim, (size_t)c->n_items,
+                     (size_t)c->n_users, (size_t)c->n_items * c->dim, (size_t)c->n_tags * c->dim, (size_t)c->n_tags};
+    for (int k = 0; k < 7; k++) {
         if (!ten[k]) continue;
         size_t a = len[k] * (size_t)t / (size_t)tr->T, b = len[k] * (size_t)(t + 1) / (size_t)tr->T;
         if (b > a) adam1(tr, ten[k] + a, tr->grad + (ten[k] + a - m->params), (int)(b - a));
@@ -324,6 +351,7 @@ static void trainer_free(trainer *tr) {
     free(tr->mark_y); free(tr->slot_y); free(tr->pair_e); free(tr->pair_next); free(tr->ec);
     free(tr->usum); free(tr->gsum); free(tr->ucnt);
     free(tr->eval_sums); free(tr->coef_mem);
+    free(tr->mark_t); free(tr->slot_t); free(tr->tpair_e); free(tr->tpair_next); free(tr->tpair_w);
 }
 
 /* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
@@ -352,9 +380,17 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
             if (m->imp_off[u + 1] - m->imp_off[u] > max_n) max_n = m->imp_off[u + 1] - m->imp_off[u];
         tr->max_pairs = (size_t)max_batch * (size_t)max_n;
     }
+    if (c->n_tags > 0) {
+        if (!m->tag_off) return br_fail(err, BOOKREC_E_STATE, "tag model without item tags (bookrec_model_set_tags)");
+        tr->tags = 1;
+        int32_t max_n = 0;
+        for (int i = 0; i < c->n_items; i++)
+            if (m->tag_off[i + 1] - m->tag_off[i] > max_n) max_n = m->tag_off[i + 1] - m->tag_off[i];
+        tr->max_tpairs = (size_t)max_batch * (size_t)max_n;
+    }
     size_t np = m->n_params, H = (size_t)tr->H, in = (size_t)tr->in, in_pad = (size_t)tr->in_pad;
     tr->dg_size = tr->dense ? H * in_pad + 2 * H + 1 : 0;
-    size_t scr = round16(in_pad) * 2 + round16(H) * 2 + round16((size_t)tr->d);
+    size_t scr = round16(in_pad) * 2 + round16(H) * 2 + round16((size_t)tr->d) * 2;
     tr->grad = calloc(np, sizeof(float));
     if (with_moments) {
         tr->am = calloc(np, sizeof(float));
@@ -369,7 +405,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
     tr->slot_i = malloc((size_t)c->n_items * sizeof(int32_t));
     tr->slot_u = malloc((size_t)c->n_users * sizeof(int32_t));
     size_t mb = (size_t)max_batch;
-    size_t mu = 2 * mb + tr->max_pairs;
+    size_t mu = 2 * mb + tr->max_pairs + tr->max_tpairs;
     tr->unit_row = malloc(mu * sizeof(int32_t));
     tr->unit_first = malloc(mu * sizeof(int32_t));
     tr->unit_last = malloc(mu * sizeof(int32_t));
@@ -383,6 +419,13 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         tr->gsum = malloc(mb * (size_t)c->dim * sizeof(float));
         tr->ucnt = malloc(mb * sizeof(float));
     }
+    if (tr->tags) {
+        tr->mark_t = malloc((size_t)c->n_tags * sizeof(int32_t));
+        tr->slot_t = malloc((size_t)c->n_tags * sizeof(int32_t));
+        tr->tpair_e = malloc((tr->max_tpairs + 1) * sizeof(int32_t));
+        tr->tpair_next = malloc((tr->max_tpairs + 1) * sizeof(int32_t));
+        tr->tpair_w = malloc((tr->max_tpairs + 1) * sizeof(float));
+    }
     tr->next_i = malloc(mb * sizeof(int32_t));
     tr->next_u = malloc(mb * sizeof(int32_t));
     tr->eval_sums = calloc(2 * (size_t)T, sizeof(double));
@@ -394,13 +437,15 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
         !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t)) ||
         (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||
-                     !tr->ucnt))) {
+                     !tr->ucnt)) ||
+        (tr->tags && (!tr->mark_t || !tr->slot_t || !tr->tpair_e || !tr->tpair_next || !tr->tpair_w))) {
         trainer_free(tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
     }
     memset(tr->mark_i, 0xff, (size_t)c->n_items * sizeof(int32_t));
     memset(tr->mark_u, 0xff, (size_t)c->n_users * sizeof(int32_t));
     if (tr->imp) memset(tr->mark_y, 0xff, (size_t)c->n_items * sizeof(int32_t));
+    if (tr->tags) memset(tr->mark_t, 0xff, (size_t)c->n_tags * sizeof(int32_t));
     for (int t = 0; t < T; t++) {
         task_buf *b = &tr->tb[t];
         b->dg = tr->dg_mem + round16(tr->dg_size + 1) * t;
@@ -410,6 +455,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         b->h = s + 2 * round16(in_pad);
         b->dh = b->h + round16(H);
         b->pe = b->dh + round16(H);
+        b->qe = b->pe + round16((size_t)tr->d);
     }
     if (tr->dense)
         for (size_t j = 0; j < H; j++)
@@ -476,6 +522,31 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
         for (int ku = 0; ku < tr->n_uy - tr->n_ui; ku++) {
             int u = tr->unit_row[tr->n_ui + ku], a = tr->imp_off[u];
             br_model_implicit_sum(tr->m, tr->imp_items + a, tr->imp_off[u + 1] - a, tr->usum + (size_t)ku * tr->d);
+        }
+    }
+    tr->n_ut = n;
+    if (tr->tags) { /* pairs (example, tag of its book) */
+        const bookrec_model *m = tr->m;
+        int np = 0;
+        for (int e = 0; e < B; e++) {
+            int i = data->item[idx[e]];
+            for (int k = m->tag_off[i]; k < m->tag_off[i + 1]; k++, np++) {
+                int r = m->tag_idx[k];
+                tr->tpair_e[np] = e;
+                tr->tpair_w[np] = m->tag_w[k];
+                tr->tpair_next[np] = -1;
+                if (tr->mark_t[r] != tr->stamp) {
+                    tr->mark_t[r] = tr->stamp;
+                    tr->slot_t[r] = n;
+                    tr->unit_row[n] = r;
+                    tr->unit_first[n] = tr->unit_last[n] = np;
+                    n++;
+                } else {
+                    int sl = tr->slot_t[r];
+                    tr->tpair_next[tr->unit_last[sl]] = np;
+                    tr->unit_last[sl] = np;
+                }
+            }
         }
     }
     tr->n_units = n;
@@ -560,6 +631,14 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
                 double s2 = 0.0;
                 for (int c = 0; c < d; c++) s2 += (double)y[c] * y[c];
                 sy += (rg->coef_y ? rg->coef_y[j] : l2) * s2;
+            }
+        if (tr.tags)
+            for (int k = m->tag_off[i]; k < m->tag_off[i + 1]; k++) {
+                int t = m->tag_idx[k];
+                const float *g = m->tag_emb + (size_t)t * d;
+                double s2 = (double)m->tag_bias[t] * m->tag_bias[t];
+                for (int c = 0; c < d; c++) s2 += (double)g[c] * g[c];
+                sy += (double)l2 * m->tag_w[k] * s2;
             }
         reg += ((rg->coef_i ? rg->coef_i[i] : l2) * si + (rg->coef_u ? rg->coef_u[u] : l2) * su + sy) / n;
     }
@@ -668,6 +747,17 @@ static void fold_implicit(trainer *tr, float sign) {
     }
 }
 
+/* Tag models: item_emb / item_bias += sign * the tag sums of every book: -1 before training, +1 after. */
+static void fold_tags(trainer *tr, float sign) {
+    bookrec_model *m = tr->m;
+    float *s = tr->tb[0].qe, b;
+    for (int i = 0; i < m->cfg.n_items; i++) {
+        br_model_tag_sum(m, i, s, &b);
+        br_axpy(m->item_emb + (size_t)i * tr->d, sign, s, tr->d);
+        m->item_bias[i] += sign * b;
+    }
+}
+
 /* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
 int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
                   const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
@@ -753,11 +843,18 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     m->has_users = 1;
     br_model_invalidate(m);
     if (tr.imp) fold_implicit(&tr, -1.0f); /* user_emb holds p_u + s_u: train on p_u */
+    float *raw_items = NULL; /* tag models: q_i and b_i kept aside while validation sees the effective books */
+    size_t ni_d = (size_t)m->cfg.n_items * (size_t)m->cfg.dim;
+    if (tr.tags) {
+        fold_tags(&tr, -1.0f); /* item_emb holds q_i + tag sum: train on q_i */
+        raw_items = malloc((ni_d + (size_t)m->cfg.n_items) * sizeof *raw_items);
+        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's book copy");
+    }
 
     double p1 = 1.0, p2 = 1.0, best_rmse = INFINITY;
     int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
     size_t n_batches = (n + (size_t)batch - 1) / (size_t)batch;
-    for (int epoch = 1; epoch <= opt->epochs && !stop; epoch++) {
+    for (int epoch = 1; epoch <= opt->epochs && !stop && !rc; epoch++) {
         if (uoff) { /* users in a shuffled order, each user's ratings (shuffled) together */
             int nu = m->cfg.n_users;
             for (int k = nu - 1; k > 0; k--) {
@@ -817,6 +914,10 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                 if (opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
         }
         if (opt->progress && !stop && opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
+        if (tr.tags) { /* q_i, b_i aside: validation and on_epoch see the effective books */
+            memcpy(raw_items, m->item_emb, ni_d * sizeof *raw_items);
+            memcpy(raw_items + ni_d, m->item_bias, (size_t)m->cfg.n_items * sizeof *raw_items);
+        }
         bookrec_epoch_stats st;
         memset(&st, 0, sizeof st);
         st.epoch = epoch;
@@ -825,6 +926,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         st.train_mae = ab / (double)done;
         if (valid && valid->n) {
             tr.eval = valid;
+            if (tr.tags) fold_tags(&tr, 1.0f);
             run(opt, task_eval, &tr);
             double vs = 0.0, va = 0.0;
             for (int t = 0; t < T; t++) { vs += tr.eval_sums[2 * t]; va += tr.eval_sums[2 * t + 1]; }
@@ -836,7 +938,12 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         }
         if (history && nh < max_history) history[nh] = st;
         nh++;
+        if (tr.tags && !(valid && valid->n)) fold_tags(&tr, 1.0f); /* on_epoch sees the effective books too */
         if (opt->on_epoch && opt->on_epoch(opt->on_epoch_ctx, &st)) stop = 1;
+        if (tr.tags) { /* back to q_i, b_i */
+            memcpy(m->item_emb, raw_items, ni_d * sizeof *raw_items);
+            memcpy(m->item_bias, raw_items + ni_d, (size_t)m->cfg.n_items * sizeof *raw_items);
+        }
         if (opt->patience > 0 && valid && valid->n) {
             if (st.test_rmse < best_rmse) {
                 best_rmse = st.test_rmse;
@@ -852,6 +959,8 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     }
     if (!rc && best && best_epoch != nh) memcpy(m->params, best, m->n_params * sizeof *best);
     if (tr.imp) fold_implicit(&tr, 1.0f); /* back to the effective vectors */
+    if (tr.tags) fold_tags(&tr, 1.0f);
+    free(raw_items);
     free(best);
     free(uoff); free(ulist); free(uord);
     free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);

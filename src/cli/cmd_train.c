@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "tags.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -374,8 +375,8 @@ int cmd_train(int argc, char **argv) {
     uint64_t seed = to.seed, split_seed = 1;
     double test_fraction = 0.2, valid_fraction = 0.1;
     int threads = cli_default_threads(), dense_adam = 0;
-    const char *to_read = NULL;
-    int rank = 0;
+    const char *to_read = NULL, *tags_dir = NULL;
+    int rank = 0, n_tags = 1000;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "seed|mf|ncf",
@@ -399,6 +400,11 @@ int cmd_train(int argc, char **argv) {
         {"to-read", 0, CLI_STR, &to_read, "FILE",
          "with --implicit: add each user's want-to-read books (CSV with user_id, book_id; 'auto' = DIR/to_read.csv) "
          "to the books they rated", NULL},
+        {"tags", 0, CLI_STR, &tags_dir, "DIR|auto",
+         "mf/ncf: book features from DIR/book_tags.csv + DIR/tags.csv ('auto' = the data directory), joined through "
+         "the books file's goodreads_book_id; each book's vector gains a learned sum of its tags' vectors", NULL},
+        {"n-tags", 0, CLI_INT, &n_tags, "N", "with --tags: keep the N tags found on most books (shelf names dropped)",
+         "1000"},
         {"group-users", 0, CLI_FLAG, &to.group_users, NULL,
          "batches hold each user's ratings together (users shuffled): much faster implicit training", NULL},
         {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
@@ -467,9 +473,26 @@ int cmd_train(int argc, char **argv) {
     cfg.n_items = bookrec_ids_count(r->items);
     cfg.min_rating = r->min_rating;
     cfg.max_rating = r->max_rating;
+    cli_tags tg = {0};
+    if (tags_dir) {
+        if (cfg.arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
+        if (n_tags < 1 || n_tags > 100000) cli_usage_die("train", "train: --n-tags must be in 1..100000");
+        const char *dir = !strcmp(tags_dir, "auto") ? cli_data_dir(&d) : tags_dir;
+        char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
+        bookrec_items *books = cli_load_books(&d);
+        cli_read_tags(btp, tp, books, r->items, n_tags, 20, &tg);
+        fprintf(stderr, "tags: %d kept from %s (%s rows), %d of %d books tagged, %d shelf-name tags dropped (%s, ...)\n",
+                tg.n_tags, btp, cli_group(tg.rows, g1), tg.books_with_tags, cfg.n_items, tg.dropped, tg.dropped_list);
+        if (tg.n_tags < 1) cli_die("%s: no usable tags for the books of the ratings", btp);
+        cfg.n_tags = tg.n_tags;
+        bookrec_items_free(books);
+        free(btp);
+        free(tp);
+    }
     bookrec_model *m = NULL;
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
+    if (tags_dir) cli_check(bookrec_model_set_tags(m, tg.off, tg.idx, tg.w, &err), &err, "item tags");
     size_t tr_rows = 0, tr_kept = 0, tr_added = 0;
     int32_t *tu = NULL, *ti = NULL;
     if (to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
@@ -558,6 +581,7 @@ int cmd_train(int argc, char **argv) {
         cfg2.global_mean = 0.0f;
         cli_check(bookrec_model_create(&cfg2, &m2, &err), &err, "model");
         if (cfg.implicit) set_implicit_sets(m2, nfit_p, &none, tu, ti, tr_kept);
+        if (tags_dir) cli_check(bookrec_model_set_tags(m2, tg.off, tg.idx, tg.w, &err), &err, "item tags");
         bookrec_train_options to2 = to;
         to2.progress = NULL;
         to2.on_epoch = NULL;
@@ -623,6 +647,8 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddBoolToObject(jo, "group_users", to.group_users);
     if (to_read) cJSON_AddStringToObject(jo, "to_read", to_read);
     cJSON_AddNumberToObject(jo, "to_read_pairs", (double)tr_added);
+    if (tags_dir) cJSON_AddStringToObject(jo, "tags", tags_dir);
+    cJSON_AddNumberToObject(jo, "n_tags", tg.n_tags);
     cJSON_AddBoolToObject(jo, "lazy_adam", to.lazy_adam);
     cJSON_AddNumberToObject(jo, "patience", to.patience);
     cJSON_AddNumberToObject(jo, "seed", (double)to.seed);
@@ -701,6 +727,7 @@ int cmd_train(int argc, char **argv) {
     bookrec_triples_free(&fit);
     bookrec_triples_free(&valid);
     bookrec_model_free(m);
+    cli_tags_free(&tg);
     bookrec_ratings_free(r);
     return 0;
 }

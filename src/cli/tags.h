@@ -1,0 +1,32 @@
+/*
+ * tags.h - `bookrec train --tags`: reading goodbooks' book_tags.csv and tags.csv into the per-book tag
+ * weights the core trains on (bookrec_model_set_tags). Only the CLI includes it.
+ */
+#ifndef BOOKREC_CLI_TAGS_H
+#define BOOKREC_CLI_TAGS_H
+
+#include "bookrec.h"
+
+/* Per-book tags as CSR over the model's items, ready for bookrec_model_set_tags. */
+typedef struct cli_tags {
+    int n_tags;            /* tags kept */
+    int32_t *off;          /* [n_items + 1] */
+    int32_t *idx;          /* tag index 0..n_tags-1 */
+    float *w;              /* weight: log(1 + count) / sum over the book's kept tags */
+    int books_with_tags;   /* model books that got at least one tag */
+    size_t rows;           /* data rows of book_tags.csv */
+    int dropped;           /* tags dropped as shelf names (to-read, owned, ...) */
+    char dropped_list[512];/* the most frequent dropped ones, comma-separated */
+} cli_tags;
+
+/* Reads book_tags_path (goodreads_book_id,tag_id,count) and tags_path (tag_id,tag_name), joins through the
+   books table's goodreads_book_id (the items' `extra` field) to the model's items, drops shelf-name tags,
+   keeps the max_tags tags found on most books and each book's per_book strongest of them; exits 1 with
+   file:line on malformed input. */
+void cli_read_tags(const char *book_tags_path, const char *tags_path, const bookrec_items *books,
+                   const bookrec_ids *items, int max_tags, int per_book, cli_tags *out);
+
+/* Frees the arrays of t. */
+void cli_tags_free(cli_tags *t);
+
+#endif
