@@ -217,6 +217,9 @@ void cli_runner_stop(cli_runner *r);
 /* The bookrec_parallel_fn to hand to the core with the runner as its context. */
 void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks);
 
+/* The share of parallel calls the runner ran on the caller's thread alone (its adaptive choice), 0..1. */
+double cli_runner_inline_share(const cli_runner *r);
+
 /* ------------------------------------------------------------------ commands */
 
 int cmd_stats(int argc, char **argv);

@@ -543,6 +543,9 @@ int cmd_train(int argc, char **argv) {
     double t_train = cli_now();
     int st = bookrec_train(m, fit_p, valid_p, &to, core_hist, to.epochs, &n_core_hist, &err);
     t_train = cli_now() - t_train;
+    if (runner)
+        fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "
+                        "chosen; the model does not depend on it)\n", 100.0 * cli_runner_inline_share(runner));
     cli_runner_stop(runner);
     cli_check(st, &err, "training failed (no model written)");
     int best_epoch = n_core_hist;
