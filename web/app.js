@@ -133,8 +133,10 @@ function bookCard(i, { score = null, scoreKind = 'rating', tag = 'li' } = {}) {
   if (b.avg[i]) facts.push(`avg ${Number(b.avg[i]).toFixed(2)}`);
   let scoreLine = null;
   if (score !== null && Number.isFinite(score)) {
+    // ranking scores are unclamped; a predicted rating is shown on the catalogue's scale
+    const [lo, hi] = S.model?.ratingRange || [1, 5];
     scoreLine = scoreKind === 'rating'
-      ? el('p', { class: 'score', text: `Predicted rating ${score.toFixed(2)}` })
+      ? el('p', { class: 'score', text: `Predicted rating ${Math.min(hi, Math.max(lo, score)).toFixed(2)}` })
       : el('p', { class: 'score', text: `Similarity ${score.toFixed(3)}` });
   }
   return el(tag, { class: 'card', dataset: { bookId: id } },

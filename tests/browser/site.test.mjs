@@ -99,7 +99,11 @@ describe('bookrec site', () => {
     // every card shows a predicted rating
     const scores = await page.$$eval('#rec-user .card .score', (ps) => ps.map((p) => p.textContent));
     assert.equal(scores.length, ids.length);
-    for (const s of scores) assert.match(s, /^Predicted rating -?\d+\.\d\d$/);
+    for (const s of scores) {
+      assert.match(s, /^Predicted rating -?\d+\.\d\d$/);
+      const v = Number(s.split(' ').pop());
+      assert.ok(v >= 1 && v <= 5, `predicted rating ${v} is off the 1..5 scale`);
+    }
     // an unknown user gives a readable message, not a crash
     await page.fill('#user-id', 'no-such-user-42');
     await page.click('#user-go');
