@@ -70,7 +70,7 @@ export function ensureDeps(groups = ['base']) {
   }
   if (!existsSync(path.join(ROOT, 'node_modules'))) {
     log('installing node modules (npm install)');
-    run('npm', ['install', '--no-audit', '--no-fund']);
+    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts']); // no dependency needs its install script (re2, optional, would try a download)
   }
 }
 
