@@ -295,26 +295,31 @@ int br_parse_number(const char *s, size_t len, double *out) {
     return 0;
 }
 
+int br_utf8_seq(const uint8_t *s, size_t len, size_t i) {
+    uint8_t b = s[i];
+    if (b < 0x80) return 1;
+    int need;
+    uint32_t cp;
+    if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; }
+    else if (b >= 0xE0 && b <= 0xEF) { need = 2; cp = b & 0x0F; }
+    else if (b >= 0xF0 && b <= 0xF4) { need = 3; cp = b & 0x07; }
+    else return 0;
+    if (len - i <= (size_t)need) return 0;
+    for (int k = 1; k <= need; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+    return need + 1;
+}
+
 int br_utf8_valid(const char *str, size_t len) {
     const uint8_t *s = (const uint8_t *)str;
-    size_t i = 0;
-    while (i < len) {
-        uint8_t b = s[i];
-        if (b < 0x80) { i++; continue; }
-        int need;
-        uint32_t cp;
-        if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; }
-        else if (b >= 0xE0 && b <= 0xEF) { need = 2; cp = b & 0x0F; }
-        else if (b >= 0xF0 && b <= 0xF4) { need = 3; cp = b & 0x07; }
-        else return 0;
-        if (len - i <= (size_t)need) return 0;
-        for (int k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-        if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-        i += (size_t)need + 1;
+    for (size_t i = 0; i < len;) {
+        int n = br_utf8_seq(s, len, i);
+        if (n == 0) return 0;
+        i += (size_t)n;
     }
     return 1;
 }

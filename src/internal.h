@@ -239,6 +239,9 @@ const char *br_trim(const char *s, size_t *len);
    returns 0 and *out on success, -1 when it is not a finite number. */
 int br_parse_number(const char *s, size_t len, double *out);
 
+/* Length of the valid UTF-8 sequence at s[i] (1..4; no overlongs, no surrogates), or 0 when it is not one. */
+int br_utf8_seq(const uint8_t *s, size_t len, size_t i);
+
 /* Returns 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int br_utf8_valid(const char *s, size_t len);
 

@@ -41,26 +41,6 @@ static int arena_room(arena *a, size_t more) {
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s[i] (1..4), or 0 when the bytes there are not one. */
-static int utf8_seq(const uint8_t *s, size_t len, size_t i) {
-    uint8_t b = s[i];
-    if (b < 0x80) return 1;
-    int need;
-    uint32_t cp;
-    if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; }
-    else if (b >= 0xE0 && b <= 0xEF) { need = 2; cp = b & 0x0F; }
-    else if (b >= 0xF0 && b <= 0xF4) { need = 3; cp = b & 0x07; }
-    else return 0;
-    if (len - i <= (size_t)need) return 0;
-    for (int k = 1; k <= need; k++) {
-        if ((s[i + k] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-    return need + 1;
-}
-
 /* Appends a cleaned, trimmed, NUL-terminated copy of s to the arena; returns its offset (0 for ""), or
    (size_t)-1 on allocation failure. */
 static size_t arena_text(arena *a, const char *str, size_t len) {
@@ -70,7 +50,7 @@ static size_t arena_text(arena *a, const char *str, size_t len) {
     const uint8_t *s = (const uint8_t *)str;
     size_t at = a->n, j = at;
     for (size_t i = 0; i < len;) {
-        int k = utf8_seq(s, len, i);
+        int k = br_utf8_seq(s, len, i);
         if (k == 1) {
             a->p[j++] = (s[i] < 0x20 || s[i] == 0x7f) ? ' ' : (char)s[i];
             i++;
