@@ -412,19 +412,6 @@ static void test_split(void) {
 
 /* ------------------------------------------------------------------ fixtures */
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    fclose(f);
-    if (b) { b[n] = '\0'; *len = (size_t)n; }
-    return b;
-}
-
 /* The number after "key": inside the "expect" object of a fixture's small metadata file. */
 static long json_num(const char *json, const char *key, double *real) {
     char k[64];

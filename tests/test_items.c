@@ -145,19 +145,6 @@ static void test_bad_rows(void) {
     bookrec_items_free(NULL);
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    fclose(f);
-    if (b) *len = (size_t)n;
-    return b;
-}
-
 static void test_fixtures(void) {
     const char *root = getenv("BOOKREC_SOURCE_DIR");
     if (!root) root = "..";
