@@ -3,11 +3,12 @@
 // tools/build-site.mjs, headless Debian Chromium driven by playwright-core, and a page watcher that
 // records console errors, CSP violations, page errors and dialogs. Not a test file itself.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixtureDir } from '../js/wasm-common.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WASM_DIR = process.env.BOOKREC_WASM_DIR || path.join(ROOT, 'build-wasm', 'web', 'wasm');
@@ -24,32 +25,8 @@ function cli(args) {
   return r.stdout;
 }
 
-// The goodbooks-like fixture dataset (tests/fixtures/<dir>/ratings.csv + books.csv), generated with
-// tools/gen-fixture.mjs when it is not there yet.
-export function fixtureDir() {
-  if (process.env.BOOKREC_FIXTURE) return path.resolve(process.env.BOOKREC_FIXTURE);
-  const base = path.join(ROOT, 'tests', 'fixtures');
-  const find = () => {
-    if (!existsSync(base)) return null;
-    for (const d of readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-      const p = path.join(base, d);
-      if (existsSync(path.join(p, 'ratings.csv')) && existsSync(path.join(p, 'books.csv'))) {
-        const head = readFileSync(path.join(p, 'ratings.csv'), 'utf8').slice(0, 200).split(/\r?\n/)[0];
-        if (/\bbook_id\b/.test(head) && /\buser_id\b/.test(head)) return p;
-      }
-    }
-    return null;
-  };
-  let dir = find();
-  const gen = path.join(ROOT, 'tools', 'gen-fixture.mjs');
-  if (!dir && existsSync(gen)) {
-    const r = spawnSync(process.execPath, [gen], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tools/gen-fixture.mjs failed:\n${r.stderr}`);
-    dir = find();
-  }
-  if (!dir) throw new Error('no fixture dataset in tests/fixtures/ (tools/gen-fixture.mjs makes it)');
-  return dir;
-}
+// The goodbooks-like fixture dataset, shared with the wasm module tests.
+export { fixtureDir };
 
 // Reads the fixture's ratings as Map(user id -> Set(book id)), keeping what the CSV says.
 export function ratedByUser(dataDir) {

@@ -32,8 +32,9 @@ export function cli(args, opts = {}) {
 }
 
 // The fixture dataset directory (tests/fixtures/<dir> holding ratings.csv and books.csv), generated with
-// tools/gen-fixture.mjs when it is not there yet.
+// tools/gen-fixture.mjs when it is not there yet ($BOOKREC_FIXTURE names another).
 export function fixtureDir() {
+  if (process.env.BOOKREC_FIXTURE) return path.resolve(process.env.BOOKREC_FIXTURE);
   const base = path.join(ROOT, 'tests', 'fixtures');
   const find = () => {
     if (!existsSync(base)) return null;
