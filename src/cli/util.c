@@ -21,13 +21,18 @@
 
 /* ------------------------------------------------------------------ errors */
 
+/* Prints "bookrec: <prefix><message>" on stderr, after flushing what stdout holds. */
+static void say(const char *prefix, const char *fmt, va_list ap) {
+    fflush(stdout);
+    fprintf(stderr, "bookrec: %s", prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void cli_die(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fflush(stdout);
-    fputs("bookrec: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say("", fmt, ap);
     va_end(ap);
     exit(CLI_EXIT_ERROR);
 }
@@ -35,10 +40,7 @@ void cli_die(const char *fmt, ...) {
 void cli_usage_die(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fflush(stdout);
-    fputs("bookrec: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say("", fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try 'bookrec %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     exit(CLI_EXIT_USAGE);
@@ -47,10 +49,7 @@ void cli_usage_die(const char *cmd, const char *fmt, ...) {
 void cli_warn(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fflush(stdout);
-    fputs("bookrec: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say("warning: ", fmt, ap);
     va_end(ap);
 }
 
