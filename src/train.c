@@ -850,6 +850,12 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         raw_items = malloc((ni_d + (size_t)m->cfg.n_items) * sizeof *raw_items);
         if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's book copy");
     }
+    float *raw_users = NULL; /* implicit models: p_u kept aside while on_epoch sees the effective readers */
+    size_t nu_d = (size_t)m->cfg.n_users * (size_t)m->cfg.dim;
+    if (tr.imp && opt->on_epoch && !rc) {
+        raw_users = malloc(nu_d * sizeof *raw_users);
+        if (!raw_users) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the implicit model's reader copy");
+    }
 
     double p1 = 1.0, p2 = 1.0, best_rmse = INFINITY;
     int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
@@ -939,7 +945,12 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         if (history && nh < max_history) history[nh] = st;
         nh++;
         if (tr.tags && !(valid && valid->n)) fold_tags(&tr, 1.0f); /* on_epoch sees the effective books too */
+        if (raw_users) { /* ... and the effective readers: p_u + s_u, then p_u back exactly */
+            memcpy(raw_users, m->user_emb, nu_d * sizeof *raw_users);
+            fold_implicit(&tr, 1.0f);
+        }
         if (opt->on_epoch && opt->on_epoch(opt->on_epoch_ctx, &st)) stop = 1;
+        if (raw_users) memcpy(m->user_emb, raw_users, nu_d * sizeof *raw_users);
         if (tr.tags) { /* back to q_i, b_i */
             memcpy(m->item_emb, raw_items, ni_d * sizeof *raw_items);
             memcpy(m->item_bias, raw_items + ni_d, (size_t)m->cfg.n_items * sizeof *raw_items);
@@ -961,6 +972,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     if (tr.imp) fold_implicit(&tr, 1.0f); /* back to the effective vectors */
     if (tr.tags) fold_tags(&tr, 1.0f);
     free(raw_items);
+    free(raw_users);
     free(best);
     free(uoff); free(ulist); free(uord);
     free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);

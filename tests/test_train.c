@@ -75,7 +75,19 @@ static void real_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks)
 }
 
 static int n_epoch_calls, n_progress_calls;
-static int on_epoch(void *ctx, const bookrec_epoch_stats *s) { (void)ctx; (void)s; n_epoch_calls++; return 0; }
+/* What on_epoch sees: the model as a caller would evaluate it (implicit and tag sums included). */
+typedef struct epoch_view { bookrec_model *m; const bookrec_triples *va; double rmse; } epoch_view;
+static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
+    (void)s;
+    epoch_view *v = ctx;
+    double mse = -1.0;
+    bookrec_error err;
+    if (v && v->m && bookrec_evaluate(v->m, v->va, &mse, NULL, &err)) FAIL("on_epoch evaluate: %s", err.msg);
+    if (v) v->rmse = sqrt(mse);
+    n_epoch_calls++;
+    return 0;
+}
+static epoch_view g_view;
 static int on_progress(void *ctx, int epoch, size_t done, size_t total, double mse) {
     (void)ctx; (void)epoch;
     if (done > total || !(mse >= 0)) FAIL("progress: done %zu total %zu mse %g", done, total, mse);
@@ -107,6 +119,8 @@ static bookrec_model *train_one(bookrec_arch arch, const bookrec_triples *tr, co
     static int calls;
     if (threads) { o.parallel = real_parallel; o.parallel_ctx = &calls; }
     o.on_epoch = on_epoch;
+    g_view = (epoch_view){m, va, -1.0};
+    o.on_epoch_ctx = &g_view;
     o.progress = on_progress;
     o.progress_every = 50;
     if (bookrec_train(m, tr, va, &o, hist, 64, nh, &err)) FAIL("train: %s", err.msg);
@@ -144,6 +158,8 @@ int main(void) {
         if (bookrec_evaluate(m1, &va, &mse, &mae, &err) || fabs(sqrt(mse) - h[nh - 1].test_rmse) > 1e-6)
             FAIL("%s: bookrec_evaluate %.6f differs from the epoch's valid RMSE %.6f", names[a], sqrt(mse),
                  h[nh - 1].test_rmse);
+        if (fabs(g_view.rmse - sqrt(mse)) > 1e-6) /* on_epoch saw the model as it is saved */
+            FAIL("%s: on_epoch's evaluate %.6f differs from the trained model's %.6f", names[a], g_view.rmse, sqrt(mse));
 
         /* determinism: same seed and n_tasks -> identical bytes */
         bookrec_model *m2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 1, 0, 8, NULL, NULL);
