@@ -220,6 +220,13 @@ void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks);
 /* The share of parallel calls the runner ran on the caller's thread alone (its adaptive choice), 0..1. */
 double cli_runner_inline_share(const cli_runner *r);
 
+/* The architecture's name as the --arch flag spells it ("seed", "mf", "ncf"). */
+const char *cli_arch_name(bookrec_arch a);
+
+/* Adds the model's shape to JSON object o: arch, n_users, n_items, dim, hidden, implicit, global_mean. */
+struct cJSON;
+void cli_json_model_shape(struct cJSON *o, const bookrec_model_config *c);
+
 /* ------------------------------------------------------------------ commands */
 
 int cmd_stats(int argc, char **argv);

@@ -143,10 +143,6 @@ static cJSON *table_json(const eval_table *t) {
 
 /* ------------------------------------------------------------------ the command */
 
-static const char *arch_name(bookrec_arch a) {
-    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
-}
-
 /* Adapters handing the table to eval_rank.c (ranking columns, --all rows). */
 static int sink_col(void *t, const char *key, const char *title, int dec) { return eval_col_add(t, key, title, dec); }
 static int sink_row(void *t, const char *name, const char *note) { return eval_row_add(t, name, note); }
@@ -239,7 +235,7 @@ int cmd_eval(int argc, char **argv) {
         size_t used = cli_eval_model(m[k], r, &test, &rmse, &ma);
         const bookrec_model_config *c = bookrec_model_get_config(m[k]);
         char name[96];
-        snprintf(name, sizeof name, "%s (%s)", arch_name(c->arch), base_name(paths[k]));
+        snprintf(name, sizeof name, "%s (%s)", cli_arch_name(c->arch), base_name(paths[k]));
         char hid[32] = "";
         if (c->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", c->hidden);
         snprintf(note, sizeof note, "dim %d%s, %zu test ratings", c->dim, hid, used);

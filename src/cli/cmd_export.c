@@ -60,9 +60,6 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
 }
 
 
-static const char *arch_name(bookrec_arch a) {
-    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
-}
 
 typedef struct out_file {
     const char *name;
@@ -241,13 +238,7 @@ int cmd_export(int argc, char **argv) {
     cJSON_AddStringToObject(jm, "id", idhex);
     cJSON_AddStringToObject(jm, "id_kind", "FNV-1a 64 of the source model file");
     cJSON_AddStringToObject(jm, "source", model_path);
-    cJSON_AddStringToObject(jm, "arch", arch_name(c->arch));
-    cJSON_AddNumberToObject(jm, "n_users", c->n_users);
-    cJSON_AddNumberToObject(jm, "n_items", c->n_items);
-    cJSON_AddNumberToObject(jm, "dim", c->dim);
-    cJSON_AddNumberToObject(jm, "hidden", c->hidden);
-    cJSON_AddBoolToObject(jm, "implicit", c->implicit);
-    cJSON_AddNumberToObject(jm, "global_mean", cli_f32(c->global_mean));
+    cli_json_model_shape(jm, c);
     cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
@@ -275,7 +266,7 @@ int cmd_export(int argc, char **argv) {
     ADD_FILE("manifest.json", mj, strlen(mj));
     free(mj);
 
-    printf("exported %s (%s, %d books, %d users) to %s:\n", model_path, arch_name(c->arch), n_items, c->n_users,
+    printf("exported %s (%s, %d books, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, c->n_users,
            out_dir);
     for (int k = 0; k < n_files; k++) {
         char b[32];

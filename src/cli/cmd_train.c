@@ -342,10 +342,6 @@ static rank_figs rank_run(bookrec_model *m, const bookrec_ratings *r, const book
 
 /* ------------------------------------------------------------------ history JSON */
 
-static const char *arch_name(bookrec_arch a) {
-    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
-}
-
 static void add_epoch(cJSON *arr, const bookrec_epoch_stats *e) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "epoch", e->epoch);
@@ -626,14 +622,8 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddStringToObject(root, "kernels", bookrec_kernel_name());
     const bookrec_model_config *mc = bookrec_model_get_config(m);
     cJSON *jc = cJSON_AddObjectToObject(root, "config");
-    cJSON_AddStringToObject(jc, "arch", arch_name(mc->arch));
-    cJSON_AddNumberToObject(jc, "n_users", mc->n_users);
-    cJSON_AddNumberToObject(jc, "n_items", mc->n_items);
-    cJSON_AddNumberToObject(jc, "dim", mc->dim);
-    cJSON_AddNumberToObject(jc, "hidden", mc->hidden);
-    cJSON_AddBoolToObject(jc, "implicit", mc->implicit);
+    cli_json_model_shape(jc, mc);
     cJSON_AddNumberToObject(jc, "init_scale", cli_f32(mc->init_scale));
-    cJSON_AddNumberToObject(jc, "global_mean", cli_f32(mc->global_mean));
     cJSON_AddNumberToObject(jc, "min_rating", cli_f32(mc->min_rating));
     cJSON_AddNumberToObject(jc, "max_rating", cli_f32(mc->max_rating));
     cJSON_AddNumberToObject(jc, "seed", (double)mc->seed);
@@ -706,7 +696,7 @@ int cmd_train(int argc, char **argv) {
     free(json);
 
     char *svg_path = cli_replace_ext(out, ".loss.svg");
-    char *title = cli_fmt("bookrec %s: training and test loss per epoch", arch_name(mc->arch));
+    char *title = cli_fmt("bookrec %s: training and test loss per epoch", cli_arch_name(mc->arch));
     char *svg = loss_svg(c.hist, c.n_hist, title);
     cli_write_atomic_or_die(svg_path, svg, strlen(svg));
     free(svg);

@@ -16,10 +16,6 @@
 
 /* ------------------------------------------------------------------ specs */
 
-const char *evr_arch_name(bookrec_arch a) {
-    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
-}
-
 int evr_parse_arch(const char *name, bookrec_arch *out) {
     if (!strcmp(name, "seed")) *out = BOOKREC_ARCH_SEED;
     else if (!strcmp(name, "mf")) *out = BOOKREC_ARCH_MF;
@@ -92,7 +88,7 @@ char *evr_spec_flags(const evr_spec *s) {
     if (o->l2_row != 0) snprintf(l2row, sizeof l2row, " --l2-row %g", (double)o->l2_row);
     if (o->l2_dense != 0) snprintf(l2dense, sizeof l2dense, " --l2-dense %g", (double)o->l2_dense);
     return cli_fmt("--arch %s --dim %d%s%s%s --epochs %d --batch %d --lr %g --l2 %g%s%s%s --seed %llu",
-                   evr_arch_name(c->arch), c->dim, hidden, c->implicit ? " --implicit" : "",
+                   cli_arch_name(c->arch), c->dim, hidden, c->implicit ? " --implicit" : "",
                    o->group_users ? " --group-users" : "", o->epochs, o->batch, (double)o->lr, (double)o->l2,
                    l2row, l2dense, pat, (unsigned long long)c->seed);
 }
@@ -137,7 +133,7 @@ bookrec_model *evr_train(const evr_spec *s, const bookrec_ratings *r, const book
     to.n_tasks = runner ? threads : 1;
     to.parallel = runner ? cli_runner_parallel : NULL;
     to.parallel_ctx = runner;
-    evr_epoch_ctx ec = {verbose, to.epochs, evr_arch_name(cfg.arch), cli_now()};
+    evr_epoch_ctx ec = {verbose, to.epochs, cli_arch_name(cfg.arch), cli_now()};
     to.on_epoch = evr_on_epoch;
     to.on_epoch_ctx = &ec;
     to.progress = NULL;

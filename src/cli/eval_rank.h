@@ -22,9 +22,6 @@ typedef struct evr_spec {
    (the tutorial's flags for seed; the flags chosen by bookrec tune for mf and ncf, see docs/evaluation.md). */
 void evr_spec_default(bookrec_arch arch, evr_spec *s);
 
-/* The architecture's name ("seed", "mf", "ncf"). */
-const char *evr_arch_name(bookrec_arch a);
-
 /* Parses an architecture name; returns 0 on success, -1 when unknown. */
 int evr_parse_arch(const char *name, bookrec_arch *out);
 

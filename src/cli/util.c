@@ -674,3 +674,17 @@ int cli_history_split(const char *model_path, uint64_t *split_seed, double *test
     cJSON_Delete(root);
     return ok;
 }
+
+const char *cli_arch_name(bookrec_arch a) {
+    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
+}
+
+void cli_json_model_shape(cJSON *o, const bookrec_model_config *c) {
+    cJSON_AddStringToObject(o, "arch", cli_arch_name(c->arch));
+    cJSON_AddNumberToObject(o, "n_users", c->n_users);
+    cJSON_AddNumberToObject(o, "n_items", c->n_items);
+    cJSON_AddNumberToObject(o, "dim", c->dim);
+    cJSON_AddNumberToObject(o, "hidden", c->hidden);
+    cJSON_AddBoolToObject(o, "implicit", c->implicit);
+    cJSON_AddNumberToObject(o, "global_mean", cli_f32(c->global_mean));
+}
