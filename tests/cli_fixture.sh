@@ -9,10 +9,7 @@ CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
 unset BOOKREC_DATA
 T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-json() { node -e "const j=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')); $2" "$1"; }
+. "$(dirname "$0")/shlib.sh"
 
 # ---------------------------------------------------------------- fixture
 D=$T/data
@@ -177,8 +174,4 @@ else
   echo "skip: no tests/fixtures/catalogue"
 fi
 
-if [ $FAILS -ne 0 ]; then
-  echo "$FAILS check(s) failed" >&2
-  exit 1
-fi
-echo "all CLI fixture checks passed"
+finish "all CLI fixture checks passed"

@@ -12,8 +12,7 @@ if [ -z "$DATA" ] || [ ! -f "$DATA/ratings.csv" ]; then
 fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-gb.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+. "$(dirname "$0")/shlib.sh"
 
 "$CLI" stats --data "$DATA" > "$T/stats.txt" 2>&1 || fail "stats: $(cat "$T/stats.txt")"
 cat "$T/stats.txt"
@@ -38,8 +37,4 @@ node -e "const j=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'));
   console.log('mf test RMSE', mf.rmse, 'bias', bias.rmse);
   process.exit(mf.rmse < bias.rmse ? 0 : 1);" "$T/eval.json" || fail "mf does not beat the bias baseline"
 
-if [ $FAILS -ne 0 ]; then
-  echo "$FAILS check(s) failed" >&2
-  exit 1
-fi
-echo "goodbooks CLI checks passed"
+finish "goodbooks CLI checks passed"

@@ -11,9 +11,7 @@ D=$SRC/tests/fixtures/goodbooks-mini
 unset BOOKREC_DATA
 T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-tags.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
+. "$(dirname "$0")/shlib.sh"
 
 # tags: 0 to-read (a shelf name, on every book), 1..4 genre-like tags, book b gets tag 1 + b % 4 and 1 + (b+1) % 4
 mkdir -p "$T/tags"
@@ -53,5 +51,4 @@ rc=$?
 [ $rc -eq 2 ] && grep -q 'needs --arch mf or ncf' "$T/seed.err" && ok "--tags with seed is a usage error" ||
   fail "--tags --arch seed: rc $rc, $(tail -1 "$T/seed.err")"
 
-[ $FAILS -eq 0 ] || { echo "$FAILS failure(s)" >&2; exit 1; }
-echo "cli_tags: all checks passed"
+finish "cli_tags: all checks passed"

@@ -12,10 +12,7 @@ D=$SRC/tests/fixtures/goodbooks-mini
 unset BOOKREC_DATA
 T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-tune.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-json() { node -e "const j=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')); $2" "$1"; }
+. "$(dirname "$0")/shlib.sh"
 
 # ---------------------------------------------------------------- tune
 "$CLI" tune --data "$D" --arch mf --lr 0.003,0.01 --l2 0.05 --dim 8 --epochs 8 --patience 2 --threads 2 \
@@ -77,5 +74,4 @@ node -e 'const f = require("fs"); const a = JSON.parse(f.readFileSync(process.ar
 "$CLI" eval --data "$D" --all --archs nope > /dev/null 2>&1
 [ $? -eq 2 ] && ok "eval: unknown --archs is a usage error" || fail "eval: unknown --archs not a usage error"
 
-[ $FAILS -eq 0 ] || { echo "$FAILS failure(s)" >&2; exit 1; }
-echo "all ok"
+finish "all ok"

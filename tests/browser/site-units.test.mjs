@@ -5,23 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT } from './site-common.mjs';
+import { rng } from '../js/wasm-common.mjs';
 
 const { encodeRated } = await import(path.join(ROOT, 'tools', 'build-site.mjs'));
 const { decodeRated } = await import(path.join(ROOT, 'web', 'rated.js'));
 const { validate } = await import(path.join(ROOT, 'web', 'store.js'));
 const { safeImageUrl } = await import(path.join(ROOT, 'web', 'dom.js'));
 const { createSearch, words } = await import(path.join(ROOT, 'web', 'search.js'));
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function toArrayBuffer(buf) {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
