@@ -164,7 +164,11 @@ void bookrec_items_free(bookrec_items *it);
 typedef enum bookrec_arch {
     BOOKREC_ARCH_SEED = 0, /* the tutorial: [book;user] -> Dense(h, ReLU) -> Dense(1, ReLU) */
     BOOKREC_ARCH_MF = 1,   /* mu + b_u + b_i + <p_u, q_i> */
-    BOOKREC_ARCH_NCF = 2   /* mu + b_u + b_i + <p_u, q_i> + w2 . ReLU(W1 [q_i; p_u] + b1) + c, linear output */
+    BOOKREC_ARCH_NCF = 2,  /* mu + b_u + b_i + <p_u, q_i> + w2 . ReLU(W1 [q_i; p_u] + b1) + c, linear output */
+    BOOKREC_ARCH_EASE = 3, /* top-N, item-item (EASE): score_j = prior_j + sum_i w(r_i) B[i,j], each row of B
+                              kept sparse (its dim = K largest entries); see "top-N models" below */
+    BOOKREC_ARCH_IALS = 4  /* top-N, implicit ALS factors: score_j = <x_u, y_j>; a reader is folded in by one
+                              dim x dim solve */
 } bookrec_arch;
 
 /* What a model is made of; bookrec_model_config_default fills the tutorial's values. */
@@ -178,6 +182,8 @@ typedef struct bookrec_model_config {
     float global_mean;   /* mu for mf/ncf; set from the training data by the trainer */
     float min_rating, max_rating; /* predictions of mf/ncf are clamped to this range */
     uint64_t seed;       /* initialisation seed */
+    int64_t n_entries;   /* EASE: the (user, item, rating) entries of the users part (the dataset readers' training
+                            ratings, so they are ranked exactly as new readers are); 0 for the other archs */
     int n_tags;          /* >0 (mf/ncf): book features. While training, book i's vector is q_i + sum_t w_it g_t and
                             its bias b_i + sum_t w_it c_t, with tag rows g [n_tags, dim], c [n_tags] learned and the
                             weights w set by bookrec_model_set_tags; when training ends the sums are folded into
@@ -307,6 +313,59 @@ int bookrec_model_load_users(bookrec_model *m, const uint8_t *buf, size_t len, b
 
 /* Frees memory returned by the core (model_save buffers). */
 void bookrec_free(void *p);
+
+/* ------------------------------------------------------------- top-N models (src/ease.c, src/topn.c) */
+/* The rating models above predict a rating; these rank books for a reader. EASE (Steck 2019) fits
+   B = argmin |X - XB|^2 + lambda |B|^2 with diag(B) = 0 in closed form: P = (X^T X + lambda I)^-1,
+   B[i,j] = -P[i,j] / P[j,j]. X holds, for each (reader, book) rating, a weight from the rating. A reader is
+   scored as score_j = prior * pop_j + sum_i w(r_i) B[i,j] over the books i they rated, where w(r) is the
+   model's rating weight (low ratings negative, so they push similar books down) and pop_j in 0..1 the
+   book's log popularity, a tie-break that also ranks books for a reader with no ratings yet. The model
+   keeps the dim largest entries of each row of B. A top-N reader state is [w(r_i) for every book i]
+   (n_items floats, 0 for unrated books); bookrec_model_user_state_size says so. */
+
+/* Rating weights are given at 5 knots over the rating scale: min, 1/4, 1/2, 3/4 and max, linear between. */
+#define BOOKREC_WEIGHT_KNOTS 5
+
+/* Options of an EASE fit; zero-initialised means the defaults chosen on validation readers (docs/models.md). */
+typedef struct bookrec_ease_options {
+    float lambda;          /* L2 on B; 0 means 300 */
+    float fit_weight[BOOKREC_WEIGHT_KNOTS];   /* weight of a rating in X; all 0 means 1 for every rating */
+    float score_weight[BOOKREC_WEIGHT_KNOTS]; /* w(r) when scoring a reader; all 0 means -0.5 -0.2 0.2 0.7 1 */
+    float prior;           /* weight of the popularity tie-break; 0 means 0.001, < 0 means none */
+    int builtin_solver;    /* 1: the built-in Gauss-Jordan inverse even where LAPACK is linked (small catalogues,
+                              tests); 0: LAPACK's Cholesky (spotrf + spotri) when the build has it */
+} bookrec_ease_options;
+
+/* Computes the dense EASE matrix of ratings t into B[0 .. n_items^2) (row-major, caller-owned), with the
+   rating scale min_rating..max_rating for the weights. Needs n_items^2 floats of memory and no more. */
+int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, float max_rating,
+                       const bookrec_ease_options *opt, float *B, bookrec_error *err);
+
+/* Fits a model created with arch BOOKREC_ARCH_EASE (dim = entries kept per row, n_entries = train->n) on its
+   training ratings: B, each row's dim largest entries, the popularity prior, the rating weights, and the
+   training ratings as the dataset readers' part. */
+int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookrec_ease_options *opt,
+                     bookrec_error *err);
+
+/* Returns the weight w(r) a top-N model gives a rating r (NaN when m is not a top-N model). */
+float bookrec_model_rating_weight(const bookrec_model *m, float rating);
+
+/* Writes the rated books that contributed most to `item`'s score for a top-N state, largest first: up to k
+   book indices into out_idx and their exact contributions (w(r_i) B[i,item]) into out_contrib (may be NULL);
+   books that contributed nothing are left out. Returns the count, or -1 (err filled; E_STATE for rating models). */
+int bookrec_model_explain(bookrec_model *m, const float *state, int item, int k, int32_t *out_idx,
+                          float *out_contrib, bookrec_error *err);
+
+/* Fits the model's match calibration: for each reader of `foldin` (scored from those ratings), the top 50 books'
+   scores against whether the reader's `target` rates them >= threshold; a logistic curve p = 1 / (1 + e^-(a s + b))
+   is fitted by Newton's method and kept in the model. Only top-N models have one. */
+int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                            float threshold, bookrec_error *err);
+
+/* Calibrated chance (0..1) that a book with ranking score `score` is one the reader reads and rates highly;
+   NaN when the model has no calibration. */
+float bookrec_model_match(const bookrec_model *m, float score);
 
 /* ------------------------------------------------------------- training */
 

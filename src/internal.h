@@ -101,6 +101,8 @@ typedef struct br_tensor {
     float *data;
     int rows, cols;
     int part;          /* BOOKREC_PART_ITEMS (item side + network) or BOOKREC_PART_USERS */
+    int32_t *idata;    /* integer tensors (top-N indices): the values, data is NULL; each in 0 .. imax */
+    int32_t imax;
 } br_tensor;
 
 /* Lists the model's tensors into out[0..max); returns how many the model has (may exceed max). */
@@ -135,6 +137,16 @@ struct bookrec_model {
     float *tag_bias;     /* [n_tags, 1]    tag biases c_t */
     int32_t *tag_off, *tag_idx; /* each book's tags as CSR (n_items + 1 offsets), NULL until set */
     float *tag_w;        /* their weights */
+    /* top-N archs (EASE, iALS); for EASE item_emb holds B's kept values [n_items, dim] and item_bias the
+       popularity prior, already multiplied by its weight */
+    float *topn_meta;    /* [1, BR_META_SIZE]: rating weights, match calibration, iALS fold-in settings */
+    int32_t *ints;       /* the integer block, n_ints values: the views below */
+    size_t n_ints;
+    int32_t *topn_col;   /* [n_items, dim]    EASE: the column of each kept entry of B (row i itself pads) */
+    int32_t *user_off;   /* [n_users + 1, 1]  EASE: each dataset reader's ratings, user_item[user_off[u] ..) */
+    int32_t *user_item;  /* [n_entries, 1] */
+    float *user_rating;  /* [n_entries, 1]    (in the float block, users part) */
+    float *gram;         /* iALS cache built by prepare: [dim, dim] Y^T Y */
     bookrec_ids *users, *items;
     int has_users;
     /* caches built by bookrec_model_prepare, dropped by br_model_invalidate */
@@ -143,6 +155,48 @@ struct bookrec_model {
     float *item_pre;     /* [n_items, hidden]: dense1_w[:, :dim] item_emb[i] + dense1_b */
     float *item_unit;    /* [n_items, dim]: L2-normalised item embeddings */
 };
+
+/* Layout of the top-N models' topn_meta tensor. */
+enum {
+    BR_META_WEIGHTS = 0,  /* BOOKREC_WEIGHT_KNOTS rating weights w(r) */
+    BR_META_CAL_A = 5,    /* match = 1 / (1 + exp(-(a score + b))); a = 0: not calibrated */
+    BR_META_CAL_B = 6,
+    BR_META_ALPHA = 7,    /* iALS: confidence of a rated book, 1 + alpha w(r) */
+    BR_META_LAMBDA = 8,   /* iALS: L2 of the fold-in solve */
+    BR_META_SIZE = 16
+};
+
+/* 1 for the top-N archs (EASE, iALS). */
+static inline int br_is_topn(const bookrec_model_config *c) {
+    return c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
+}
+
+/* Value of knot weights w[0..BOOKREC_WEIGHT_KNOTS) at rating r on the scale lo..hi (linear between knots). */
+float br_knot_weight(const float *w, float r, float lo, float hi);
+
+/* top-N models (topn.c): the dataset readers' part of an EASE model from its training ratings (n_entries of them). */
+int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_error *err);
+
+/* EASE: item_bias[j] = prior * log(1 + ratings of j) / log(1 + the most ratings of a book). */
+void br_topn_set_prior(bookrec_model *m, const bookrec_triples *train, float prior);
+
+/* top-N state size, dataset reader state, fold-in, scores, similar books and prediction (topn.c; model.c
+   dispatches to them for the top-N archs). */
+int br_topn_state_size(const bookrec_model *m);
+/* Checks what a loaded file put into the parts `parts` of a model (EASE readers' offsets run from 0 to
+   n_entries without going down); BOOKREC_OK for the other archs. */
+int br_topn_check(const bookrec_model *m, int parts, bookrec_error *err);
+int br_topn_user_state(const bookrec_model *m, int user, float *out, bookrec_error *err);
+int br_topn_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n, float *state,
+                    bookrec_error *err);
+int br_topn_prepare(bookrec_model *m, bookrec_error *err);
+void br_topn_score_all(const bookrec_model *m, const float *state, float *scores);
+int br_topn_similar_scores(bookrec_model *m, int item, float *scores, bookrec_error *err);
+float br_topn_predict(const bookrec_model *m, int user, int item);
+
+/* Solves A x = b for a symmetric positive definite n x n A (row-major doubles, overwritten) by Cholesky,
+   x into b; returns -1 when A is not positive definite. */
+int br_spd_solve(double *A, double *b, int n);
 
 /* Unclamped model output for item i and a user given as vector p (dim floats) and bias bu; w1t (may be
    NULL) is dense1_w transposed [2*dim, hidden], which makes the dense layer faster. */

@@ -20,8 +20,11 @@
 #define MAX_DIM 256
 #define MAX_HIDDEN 1024
 
-static int has_dense(const bookrec_model_config *c) { return c->arch != BOOKREC_ARCH_MF; }
-static int has_bias(const bookrec_model_config *c) { return c->arch != BOOKREC_ARCH_SEED; }
+static int has_dense(const bookrec_model_config *c) {
+    return c->arch == BOOKREC_ARCH_SEED || c->arch == BOOKREC_ARCH_NCF;
+}
+/* mf/ncf have a bias per book and per user (EASE's item_bias is its popularity prior, placed apart). */
+static int has_bias(const bookrec_model_config *c) { return c->arch == BOOKREC_ARCH_MF || c->arch == BOOKREC_ARCH_NCF; }
 
 /* Fills cfg with the tutorial's seed model: dim 15, hidden 128, init 0.05, ratings 1..5, seed 1. */
 void bookrec_model_config_default(bookrec_model_config *cfg) {
@@ -37,12 +40,23 @@ void bookrec_model_config_default(bookrec_model_config *cfg) {
 }
 
 static int check_config(const bookrec_model_config *c, bookrec_error *err) {
-    if (c->arch < BOOKREC_ARCH_SEED || c->arch > BOOKREC_ARCH_NCF)
-        return br_fail(err, BOOKREC_E_ARG, "model config: unknown arch %d (expected 0 seed, 1 mf, 2 ncf)", (int)c->arch);
+    if (c->arch < BOOKREC_ARCH_SEED || c->arch > BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_ARG, "model config: unknown arch %d (expected 0 seed, 1 mf, 2 ncf, 3 ease, 4 ials)",
+                       (int)c->arch);
+    if (br_is_topn(c) && (c->implicit || c->n_tags))
+        return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback and tags are for the rating models, not %s",
+                       c->arch == BOOKREC_ARCH_EASE ? "ease" : "ials");
+    if (c->n_entries < 0 || c->n_entries > ((int64_t)1 << 31) - 1 || (c->n_entries && c->arch != BOOKREC_ARCH_EASE))
+        return br_fail(err, BOOKREC_E_ARG, "model config: n_entries %lld (only EASE has them, at most 2^31-1)",
+                       (long long)c->n_entries);
+    if (c->arch == BOOKREC_ARCH_EASE && c->dim > c->n_items)
+        return br_fail(err, BOOKREC_E_ARG, "model config: EASE keeps %d entries per row but there are only %d items",
+                       c->dim, c->n_items);
     if (c->n_users < 1 || c->n_items < 1)
         return br_fail(err, BOOKREC_E_ARG, "model config: n_users %d and n_items %d must be >= 1", c->n_users, c->n_items);
-    if (c->dim < 1 || c->dim > MAX_DIM)
-        return br_fail(err, BOOKREC_E_ARG, "model config: dim %d out of range 1..%d", c->dim, MAX_DIM);
+    int max_dim = c->arch == BOOKREC_ARCH_EASE ? 1024 : MAX_DIM; /* EASE: entries kept per row */
+    if (c->dim < 1 || c->dim > max_dim)
+        return br_fail(err, BOOKREC_E_ARG, "model config: dim %d out of range 1..%d", c->dim, max_dim);
     if (has_dense(c) && (c->hidden < 1 || c->hidden > MAX_HIDDEN))
         return br_fail(err, BOOKREC_E_ARG, "model config: hidden %d out of range 1..%d", c->hidden, MAX_HIDDEN);
     if (c->implicit && c->arch == BOOKREC_ARCH_SEED)
@@ -86,26 +100,46 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     size_t d = (size_t)c->dim, H = has_dense(c) ? (size_t)c->hidden : 0;
     size_t nu = (size_t)c->n_users, ni = (size_t)c->n_items;
     size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0, o_iy = 0, o_tg = 0, o_tb = 0;
+    size_t o_meta = 0, o_ur = 0, ne = (size_t)c->n_entries, ease = c->arch == BOOKREC_ARCH_EASE;
     int ok = place(&cur, ni * d, &o_ie);
-    if (has_bias(c)) ok = ok && place(&cur, ni, &o_ib);
+    if (has_bias(c) || ease) ok = ok && place(&cur, ni, &o_ib);
+    if (br_is_topn(c)) ok = ok && place(&cur, BR_META_SIZE, &o_meta);
     if (c->implicit) ok = ok && place(&cur, ni * d, &o_iy);
     if (H) ok = ok && place(&cur, H * 2 * d, &o_w1) && place(&cur, H, &o_b1) && place(&cur, H, &o_w2) &&
                 place(&cur, 1, &o_b2);
-    ok = ok && place(&cur, nu * d, &o_ue);
+    if (ease) ok = ok && place(&cur, ne, &o_ur); /* EASE has no user vectors: its readers are their ratings */
+    else ok = ok && place(&cur, nu * d, &o_ue);
     if (has_bias(c)) ok = ok && place(&cur, nu, &o_ub);
     if (c->n_tags > 0) ok = ok && place(&cur, (size_t)c->n_tags * d, &o_tg) && place(&cur, (size_t)c->n_tags, &o_tb);
     if (!ok) return br_fail(err, BOOKREC_E_ARG, "model config: %d users x %d items x dim %d is too large",
                             c->n_users, c->n_items, c->dim);
     size_t n = (cur + 15) & ~(size_t)15;
+    size_t n_ints = ease ? ni * d + nu + 1 + ne : 0;
     bookrec_model *m = calloc(1, sizeof *m);
     float *p = m ? calloc(n, sizeof *p) : NULL;
-    if (!p) { free(m); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for a model of %zu parameters", n); }
+    int32_t *ip = p && n_ints ? calloc(n_ints, sizeof *ip) : NULL;
+    if (!p || (n_ints && !ip)) {
+        free(p); free(m);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for a model of %zu parameters", n + n_ints);
+    }
     m->cfg = *c;
     m->params = p;
     m->n_params = n;
     m->item_emb = p + o_ie;
-    m->user_emb = p + o_ue;
+    if (!ease) m->user_emb = p + o_ue;
     if (has_bias(c)) { m->item_bias = p + o_ib; m->user_bias = p + o_ub; }
+    if (br_is_topn(c)) m->topn_meta = p + o_meta;
+    if (ease) {
+        m->item_bias = p + o_ib;
+        m->user_rating = p + o_ur;
+        m->ints = ip;
+        m->n_ints = n_ints;
+        m->topn_col = ip;
+        m->user_off = ip + ni * d;
+        m->user_item = m->user_off + nu + 1;
+        for (size_t i = 0; i < ni; i++) /* an unfitted row points at itself with value 0 */
+            for (size_t k = 0; k < d; k++) m->topn_col[i * d + k] = (int32_t)i;
+    }
     if (H) { m->w1 = p + o_w1; m->b1 = p + o_b1; m->w2 = p + o_w2; m->b2 = p + o_b2; }
     if (c->implicit) m->item_imp = p + o_iy;
     if (c->n_tags > 0) { m->tag_emb = p + o_tg; m->tag_bias = p + o_tb; } /* tag rows start at zero */
@@ -113,8 +147,10 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
 
     br_rng r;
     br_rng_seed(&r, c->seed);
-    fill_uniform(&r, m->item_emb, ni * d, c->init_scale);
-    fill_uniform(&r, m->user_emb, nu * d, c->init_scale);
+    if (!ease) {
+        fill_uniform(&r, m->item_emb, ni * d, c->init_scale);
+        fill_uniform(&r, m->user_emb, nu * d, c->init_scale);
+    }
     if (H) {
         fill_uniform(&r, m->w1, H * 2 * d, sqrtf(6.0f / (float)(2 * d + H)));
         fill_uniform(&r, m->w2, H, sqrtf(6.0f / (float)(H + 1)));
@@ -126,8 +162,8 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
 
 /* Frees the caches built by prepare. */
 static void free_caches(bookrec_model *m) {
-    free(m->w1t); free(m->item_pre); free(m->item_unit);
-    m->w1t = m->item_pre = m->item_unit = NULL;
+    free(m->w1t); free(m->item_pre); free(m->item_unit); free(m->gram);
+    m->w1t = m->item_pre = m->item_unit = m->gram = NULL;
     m->prepared = 0;
 }
 
@@ -143,6 +179,7 @@ void bookrec_model_free(bookrec_model *m) {
     free(m->tag_idx);
     free(m->tag_w);
     free(m->params);
+    free(m->ints);
     free(m);
 }
 
@@ -275,17 +312,31 @@ int br_model_tensors(bookrec_model *m, br_tensor *out, int max) {
     const bookrec_model_config *c = &m->cfg;
     br_tensor t[9];
     int n = 0;
-    t[n++] = (br_tensor){"item_emb", m->item_emb, c->n_items, c->dim, BOOKREC_PART_ITEMS};
-    if (has_bias(c)) t[n++] = (br_tensor){"item_bias", m->item_bias, c->n_items, 1, BOOKREC_PART_ITEMS};
-    if (c->implicit) t[n++] = (br_tensor){"item_imp", m->item_imp, c->n_items, c->dim, BOOKREC_PART_ITEMS};
-    if (has_dense(c)) {
-        t[n++] = (br_tensor){"dense1_w", m->w1, c->hidden, 2 * c->dim, BOOKREC_PART_ITEMS};
-        t[n++] = (br_tensor){"dense1_b", m->b1, c->hidden, 1, BOOKREC_PART_ITEMS};
-        t[n++] = (br_tensor){"dense2_w", m->w2, 1, c->hidden, BOOKREC_PART_ITEMS};
-        t[n++] = (br_tensor){"dense2_b", m->b2, 1, 1, BOOKREC_PART_ITEMS};
+    if (c->arch == BOOKREC_ARCH_EASE) {
+        int ni = c->n_items, nu = c->n_users, ne = (int)c->n_entries;
+        t[n++] = (br_tensor){"ease_col", NULL, ni, c->dim, BOOKREC_PART_ITEMS, m->topn_col, ni - 1};
+        t[n++] = (br_tensor){"ease_val", m->item_emb, ni, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"item_prior", m->item_bias, ni, 1, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"topn_meta", m->topn_meta, 1, BR_META_SIZE, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"user_off", NULL, nu + 1, 1, BOOKREC_PART_USERS, m->user_off, ne};
+        t[n++] = (br_tensor){"user_item", NULL, ne, 1, BOOKREC_PART_USERS, m->user_item, ni - 1};
+        t[n++] = (br_tensor){"user_rating", m->user_rating, ne, 1, BOOKREC_PART_USERS, NULL, 0};
+        for (int k = 0; k < n && k < max && out; k++) out[k] = t[k];
+        return n;
     }
-    t[n++] = (br_tensor){"user_emb", m->user_emb, c->n_users, c->dim, BOOKREC_PART_USERS};
-    if (has_bias(c)) t[n++] = (br_tensor){"user_bias", m->user_bias, c->n_users, 1, BOOKREC_PART_USERS};
+    t[n++] = (br_tensor){"item_emb", m->item_emb, c->n_items, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
+    if (c->arch == BOOKREC_ARCH_IALS)
+        t[n++] = (br_tensor){"topn_meta", m->topn_meta, 1, BR_META_SIZE, BOOKREC_PART_ITEMS, NULL, 0};
+    if (has_bias(c)) t[n++] = (br_tensor){"item_bias", m->item_bias, c->n_items, 1, BOOKREC_PART_ITEMS, NULL, 0};
+    if (c->implicit) t[n++] = (br_tensor){"item_imp", m->item_imp, c->n_items, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
+    if (has_dense(c)) {
+        t[n++] = (br_tensor){"dense1_w", m->w1, c->hidden, 2 * c->dim, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"dense1_b", m->b1, c->hidden, 1, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"dense2_w", m->w2, 1, c->hidden, BOOKREC_PART_ITEMS, NULL, 0};
+        t[n++] = (br_tensor){"dense2_b", m->b2, 1, 1, BOOKREC_PART_ITEMS, NULL, 0};
+    }
+    t[n++] = (br_tensor){"user_emb", m->user_emb, c->n_users, c->dim, BOOKREC_PART_USERS, NULL, 0};
+    if (has_bias(c)) t[n++] = (br_tensor){"user_bias", m->user_bias, c->n_users, 1, BOOKREC_PART_USERS, NULL, 0};
     for (int k = 0; k < n && k < max && out; k++) out[k] = t[k];
     return n;
 }
@@ -331,6 +382,7 @@ float br_model_raw(const bookrec_model *m, const float *w1t, const float *p, flo
 
 /* Clamps a raw output to the rating range for mf/ncf. */
 float br_model_clamp(const bookrec_model *m, float y) {
+    if (br_is_topn(&m->cfg)) return y; /* ranking scores, not ratings */
     if (m->cfg.arch == BOOKREC_ARCH_SEED) return y;
     if (y < m->cfg.min_rating) return m->cfg.min_rating;
     if (y > m->cfg.max_rating) return m->cfg.max_rating;
@@ -338,6 +390,7 @@ float br_model_clamp(const bookrec_model *m, float y) {
 }
 
 static float predict_one(const bookrec_model *m, int u, int i) {
+    if (br_is_topn(&m->cfg)) return br_topn_predict(m, u, i);
     const float *p = m->user_emb + (size_t)u * m->cfg.dim;
     float bu = m->user_bias ? m->user_bias[u] : 0.0f;
     return br_model_clamp(m, br_model_raw(m, m->prepared ? m->w1t : NULL, p, bu, i));
@@ -373,6 +426,7 @@ int bookrec_model_predict_many(const bookrec_model *m, const int32_t *users, con
 /* Number of floats in a user state: [user vector (dim) | user bias (1 for mf/ncf, none for seed)]. */
 int bookrec_model_user_state_size(const bookrec_model *m) {
     if (!m) return 0;
+    if (br_is_topn(&m->cfg)) return br_topn_state_size(m);
     return m->cfg.dim + (has_bias(&m->cfg) ? 1 : 0);
 }
 
@@ -382,6 +436,7 @@ int bookrec_model_user_state(const bookrec_model *m, int user, float *out, bookr
     if (!m->has_users) return br_fail(err, BOOKREC_E_STATE, "the model's users part is not loaded");
     if (user < 0 || user >= m->cfg.n_users)
         return br_fail(err, BOOKREC_E_ARG, "user index %d out of range 0..%d", user, m->cfg.n_users - 1);
+    if (br_is_topn(&m->cfg)) return br_topn_user_state(m, user, out, err);
     int d = m->cfg.dim;
     memcpy(out, m->user_emb + (size_t)user * d, (size_t)d * sizeof *out);
     if (m->user_bias) out[d] = m->user_bias[user];
@@ -395,6 +450,10 @@ int bookrec_model_prepare(bookrec_model *m, bookrec_error *err) {
     if (!m) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_prepare: NULL model");
     if (m->prepared) return br_ok(err);
     const bookrec_model_config *c = &m->cfg;
+    if (c->arch == BOOKREC_ARCH_EASE) { /* no caches: B's rows are used as they are */
+        m->prepared = 1;
+        return br_ok(err);
+    }
     size_t d = (size_t)c->dim, ni = (size_t)c->n_items, H = has_dense(c) ? (size_t)c->hidden : 0;
     if (!m->item_unit) m->item_unit = malloc(ni * d * sizeof(float));
     if (H && !m->w1t) m->w1t = malloc(2 * d * H * sizeof(float));
@@ -419,6 +478,10 @@ int bookrec_model_prepare(bookrec_model *m, bookrec_error *err) {
             br_matvec_t(a, m->w1t, m->item_emb + i * d, (int)d, (int)H);
         }
     }
+    if (c->arch == BOOKREC_ARCH_IALS) {
+        int rc = br_topn_prepare(m, err); /* the fold-in's Gramian */
+        if (rc) { free_caches(m); return rc; }
+    }
     m->prepared = 1;
     return br_ok(err);
 }
@@ -429,6 +492,10 @@ int bookrec_model_score_all(bookrec_model *m, const float *state, float *scores,
     int rc = bookrec_model_prepare(m, err);
     if (rc) return rc;
     const bookrec_model_config *c = &m->cfg;
+    if (br_is_topn(c)) {
+        br_topn_score_all(m, state, scores);
+        return br_ok(err);
+    }
     int d = c->dim, ni = c->n_items;
     float bu = has_bias(c) ? state[d] : 0.0f;
     if (c->arch == BOOKREC_ARCH_MF) {
@@ -524,12 +591,11 @@ int bookrec_model_recommend(bookrec_model *m, int user, const int32_t *exclude, 
         br_fail(err, BOOKREC_E_ARG, "bookrec_model_recommend: bad k %d, exclude list or output buffer", k);
         return -1;
     }
-    float state[MAX_DIM + 1];
-    if (bookrec_model_user_state(m, user, state, err)) return -1;
-    float *scores = malloc((size_t)m->cfg.n_items * sizeof *scores);
+    size_t S = (size_t)bookrec_model_user_state_size(m);
+    float *scores = malloc(((size_t)m->cfg.n_items + S) * sizeof *scores), *state = scores + m->cfg.n_items;
     if (!scores) { br_fail(err, BOOKREC_E_NOMEM, "out of memory for scores"); return -1; }
     int n = -1;
-    if (!bookrec_model_score_all(m, state, scores, err)) {
+    if (!bookrec_model_user_state(m, user, state, err) && !bookrec_model_score_all(m, state, scores, err)) {
         n = bookrec_topk(scores, m->cfg.n_items, exclude, n_exclude, k, out_idx, out_score);
         if (n < 0) br_fail(err, BOOKREC_E_NOMEM, "out of memory ranking");
         else if (out_score) for (int j = 0; j < n; j++) out_score[j] = br_model_clamp(m, out_score[j]);
@@ -555,7 +621,11 @@ int bookrec_model_similar(bookrec_model *m, int item, const int32_t *exclude, in
     if (bookrec_model_prepare(m, err)) return -1;
     float *scores = malloc((size_t)ni * sizeof *scores);
     if (!scores) { br_fail(err, BOOKREC_E_NOMEM, "out of memory for scores"); return -1; }
-    br_matvec(scores, m->item_unit, m->item_unit + (size_t)item * d, ni, d);
+    if (m->cfg.arch == BOOKREC_ARCH_EASE) {
+        if (br_topn_similar_scores(m, item, scores, err)) { free(scores); return -1; }
+    } else {
+        br_matvec(scores, m->item_unit, m->item_unit + (size_t)item * d, ni, d);
+    }
     scores[item] = NAN; /* never the item itself */
     int n = bookrec_topk(scores, ni, exclude, n_exclude, k, out_idx, out_score);
     free(scores);
@@ -567,7 +637,7 @@ int bookrec_model_similar(bookrec_model *m, int item, const int32_t *exclude, in
 /* ------------------------------------------------------------------ fold-in */
 
 /* Solves (A) x = b for a symmetric positive definite n x n A (row-major, overwritten) by Cholesky. */
-static int cholesky_solve(double *A, double *b, int n) {
+int br_spd_solve(double *A, double *b, int n) {
     for (int j = 0; j < n; j++) {
         double s = A[j * n + j];
         for (int k = 0; k < j; k++) s -= A[j * n + k] * A[j * n + k];
@@ -615,7 +685,7 @@ static int foldin_mf(const bookrec_model *m, const int32_t *items, const float *
         A[i * D + i] += l2;
         for (int j = 0; j < i; j++) A[j * D + i] = A[i * D + j];
     }
-    int rc = cholesky_solve(A, b, D);
+    int rc = br_spd_solve(A, b, D);
     if (!rc)
         for (int i = 0; i < D; i++) state[i] = (float)b[i] + (i < d ? off[i] : 0.0f);
     free(A);
@@ -675,8 +745,9 @@ static void foldin_adam(const bookrec_model *m, const int32_t *items, const floa
 int bookrec_model_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n,
                           const bookrec_foldin_options *opt, float *state_out, bookrec_error *err) {
     if (!m || !state_out) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_fold_in: NULL model or output");
-    if (n <= 0) return br_fail(err, BOOKREC_E_ARG, "fold-in needs at least one rating, got n = %d", n);
-    if (!items || !ratings) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_fold_in: NULL items or ratings");
+    int topn = br_is_topn(&m->cfg); /* a top-N reader may have no ratings yet: the prior ranks the books */
+    if (n < 0 || (n == 0 && !topn)) return br_fail(err, BOOKREC_E_ARG, "fold-in needs at least one rating, got n = %d", n);
+    if (n > 0 && (!items || !ratings)) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_fold_in: NULL items or ratings");
     const bookrec_model_config *c = &m->cfg;
     for (int e = 0; e < n; e++) {
         if (items[e] < 0 || items[e] >= c->n_items)
@@ -686,6 +757,7 @@ int bookrec_model_fold_in(bookrec_model *m, const int32_t *items, const float *r
             return br_fail(err, BOOKREC_E_ARG, "fold-in pair %d: rating %g is not a number in %g..%g", e,
                            (double)ratings[e], (double)c->min_rating, (double)c->max_rating);
     }
+    if (topn) return br_topn_fold_in(m, items, ratings, n, state_out, err);
     int iters = opt && opt->iters > 0 ? opt->iters : 200;
     float lr = opt && opt->lr > 0.0f ? opt->lr : 0.05f;
     float l2 = opt && opt->l2 > 0.0f ? opt->l2 : 0.05f;

@@ -15,8 +15,14 @@
 #include <string.h>
 
 #define MF_MAGIC "BOOKREC\0"
-#define MF_VERSION 1u
-#define MF_HEADER_BYTES 88u        /* fixed header after magic, version and this size field */
+#define MF_VERSION 1u              /* seed, mf, ncf files */
+#define MF_VERSION_TOPN 2u         /* ease, ials files: a longer header and integer tensors */
+#define MF_HEADER_BYTES 88u        /* fixed header after magic, version and this size field (version 1) */
+#define MF_HEADER_BYTES_V2 96u     /* version 2: + u64 n_entries */
+#define MF_U16 3                   /* integer tensors (top-N indices), unsigned 16-bit */
+#define MF_I32 4                   /*   or signed 32-bit, values 0..imax of the model's listing */
+#define MF_D16 5                   /*   or, when every row is non-decreasing, U16 deltas from the previous value of
+                                        the row (the first from 0): small numbers that compress well */
 #define MF_MAX_TENSORS 64u
 #define MF_MAX_NAME 64u
 #define MF_MAX_ID_LEN 65535u
@@ -137,10 +143,23 @@ static int is_embedding(const char *name) {
    layers and everything else stay F32. */
 static int stored_dtype(const char *name, int dt) {
     if (dt < 0) return BOOKREC_F32;
-    if (is_embedding(name)) return dt;
+    if (is_embedding(name) || !strcmp(name, "ease_val")) return dt;
     size_t l = strlen(name);
-    if (dt != BOOKREC_F32 && l >= 5 && strcmp(name + l - 5, "_bias") == 0) return BOOKREC_F16;
+    if (dt != BOOKREC_F32 && ((l >= 5 && strcmp(name + l - 5, "_bias") == 0) || !strcmp(name, "item_prior") ||
+                              !strcmp(name, "user_rating")))
+        return BOOKREC_F16;
     return BOOKREC_F32;
+}
+
+/* How an integer tensor is stored: D16 when every value fits 16 bits and rows do not go down, U16 when they fit,
+   else I32. */
+static int int_dtype(const br_tensor *t) {
+    if (t->imax >= 65536) return MF_I32;
+    if (t->cols < 2) return MF_U16;
+    for (size_t r = 0; r < (size_t)t->rows; r++)
+        for (size_t c = 1; c < (size_t)t->cols; c++)
+            if (t->idata[r * t->cols + c] < t->idata[r * t->cols + c - 1]) return MF_U16;
+    return MF_D16;
 }
 
 /* The model identity: config, item ids and the item side's values as a loader of a file written with
@@ -161,6 +180,10 @@ static uint64_t identity(bookrec_model *m, int dt) {
     fnv_f32(&f, c->max_rating);
     fnv_u32(&f, (uint32_t)c->seed);
     fnv_u32(&f, (uint32_t)(c->seed >> 32));
+    if (br_is_topn(c)) { /* version 2 only, so version 1 identities stay as they were */
+        fnv_u32(&f, (uint32_t)c->n_entries);
+        fnv_u32(&f, (uint32_t)((uint64_t)c->n_entries >> 32));
+    }
     const bookrec_ids *items = bookrec_model_items(m);
     int ni = bookrec_ids_count(items);
     fnv_u32(&f, (uint32_t)ni);
@@ -178,6 +201,10 @@ static uint64_t identity(bookrec_model *m, int dt) {
         fnv_bytes(&f, t[k].name, strlen(t[k].name) + 1);
         fnv_u32(&f, (uint32_t)t[k].rows);
         fnv_u32(&f, (uint32_t)t[k].cols);
+        if (t[k].idata) {
+            for (size_t e = 0; e < (size_t)t[k].rows * (size_t)t[k].cols; e++) fnv_u32(&f, (uint32_t)t[k].idata[e]);
+            continue;
+        }
         int mode = stored_dtype(t[k].name, dt);
         for (int r = 0; r < t[k].rows; r++) {
             const float *x = t[k].data + (size_t)r * (size_t)t[k].cols;
@@ -267,7 +294,7 @@ static void w_ids(wbuf *w, const bookrec_ids *ids) {
 }
 
 static size_t tensor_bytes(int dt, size_t rows, size_t cols) {
-    if (dt == BOOKREC_F16) return rows * cols * 2;
+    if (dt == BOOKREC_F16 || dt == MF_U16 || dt == MF_D16) return rows * cols * 2;
     if (dt == BOOKREC_Q8) return rows * 4 + rows * cols;
     return rows * cols * 4;
 }
@@ -283,7 +310,13 @@ static void w_tensor(wbuf *w, const br_tensor *t, int dt) {
     w_u32(w, (uint32_t)cols);
     w_u64(w, (uint64_t)nb);
     if (!w->p) { w->n += nb; return; }
-    if (dt == BOOKREC_F32) {
+    if (dt == MF_U16) {
+        for (size_t k = 0; k < rows * cols; k++) w_u16(w, (uint16_t)t->idata[k]);
+    } else if (dt == MF_D16) {
+        for (size_t k = 0; k < rows * cols; k++) w_u16(w, (uint16_t)(t->idata[k] - (k % cols ? t->idata[k - 1] : 0)));
+    } else if (dt == MF_I32) {
+        for (size_t k = 0; k < rows * cols; k++) w_u32(w, (uint32_t)t->idata[k]);
+    } else if (dt == BOOKREC_F32) {
         for (size_t k = 0; k < rows * cols; k++) w_f32(w, t->data[k]);
     } else if (dt == BOOKREC_F16) {
         for (size_t k = 0; k < rows * cols; k++) w_u16(w, f32_to_f16(t->data[k]));
@@ -308,9 +341,10 @@ static void write_file(wbuf *w, bookrec_model *m, int parts, int dt, const uint6
     br_tensor t[MF_MAX_TENSORS];
     int nt = br_model_tensors(m, t, (int)MF_MAX_TENSORS), nsel = 0;
     for (int k = 0; k < nt; k++) nsel += (t[k].part & parts) != 0;
+    int v2 = br_is_topn(c);
     w_bytes(w, MF_MAGIC, 8);
-    w_u32(w, MF_VERSION);
-    w_u32(w, MF_HEADER_BYTES);
+    w_u32(w, v2 ? MF_VERSION_TOPN : MF_VERSION);
+    w_u32(w, v2 ? MF_HEADER_BYTES_V2 : MF_HEADER_BYTES);
     w_u32(w, (uint32_t)c->arch);
     w_u32(w, (uint32_t)c->n_users);
     w_u32(w, (uint32_t)c->n_items);
@@ -329,10 +363,11 @@ static void write_file(wbuf *w, bookrec_model *m, int parts, int dt, const uint6
     w_u64(w, idh[0]);
     w_u64(w, idh[1]);
     w_u64(w, idh[2]);
+    if (v2) w_u64(w, (uint64_t)c->n_entries);
     if (parts & BOOKREC_PART_ITEMS) w_ids(w, bookrec_model_items(m));
     if (parts & BOOKREC_PART_USERS) w_ids(w, bookrec_model_users(m));
     for (int k = 0; k < nt; k++)
-        if (t[k].part & parts) w_tensor(w, &t[k], stored_dtype(t[k].name, dt));
+        if (t[k].part & parts) w_tensor(w, &t[k], t[k].idata ? int_dtype(&t[k]) : stored_dtype(t[k].name, dt));
 }
 
 int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
@@ -353,7 +388,7 @@ int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
     int nt = br_model_tensors(m, t, (int)MF_MAX_TENSORS);
     if (nt > (int)MF_MAX_TENSORS) return br_fail(err, BOOKREC_E_ARG, "model_save: the model has %d tensors", nt);
     for (int k = 0; k < nt; k++)
-        if (dt == BOOKREC_Q8 && is_embedding(t[k].name) && t[k].cols > 1024)
+        if (dt == BOOKREC_Q8 && stored_dtype(t[k].name, dt) == BOOKREC_Q8 && t[k].cols > 1024)
             return br_fail(err, BOOKREC_E_ARG, "model_save: Q8 supports rows of at most 1024 values");
     uint64_t idh[3] = {identity(m, BOOKREC_F32), identity(m, BOOKREC_F16), identity(m, BOOKREC_Q8)};
     wbuf w = {NULL, 0};
@@ -467,7 +502,8 @@ static int parse_ids(rbuf *r, mf_ids *ids, uint32_t expect, const char *which) {
 }
 
 static const char *dtype_name(int dt) {
-    return dt == BOOKREC_F32 ? "F32" : dt == BOOKREC_F16 ? "F16" : dt == BOOKREC_Q8 ? "Q8" : "?";
+    return dt == BOOKREC_F32 ? "F32" : dt == BOOKREC_F16 ? "F16" : dt == BOOKREC_Q8 ? "Q8" : dt == MF_U16 ? "U16"
+         : dt == MF_I32 ? "I32" : dt == MF_D16 ? "D16" : "?";
 }
 
 /* Parses and checks the whole structure and the checksum; allocates nothing. */
@@ -484,13 +520,14 @@ static int parse_file(const uint8_t *buf, size_t len, mf_file *f, bookrec_error 
     r.pos = 8;
     if (need(&r, 8, "the format version")) return BOOKREC_E_FORMAT;
     uint32_t version = rd32(buf + 8), hb = rd32(buf + 12);
-    if (version != MF_VERSION)
-        return br_fail(err, BOOKREC_E_FORMAT, "model format version %u is not supported (this build reads version %u)",
-                       version, MF_VERSION);
-    if (hb != MF_HEADER_BYTES)
-        return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: header size %u, expected %u", hb, MF_HEADER_BYTES);
+    if (version != MF_VERSION && version != MF_VERSION_TOPN)
+        return br_fail(err, BOOKREC_E_FORMAT, "model format version %u is not supported (this build reads versions %u and %u)",
+                       version, MF_VERSION, MF_VERSION_TOPN);
+    uint32_t hb_want = version == MF_VERSION ? MF_HEADER_BYTES : MF_HEADER_BYTES_V2;
+    if (hb != hb_want)
+        return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: header size %u, expected %u", hb, hb_want);
     r.pos = 16;
-    if (need(&r, MF_HEADER_BYTES, "the header")) return BOOKREC_E_FORMAT;
+    if (need(&r, hb_want, "the header")) return BOOKREC_E_FORMAT;
     const uint8_t *h = buf + 16;
     bookrec_model_config *c = &f->cfg;
     uint32_t arch = rd32(h), nu = rd32(h + 4), ni = rd32(h + 8), dim = rd32(h + 12), hid = rd32(h + 16);
@@ -506,9 +543,17 @@ static int parse_file(const uint8_t *buf, size_t len, mf_file *f, bookrec_error 
     f->idh[0] = rd64(h + 64);
     f->idh[1] = rd64(h + 72);
     f->idh[2] = rd64(h + 80);
-    r.pos = 16 + MF_HEADER_BYTES;
-    if (arch > BOOKREC_ARCH_NCF)
+    uint64_t n_entries = version == MF_VERSION ? 0 : rd64(h + 88);
+    r.pos = 16 + hb_want;
+    if (version == MF_VERSION && arch > BOOKREC_ARCH_NCF)
         return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: arch %u, expected 0 (seed), 1 (mf) or 2 (ncf)", arch);
+    if (version == MF_VERSION_TOPN && arch != BOOKREC_ARCH_EASE && arch != BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: arch %u in a version 2 file, expected 3 (ease) or 4 (ials)",
+                       arch);
+    if (n_entries > MF_MAX_FLOATS || (n_entries && arch != BOOKREC_ARCH_EASE))
+        return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: %llu reader entries, expected at most %zu (EASE only)",
+                       (unsigned long long)n_entries, MF_MAX_FLOATS);
+    c->n_entries = (int64_t)n_entries;
     if (nu < 1 || nu > MF_MAX_ENTITIES || ni < 1 || ni > MF_MAX_ENTITIES)
         return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: %u users and %u items, expected 1..%u each", nu, ni,
                        MF_MAX_ENTITIES);
@@ -566,9 +611,9 @@ static int parse_file(const uint8_t *buf, size_t len, mf_file *f, bookrec_error 
         t->cols = rd32(buf + r.pos + 6);
         uint64_t nb = rd64(buf + r.pos + 10);
         r.pos += 18;
-        if (t->dtype > BOOKREC_Q8)
-            return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"%s\" has dtype %d, expected 0 (F32), 1 (F16) or 2 (Q8)",
-                           t->name, t->dtype);
+        if (t->dtype > (version == MF_VERSION ? BOOKREC_Q8 : MF_D16))
+            return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"%s\" has dtype %d, expected 0 (F32), 1 (F16), 2 (Q8)%s",
+                           t->name, t->dtype, version == MF_VERSION ? "" : ", 3 (U16), 4 (I32) or 5 (D16)");
         if (t->rows > MF_MAX_ENTITIES || t->cols > 65536)
             return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"%s\" has shape %ux%u, too large", t->name,
                            t->rows, t->cols);
@@ -634,6 +679,26 @@ static int build_ids(const mf_ids *s, bookrec_ids **out, const char *which, book
     return BOOKREC_OK;
 }
 
+static const char *arch_name(int a) {
+    static const char *const names[] = {"seed", "mf", "ncf", "ease", "ials"};
+    return a >= 0 && a <= BOOKREC_ARCH_IALS ? names[a] : "unknown";
+}
+
+/* Decodes a stored integer tensor into dst, checking every value against 0..imax. */
+static int decode_ints(const mf_tensor *t, int32_t *dst, int32_t imax, bookrec_error *err) {
+    size_t n = (size_t)t->rows * t->cols;
+    for (size_t k = 0; k < n; k++) {
+        int64_t v = t->dtype == MF_I32 ? (int64_t)(int32_t)rd32(t->data + 4 * k)
+                                       : (int64_t)(t->data[2 * k] | t->data[2 * k + 1] << 8);
+        if (t->dtype == MF_D16 && k % t->cols) v += dst[k - 1];
+        if (v < 0 || v > imax)
+            return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"%s\" row %zu holds %lld, expected 0..%d",
+                           t->name, k / t->cols, (long long)v, (int)imax);
+        dst[k] = (int32_t)v;
+    }
+    return BOOKREC_OK;
+}
+
 /* Decodes a stored tensor into dst (rows x cols floats). */
 static void decode(const mf_tensor *t, float *dst) {
     size_t rows = t->rows, cols = t->cols, n = rows * cols;
@@ -662,13 +727,17 @@ static int fill_tensors(bookrec_model *m, mf_file *f, int parts, bookrec_error *
             if (strcmp(t[j].name, f->t[k].name) == 0) found = j;
         if (found < 0)
             return br_fail(err, BOOKREC_E_FORMAT, "model file has an unknown tensor \"%s\" (not part of a %s model)",
-                           f->t[k].name, f->cfg.arch == BOOKREC_ARCH_SEED ? "seed" : f->cfg.arch == BOOKREC_ARCH_MF ? "mf" : "ncf");
+                           f->t[k].name, arch_name(f->cfg.arch));
         if (!(t[found].part & (int)f->parts))
             return br_fail(err, BOOKREC_E_FORMAT, "model file has tensor \"%s\" of the %s part, but its header says parts %u",
                            f->t[k].name, t[found].part == BOOKREC_PART_USERS ? "users" : "items", f->parts);
         if ((uint32_t)t[found].rows != f->t[k].rows || (uint32_t)t[found].cols != f->t[k].cols)
             return br_fail(err, BOOKREC_E_FORMAT, "model file tensor \"%s\" has shape %ux%u, expected %dx%d from the header",
                            f->t[k].name, f->t[k].rows, f->t[k].cols, t[found].rows, t[found].cols);
+        int is_int = f->t[k].dtype == MF_U16 || f->t[k].dtype == MF_I32 || f->t[k].dtype == MF_D16;
+        if (is_int != (t[found].idata != NULL))
+            return br_fail(err, BOOKREC_E_FORMAT, "model file tensor \"%s\" is stored as %s, expected %s values",
+                           f->t[k].name, dtype_name(f->t[k].dtype), t[found].idata ? "integer (U16 or I32)" : "float");
         f->t[k].used = found;
     }
     /* every tensor of the parts must be in the file */
@@ -683,15 +752,21 @@ static int fill_tensors(bookrec_model *m, mf_file *f, int parts, bookrec_error *
     }
     for (uint32_t k = 0; k < f->ntensors; k++) {
         const br_tensor *dst = &t[f->t[k].used];
-        if (dst->part & parts) decode(&f->t[k], dst->data);
+        if (!(dst->part & parts)) continue;
+        if (dst->idata) {
+            int rc = decode_ints(&f->t[k], dst->idata, dst->imax, err);
+            if (rc) return rc;
+        } else {
+            decode(&f->t[k], dst->data);
+        }
     }
-    return BOOKREC_OK;
+    return br_topn_check(m, parts, err);
 }
 
 static int same_config(const bookrec_model_config *a, const bookrec_model_config *b, char *why, size_t cap) {
 #define DIFF_I(field) if (a->field != b->field) { snprintf(why, cap, #field " %d, expected %d", (int)b->field, (int)a->field); return 0; }
 #define DIFF_F(field) if (memcmp(&a->field, &b->field, sizeof a->field)) { snprintf(why, cap, #field " %g, expected %g", (double)b->field, (double)a->field); return 0; }
-    DIFF_I(arch) DIFF_I(n_users) DIFF_I(n_items) DIFF_I(dim) DIFF_I(hidden) DIFF_I(implicit)
+    DIFF_I(arch) DIFF_I(n_users) DIFF_I(n_items) DIFF_I(dim) DIFF_I(hidden) DIFF_I(implicit) DIFF_I(n_entries)
     DIFF_F(init_scale) DIFF_F(global_mean) DIFF_F(min_rating) DIFF_F(max_rating)
     if (a->seed != b->seed) {
         snprintf(why, cap, "seed %llu, expected %llu", (unsigned long long)b->seed, (unsigned long long)a->seed);

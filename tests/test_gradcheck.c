@@ -125,8 +125,8 @@ static void check_arch(bookrec_arch arch, int implicit, int row_l2, int tags, co
     br_rng r;
     br_rng_seed(&r, 3);
     if (tags) { /* the tag rows are training-only (never saved, so not listed): check them too, from non-zero values */
-        ts[nt++] = (br_tensor){"tag_emb", m->tag_emb, 4, cfg.dim, BOOKREC_PART_ITEMS};
-        ts[nt++] = (br_tensor){"tag_bias", m->tag_bias, 4, 1, BOOKREC_PART_ITEMS};
+        ts[nt++] = (br_tensor){"tag_emb", m->tag_emb, 4, cfg.dim, BOOKREC_PART_ITEMS, NULL, 0};
+        ts[nt++] = (br_tensor){"tag_bias", m->tag_bias, 4, 1, BOOKREC_PART_ITEMS, NULL, 0};
         for (int k = 0; k < 4 * cfg.dim; k++) m->tag_emb[k] = 0.5f * (2.0f * br_rng_float(&r) - 1.0f);
     }
     for (int t = 0; t < nt; t++)

@@ -320,7 +320,7 @@ static void test_corruption(void) {
     expect_fail(c, len, "not a bookrec model file", "magic");
     memcpy(c, buf, len);
     put32(c + 8, 7);
-    expect_fail(c, len, "model format version 7 is not supported (this build reads version 1)", "version");
+    expect_fail(c, len, "model format version 7 is not supported (this build reads versions 1 and 2)", "version");
     expect_fail(NULL, 0, "empty", "empty");
     expect_fail((const uint8_t *)"BOOKREC", 7, "truncated", "7 bytes");
 

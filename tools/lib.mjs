@@ -40,7 +40,8 @@ function dpkgInstalled(pkg) {
 
 // The Debian packages each capability needs. `extra` adds optional groups (e.g. 'browser', 'torch', 'fuzz').
 const APT = {
-  base: [['cmake', 'cmake'], ['gcc', 'gcc'], ['make', 'make'], [null, 'libcjson-dev'], ['emcc', 'emscripten']],
+  base: [['cmake', 'cmake'], ['gcc', 'gcc'], ['make', 'make'], [null, 'libcjson-dev'], ['emcc', 'emscripten'],
+    [null, 'libopenblas-dev']], // LAPACK's Cholesky for EASE (the core has a slower built-in fallback)
   browser: [['chromium', 'chromium']],
   torch: [[null, 'python3-torch']],
   fuzz: [['clang-14', 'clang-14'], [null, 'libclang-rt-14-dev']],

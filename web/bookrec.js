@@ -258,9 +258,60 @@ export class Model {
     return this.#ids;
   }
 
-  /** The architecture: "seed" (the tutorial's network), "mf" or "ncf". */
+  /** The architecture: "seed" (the tutorial's network), "mf", "ncf" (rating models), "ease" or "ials" (top-N). */
   get arch() {
-    return ['seed', 'mf', 'ncf'][this.#ptr ? M._bw_arch(this.#ptr) : -1] ?? 'unknown';
+    return ['seed', 'mf', 'ncf', 'ease', 'ials'][this.#ptr ? M._bw_arch(this.#ptr) : -1] ?? 'unknown';
+  }
+
+  /** "topn" for models that rank books for a reader (scores are not ratings; see match), else "rating". */
+  get kind() {
+    return this.arch === 'ease' || this.arch === 'ials' ? 'topn' : 'rating';
+  }
+
+  /** Number of floats in a reader state (the length of what foldIn and userState return). */
+  get stateSize() {
+    return this.#stateSize;
+  }
+
+  /** The calibrated chance (0..1) that a book with this ranking score is one the reader reads and rates
+   *  highly, or null when the model has no calibration (rating models). */
+  match(score) {
+    const ptr = this.#live('match');
+    if (typeof score !== 'number' || !Number.isFinite(score)) throw new RangeError('match: score must be a finite number');
+    const p = M._bw_match(ptr, score);
+    return Number.isNaN(p) ? null : p;
+  }
+
+  /** The weight a top-N model gives a rating when folding a reader in (negative: pushes similar books down). */
+  ratingWeight(rating) {
+    const ptr = this.#live('ratingWeight');
+    if (typeof rating !== 'number' || !Number.isFinite(rating)) throw new RangeError('ratingWeight: rating must be a finite number');
+    const w = M._bw_rating_weight(ptr, rating);
+    return Number.isNaN(w) ? null : w;
+  }
+
+  /** The rated books that contributed most to a book's score for a reader state, largest first:
+   *  [{ id, contribution }] with the exact terms w(rating) * B[rated, book] of the score (top-N EASE models). */
+  explain(state, bookId, opts = {}) {
+    const ptr = this.#live('explain');
+    if (opts === null || typeof opts !== 'object') throw new TypeError('explain: options must be an object');
+    const { k = 3 } = opts;
+    checkK(k, 'explain');
+    const j = this.itemIndex(bookId, 'explain');
+    const sp = this.#stateIn(state, 'explain');
+    const idxPtr = alloc(4 * k);
+    const cPtr = alloc(4 * k);
+    try {
+      const n = M._bw_explain(ptr, sp, j, k, idxPtr, cPtr);
+      if (n < 0) throw lastError('explain');
+      const idx = M.HEAP32.slice(idxPtr >> 2, (idxPtr >> 2) + n);
+      const c = M.HEAPF32.slice(cPtr >> 2, (cPtr >> 2) + n);
+      return Array.from(idx, (i, q) => ({ id: this.#ids[i], contribution: c[q] }));
+    } finally {
+      M._bw_free(sp);
+      M._bw_free(idxPtr);
+      M._bw_free(cPtr);
+    }
   }
 
   /** Rating scale [min, max] that foldIn accepts. */
@@ -324,7 +375,14 @@ export class Model {
       const idx = M.HEAP32.slice(idxPtr >> 2, (idxPtr >> 2) + n);
       const score = M.HEAPF32.slice(scorePtr >> 2, (scorePtr >> 2) + n);
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = { id: this.#ids[idx[i]], score: score[i] };
+      const topn = this.kind === 'topn' && what !== 'similar';
+      for (let i = 0; i < n; i++) {
+        out[i] = { id: this.#ids[idx[i]], score: score[i] };
+        if (topn) {
+          const p = M._bw_match(this.#ptr, score[i]);
+          out[i].match = Number.isNaN(p) ? null : p;
+        }
+      }
       return out;
     } finally {
       M._bw_free(exPtr);

@@ -231,6 +231,7 @@ void cli_json_model_shape(struct cJSON *o, const bookrec_model_config *c);
 
 int cmd_stats(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_train_topn(int argc, char **argv); /* cmd_train_topn.c: --arch ease */
 int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_similar(int argc, char **argv);

@@ -67,6 +67,41 @@ typedef struct out_file {
     long long bytes;
 } out_file;
 
+static int br_topn_arch(const bookrec_model_config *c) {
+    return c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
+}
+
+/* Top-N models: re-loads the exported parts and compares the top-10 lists of the first 200 dataset readers. */
+static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
+                             const char *quant) {
+    bookrec_error err = {0};
+    bookrec_model *q = NULL;
+    cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
+    cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
+    int nu = bookrec_model_get_config(m)->n_users, ni = bookrec_model_get_config(m)->n_items;
+    int S = bookrec_model_user_state_size(m), n = nu < 200 ? nu : 200, same = 0, total = 0;
+    float *st = malloc(sizeof(float) * (size_t)S), *a = malloc(sizeof(float) * (size_t)ni),
+          *b = malloc(sizeof(float) * (size_t)ni);
+    int32_t ta[10], tb[10];
+    if (!st || !a || !b) cli_die("out of memory");
+    double worst = 0;
+    for (int u = 0; u < n; u++) {
+        cli_check(bookrec_model_user_state(m, u, st, &err), &err, "state");
+        cli_check(bookrec_model_score_all(m, st, a, &err), &err, "scores");
+        cli_check(bookrec_model_user_state(q, u, st, &err), &err, "state");
+        cli_check(bookrec_model_score_all(q, st, b, &err), &err, "scores");
+        for (int j = 0; j < ni; j++) worst = fmax(worst, fabs(a[j] - b[j]));
+        int ka = bookrec_topk(a, ni, NULL, 0, 10, ta, NULL), kb = bookrec_topk(b, ni, NULL, 0, 10, tb, NULL);
+        for (int x = 0; x < ka; x++)
+            for (int y = 0; y < kb; y++) same += ta[x] == tb[y];
+        total += ka;
+    }
+    printf("quantisation check (%s, re-loaded export), top-10 lists of %d dataset readers: %.1f%% of the books "
+           "stay, scores change by at most %.5f\n", quant, n, total ? 100.0 * same / total : 100.0, worst);
+    free(st); free(a); free(b);
+    bookrec_model_free(q);
+}
+
 int cmd_export(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *model_path = cli_default_model(), *quant = "q8";
@@ -75,6 +110,7 @@ int cmd_export(int argc, char **argv) {
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     int no_eval = 0;
+    const char *vectors_path = NULL;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "trained model to export", "<project>/models/model.bkr"},
@@ -86,6 +122,8 @@ int cmd_export(int argc, char **argv) {
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "split for the quantisation check",
          "from the model's history JSON, else 0.2"},
         {"no-eval", 0, CLI_FLAG, &no_eval, NULL, "skip the quantisation check (no ratings needed)", NULL},
+        {"vectors", 0, CLI_STR, &vectors_path, "FILE",
+         "model whose book vectors go into vecs.tsv (for an EASE model, which has none)", "the exported model"},
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -166,8 +204,21 @@ int cmd_export(int argc, char **argv) {
 
     /* Embedding Projector files: the book embedding matrix and the titles */
     int rows = 0, cols = 0;
-    const float *emb = bookrec_model_tensor(m, "item_emb", &rows, &cols);
-    if (!emb) cli_die("%s: the model has no book embedding tensor (item_emb)", model_path);
+    bookrec_model *vm = m;
+    if (vectors_path) {
+        vm = cli_load_model(vectors_path);
+        if (bookrec_model_get_config(vm)->n_items != n_items)
+            cli_die("%s: --vectors model has %d books, expected %d", vectors_path, bookrec_model_get_config(vm)->n_items,
+                    n_items);
+    }
+    const float *emb = bookrec_model_tensor(vm, "item_emb", &rows, &cols);
+    if (!emb && !vectors_path && c->arch == BOOKREC_ARCH_EASE) {
+        cli_warn("an EASE model has no book vectors: vecs.tsv and meta.tsv are not written (--vectors MODEL takes them "
+                 "from a model that has them, e.g. an mf model of the same books)");
+        rows = 0;
+    } else if (!emb) {
+        cli_die("%s: the model has no book embedding tensor (item_emb)", vectors_path ? vectors_path : model_path);
+    }
     if (rows > n_items) rows = n_items;
     sbuf vecs = {0}, meta = {0};
     char num[32];
@@ -190,10 +241,17 @@ int cmd_export(int argc, char **argv) {
         }
         sb_put(&meta, "\n", 1);
     }
-    ADD_FILE("vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
-    ADD_FILE("meta.tsv", meta.s ? meta.s : "", meta.n);
+    if (rows) {
+        ADD_FILE("vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
+        ADD_FILE("meta.tsv", meta.s ? meta.s : "", meta.n);
+    }
     free(vecs.s);
     free(meta.s);
+    if (vm != m) bookrec_model_free(vm);
+    if (users_bin && !no_eval && br_topn_arch(c)) { /* ranking models: what quantising does to the lists */
+        topn_quant_check(m, items_bin, items_len, users_bin, users_len, quant);
+        no_eval = 1;
+    }
 
     /* what quantising costs, on the training run's test split */
     double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;

@@ -54,6 +54,8 @@ void evr_spec_default(bookrec_arch arch, evr_spec *s) {
         s->to.epochs = 60;
         s->to.patience = 2;
         break;
+    default:
+        break; /* the top-N models are not trained by bookrec_train */
     }
 }
 

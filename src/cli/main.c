@@ -11,7 +11,7 @@ static const cli_command commands[] = {
     {"stats", "dataset statistics: rows, users, books, missing values, rating histogram, duplicates",
      "bookrec stats [--data DIR]", cmd_stats},
     {"train", "train a model; writes the model, its training history (JSON) and loss curves (SVG)",
-     "bookrec train [--arch seed|mf|ncf] [--epochs 5] [--out models/model.bkr]", cmd_train},
+     "bookrec train [--arch seed|mf|ncf|ease] [--epochs 5] [--out models/model.bkr]", cmd_train},
     {"eval", "test RMSE/MAE of a model beside the global-mean and user+book-bias baselines",
      "bookrec eval [--model FILE] [--report FILE]", cmd_eval},
     {"recommend", "top-k books for a dataset user, leaving out books the user rated",

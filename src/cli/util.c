@@ -676,7 +676,8 @@ int cli_history_split(const char *model_path, uint64_t *split_seed, double *test
 }
 
 const char *cli_arch_name(bookrec_arch a) {
-    return a == BOOKREC_ARCH_MF ? "mf" : a == BOOKREC_ARCH_NCF ? "ncf" : "seed";
+    static const char *const names[] = {"seed", "mf", "ncf", "ease", "ials"};
+    return a >= BOOKREC_ARCH_SEED && a <= BOOKREC_ARCH_IALS ? names[a] : "unknown";
 }
 
 void cli_json_model_shape(cJSON *o, const bookrec_model_config *c) {

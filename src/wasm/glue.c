@@ -210,6 +210,21 @@ BW_EXPORT int bw_fold_in(bookrec_model *m, const int32_t *items, const float *ra
     return keep(bookrec_model_fold_in(m, items, ratings, n, NULL, state_out, &err), &err);
 }
 
+/* Writes the rated books that contributed most to item's score for a top-N state; returns the count or -1. */
+BW_EXPORT int bw_explain(bookrec_model *m, const float *state, int item, int k, int32_t *out_idx,
+                         float *out_contrib) {
+    bookrec_error err = {0};
+    int r = bookrec_model_explain(m, state, item, k, out_idx, out_contrib, &err);
+    if (r < 0) keep(err.code ? err.code : BOOKREC_E_ARG, &err);
+    return r;
+}
+
+/* Calibrated match chance (0..1) of a ranking score, or NaN when the model has none. */
+BW_EXPORT float bw_match(const bookrec_model *m, float score) { return bookrec_model_match(m, score); }
+
+/* The weight a top-N model gives a rating (NaN for rating models). */
+BW_EXPORT float bw_rating_weight(const bookrec_model *m, float rating) { return bookrec_model_rating_weight(m, rating); }
+
 /* Predicts n (user, item) pairs into out; returns a status. */
 BW_EXPORT int bw_predict_many(const bookrec_model *m, const int32_t *users, const int32_t *items, int n,
                               float *out) {

@@ -1,0 +1,169 @@
+/*
+ * cmd_train_topn.c - `bookrec train --arch ease`: fits a top-N model for ranking books for a reader. It holds a
+ * few hundred readers out (as new readers: folded in from 10 of their ratings), fits EASE on everyone else's
+ * ratings, fits the match calibration on the held-out readers and reports their HR/NDCG@10 (those readers
+ * never entered the fit), then writes the model file and a history JSON beside it.
+ * Flags, printing and files only: the fit, the split and the calibration are the core's.
+ */
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Parses "a,b,c,d,e" into 5 weights; returns 0 or -1. */
+static int parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS]) {
+    char *end;
+    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
+        w[k] = strtof(s, &end);
+        if (end == s || !isfinite(w[k])) return -1;
+        s = end;
+        if (k < BOOKREC_WEIGHT_KNOTS - 1) {
+            if (*s != ',') return -1;
+            s++;
+        }
+    }
+    return *s ? -1 : 0;
+}
+
+/* Scorer for the held-out readers' report: the model's own fold-in. */
+static bookrec_rank_result held_out_ranking(bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *fold,
+                                            const bookrec_triples *target) {
+    bookrec_model_scorer sc = {m, {0}};
+    bookrec_rank_options ro = {0};
+    ro.min_rating = r->min_rating;
+    ro.max_rating = r->max_rating;
+    bookrec_rank_result res = {0};
+    bookrec_error err = {0};
+    cli_check(bookrec_rank_evaluate_new(bookrec_ids_count(r->users), bookrec_ids_count(r->items), fold, target,
+                                        bookrec_score_model, &sc, &ro, &res, &err),
+              &err, "ranking the held-out readers");
+    return res;
+}
+
+/* `bookrec train --arch ease` (called by cmd_train when it sees a top-N arch). */
+int cmd_train_topn(int argc, char **argv) {
+    cli_data_opts d = {0};
+    const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL;
+    int dim = 0, held = 500;
+    float lambda = 0.0f, prior = 0.0f;
+    uint64_t split_seed = 1;
+    cli_opt opts[] = {
+        CLI_DATA_FLAGS(&d),
+        {"arch", 0, CLI_STR, &arch, "ease", "top-N model: EASE, item-item (what npm start ships)", "ease"},
+        {"dim", 0, CLI_INT, &dim, "K", "entries kept per row of B (the book side grows with K)", "64"},
+        {"lambda", 0, CLI_FLOAT, &lambda, "X", "L2 of EASE (chosen on validation readers, docs/models.md)", "300"},
+        {"weights", 0, CLI_STR, &weights, "W1,..,W5",
+         "weight of a reader's rating at the min, 1/4, 1/2, 3/4 and max of the scale when scoring (low ratings "
+         "negative push similar books down)", "-0.5,-0.2,0.2,0.7,1"},
+        {"fit-weights", 0, CLI_STR, &fit_weights, "W1,..,W5", "weight of a rating in the fitted matrix X", "1,1,1,1,1"},
+        {"prior", 0, CLI_FLOAT, &prior, "X", "weight of the popularity tie-break (<0: none)", "0.001"},
+        {"held-out", 0, CLI_INT, &held, "N",
+         "readers with >= 20 ratings held out of the fit for the match calibration and the printed figures", "500"},
+        {"split-seed", 0, CLI_U64, &split_seed, "N", "seed choosing the held-out readers", NULL},
+        {"out", 'o', CLI_STR, &out, "FILE", "model file to write (history .json goes beside it)",
+         "<project>/models/model.bkr"},
+    };
+    cli_parse("train", "bookrec train --arch ease [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    if (strcmp(arch, "ease")) cli_usage_die("train", "--arch %s is not a top-N model (expected ease)", arch);
+    bookrec_ease_options eo = {0};
+    eo.lambda = lambda;
+    eo.prior = prior;
+    if (weights && parse_weights(weights, eo.score_weight))
+        cli_usage_die("train", "--weights expects 5 numbers separated by commas, got '%s'", weights);
+    if (fit_weights && parse_weights(fit_weights, eo.fit_weight))
+        cli_usage_die("train", "--fit-weights expects 5 numbers separated by commas, got '%s'", fit_weights);
+    if (held < 1 || held > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
+
+    double read_s = 0, parse_s = 0;
+    bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
+    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    if (dim == 0) dim = n_items < 64 ? n_items : 64;
+    if (dim < 1 || dim > n_items || dim > 1024)
+        cli_usage_die("train", "--dim must be in 1..%d (the number of books, at most 1024)", n_items < 1024 ? n_items : 1024);
+    char g1[32], g2[32], g3[32];
+    fprintf(stderr, "read %s: %s ratings, %s users, %s books\n", cli_ratings_path(&d), cli_group(r->all.n, g1),
+            cli_group((size_t)n_users, g2), cli_group((size_t)n_items, g3));
+
+    bookrec_error err = {0};
+    bookrec_newreader_options no = {0};
+    no.n_readers = held;
+    no.seed = split_seed;
+    bookrec_triples fit = {0}, fold = {0}, target = {0};
+    int n_held = 0;
+    cli_check(bookrec_split_new_readers(&r->all, n_users, &no, &fit, &fold, &target, &n_held, &err), &err,
+              "holding readers out");
+
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = BOOKREC_ARCH_EASE;
+    cfg.n_users = n_users;
+    cfg.n_items = n_items;
+    cfg.dim = dim;
+    cfg.hidden = 0;
+    cfg.min_rating = r->min_rating;
+    cfg.max_rating = r->max_rating;
+    cfg.n_entries = (int64_t)fit.n;
+    bookrec_model *m = NULL;
+    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
+    cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
+    fprintf(stderr, "fitting EASE on %s ratings (%d readers held out), keeping %d entries per row\n",
+            cli_group(fit.n, g1), n_held, dim);
+    double t_fit = cli_now();
+    cli_check(bookrec_ease_fit(m, &fit, &eo, &err), &err, "EASE");
+    t_fit = cli_now() - t_fit;
+    float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
+    int calibrated = bookrec_model_calibrate(m, &fold, &target, thr, &err) == BOOKREC_OK;
+    if (!calibrated) cli_warn("no match calibration (%s); the site will show scores only", err.msg);
+    bookrec_rank_result res = held_out_ranking(m, r, &fold, &target);
+
+    uint8_t *bytes = NULL;
+    size_t n_bytes = 0;
+    bookrec_save_options so = {0};
+    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
+    cli_write_atomic_or_die(out, bytes, n_bytes);
+    bookrec_free(bytes);
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
+    cJSON_AddStringToObject(root, "model_file", out);
+    cli_json_model_shape(cJSON_AddObjectToObject(root, "config"), bookrec_model_get_config(m));
+    cJSON *jo = cJSON_AddObjectToObject(root, "options");
+    cJSON_AddNumberToObject(jo, "lambda", cli_f32(eo.lambda ? eo.lambda : 300.0f));
+    cJSON *jw = cJSON_AddArrayToObject(jo, "rating_weights");
+    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
+        float rk = r->min_rating + (r->max_rating - r->min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
+        cJSON_AddItemToArray(jw, cJSON_CreateNumber(cli_f32(bookrec_model_rating_weight(m, rk))));
+    }
+    cJSON *jf = cJSON_AddObjectToObject(root, "final");
+    cJSON_AddNumberToObject(jf, "held_out_readers", n_held);
+    cJSON_AddNumberToObject(jf, "new_reader_hr10", res.hr);
+    cJSON_AddNumberToObject(jf, "new_reader_ndcg10", res.ndcg);
+    cJSON_AddNumberToObject(jf, "fit_seconds", t_fit);
+    cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
+    cJSON_AddBoolToObject(jf, "calibrated", calibrated);
+    char *json = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!json) cli_die("out of memory");
+    char *hist_path = cli_history_path(out);
+    cli_write_atomic_or_die(hist_path, json, strlen(json));
+    free(json);
+
+    char b1[32];
+    printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n", res.n_users, res.hr,
+           res.ndcg);
+    if (calibrated)
+        printf("match calibration: a score of %.3f reads as %.0f%%, %.3f as %.0f%%\n", 0.1, 100 * bookrec_model_match(m, 0.1f),
+               0.5, 100 * bookrec_model_match(m, 0.5f));
+    printf("EASE fit %.2f s\n", t_fit);
+    printf("wrote %s (%s)\n      %s\n", out, cli_bytes((long long)n_bytes, b1), hist_path);
+    free(hist_path);
+    bookrec_triples_free(&fit);
+    bookrec_triples_free(&fold);
+    bookrec_triples_free(&target);
+    bookrec_model_free(m);
+    bookrec_ratings_free(r);
+    return 0;
+}

@@ -1,0 +1,361 @@
+/*
+ * topn.c - the top-N models once fitted: EASE (sparse rows of B, a popularity prior, the dataset readers'
+ * ratings) and iALS (book and reader factors). A reader state, folding a new reader in, scoring every
+ * book, similar books, exact explanations ("because you liked ..."), the rating weights w(r), and the
+ * match calibration that turns a ranking score into a chance a reader understands.
+ * model.c dispatches to the br_topn_* functions here for the top-N archs.
+ * Not here: fitting B (ease.c), the model file (modelfile.c), the rating models (model.c).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CALIB_TOP 50    /* books per reader that the match calibration looks at */
+#define MAX_FACTORS 256 /* iALS dim limit (the model config's) */
+
+/* ------------------------------------------------------------------ weights */
+
+static float weight(const bookrec_model *m, float r) {
+    return br_knot_weight(m->topn_meta + BR_META_WEIGHTS, r, m->cfg.min_rating, m->cfg.max_rating);
+}
+
+/* Returns the weight w(r) a top-N model gives a rating r (NaN when m is not a top-N model). */
+float bookrec_model_rating_weight(const bookrec_model *m, float rating) {
+    if (!m || !br_is_topn(&m->cfg) || !isfinite(rating)) return NAN;
+    return weight(m, rating);
+}
+
+/* ------------------------------------------------------------------ fitting helpers */
+
+/* The dataset readers' part of an EASE model: its training ratings grouped by reader (a counting sort). */
+int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_error *err) {
+    const bookrec_model_config *c = &m->cfg;
+    if ((int64_t)train->n != c->n_entries)
+        return br_fail(err, BOOKREC_E_ARG, "EASE readers: %zu ratings, expected %lld", train->n, (long long)c->n_entries);
+    int32_t *off = m->user_off;
+    memset(off, 0, ((size_t)c->n_users + 1) * sizeof *off);
+    for (size_t e = 0; e < train->n; e++) off[train->user[e] + 1]++;
+    for (int u = 0; u < c->n_users; u++) off[u + 1] += off[u];
+    for (size_t e = 0; e < train->n; e++) {
+        int32_t at = off[train->user[e]]++;
+        m->user_item[at] = train->item[e];
+        m->user_rating[at] = train->rating[e];
+    }
+    for (int u = c->n_users; u > 0; u--) off[u] = off[u - 1];
+    off[0] = 0;
+    return BOOKREC_OK;
+}
+
+/* item_bias[j] = prior * log(1 + ratings of j) / log(1 + the most ratings of a book). */
+void br_topn_set_prior(bookrec_model *m, const bookrec_triples *train, float prior) {
+    int ni = m->cfg.n_items;
+    float top = 0.0f;
+    memset(m->item_bias, 0, (size_t)ni * sizeof *m->item_bias);
+    for (size_t e = 0; e < train->n; e++) m->item_bias[train->item[e]] += 1.0f;
+    for (int j = 0; j < ni; j++) {
+        m->item_bias[j] = logf(1.0f + m->item_bias[j]);
+        if (m->item_bias[j] > top) top = m->item_bias[j];
+    }
+    for (int j = 0; j < ni; j++) m->item_bias[j] = top > 0.0f ? prior * m->item_bias[j] / top : 0.0f;
+}
+
+/* ------------------------------------------------------------------ states */
+
+int br_topn_check(const bookrec_model *m, int parts, bookrec_error *err) {
+    if (m->cfg.arch != BOOKREC_ARCH_EASE || !(parts & BOOKREC_PART_USERS)) return BOOKREC_OK;
+    const int32_t *off = m->user_off;
+    int nu = m->cfg.n_users;
+    if (off[0] != 0 || off[nu] != (int32_t)m->cfg.n_entries)
+        return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"user_off\" runs from %d to %d, expected 0 to %lld",
+                       (int)off[0], (int)off[nu], (long long)m->cfg.n_entries);
+    for (int u = 0; u < nu; u++)
+        if (off[u + 1] < off[u])
+            return br_fail(err, BOOKREC_E_FORMAT, "model file corrupt: tensor \"user_off\" row %d goes down (%d after %d)",
+                           u + 1, (int)off[u + 1], (int)off[u]);
+    return BOOKREC_OK;
+}
+
+int br_topn_state_size(const bookrec_model *m) {
+    return m->cfg.arch == BOOKREC_ARCH_EASE ? m->cfg.n_items : m->cfg.dim;
+}
+
+int br_topn_user_state(const bookrec_model *m, int user, float *out, bookrec_error *err) {
+    if (m->cfg.arch == BOOKREC_ARCH_IALS) {
+        memcpy(out, m->user_emb + (size_t)user * m->cfg.dim, (size_t)m->cfg.dim * sizeof *out);
+        return br_ok(err);
+    }
+    memset(out, 0, (size_t)m->cfg.n_items * sizeof *out);
+    for (int32_t e = m->user_off[user]; e < m->user_off[user + 1]; e++)
+        out[m->user_item[e]] = weight(m, m->user_rating[e]);
+    return br_ok(err);
+}
+
+/* iALS fold-in: x = (Y^T Y + sum_i (c_i - 1) y_i y_i^T + lambda I)^-1 sum_i c_i p_i y_i, with confidence
+   c_i = 1 + alpha |w(r_i)| and preference p_i = 1 when w(r_i) > 0, else 0 (a disliked book is a confident 0). */
+static int ials_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n, float *x,
+                        bookrec_error *err) {
+    int rc = bookrec_model_prepare(m, err);
+    if (rc) return rc;
+    int d = m->cfg.dim;
+    double alpha = m->topn_meta[BR_META_ALPHA], lambda = m->topn_meta[BR_META_LAMBDA];
+    double *A = malloc(((size_t)d * d + d) * sizeof *A);
+    if (!A) return br_fail(err, BOOKREC_E_NOMEM, "out of memory in fold-in");
+    double *b = A + (size_t)d * d;
+    for (int k = 0; k < d * d; k++) A[k] = m->gram[k];
+    for (int k = 0; k < d; k++) { A[k * d + k] += lambda; b[k] = 0.0; }
+    for (int e = 0; e < n; e++) {
+        const float *y = m->item_emb + (size_t)items[e] * d;
+        double w = weight(m, ratings[e]), cw = alpha * fabs(w), pc = w > 0.0 ? 1.0 + cw : 0.0;
+        for (int i = 0; i < d; i++) {
+            b[i] += pc * y[i];
+            for (int j = 0; j < d; j++) A[i * d + j] += cw * y[i] * y[j];
+        }
+    }
+    rc = br_spd_solve(A, b, d);
+    for (int k = 0; k < d; k++) x[k] = rc ? 0.0f : (float)b[k];
+    free(A);
+    if (rc) return br_fail(err, BOOKREC_E_ARG, "fold-in: the iALS system is singular (lambda must be > 0)");
+    return br_ok(err);
+}
+
+int br_topn_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n, float *state,
+                    bookrec_error *err) {
+    if (m->cfg.arch == BOOKREC_ARCH_IALS) return ials_fold_in(m, items, ratings, n, state, err);
+    memset(state, 0, (size_t)m->cfg.n_items * sizeof *state);
+    for (int e = 0; e < n; e++) state[items[e]] = weight(m, ratings[e]); /* a book given twice keeps the last */
+    return br_ok(err);
+}
+
+/* ------------------------------------------------------------------ scoring */
+
+int br_topn_prepare(bookrec_model *m, bookrec_error *err) {
+    if (m->cfg.arch != BOOKREC_ARCH_IALS) return BOOKREC_OK;
+    int d = m->cfg.dim, ni = m->cfg.n_items;
+    if (!m->gram) m->gram = malloc((size_t)d * d * sizeof *m->gram);
+    if (!m->gram) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the iALS Gramian");
+    double *g = calloc((size_t)d * d, sizeof *g);
+    if (!g) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the iALS Gramian");
+    for (int j = 0; j < ni; j++) {
+        const float *y = m->item_emb + (size_t)j * d;
+        for (int a = 0; a < d; a++)
+            for (int b = 0; b <= a; b++) g[a * d + b] += (double)y[a] * y[b];
+    }
+    for (int a = 0; a < d; a++)
+        for (int b = 0; b <= a; b++) m->gram[a * d + b] = m->gram[b * d + a] = (float)g[a * d + b];
+    free(g);
+    return BOOKREC_OK;
+}
+
+void br_topn_score_all(const bookrec_model *m, const float *state, float *scores) {
+    int ni = m->cfg.n_items, K = m->cfg.dim;
+    if (m->cfg.arch == BOOKREC_ARCH_IALS) {
+        for (int j = 0; j < ni; j++) scores[j] = br_dot(state, m->item_emb + (size_t)j * K, K);
+        return;
+    }
+    memcpy(scores, m->item_bias, (size_t)ni * sizeof *scores);
+    for (int i = 0; i < ni; i++) {
+        float w = state[i];
+        if (w == 0.0f) continue;
+        const int32_t *col = m->topn_col + (size_t)i * K;
+        const float *val = m->item_emb + (size_t)i * K;
+        for (int k = 0; k < K; k++) scores[col[k]] += w * val[k];
+    }
+}
+
+/* B[i, j] as kept (0 when row i does not keep column j). */
+static float ease_entry(const bookrec_model *m, int i, int j) {
+    int K = m->cfg.dim;
+    const int32_t *col = m->topn_col + (size_t)i * K;
+    for (int k = 0; k < K; k++)
+        if (col[k] == j && j != i) return m->item_emb[(size_t)i * K + k];
+    return 0.0f;
+}
+
+/* EASE similar books of `item`: B[item, j] + B[j, item] for the books either row keeps, NaN elsewhere. */
+int br_topn_similar_scores(bookrec_model *m, int item, float *scores, bookrec_error *err) {
+    int ni = m->cfg.n_items, K = m->cfg.dim;
+    for (int j = 0; j < ni; j++) scores[j] = NAN;
+    const int32_t *col = m->topn_col + (size_t)item * K;
+    const float *val = m->item_emb + (size_t)item * K;
+    for (int k = 0; k < K; k++)
+        if (col[k] != item && val[k] > 0.0f) scores[col[k]] = val[k];
+    for (int i = 0; i < ni; i++) {
+        if (i == item) continue;
+        const int32_t *c = m->topn_col + (size_t)i * K;
+        for (int k = 0; k < K; k++) {
+            if (c[k] != item) continue;
+            float v = m->item_emb[(size_t)i * K + k];
+            if (v > 0.0f) scores[i] = (isnan(scores[i]) ? 0.0f : scores[i]) + v;
+            break;
+        }
+    }
+    return br_ok(err);
+}
+
+float br_topn_predict(const bookrec_model *m, int user, int item) {
+    if (m->cfg.arch == BOOKREC_ARCH_IALS)
+        return br_dot(m->user_emb + (size_t)user * m->cfg.dim, m->item_emb + (size_t)item * m->cfg.dim, m->cfg.dim);
+    float s = m->item_bias[item];
+    for (int32_t e = m->user_off[user]; e < m->user_off[user + 1]; e++)
+        s += weight(m, m->user_rating[e]) * ease_entry(m, m->user_item[e], item);
+    return s;
+}
+
+/* ------------------------------------------------------------------ explanations */
+
+/* Writes the rated books that contributed most to item's score for a top-N state (see bookrec.h). */
+int bookrec_model_explain(bookrec_model *m, const float *state, int item, int k, int32_t *out_idx,
+                          float *out_contrib, bookrec_error *err) {
+    if (!m || !state || (k > 0 && !out_idx) || k < 0) {
+        br_fail(err, BOOKREC_E_ARG, "bookrec_model_explain: NULL argument or k %d", k);
+        return -1;
+    }
+    if (m->cfg.arch != BOOKREC_ARCH_EASE) {
+        br_fail(err, BOOKREC_E_STATE, "explanations need an EASE model (this one is %s)",
+                m->cfg.arch == BOOKREC_ARCH_IALS ? "ials" : "a rating model");
+        return -1;
+    }
+    int ni = m->cfg.n_items;
+    if (item < 0 || item >= ni) {
+        br_fail(err, BOOKREC_E_ARG, "item index %d out of range 0..%d", item, ni - 1);
+        return -1;
+    }
+    float *contrib = malloc((size_t)ni * sizeof *contrib);
+    if (!contrib) { br_fail(err, BOOKREC_E_NOMEM, "out of memory explaining"); return -1; }
+    for (int i = 0; i < ni; i++) {
+        float c = NAN;
+        if (state[i] != 0.0f && i != item) {
+            float v = state[i] * ease_entry(m, i, item);
+            if (v > 0.0f) c = v;
+        }
+        contrib[i] = c;
+    }
+    float *tmp = out_contrib;
+    int n = bookrec_topk(contrib, ni, NULL, 0, k, out_idx, tmp);
+    free(contrib);
+    if (n < 0) { br_fail(err, BOOKREC_E_NOMEM, "out of memory explaining"); return -1; }
+    br_ok(err);
+    return n;
+}
+
+/* ------------------------------------------------------------------ match calibration */
+
+/* Calibrated chance that a book with ranking score `score` is one the reader reads and rates highly. */
+float bookrec_model_match(const bookrec_model *m, float score) {
+    if (!m || !br_is_topn(&m->cfg) || !isfinite(score)) return NAN;
+    float a = m->topn_meta[BR_META_CAL_A], b = m->topn_meta[BR_META_CAL_B];
+    if (a == 0.0f) return NAN;
+    return 1.0f / (1.0f + expf(-(a * score + b)));
+}
+
+/* Groups triples by user into CSR (offsets n_users + 1). */
+static int group(const bookrec_triples *t, int n_users, int32_t **off_out, int32_t **idx_out) {
+    int32_t *off = calloc((size_t)n_users + 1, sizeof *off), *idx = malloc((t->n ? t->n : 1) * sizeof *idx);
+    if (!off || !idx) { free(off); free(idx); return -1; }
+    for (size_t e = 0; e < t->n; e++) off[t->user[e] + 1]++;
+    for (int u = 0; u < n_users; u++) off[u + 1] += off[u];
+    for (size_t e = 0; e < t->n; e++) idx[off[t->user[e]]++] = (int32_t)e;
+    for (int u = n_users; u > 0; u--) off[u] = off[u - 1];
+    off[0] = 0;
+    *off_out = off;
+    *idx_out = idx;
+    return 0;
+}
+
+/* Fits a, b of p = 1 / (1 + e^-(a s + b)) to (s, y) pairs by Newton's method on the log-likelihood (with a
+   tiny ridge so that separable data still gives finite values). */
+static int logistic_fit(const float *s, const unsigned char *y, size_t n, double *a_out, double *b_out) {
+    double a = 0.0, b = 0.0;
+    for (int it = 0; it < 50; it++) {
+        double ga = 0, gb = 0, haa = 1e-6, hab = 0, hbb = 1e-6;
+        for (size_t e = 0; e < n; e++) {
+            double p = 1.0 / (1.0 + exp(-(a * s[e] + b))), r = p - y[e], w = p * (1.0 - p);
+            ga += r * s[e]; gb += r;
+            haa += w * s[e] * s[e]; hab += w * s[e]; hbb += w;
+        }
+        double det = haa * hbb - hab * hab;
+        if (!(det > 0.0)) return -1;
+        double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+        a -= da; b -= db;
+        if (fabs(da) < 1e-9 && fabs(db) < 1e-9) break;
+    }
+    if (!isfinite(a) || !isfinite(b) || a <= 0.0) return -1;
+    *a_out = a;
+    *b_out = b;
+    return 0;
+}
+
+/* Scores one calibration reader and appends its top books' (score, relevant) pairs. */
+static int calib_reader(bookrec_model *m, const bookrec_triples *fold, const int32_t *fi, int nf,
+                        const bookrec_triples *target, const int32_t *ti, int nt, float thr, float *state,
+                        float *scores, int32_t *top, int32_t *items, float *ratings, unsigned char *rel_mark,
+                        float *s_out, unsigned char *y_out, size_t *n_out, bookrec_error *err) {
+    for (int e = 0; e < nf; e++) { items[e] = fold->item[fi[e]]; ratings[e] = fold->rating[fi[e]]; }
+    int rc = bookrec_model_fold_in(m, items, ratings, nf, NULL, state, err);
+    if (!rc) rc = bookrec_model_score_all(m, state, scores, err);
+    if (rc) return rc;
+    int got = bookrec_topk(scores, m->cfg.n_items, items, nf, CALIB_TOP, top, NULL);
+    if (got < 0) return br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
+    for (int e = 0; e < nt; e++)
+        if (target->rating[ti[e]] >= thr) rel_mark[target->item[ti[e]]] = 1;
+    for (int r = 0; r < got; r++) {
+        s_out[*n_out] = scores[top[r]];
+        y_out[(*n_out)++] = rel_mark[top[r]];
+    }
+    for (int e = 0; e < nt; e++) rel_mark[target->item[ti[e]]] = 0;
+    return BOOKREC_OK;
+}
+
+/* Fits the model's match calibration on held-out readers (see bookrec.h). */
+int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                            float threshold, bookrec_error *err) {
+    if (!m || !foldin || !target) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_calibrate: NULL argument");
+    if (!br_is_topn(&m->cfg))
+        return br_fail(err, BOOKREC_E_STATE, "match calibration is for top-N models (ease, ials)");
+    int nu = 0, ni = m->cfg.n_items;
+    const bookrec_triples *parts[2] = {foldin, target};
+    for (int p = 0; p < 2; p++)
+        for (size_t e = 0; e < parts[p]->n; e++) {
+            if (parts[p]->user[e] < 0 || parts[p]->item[e] < 0 || parts[p]->item[e] >= ni)
+                return br_fail(err, BOOKREC_E_ARG, "calibration rating %zu has user %d, item %d (expected item 0..%d)",
+                               e, (int)parts[p]->user[e], (int)parts[p]->item[e], ni - 1);
+            if (parts[p]->user[e] >= nu) nu = parts[p]->user[e] + 1;
+        }
+    int32_t *fo = NULL, *fx = NULL, *to = NULL, *tx = NULL;
+    size_t S = (size_t)bookrec_model_user_state_size(m), max_f = 1;
+    if (group(foldin, nu, &fo, &fx) || group(target, nu, &to, &tx)) {
+        free(fo); free(fx); free(to); free(tx);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
+    }
+    for (int u = 0; u < nu; u++)
+        if ((size_t)(fo[u + 1] - fo[u]) > max_f) max_f = (size_t)(fo[u + 1] - fo[u]);
+    size_t cap = (size_t)nu * CALIB_TOP;
+    float *state = malloc((S + (size_t)ni + max_f) * sizeof *state), *s = malloc((cap ? cap : 1) * sizeof *s);
+    int32_t *top = malloc((CALIB_TOP + max_f) * sizeof *top);
+    unsigned char *y = malloc(cap ? cap : 1), *mark = calloc((size_t)ni, 1);
+    int rc = BOOKREC_OK;
+    size_t n = 0;
+    if (!state || !s || !top || !y || !mark) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
+    for (int u = 0; u < nu && !rc; u++) {
+        int nf = fo[u + 1] - fo[u], nt = to[u + 1] - to[u];
+        if (nf == 0 || nt == 0) continue;
+        rc = calib_reader(m, foldin, fx + fo[u], nf, target, tx + to[u], nt, threshold, state, state + S,
+                          top, top + CALIB_TOP, state + S + ni, mark, s, y, &n, err);
+    }
+    double a = 0, b = 0;
+    size_t pos = 0;
+    for (size_t e = 0; e < n; e++) pos += y[e];
+    if (!rc && (pos == 0 || pos == n))
+        rc = br_fail(err, BOOKREC_E_EMPTY, "calibration: %zu of %zu top books are relevant; nothing to fit", pos, n);
+    if (!rc && logistic_fit(s, y, n, &a, &b))
+        rc = br_fail(err, BOOKREC_E_ARG, "calibration: the scores do not separate relevant books (%zu pairs)", n);
+    if (!rc) {
+        m->topn_meta[BR_META_CAL_A] = (float)a;
+        m->topn_meta[BR_META_CAL_B] = (float)b;
+        rc = br_ok(err);
+    }
+    free(fo); free(fx); free(to); free(tx); free(state); free(s); free(top); free(y); free(mark);
+    return rc;
+}
