@@ -1,11 +1,14 @@
 /*
  * cmd_recommend.c - `bookrec recommend` (top-k books for a dataset user, leaving out every book the user
- * rated anywhere in the ratings file, not only in the training part) and `bookrec similar` (nearest books
- * by cosine of the book embeddings). Ids on the command line and in the output are external ids, as in
+ * rated anywhere in the ratings file, not only in the training part; or for a new reader given with --rate or
+ * --rated, folded in exactly as the site does; top-N models show a match percentage and, with --explain, the
+ * rated books behind each book) and `bookrec similar` (nearest books by cosine of the book embeddings, or by
+ * EASE's weights). Ids on the command line and in the output are external ids, as in
  * the CSV; titles and authors come from the books file when it is there. Ranking is the core's.
  */
 #include "cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,62 +52,195 @@ static int model_item(const bookrec_model *m, const char *id) {
     return -1;
 }
 
+/* Parses "ID:RATING,ID:RATING" (--rate) into the reader's pairs. */
+static int parse_rate(const bookrec_model *m, const char *txt, int32_t *items, float *ratings, int cap) {
+    int n = 0;
+    const char *p = txt;
+    while (*p) {
+        const char *colon = strchr(p, ':'), *comma = strchr(p, ',');
+        if (!comma) comma = p + strlen(p);
+        if (!colon || colon > comma)
+            cli_usage_die("recommend", "--rate: '%.*s' is not ID:RATING (e.g. --rate 1:5,27:4)", (int)(comma - p), p);
+        char id[128];
+        size_t il = (size_t)(colon - p);
+        if (il == 0 || il >= sizeof id) cli_usage_die("recommend", "--rate: empty or too long book id in '%s'", txt);
+        memcpy(id, p, il);
+        id[il] = '\0';
+        char *end;
+        double v = strtod(colon + 1, &end);
+        if (end != comma || end == colon + 1)
+            cli_usage_die("recommend", "--rate: rating of book %s is not a number: '%.*s'", id, (int)(comma - colon - 1),
+                          colon + 1);
+        int j = model_item(m, id);
+        if (j < 0) cli_die("--rate: book '%s' is not in the model", id);
+        if (n == cap) cli_usage_die("recommend", "--rate: more than %d books", cap);
+        items[n] = j;
+        ratings[n++] = (float)v;
+        p = *comma ? comma + 1 : comma;
+    }
+    return n;
+}
+
+/* Reads a CSV of book_id,rating (a header line is allowed) into the reader's pairs; errors name FILE:LINE. */
+static int read_rated(const bookrec_model *m, const char *path, int32_t **items, float **ratings) {
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(path, &len);
+    int n = 0, cap = 64;
+    *items = malloc(sizeof(int32_t) * (size_t)cap);
+    *ratings = malloc(sizeof(float) * (size_t)cap);
+    if (!*items || !*ratings) cli_die("out of memory");
+    long line = 0;
+    for (char *s = buf, *next; s && *s; s = next) {
+        line++;
+        next = strchr(s, '\n');
+        if (next) *next++ = '\0';
+        size_t l = strlen(s);
+        while (l && (s[l - 1] == '\r' || s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = '\0';
+        if (line == 1 && l >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; l -= 3; }
+        if (!l) continue;
+        char *comma = strchr(s, ',');
+        if (!comma) cli_die("%s:%ld: expected book_id,rating, got '%.40s'", path, line, s);
+        *comma = '\0';
+        char *end;
+        double v = strtod(comma + 1, &end);
+        while (*end == ' ') end++;
+        if (end == comma + 1 || *end) {
+            if (n == 0 && line == 1) continue; /* the header */
+            cli_die("%s:%ld: the rating of book '%s' is not a number: '%.20s'", path, line, s, comma + 1);
+        }
+        int j = model_item(m, s);
+        if (j < 0) {
+            cli_warn("%s:%ld: book '%s' is not in the model; left out", path, line, s);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            *items = realloc(*items, sizeof(int32_t) * (size_t)cap);
+            *ratings = realloc(*ratings, sizeof(float) * (size_t)cap);
+            if (!*items || !*ratings) cli_die("out of memory");
+        }
+        (*items)[n] = j;
+        (*ratings)[n++] = (float)v;
+    }
+    free(buf);
+    return n;
+}
+
+/* Prints a top-N list with match percentages and, with `explain`, the rated books behind each one. */
+static void print_topn(bookrec_model *m, const bookrec_items *books, const float *state, const int32_t *idx,
+                       const float *score, int n, int explain) {
+    const bookrec_ids *items = bookrec_model_items(m);
+    int cal = !isnan(bookrec_model_match(m, 0.0f));
+    printf("%3s  %8s  %6s  %s\n", "#", "book_id", cal ? "match" : "score", "title / authors");
+    for (int k = 0; k < n; k++) {
+        const char *id = bookrec_ids_get(items, idx[k]);
+        shown_book b = book_of(books, id);
+        if (cal) printf("%3d  %8s  %5.0f%%  %s / %s\n", k + 1, id, 100.0 * bookrec_model_match(m, score[k]), b.title, b.authors);
+        else printf("%3d  %8s  %6.3f  %s / %s\n", k + 1, id, (double)score[k], b.title, b.authors);
+        if (!explain) continue;
+        int32_t why[3];
+        float c[3];
+        bookrec_error err = {0};
+        int nw = bookrec_model_explain(m, state, idx[k], 3, why, c, &err);
+        if (nw < 0) cli_check(err.code, &err, "explain");
+        if (nw == 0) { printf("               (no rated book points here: popular with all readers)\n"); continue; }
+        printf("               because you liked ");
+        for (int q = 0; q < nw; q++) {
+            shown_book w = book_of(books, bookrec_ids_get(items, why[q]));
+            printf("%s%s (%+.3f)", q ? (q == nw - 1 ? " and " : ", ") : "", *w.title ? w.title : bookrec_ids_get(items, why[q]),
+                   (double)c[q]);
+        }
+        printf("\n");
+    }
+}
+
 int cmd_recommend(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *model_path = cli_default_model(), *user = NULL;
-    int k = 10;
+    const char *model_path = cli_default_model(), *user = NULL, *rate = NULL, *rated = NULL;
+    int k = 10, explain = 0;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file", "<project>/models/model.bkr"},
-        {"user", 'u', CLI_STR, &user, "ID", "user id as in the ratings CSV (required)", "none"},
+        {"user", 'u', CLI_STR, &user, "ID", "a dataset reader: user id as in the ratings CSV", "none"},
+        {"rate", 0, CLI_STR, &rate, "ID:R,...", "a new reader's ratings, e.g. 1:5,27:4 (folded in as the site does)",
+         "none"},
+        {"rated", 0, CLI_STR, &rated, "FILE", "a new reader's ratings as a CSV of book_id,rating", "none"},
+        {"explain", 0, CLI_FLAG, &explain, NULL, "name the rated books behind each recommendation (EASE models)", NULL},
         {"k", 'k', CLI_INT, &k, "N", "how many books", NULL},
     };
-    cli_parse("recommend", "bookrec recommend --user ID [-k 10]", opts, (int)(sizeof opts / sizeof opts[0]), argc,
-              argv);
-    if (!user) cli_usage_die("recommend", "recommend: --user ID is required");
+    cli_parse("recommend", "bookrec recommend (--user ID | --rate ID:R,... | --rated FILE) [-k 10] [--explain]", opts,
+              (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    if (!!user + !!rate + !!rated != 1)
+        cli_usage_die("recommend", "recommend: give exactly one of --user ID, --rate ID:R,... or --rated FILE");
     if (k < 1 || k > 100000) cli_usage_die("recommend", "recommend: -k must be in 1..100000, got %d", k);
 
     bookrec_model *m = cli_load_model(model_path);
-    if (!bookrec_model_has_users(m))
-        cli_die("%s: the model has no user part (an export's model-items.bkr?); use the full model file", model_path);
-    const bookrec_ids *mu = bookrec_model_users(m);
-    int u = mu ? bookrec_ids_find(mu, user, -1) : -1;
-    if (u < 0) cli_die("user '%s' is not in the model (it knows %d users)", user, bookrec_ids_count(mu));
-
-    /* every book the user rated in the data file */
-    bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
-    int du = bookrec_ids_find(r->users, user, -1);
-    int n_ex = 0;
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int topn = c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
+    if (explain && c->arch != BOOKREC_ARCH_EASE)
+        cli_usage_die("recommend", "recommend: --explain needs an EASE model (this one is %s)", cli_arch_name(c->arch));
+    bookrec_error err = {0};
+    int n_ex = 0, S = bookrec_model_user_state_size(m);
     int32_t *ex = NULL;
-    if (du >= 0) {
-        size_t cnt = 0;
-        for (size_t q = 0; q < r->all.n; q++)
-            if (r->all.user[q] == du) cnt++;
-        ex = malloc(sizeof(int32_t) * (cnt + 1));
-        if (!ex) cli_die("out of memory");
-        for (size_t q = 0; q < r->all.n; q++) {
-            if (r->all.user[q] != du) continue;
-            int j = model_item(m, bookrec_ids_get(r->items, r->all.item[q]));
-            if (j >= 0) ex[n_ex++] = j;
+    float *state = malloc(sizeof(float) * (size_t)S), *ratings = NULL;
+    if (!state) cli_die("out of memory");
+    if (user) {
+        if (!bookrec_model_has_users(m))
+            cli_die("%s: the model has no user part (an export's model-items.bkr?); use the full model file", model_path);
+        const bookrec_ids *mu = bookrec_model_users(m);
+        int u = mu ? bookrec_ids_find(mu, user, -1) : -1;
+        if (u < 0) cli_die("user '%s' is not in the model (it knows %d users)", user, bookrec_ids_count(mu));
+        cli_check(bookrec_model_user_state(m, u, state, &err), &err, "reader state");
+        /* every book the user rated in the data file */
+        bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
+        int du = bookrec_ids_find(r->users, user, -1);
+        if (du >= 0) {
+            ex = malloc(sizeof(int32_t) * (size_t)(c->n_items + 1));
+            if (!ex) cli_die("out of memory");
+            for (size_t q = 0; q < r->all.n; q++) {
+                if (r->all.user[q] != du) continue;
+                int j = model_item(m, bookrec_ids_get(r->items, r->all.item[q]));
+                if (j >= 0 && n_ex <= c->n_items) ex[n_ex++] = j;
+            }
+        } else {
+            cli_warn("user '%s' has no ratings in %s; nothing to leave out", user, cli_ratings_path(&d));
         }
+        bookrec_ratings_free(r);
     } else {
-        cli_warn("user '%s' has no ratings in %s; nothing to leave out", user, cli_ratings_path(&d));
+        if (rated) {
+            n_ex = read_rated(m, rated, &ex, &ratings);
+        } else {
+            int cap = (int)strlen(rate) / 2 + 1;
+            ex = malloc(sizeof(int32_t) * (size_t)cap);
+            ratings = malloc(sizeof(float) * (size_t)cap);
+            if (!ex || !ratings) cli_die("out of memory");
+            n_ex = parse_rate(m, rate, ex, ratings, cap);
+        }
+        if (n_ex == 0 && !topn) cli_die("no ratings of books in the model to fold in");
+        cli_check(bookrec_model_fold_in(m, ex, ratings, n_ex, NULL, state, &err), &err, "fold-in");
     }
     bookrec_items *books = cli_load_books(&d);
-
+    float *scores = malloc(sizeof(float) * (size_t)c->n_items), *score = malloc(sizeof(float) * (size_t)k);
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)k);
-    float *score = malloc(sizeof(float) * (size_t)k);
-    if (!idx || !score) cli_die("out of memory");
-    bookrec_error err = {0};
-    int n = bookrec_model_recommend(m, u, ex, n_ex, k, idx, score, &err);
-    if (n < 0) cli_check(err.code ? err.code : BOOKREC_E_ARG, &err, "recommend");
-    printf("Top %d books for user %s (who rated %d books; those are left out)\n", n, user, n_ex);
-    print_list(m, books, idx, score, n, "rating");
+    if (!idx || !score || !scores) cli_die("out of memory");
+    cli_check(bookrec_model_score_all(m, state, scores, &err), &err, "scores");
+    int n = bookrec_topk(scores, c->n_items, ex, n_ex, k, idx, score);
+    if (n < 0) cli_die("out of memory ranking");
+    if (user) printf("Top %d books for user %s (who rated %d books; those are left out)\n", n, user, n_ex);
+    else printf("Top %d books for a new reader who rated %d book%s (left out)\n", n, n_ex, n_ex == 1 ? "" : "s");
+    if (topn) {
+        print_topn(m, books, state, idx, score, n, explain);
+    } else {
+        for (int j = 0; j < n; j++) score[j] = score[j] < c->min_rating ? c->min_rating : score[j] > c->max_rating ? c->max_rating : score[j];
+        print_list(m, books, idx, score, n, "rating");
+    }
     free(idx);
     free(score);
+    free(scores);
+    free(state);
+    free(ratings);
     free(ex);
     bookrec_items_free(books);
-    bookrec_ratings_free(r);
     bookrec_model_free(m);
     return 0;
 }
@@ -135,9 +271,10 @@ int cmd_similar(int argc, char **argv) {
     int n = bookrec_model_similar(m, i, NULL, 0, k, idx, score, &err);
     if (n < 0) cli_check(err.code ? err.code : BOOKREC_E_ARG, &err, "similar");
     shown_book b = book_of(books, book);
-    printf("Books most similar to %s%s%s%s (cosine of book embeddings)\n", book, *b.title ? " (" : "", b.title,
-           *b.title ? ")" : "");
-    print_list(m, books, idx, score, n, "cosine");
+    int ease = bookrec_model_get_config(m)->arch == BOOKREC_ARCH_EASE;
+    printf("Books most similar to %s%s%s%s (%s)\n", book, *b.title ? " (" : "", b.title, *b.title ? ")" : "",
+           ease ? "EASE weights between the two books, both ways" : "cosine of book embeddings");
+    print_list(m, books, idx, score, n, ease ? "weight" : "cosine");
     free(idx);
     free(score);
     bookrec_items_free(books);
