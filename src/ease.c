@@ -192,8 +192,10 @@ int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, 
 
 /* Keeps row i's K largest positive entries, padding with (i, 0), ordered by column. */
 static void keep_row(float *row, int n, int i, int K, int32_t *col, float *val, float *tmp) {
+    float diag = row[i];
     row[i] = NAN; /* never the book itself */
     int got = bookrec_topk(row, n, NULL, 0, K, col, tmp);
+    row[i] = diag;
     int k = 0;
     for (; k < got && tmp[k] > 0.0f; k++) val[k] = tmp[k];
     for (; k < K; k++) { col[k] = i; val[k] = 0.0f; }
@@ -207,46 +209,60 @@ static void keep_row(float *row, int n, int i, int K, int32_t *col, float *val, 
     }
 }
 
-/* Fits an EASE model on its training ratings (see bookrec.h). */
-int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookrec_ease_options *opt,
-                     bookrec_error *err) {
-    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit: NULL argument");
+/* Checks that m is an EASE model made for these training ratings. */
+static int check_model(const bookrec_model *m, const bookrec_triples *train, bookrec_error *err) {
+    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "EASE fit: NULL argument");
     const bookrec_model_config *c = &m->cfg;
     if (c->arch != BOOKREC_ARCH_EASE)
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit: the model is not an EASE model (arch %d)", (int)c->arch);
+        return br_fail(err, BOOKREC_E_ARG, "EASE fit: the model is not an EASE model (arch %d)", (int)c->arch);
     if ((int64_t)train->n != c->n_entries)
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit: %zu training ratings, but the model was created for %lld",
+        return br_fail(err, BOOKREC_E_ARG, "EASE fit: %zu training ratings, but the model was created for %lld",
                        train->n, (long long)c->n_entries);
-    ease_opts o;
-    int rc = resolve(opt, &o, err);
-    if (!rc) rc = check_triples(train, c->n_items, err);
+    int rc = check_triples(train, c->n_items, err);
     if (rc) return rc;
     for (size_t e = 0; e < train->n; e++)
         if (train->user[e] >= c->n_users)
             return br_fail(err, BOOKREC_E_ARG, "EASE: rating %zu has user index %d, expected 0..%d", e,
                            (int)train->user[e], c->n_users - 1);
+    return BOOKREC_OK;
+}
+
+/* Fits an EASE model on its training ratings (see bookrec.h). */
+int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookrec_ease_options *opt,
+                     bookrec_error *err) {
+    const bookrec_model_config *c = m ? &m->cfg : NULL;
+    if (!c) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit: NULL model");
+    int rc = check_model(m, train, err);
+    if (rc) return rc;
     size_t N = (size_t)c->n_items;
-    int K = c->dim;
-    float *B = malloc(N * N * sizeof *B), *tmp = malloc((size_t)K * sizeof *tmp);
-    if (!B || !tmp) {
-        free(B); free(tmp);
+    float *B = malloc(N * N * sizeof *B);
+    if (!B)
         return br_fail(err, BOOKREC_E_NOMEM, "EASE: out of memory for the %zu x %zu matrix (%zu MB)", N, N,
                        N * N * sizeof(float) >> 20);
-    }
-    bookrec_ease_options ro;
-    memset(&ro, 0, sizeof ro);
-    ro.lambda = o.lambda;
-    memcpy(ro.fit_weight, o.fit_w, sizeof o.fit_w);
-    ro.builtin_solver = o.builtin;
-    rc = bookrec_ease_dense(train, c->n_items, c->min_rating, c->max_rating, &ro, B, err);
-    if (!rc) {
-        for (size_t i = 0; i < N; i++)
-            keep_row(B + i * N, (int)N, (int)i, K, m->topn_col + i * (size_t)K, m->item_emb + i * (size_t)K, tmp);
-        rc = br_topn_set_readers(m, train, err);
-    }
+    rc = bookrec_ease_dense(train, c->n_items, c->min_rating, c->max_rating, opt, B, err);
+    if (!rc) rc = bookrec_ease_fit_from(m, B, train, opt, err);
     free(B);
-    free(tmp);
+    return rc;
+}
+
+/* Fills an EASE model from a dense B computed by bookrec_ease_dense on the same ratings (see bookrec.h). */
+int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triples *train,
+                          const bookrec_ease_options *opt, bookrec_error *err) {
+    if (!B) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit_from: NULL matrix");
+    int rc = check_model(m, train, err);
     if (rc) return rc;
+    ease_opts o;
+    if ((rc = resolve(opt, &o, err))) return rc;
+    size_t N = (size_t)m->cfg.n_items;
+    int K = m->cfg.dim;
+    float *row = malloc((N + (size_t)K) * sizeof *row), *tmp = row + N;
+    if (!row) return br_fail(err, BOOKREC_E_NOMEM, "EASE: out of memory");
+    for (size_t i = 0; i < N; i++) {
+        memcpy(row, B + i * N, N * sizeof *row);
+        keep_row(row, (int)N, (int)i, K, m->topn_col + i * (size_t)K, m->item_emb + i * (size_t)K, tmp);
+    }
+    free(row);
+    if ((rc = br_topn_set_readers(m, train, err))) return rc;
     br_topn_set_prior(m, train, o.prior);
     memcpy(m->topn_meta + BR_META_WEIGHTS, o.score_w, sizeof o.score_w);
     br_model_invalidate(m);

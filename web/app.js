@@ -122,23 +122,44 @@ function starRating(id, i) {
   return box;
 }
 
-// One book as a list item: cover, title, authors, year / average, an optional score line, the star
-// rating control and a "Similar books" button.
-function bookCard(i, { score = null, scoreKind = 'rating', tag = 'li' } = {}) {
+// The score line of a card: a top-N model's calibrated match ("72% match"), a predicted rating on the
+// catalogue's scale, or a similarity; null when there is nothing to show.
+function scoreText(score, scoreKind, match) {
+  if (score === null || !Number.isFinite(score)) return null;
+  if (scoreKind === 'similarity') return S.model?.kind === 'topn' ? null : `Similarity ${score.toFixed(3)}`;
+  if (S.model?.kind === 'topn') return match == null ? null : `${matchPercent(match)} match`;
+  const [lo, hi] = S.model?.ratingRange || [1, 5]; // ranking scores are unclamped; show the catalogue's scale
+  return `Predicted rating ${Math.min(hi, Math.max(lo, score)).toFixed(2)}`;
+}
+
+// A match chance as a whole percentage that never reads 0% or 100%.
+function matchPercent(p) {
+  return `${Math.min(99, Math.max(1, Math.round(100 * p)))}%`;
+}
+
+// "Because you liked A and B" from explain()'s [{id}] (the rated books behind a recommendation).
+function becauseText(why) {
+  const titles = (why || []).map((w) => S.index.get(String(w.id))).filter((i) => i !== undefined).map(bookTitle);
+  if (!titles.length) return null;
+  const last = titles.pop();
+  return `Because you liked ${titles.length ? `${titles.join(', ')} and ${last}` : last}`;
+}
+
+// One book as a list item: cover, title, authors, year / average, an optional score line and reason, the
+// star rating control and a "Similar books" button.
+function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = null, tag = 'li' } = {}) {
   const b = S.books;
   const id = String(b.book_id[i]);
   const title = bookTitle(i);
   const facts = [];
   if (b.year[i]) facts.push(String(b.year[i]));
   if (b.avg[i]) facts.push(`avg ${Number(b.avg[i]).toFixed(2)}`);
-  let scoreLine = null;
-  if (score !== null && Number.isFinite(score)) {
-    // ranking scores are unclamped; a predicted rating is shown on the catalogue's scale
-    const [lo, hi] = S.model?.ratingRange || [1, 5];
-    scoreLine = scoreKind === 'rating'
-      ? el('p', { class: 'score', text: `Predicted rating ${Math.min(hi, Math.max(lo, score)).toFixed(2)}` })
-      : el('p', { class: 'score', text: `Similarity ${score.toFixed(3)}` });
-  }
+  const st = scoreText(score, scoreKind, match);
+  const scoreLine = st ? el('p', { class: 'score', text: st, title: S.model?.kind === 'topn' && scoreKind !== 'similarity'
+    ? 'The chance that a reader with your ratings reads this book and rates it highly, measured on readers held out of training'
+    : null }) : null;
+  const because = becauseText(why);
+  const reason = because ? el('p', { class: 'because', text: because }) : null;
   return el(tag, { class: 'card', dataset: { bookId: id } },
     coverImage(b.image[i], PLACEHOLDER),
     el('div', { class: 'info' },
@@ -146,18 +167,22 @@ function bookCard(i, { score = null, scoreKind = 'rating', tag = 'li' } = {}) {
       el('p', { class: 'authors', text: String(b.authors[i] ?? '') }),
       facts.length ? el('p', { class: 'facts', text: facts.join(' · ') }) : null,
       scoreLine,
+      reason,
       starRating(id, i),
       el('button', { type: 'button', class: 'similar', 'aria-label': `Books similar to ${title}`, onclick: () => showSimilar(id) }, 'Similar books')));
 }
 
-// Replaces a list's content with cards for results [{id, score}], keeping keyboard focus sensible.
-function renderResults(list, results, scoreKind, focusTarget) {
+// Replaces a list's content with cards for results [{id, score, match}], keeping keyboard focus sensible;
+// with a top-N reader `state`, each card names the rated books behind it.
+function renderResults(list, results, scoreKind, focusTarget, state = null) {
   const hadFocus = list.contains(document.activeElement);
   clear(list);
+  const explains = state && S.model?.arch === 'ease';
   for (const r of results) {
     const i = S.index.get(String(r.id));
     if (i === undefined) continue;
-    list.append(bookCard(i, { score: r.score, scoreKind }));
+    const why = explains ? S.model.explain(state, r.id, { k: 2 }) : null;
+    list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why }));
   }
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
   if (hadFocus && focusTarget) focusTarget.focus();
@@ -218,13 +243,10 @@ function renderMyRatings() {
   if (hadFocus) $('mine-h').focus();
 }
 
-// The state of a reader the model knows nothing about: the zero user vector (and bias), which is
-// what fold-in's L2 pull tends to without ratings. Its size is taken from a one-rating fold-in.
+// The state of a reader the model knows nothing about: all zeros (a top-N model then ranks by its
+// popularity prior; a rating model by the zero user vector that fold-in's L2 pull tends to).
 function emptyState() {
-  if (!S.zeroState) {
-    const [lo, hi] = S.model.ratingRange || [1, 5];
-    S.zeroState = new Float32Array(S.model.foldIn([[S.books.book_id[0], (lo + hi) / 2]]).length);
-  }
+  if (!S.zeroState) S.zeroState = new Float32Array(S.model.stateSize);
   return S.zeroState;
 }
 
@@ -244,7 +266,7 @@ function updateNewReader() {
     info.textContent = S.ratings.size
       ? `From your ${S.ratings.size} rating${S.ratings.size > 1 ? 's' : ''}; books you rated are left out.`
       : 'What the model suggests before it knows you. Rate books to make these yours.';
-    renderResults(list, recs, 'rating', $('rec-new-h'));
+    renderResults(list, recs, 'rating', $('rec-new-h'), pairs.length ? state : null);
     announce(`Recommendations updated: ${recs.length} books.`);
   } catch (e) {
     info.textContent = `Could not compute recommendations: ${e.message}`;
@@ -298,7 +320,9 @@ function showSimilar(id) {
     const recs = S.model.similar(id, { k: SIMILAR_K });
     const t1 = performance.now();
     S.lastTiming = `similar ${ms(t1 - t0)} ms`;
-    $('similar-info').textContent = 'Nearest books by the cosine of their learned embeddings.';
+    $('similar-info').textContent = S.model.kind === 'topn'
+      ? 'The books readers of this one read and liked beyond what their popularity explains.'
+      : 'Nearest books by the cosine of their learned embeddings.';
     renderResults(list, recs, 'similarity', null);
   } catch (e) {
     $('similar-info').textContent = `Could not find similar books: ${e.message}`;
@@ -349,10 +373,11 @@ async function recommendForUser(ev) {
     const t0 = performance.now();
     const recs = S.model.recommendUser(userId, { k, exclude });
     const t1 = performance.now();
+    const userState = S.model.arch === 'ease' ? S.model.userState(userId) : null;
     S.lastTiming = `top-${k} for user ${userId} ${ms(t1 - t0)} ms`;
     const n = mine ? mine.items.length : 0;
     info.textContent = `Top ${recs.length} for user ${userId}. The ${n} book${n === 1 ? '' : 's'} they rated ${n === 1 ? 'is' : 'are'} left out.`;
-    renderResults(list, recs, 'rating', null);
+    renderResults(list, recs, 'rating', null, userState);
     renderUserRated(mine);
     announce(`Recommendations for user ${userId}: ${recs.length} books.`);
   } catch (e) {
