@@ -5,7 +5,10 @@
 // final test RMSE, peak memory (max RSS from /usr/bin/time -v) and the speed-up. The split is bookrec's
 // own: tools/bench_split.c (linked with the core) writes the rows `bookrec train` trains and tests on, and
 // PyTorch reads those. Then a scaling row: bookrec for one epoch on a synthetic ratings file N times the
-// size (tools/gen-fixture.mjs --scale N, in a temp dir) against one epoch on the real data.
+// size (tools/gen-fixture.mjs --scale N, in a temp dir) against one epoch on the real data. Then EASE (the top-N
+// model the site ships): bookrec_ease_dense on every rating (tools/bench_ease.c, linked with the core) beside
+// numpy computing the same B on the same rows (tools/bench_ease.py, /usr/bin/python3, Debian's python3-numpy;
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only), with the largest difference of B's rows.
 // A benchmark, not a test: it only reports, and marks each goal as met or not.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
@@ -14,18 +17,20 @@ import path from 'node:path';
 import { ROOT, BUILD, CLI, ensureDeps, findData, run, log } from './lib.mjs';
 
 function parseArgs(argv) {
-  const o = { epochs: 5, skipTorch: false, skipScale: false, scale: 10, data: null, threads: 2, json: null };
+  const o = { epochs: 5, skipTorch: false, skipScale: false, skipEase: false, scale: 10, data: null, threads: 2, json: null, lambda: 300 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--epochs') o.epochs = Number(argv[++i]);
     else if (a === '--skip-torch') o.skipTorch = true;
     else if (a === '--skip-scale') o.skipScale = true;
+    else if (a === '--skip-ease') o.skipEase = true;
+    else if (a === '--ease-only') { o.skipTorch = true; o.skipScale = true; o.seedSkip = true; }
     else if (a === '--scale') o.scale = Number(argv[++i]);
     else if (a === '--data') o.data = argv[++i];
     else if (a === '--threads') o.threads = Number(argv[++i]);
     else if (a === '--json') o.json = argv[++i];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--scale 10] [--data DIR] [--threads 2] [--json FILE]');
+      console.log('usage: npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--skip-ease] [--ease-only] [--scale 10] [--data DIR] [--threads 2] [--json FILE]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -76,6 +81,30 @@ const median = (xs) => {
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const mark = (ok) => (ok ? 'met' : 'NOT met');
 
+// EASE on every rating: bookrec's dense solve (bench_ease.c) and numpy's on the same rows, compared row by row.
+function benchEase(ratings, tmp, lambda) {
+  const helper = path.join(BUILD, 'bench_ease');
+  const cache = readFileSync(path.join(BUILD, 'CMakeCache.txt'), 'utf8');
+  const lapack = (cache.match(/^BOOKREC_LAPACK_LIB:FILEPATH=(.+)$/m) || [])[1];
+  const libs = lapack && !lapack.endsWith('NOTFOUND') ? [lapack] : [];
+  const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'src'), path.join(ROOT, 'tools', 'bench_ease.c'),
+    path.join(BUILD, 'libbookrec_core.a'), ...libs, '-lm', '-o', helper], { stdio: 'inherit' });
+  if (cc.status !== 0) throw new Error('could not compile tools/bench_ease.c');
+  const triples = path.join(tmp, 'ease-triples.csv');
+  const rows = path.join(tmp, 'ease-rows.f32');
+  log(`EASE: bookrec_ease_dense on ${ratings} (lambda ${lambda})`);
+  const b = timed(helper, [ratings, String(lambda), triples, rows, '20']);
+  const bj = JSON.parse(b.stdout.trim());
+  log('EASE: numpy on the same rows (float64, as the textbook writes it)');
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const n = timed('/usr/bin/python3', [path.join(ROOT, 'tools', 'bench_ease.py'), '--triples', triples, '--rows', rows,
+    '--n-rows', String(bj.rows), '--items', String(bj.items), '--lam', String(lambda)], { env });
+  const nj = JSON.parse(n.stdout.trim().split('\n').pop());
+  return { bookrec: { ...bj, rssMB: b.rssMB, lapack: libs.length > 0 }, numpy: { ...nj, rssMB: n.rssMB } };
+}
+
 function main() {
   const o = parseArgs(process.argv.slice(2));
   ensureDeps(o.skipTorch ? ['base'] : ['base', 'torch']);
@@ -87,6 +116,11 @@ function main() {
   const out = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, epochs: o.epochs,
     threads: o.threads, loadBefore: os.loadavg()[0] };
   try {
+    if (!o.skipEase) out.ease = benchEase(ratings, tmp, o.lambda);
+    if (o.seedSkip) {
+      reportEase(out);
+      return;
+    }
     log(`bookrec: ${o.epochs} epochs of --arch seed on ${ratings}, ${o.threads} threads`);
     const br = trainBookrec(['--ratings', ratings, '--epochs', String(o.epochs)], tmp, 'seed', o.threads);
     out.bookrec = br;
@@ -178,9 +212,26 @@ function main() {
   lines.push(`  peak memory under 200 MB: ${f(b.rssMB, 0)} MB — ${mark(b.rssMB < 200)}`);
   if (out.scale) lines.push(`  ×${out.scale.factor} data takes about ×${out.scale.factor} time: ${f(out.scale.ratio, 1)}× — ${mark(out.scale.ratio <= out.scale.factor * 1.3)}`);
   console.log(lines.join('\n'));
+  reportEase(out);
   const jsonPath = o.json || path.join(BUILD, 'bench-train.json');
   writeFileSync(jsonPath, JSON.stringify(out, null, 2));
   log(`figures also in ${jsonPath}`);
+}
+
+// Prints the EASE rows (when measured) and writes the JSON when only EASE ran.
+function reportEase(out) {
+  const e = out.ease;
+  if (!e) return;
+  const l = [];
+  l.push('');
+  l.push(`EASE on every rating (${e.bookrec.ratings} ratings, ${e.bookrec.items} books, lambda ${out.lambda ?? 300}), 2 cores:`);
+  l.push(`| | numpy ${e.numpy.numpy} (float64) | bookrec (${e.bookrec.lapack ? 'LAPACK spotrf + spotri' : 'built-in inverse'}, float32) | ratio |`);
+  l.push('|---|---:|---:|---:|');
+  l.push(`| seconds for B (Gram + inverse) | ${f(e.numpy.seconds)} | ${f(e.bookrec.seconds)} | ${f(e.numpy.seconds / e.bookrec.seconds, 1)}× |`);
+  l.push(`| peak memory (max RSS, MB) | ${f(e.numpy.rssMB, 0)} | ${f(e.bookrec.rssMB, 0)} | |`);
+  l.push(`largest |B_bookrec - B_numpy| over the first ${e.bookrec.rows} rows: ${e.numpy.max_abs_diff.toExponential(2)} (largest |B| there ${f(e.numpy.max_abs_b, 4)})`);
+  l.push(`goal: EASE on goodbooks in < 20 s on 2 cores: ${f(e.bookrec.seconds)} s — ${mark(e.bookrec.seconds < 20)}`);
+  console.log(l.join('\n'));
 }
 
 try {

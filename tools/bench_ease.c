@@ -1,0 +1,74 @@
+/*
+ * bench_ease.c - benchmark helper: parses a ratings CSV with the core (duplicates merged, keeping the last),
+ * writes every rating as dense indices (user,item,rating) for tools/bench_ease.py, computes the dense EASE
+ * matrix B with bookrec_ease_dense (LAPACK's Cholesky when the core links it, the core's own inverse otherwise),
+ * and writes rows 0..ROWS-1 of B as raw little-endian float32, so that numpy's B can be compared with it.
+ * Prints one JSON line with the timings. Compiled and run by tools/bench-train.mjs; not part of bookrec.
+ * Usage: bench_ease RATINGS.csv LAMBDA TRIPLES_OUT.csv ROWS_OUT.f32 ROWS
+ */
+#include "bookrec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: bench_ease RATINGS.csv LAMBDA TRIPLES_OUT.csv ROWS_OUT.f32 ROWS\n");
+        return 2;
+    }
+    size_t len = 0;
+    char *buf = slurp(argv[1], &len);
+    if (!buf) { perror(argv[1]); return 1; }
+    bookrec_csv_options opt = {0};
+    opt.source = argv[1];
+    bookrec_ratings *r = NULL;
+    bookrec_error err;
+    if (bookrec_ratings_parse(buf, len, &opt, &r, &err) != BOOKREC_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
+    free(buf);
+    FILE *f = fopen(argv[3], "w");
+    if (!f) { perror(argv[3]); return 1; }
+    for (size_t k = 0; k < r->all.n; k++) fprintf(f, "%d,%d,%g\n", r->all.user[k], r->all.item[k], (double)r->all.rating[k]);
+    if (fclose(f)) { perror(argv[3]); return 1; }
+    int n = bookrec_ids_count(r->items), rows = atoi(argv[5]);
+    if (rows < 1 || rows > n) rows = n < 20 ? n : 20;
+    float *B = malloc(sizeof(float) * (size_t)n * (size_t)n);
+    if (!B) { fprintf(stderr, "out of memory\n"); return 1; }
+    bookrec_ease_options eo = {0};
+    eo.lambda = (float)atof(argv[2]);
+    double t0 = now();
+    if (bookrec_ease_dense(&r->all, n, r->min_rating, r->max_rating, &eo, B, &err) != BOOKREC_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    double secs = now() - t0;
+    f = fopen(argv[4], "wb");
+    if (!f || fwrite(B, sizeof(float), (size_t)rows * (size_t)n, f) != (size_t)rows * (size_t)n || fclose(f)) {
+        perror(argv[4]);
+        return 1;
+    }
+    printf("{\"ratings\": %zu, \"users\": %d, \"items\": %d, \"rows\": %d, \"seconds\": %.3f}\n", r->all.n,
+           bookrec_ids_count(r->users), n, rows, secs);
+    free(B);
+    bookrec_ratings_free(r);
+    return 0;
+}
