@@ -474,17 +474,22 @@ int bookrec_score_model(void *ctx, const bookrec_reader *reader, float *scores, 
 int bookrec_triples_split(const bookrec_triples *t, double fraction, uint64_t seed,
                           bookrec_triples *keep, bookrec_triples *held, bookrec_error *err);
 
-/* Options of the new-reader split; zero-initialised means 1000 readers with >= 20 ratings, 10 fold-in ratings, seed 1. */
+/* Options of the new-reader split; zero-initialised means 1000 readers with >= 20 ratings, 10 fold-in ratings, seed 1,
+   at most 20% of the users. */
 typedef struct bookrec_newreader_options {
-    int n_readers;    /* readers held out; 0 means 1000 (fewer when fewer users qualify) */
+    int n_readers;    /* readers held out; 0 means 1000 (fewer when fewer users qualify or the cap bites) */
     int min_ratings;  /* a reader qualifies with at least this many ratings; 0 means 20 */
     int n_foldin;     /* ratings each reader is folded in from; 0 means 10 */
     uint64_t seed;    /* 0 means 1 */
+    double max_share; /* at most floor(max_share * n_users) readers are held out, n_users counting every user with a
+                         rating (qualifying or not), so the training part keeps the rest; 0 means 0.2, must be < 1 */
 } bookrec_newreader_options;
 
 /* Holds readers out of `all` entirely: train receives every rating of the other users (in order), foldin the
-   n_foldin seeded-chosen ratings of each held-out reader and target the rest of theirs; *n_readers (may be
-   NULL) receives how many were held out. The caller frees the three parts with bookrec_triples_free. */
+   n_foldin seeded-chosen ratings of each held-out reader (in the seeded order, so a reader's first n of them are
+   a uniform sample of n) and target the rest of theirs; *n_readers (may be NULL) receives how many were held out.
+   Fails with BOOKREC_E_EMPTY rather than leave the training part empty. The caller frees the three parts with
+   bookrec_triples_free. */
 int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const bookrec_newreader_options *opt,
                               bookrec_triples *train, bookrec_triples *foldin, bookrec_triples *target,
                               int *n_readers, bookrec_error *err);

@@ -452,6 +452,10 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     if (o.min_ratings <= 0) o.min_ratings = 20;
     if (o.n_foldin <= 0) o.n_foldin = 10;
     if (o.seed == 0) o.seed = 1;
+    if (o.max_share == 0.0) o.max_share = 0.2;
+    if (!(o.max_share > 0.0 && o.max_share < 1.0))
+        return br_fail(err, BOOKREC_E_ARG, "new-reader split: the share of users held out must be in (0, 1), got %g",
+                       o.max_share);
     if (o.n_foldin >= o.min_ratings)
         return br_fail(err, BOOKREC_E_ARG, "new-reader split: fold-in ratings (%d) must be fewer than the minimum (%d)",
                        o.n_foldin, o.min_ratings);
@@ -473,7 +477,17 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: no user has %d or more ratings", o.min_ratings);
         goto out;
     }
+    /* the cap: at most max_share of the users who rated anything, so the training part keeps the others */
+    int n_rating_users = 0;
+    for (int u = 0; u < n_users; u++) n_rating_users += c.off[u + 1] > c.off[u];
+    int cap = (int)floor(o.max_share * (double)n_rating_users);
     int n_take = o.n_readers < n_elig ? o.n_readers : n_elig;
+    if (n_take > cap) n_take = cap;
+    if (n_take < 1) {
+        st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: %d users with ratings are too few to hold any reader out "
+                     "(at most %g of them may be)", n_rating_users, o.max_share);
+        goto out;
+    }
     br_rng rng;
     br_rng_seed(&rng, o.seed ^ 0x6E65777265616472ull); /* "newreadr" */
     for (int j = 0; j < n_take; j++) {
@@ -484,6 +498,11 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     size_t n_held = 0;
     for (int j = 0; j < n_take; j++) n_held += (size_t)(c.off[elig[j] + 1] - c.off[elig[j]]);
     size_t n_fold = (size_t)n_take * (size_t)o.n_foldin;
+    if (n_held >= all->n) { /* cannot happen with the cap below 1; kept as the promise that train is never empty */
+        st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: holding out %d readers would leave no training ratings",
+                     n_take);
+        goto out;
+    }
     if (bookrec_triples_alloc(train, all->n - n_held) || bookrec_triples_alloc(foldin, n_fold) ||
         bookrec_triples_alloc(target, n_held - n_fold)) {
         st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");

@@ -306,14 +306,15 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
     if (!scores) cli_die("out of memory");
 
     /* the new-reader split: readers held out of all the data; everyone else's ratings train the second model */
-    bookrec_newreader_options nro = {o->new_readers, o->nr_min_ratings, o->nr_foldin, o->nr_seed};
+    bookrec_newreader_options nro = {o->new_readers, o->nr_min_ratings, o->nr_foldin, o->nr_seed, 0.0};
     bookrec_triples nr_train = {0}, fold = {0}, target = {0};
     int n_readers = 0;
     cli_check(bookrec_split_new_readers(&r->all, n_users, &nro, &nr_train, &fold, &target, &n_readers, &err), &err,
               "new-reader split");
     if (n_readers < o->new_readers)
-        cli_warn("only %d users have %d or more ratings; the new-reader columns use all of them", n_readers,
-                 o->nr_min_ratings);
+        cli_warn("%d new readers held out, not %d: only users with %d or more ratings qualify, and at most 20%% of "
+                 "the %d users are held out so that the others train", n_readers, o->new_readers, o->nr_min_ratings,
+                 n_users);
 
     bookrec_rank_result pop_ds = {0}, pop_nr = {0};
     double best_pop[2] = {0, 0}; /* the better popularity's NDCG: the yardstick of the NDCG ratios */
