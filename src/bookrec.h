@@ -647,6 +647,48 @@ int bookrec_protocol_run(const bookrec_triples *all, int n_users, int n_items, c
                          int n_rankers, const bookrec_protocol_options *opt, bookrec_protocol_cell *out,
                          bookrec_protocol_info *info, bookrec_error *err);
 
+/* ------------------------------------------------------------- personas (src/personas.c) */
+/* A taste test a person can read: for a taste (a shelf tag such as "fantasy"), a new reader who gives the top rating
+   to the n_seed best-known books carrying the tag is folded in through a scorer, and the share of its top-k (the
+   seed books excluded) that carry the tag is set beside the share of all books that do. A book carries a tag when
+   the tag is among the book's tags as given (the CLI gives each book its 20 strongest shelves of book_tags.csv). */
+
+/* Each book's tags as CSR: tags[off[i] .. off[i+1]) for book i in 0..n_items-1 (tag ids are any integers). */
+typedef struct bookrec_book_tags {
+    int n_items;
+    const int32_t *off;
+    const int32_t *tags;
+} bookrec_book_tags;
+
+#define BOOKREC_PERSONA_MAX 64 /* most seed books and list length of a persona */
+
+/* Options of bookrec_personas; zero-initialised means 5 seed books rated 5, top-10 lists. */
+typedef struct bookrec_persona_options {
+    int n_seed;     /* seed books per taste, 1..BOOKREC_PERSONA_MAX; 0 means 5 */
+    int k;          /* list length, 1..BOOKREC_PERSONA_MAX; 0 means 10 */
+    float rating;   /* the rating the reader gives each seed book; 0 means 5 */
+} bookrec_persona_options;
+
+/* One taste's outcome. Lists hold book indices; share is NaN when no book carries the tag (nothing to seed). */
+typedef struct bookrec_persona_result {
+    int32_t tag;
+    int n_seed;                           /* seed books used (fewer when fewer books carry the tag) */
+    int32_t seed[BOOKREC_PERSONA_MAX];    /* most popular first (ties by lower index) */
+    int n_top;
+    int32_t top[BOOKREC_PERSONA_MAX];     /* the scorer's top-k, seeds and NaN scores excluded */
+    unsigned char top_has_tag[BOOKREC_PERSONA_MAX];
+    int hits;                             /* books of top carrying the tag */
+    double share;                         /* hits / n_top */
+    int n_tagged;                         /* books carrying the tag */
+    double base;                          /* n_tagged / n_items */
+} bookrec_persona_result;
+
+/* Runs a persona per taste tastes[0..n_tastes) into out[0..n_tastes): seeds are the n_seed books with the highest
+   popularity[0..n_items) carrying the tag, scored as a new reader (user -1) through score/score_ctx. */
+int bookrec_personas(const bookrec_book_tags *bt, const float *popularity, const int32_t *tastes, int n_tastes,
+                     bookrec_score_fn score, void *score_ctx, const bookrec_persona_options *opt,
+                     bookrec_persona_result *out, bookrec_error *err);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
