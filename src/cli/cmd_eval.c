@@ -202,7 +202,7 @@ static const char *base_name(const char *p) {
 
 int cmd_eval(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *models = cli_default_model(), *report = NULL;
+    const char *models = cli_default_model(), *report = NULL, *tags_dir = NULL, *tastes = EVR_TASTES;
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     bookrec_bias_options bo = {0};
@@ -221,9 +221,18 @@ int cmd_eval(int argc, char **argv) {
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
         {"report", 0, CLI_STR, &report, "FILE", "also write the table to FILE.md and FILE.json", "none"},
         EVR_EVAL_FLAGS(&ro),
+        {"tastes", 0, CLI_STR, &tastes, "LIST", "with --personas: shelf names of tags.csv, comma-separated", EVR_TASTES},
+        {"tags", 0, CLI_STR, &tags_dir, "DIR", "with --personas: where book_tags.csv and tags.csv are",
+         "the data directory"},
     };
     cli_parse("eval", "bookrec eval [--model FILE[,FILE...]] [--report FILE]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
+
+    if (ro.personas) {
+        if (strchr(models, ',')) cli_usage_die("eval", "eval: --personas takes one --model file");
+        if (ro.all) cli_usage_die("eval", "eval: --personas and --all do not go together");
+        return evr_personas(&d, models, tags_dir, tastes, &ro, report);
+    }
 
     /* model paths */
     char *list = strdup(models);

@@ -92,7 +92,9 @@ void evr_eval_opts_default(evr_eval_opts *o);
      NULL},                                                                                                          \
     {"foldin-l2", 0, CLI_FLOAT, &(o)->foldin_l2, "X", "L2 of the fold-in (pull toward the mean reader)",           \
      "matched to the row's training L2"},                                                                          \
-    {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL}
+    {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL},                        \
+    {"personas", 0, CLI_FLAG, &(o)->personas, NULL, "the persona suite of one --model instead of the table: for "    \
+     "each --tastes shelf, the share of the top-k on that shelf after loving its 5 best-known books", "off"}
 
 /* Where evr_extend_eval puts its figures: the caller's table, through callbacks. */
 typedef struct evr_sink {
@@ -119,6 +121,16 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
 /* Ranks dataset users of a train/test split with a model (validation users in tune); returns the result. */
 bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
                                    const bookrec_ratings *r, int k, int max_users, cli_runner *runner, int threads);
+
+/* The default tastes of `bookrec eval --personas`: shelf names of goodbooks' tags.csv. */
+#define EVR_TASTES "fantasy,classics,mystery,non-fiction,science-fiction,romance,graphic-novels,horror," \
+                   "historical-fiction,poetry,young-adult,biography,science"
+
+/* `bookrec eval --personas` (eval_personas.c): the persona suite for the model file at model_path, shelves from
+   tags_dir (NULL: the data directory) for the comma-separated tastes; prints the table and the lists, writes
+   report.md / report.json when report is not NULL; returns 0 or exits 1 with a message. */
+int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
+                 const evr_eval_opts *o, const char *report);
 
 /* `bookrec tune` (cmd_tune.c). */
 int cmd_tune(int argc, char **argv);
