@@ -12,8 +12,8 @@ static const cli_command commands[] = {
      "bookrec stats [--data DIR]", cmd_stats},
     {"train", "train a model; writes the model, its training history (JSON) and loss curves (SVG)",
      "bookrec train [--arch seed|mf|ncf] [--epochs 5] [--out models/model.bkr]", cmd_train},
-    {"eval", "test RMSE/MAE of a model beside the global-mean and user+book-bias baselines",
-     "bookrec eval [--model FILE] [--report FILE]", cmd_eval},
+    {"eval", "test RMSE/MAE and ranking (dataset users, new readers over seeds) beside the baselines; --personas: "
+     "taste tests", "bookrec eval [--model FILE] [--all] [--seeds 3] [--personas] [--report FILE]", cmd_eval},
     {"recommend", "top-k books for a dataset user, leaving out books the user rated",
      "bookrec recommend --user ID [-k 10]", cmd_recommend},
     {"similar", "nearest books by cosine of the book embeddings", "bookrec similar --book ID [-k 10]", cmd_similar},
