@@ -508,6 +508,18 @@ int bookrec_rank_evaluate_new(int n_users, int n_items, const bookrec_triples *f
                               bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
                               bookrec_rank_result *out, bookrec_error *err);
 
+/* bookrec_rank_evaluate (new_readers 0) or bookrec_rank_evaluate_new (1) with the same figures, which also averages
+   item_value[0..n_items) (may be NULL; e.g. popularity ranks) over every book of every top-k list into *mean_value
+   (may be NULL; NaN when no list). */
+int bookrec_rank_evaluate_ex(int n_users, int n_items, const bookrec_triples *known, const bookrec_triples *target,
+                             int new_readers, bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
+                             const float *item_value, double *mean_value, bookrec_rank_result *out,
+                             bookrec_error *err);
+
+/* Writes each book's popularity rank into ranks[0..n_items): 1 = the highest popularity[] (e.g. training ratings per
+   book), books with equal popularity share their mean rank (three books tied after the first get 3 each). */
+int bookrec_popularity_ranks(const float *popularity, int n_items, float *ranks, bookrec_error *err);
+
 /* Writes the popularity scores (number of ratings per item in t) into scores[0..n_items). */
 int bookrec_popularity(const bookrec_triples *t, int n_items, float *scores, bookrec_error *err);
 
@@ -538,17 +550,22 @@ int bookrec_score_model(void *ctx, const bookrec_reader *reader, float *scores, 
 int bookrec_triples_split(const bookrec_triples *t, double fraction, uint64_t seed,
                           bookrec_triples *keep, bookrec_triples *held, bookrec_error *err);
 
-/* Options of the new-reader split; zero-initialised means 1000 readers with >= 20 ratings, 10 fold-in ratings, seed 1. */
+/* Options of the new-reader split; zero-initialised means 1000 readers with >= 20 ratings, 10 fold-in ratings, seed 1,
+   at most 20% of the users. */
 typedef struct bookrec_newreader_options {
-    int n_readers;    /* readers held out; 0 means 1000 (fewer when fewer users qualify) */
+    int n_readers;    /* readers held out; 0 means 1000 (fewer when fewer users qualify or the cap bites) */
     int min_ratings;  /* a reader qualifies with at least this many ratings; 0 means 20 */
     int n_foldin;     /* ratings each reader is folded in from; 0 means 10 */
     uint64_t seed;    /* 0 means 1 */
+    double max_share; /* at most floor(max_share * n_users) readers are held out, n_users counting every user with a
+                         rating (qualifying or not), so the training part keeps the rest; 0 means 0.2, must be < 1 */
 } bookrec_newreader_options;
 
 /* Holds readers out of `all` entirely: train receives every rating of the other users (in order), foldin the
-   n_foldin seeded-chosen ratings of each held-out reader and target the rest of theirs; *n_readers (may be
-   NULL) receives how many were held out. The caller frees the three parts with bookrec_triples_free. */
+   n_foldin seeded-chosen ratings of each held-out reader (in the seeded order, so a reader's first n of them are
+   a uniform sample of n) and target the rest of theirs; *n_readers (may be NULL) receives how many were held out.
+   Fails with BOOKREC_E_EMPTY rather than leave the training part empty. The caller frees the three parts with
+   bookrec_triples_free. */
 int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const bookrec_newreader_options *opt,
                               bookrec_triples *train, bookrec_triples *foldin, bookrec_triples *target,
                               int *n_readers, bookrec_error *err);
@@ -593,6 +610,148 @@ int bookrec_constant_evaluate(double value, const bookrec_triples *t, double *ms
 
 /* Frees a bias baseline. */
 void bookrec_bias_free(bookrec_bias_model *b);
+
+/* ------------------------------------------------------------- the new-reader protocol (src/protocol.c) */
+/* The experiment behind the new-reader columns of `bookrec eval`, for any table of rankers. For each of n_seeds
+   reader seeds: hold readers out of the data entirely (bookrec_split_new_readers, capped at a share of the users),
+   fit every ranker on the others' ratings, fold each held-out reader in under every variant (5 or 10 of their
+   ratings, or only the loved ones among 10) and rank the rest of their books. Each figure is reported as its mean,
+   sample standard deviation, minimum and maximum over the seeds, beside coverage@k and the mean popularity rank of
+   the recommended books (1 = the book rated most often in that seed's training part), so that neither a collapse
+   onto the best-sellers nor one onto obscure books can hide behind an average.
+   Rankers learn only from a bookrec_fit_data: the training part and a validation part carved from it. That struct
+   is the one door through which the evaluation gives data to a ranker; held-out readers' ratings never pass it,
+   and a ranker sees a held-out reader only through the fold-in ratings handed to its scorer. */
+
+/* What a ranker may learn from: `train`, and the same ratings cut into `fit` and `valid` for its own choices
+   (early stopping, tuning). Target or test ratings are never in it. */
+typedef struct bookrec_fit_data {
+    const bookrec_triples *train;   /* every rating the ranker may learn from (fit and valid together) */
+    bookrec_triples fit, valid;     /* owned: train without / with the validation share (valid empty when none) */
+    int n_users, n_items;
+    float min_rating, max_rating;   /* the rating scale */
+    uint64_t seed;                  /* for the ranker's own randomness (differs between reader seeds) */
+} bookrec_fit_data;
+
+/* Fills d from `train` (kept by pointer, not copied), carving valid_fraction (0..1; 0 = none) of it by a seeded
+   shuffle into d->valid; the caller frees d with bookrec_fit_data_free. */
+int bookrec_fit_data_init(bookrec_fit_data *d, const bookrec_triples *train, int n_users, int n_items,
+                          float min_rating, float max_rating, double valid_fraction, uint64_t seed,
+                          bookrec_error *err);
+
+/* Frees d's fit and valid parts (not d->train) and zeroes d. */
+void bookrec_fit_data_free(bookrec_fit_data *d);
+
+/* One row of a ranker table: fit builds a scorer context from the data it may learn from, `score` ranks with it
+   (it must be thread-safe if the rank options have a parallel callback), release frees it. Adding a model to an
+   evaluation is adding one of these. */
+typedef struct bookrec_ranker {
+    const char *name;
+    int (*fit)(void *arg, const bookrec_fit_data *d, void **score_ctx, bookrec_error *err);
+    bookrec_score_fn score;
+    void (*release)(void *arg, void *score_ctx);
+    void *arg;
+} bookrec_ranker;
+
+/* Baseline rows: ranking by training ratings per book (arg NULL), by training ratings >= *(const float *)arg per
+   book ("liked by many"), or by book bias b_i of the user+book bias model (arg NULL or a bookrec_bias_options *);
+   each fits a new bookrec_fixed_scorer for bookrec_score_fixed, freed by bookrec_release_fixed. */
+int bookrec_fit_popularity(void *arg, const bookrec_fit_data *d, void **score_ctx, bookrec_error *err);
+int bookrec_fit_book_bias(void *arg, const bookrec_fit_data *d, void **score_ctx, bookrec_error *err);
+void bookrec_release_fixed(void *arg, void *score_ctx);
+
+/* How a held-out reader is folded in: n_foldin of their ratings drawn at random (the same draw for every ranker,
+   and a variant's first n of a larger one), or with loved_only only those of the n that are >= the relevance
+   threshold, as a site visitor tells the books they loved; readers with no loved book among the n are left out. */
+typedef struct bookrec_foldin_variant {
+    int n_foldin;
+    int loved_only;
+} bookrec_foldin_variant;
+
+/* Options of bookrec_protocol_run; zero-initialised means 3 seeds from 1, 1000 readers with >= 20 ratings and at
+   most 20% of the users, variants {5}, {10}, {10 loved}, 10% of training carved for validation, k 10. */
+typedef struct bookrec_protocol_options {
+    bookrec_newreader_options readers; /* n_readers, min_ratings, seed (the first), max_share; n_foldin is ignored */
+    int n_seeds;                       /* reader seeds readers.seed, +1, ...; 0 means 3 */
+    const bookrec_foldin_variant *variants; /* NULL means the three above */
+    int n_variants;
+    double valid_fraction;             /* share of training carved into bookrec_fit_data.valid; 0 means 0.1, <0 none */
+    bookrec_rank_options rank;         /* k, threshold, scale and threads of the rankings (max_users is ignored) */
+    /* called after each (seed, ranker, variant) ranking with its figures (may be NULL), e.g. to show progress */
+    void (*progress)(void *ctx, int seed_index, int ranker, int variant, const bookrec_rank_result *res,
+                     double pop_rank);
+    void *progress_ctx;
+} bookrec_protocol_options;
+
+/* A figure over the seeds: mean, sample standard deviation (n - 1; 0 for one seed), minimum and maximum. */
+typedef struct bookrec_stat {
+    double mean, sd, min, max;
+} bookrec_stat;
+
+/* The figures of one ranker under one variant. */
+typedef struct bookrec_protocol_cell {
+    bookrec_stat hr, ndcg, recall, coverage; /* as bookrec_rank_result */
+    bookrec_stat pop_rank;                   /* mean popularity rank of the recommended books (mid ranks for ties) */
+    bookrec_stat n_readers;                  /* readers evaluated (with a relevant target book) */
+} bookrec_protocol_cell;
+
+/* What the protocol did. */
+typedef struct bookrec_protocol_info {
+    int n_seeds, n_variants, k;
+    float threshold;
+    int n_held;                 /* readers held out per seed (the same count for every seed) */
+    int n_train_users;          /* users left to train on */
+    double loved_left_out;      /* mean over seeds of the readers left out of the first loved-only variant */
+} bookrec_protocol_info;
+
+/* Runs the protocol over rankers[0..n_rankers) on `all` (n_users x n_items, every rating), writing the figures of
+   ranker r under variant v into out[r * n_variants + v] (the caller allocates n_rankers * n_variants cells) and
+   what was done into *info (may be NULL). Deterministic for fixed seeds and rankers, whatever the thread count. */
+int bookrec_protocol_run(const bookrec_triples *all, int n_users, int n_items, const bookrec_ranker *rankers,
+                         int n_rankers, const bookrec_protocol_options *opt, bookrec_protocol_cell *out,
+                         bookrec_protocol_info *info, bookrec_error *err);
+
+/* ------------------------------------------------------------- personas (src/personas.c) */
+/* A taste test a person can read: for a taste (a shelf tag such as "fantasy"), a new reader who gives the top rating
+   to the n_seed best-known books carrying the tag is folded in through a scorer, and the share of its top-k (the
+   seed books excluded) that carry the tag is set beside the share of all books that do. A book carries a tag when
+   the tag is among the book's tags as given (the CLI gives each book its 20 strongest shelves of book_tags.csv). */
+
+/* Each book's tags as CSR: tags[off[i] .. off[i+1]) for book i in 0..n_items-1 (tag ids are any integers). */
+typedef struct bookrec_book_tags {
+    int n_items;
+    const int32_t *off;
+    const int32_t *tags;
+} bookrec_book_tags;
+
+#define BOOKREC_PERSONA_MAX 64 /* most seed books and list length of a persona */
+
+/* Options of bookrec_personas; zero-initialised means 5 seed books rated 5, top-10 lists. */
+typedef struct bookrec_persona_options {
+    int n_seed;     /* seed books per taste, 1..BOOKREC_PERSONA_MAX; 0 means 5 */
+    int k;          /* list length, 1..BOOKREC_PERSONA_MAX; 0 means 10 */
+    float rating;   /* the rating the reader gives each seed book; 0 means 5 */
+} bookrec_persona_options;
+
+/* One taste's outcome. Lists hold book indices; share is NaN when no book carries the tag (nothing to seed). */
+typedef struct bookrec_persona_result {
+    int32_t tag;
+    int n_seed;                           /* seed books used (fewer when fewer books carry the tag) */
+    int32_t seed[BOOKREC_PERSONA_MAX];    /* most popular first (ties by lower index) */
+    int n_top;
+    int32_t top[BOOKREC_PERSONA_MAX];     /* the scorer's top-k, seeds and NaN scores excluded */
+    unsigned char top_has_tag[BOOKREC_PERSONA_MAX];
+    int hits;                             /* books of top carrying the tag */
+    double share;                         /* hits / n_top */
+    int n_tagged;                         /* books carrying the tag */
+    double base;                          /* n_tagged / n_items */
+} bookrec_persona_result;
+
+/* Runs a persona per taste tastes[0..n_tastes) into out[0..n_tastes): seeds are the n_seed books with the highest
+   popularity[0..n_items) carrying the tag, scored as a new reader (user -1) through score/score_ctx. */
+int bookrec_personas(const bookrec_book_tags *bt, const float *popularity, const int32_t *tastes, int n_tastes,
+                     bookrec_score_fn score, void *score_ctx, const bookrec_persona_options *opt,
+                     bookrec_persona_result *out, bookrec_error *err);
 
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 

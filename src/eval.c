@@ -218,7 +218,7 @@ static void br_rank_task(void *arg, int t) {
 
 static int br_rank_run(int n_users, int n_items, const bookrec_triples *known_t, const bookrec_triples *target_t,
                        int new_readers, bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
-                       bookrec_rank_result *out, bookrec_error *err) {
+                       const float *item_value, double *mean_value, bookrec_rank_result *out, bookrec_error *err) {
     const char *what = new_readers ? "new-reader evaluation" : "rank evaluation";
     if (!out || !score || n_users <= 0 || n_items <= 0 || !known_t || !target_t)
         return br_fail(err, BOOKREC_E_ARG, "%s: bad arguments (n_users %d, n_items %d, NULL pointer?)", what, n_users,
@@ -298,7 +298,8 @@ static int br_rank_run(int n_users, int n_items, const bookrec_triples *known_t,
             goto done_job;
         }
     /* reduce in user order: independent of the chunking */
-    double shr = 0, sndcg = 0, srec = 0;
+    double shr = 0, sndcg = 0, srec = 0, sval = 0;
+    size_t n_listed = 0;
     memset(seen, 0, (size_t)n_items);
     int distinct = 0;
     for (int e = 0; e < n_eval; e++) {
@@ -306,9 +307,13 @@ static int br_rank_run(int n_users, int n_items, const bookrec_triples *known_t,
         out->n_relevant += (size_t)J.n_rel[e];
         out->n_hits += (size_t)J.n_hit[e];
         const int32_t *top = J.top + (size_t)e * o.k;
-        for (int p = 0; p < J.n_top[e]; p++)
+        for (int p = 0; p < J.n_top[e]; p++) {
             if (!seen[top[p]]) { seen[top[p]] = 1; distinct++; }
+            if (item_value) sval += item_value[top[p]];
+        }
+        n_listed += (size_t)J.n_top[e];
     }
+    if (mean_value) *mean_value = n_listed ? sval / (double)n_listed : NAN;
     out->n_users = n_eval;
     out->hr = shr / n_eval;
     out->ndcg = sndcg / n_eval;
@@ -329,13 +334,51 @@ done_idx:
 int bookrec_rank_evaluate(int n_users, int n_items, const bookrec_triples *train, const bookrec_triples *test,
                           bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
                           bookrec_rank_result *out, bookrec_error *err) {
-    return br_rank_run(n_users, n_items, train, test, 0, score, score_ctx, opt, out, err);
+    return br_rank_run(n_users, n_items, train, test, 0, score, score_ctx, opt, NULL, NULL, out, err);
 }
 
 int bookrec_rank_evaluate_new(int n_users, int n_items, const bookrec_triples *foldin, const bookrec_triples *target,
                               bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
                               bookrec_rank_result *out, bookrec_error *err) {
-    return br_rank_run(n_users, n_items, foldin, target, 1, score, score_ctx, opt, out, err);
+    return br_rank_run(n_users, n_items, foldin, target, 1, score, score_ctx, opt, NULL, NULL, out, err);
+}
+
+int bookrec_rank_evaluate_ex(int n_users, int n_items, const bookrec_triples *known, const bookrec_triples *target,
+                             int new_readers, bookrec_score_fn score, void *score_ctx, const bookrec_rank_options *opt,
+                             const float *item_value, double *mean_value, bookrec_rank_result *out,
+                             bookrec_error *err) {
+    if (mean_value) *mean_value = NAN;
+    return br_rank_run(n_users, n_items, known, target, new_readers != 0, score, score_ctx, opt, item_value, mean_value,
+                       out, err);
+}
+
+/* A book and its popularity, sorted most popular first, ties by lower index. */
+typedef struct br_pop_entry { float pop; int32_t item; } br_pop_entry;
+static int br_cmp_pop(const void *a, const void *b) {
+    const br_pop_entry *x = a, *y = b;
+    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+int bookrec_popularity_ranks(const float *popularity, int n_items, float *ranks, bookrec_error *err) {
+    if (!popularity || !ranks || n_items <= 0)
+        return br_fail(err, BOOKREC_E_ARG, "popularity ranks: bad arguments (n_items %d)", n_items);
+    for (int i = 0; i < n_items; i++)
+        if (!isfinite(popularity[i]))
+            return br_fail(err, BOOKREC_E_ARG, "popularity ranks: book %d's popularity is not finite", i);
+    br_pop_entry *ord = malloc((size_t)n_items * sizeof *ord);
+    if (!ord) return br_fail(err, BOOKREC_E_NOMEM, "popularity ranks: out of memory");
+    for (int i = 0; i < n_items; i++) ord[i] = (br_pop_entry){popularity[i], i};
+    qsort(ord, (size_t)n_items, sizeof *ord, br_cmp_pop);
+    for (int a = 0; a < n_items;) {
+        int b = a;
+        while (b + 1 < n_items && ord[b + 1].pop == ord[a].pop) b++;
+        float mid = (float)(((double)a + 1.0 + (double)b + 1.0) / 2.0); /* ties share their mean rank */
+        for (int j = a; j <= b; j++) ranks[ord[j].item] = mid;
+        a = b + 1;
+    }
+    free(ord);
+    return br_ok(err);
 }
 
 /* ---------------------------------------------------------------- scorers */
@@ -452,6 +495,10 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     if (o.min_ratings <= 0) o.min_ratings = 20;
     if (o.n_foldin <= 0) o.n_foldin = 10;
     if (o.seed == 0) o.seed = 1;
+    if (o.max_share == 0.0) o.max_share = 0.2;
+    if (!(o.max_share > 0.0 && o.max_share < 1.0))
+        return br_fail(err, BOOKREC_E_ARG, "new-reader split: the share of users held out must be in (0, 1), got %g",
+                       o.max_share);
     if (o.n_foldin >= o.min_ratings)
         return br_fail(err, BOOKREC_E_ARG, "new-reader split: fold-in ratings (%d) must be fewer than the minimum (%d)",
                        o.n_foldin, o.min_ratings);
@@ -473,7 +520,17 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: no user has %d or more ratings", o.min_ratings);
         goto out;
     }
+    /* the cap: at most max_share of the users who rated anything, so the training part keeps the others */
+    int n_rating_users = 0;
+    for (int u = 0; u < n_users; u++) n_rating_users += c.off[u + 1] > c.off[u];
+    int cap = (int)floor(o.max_share * (double)n_rating_users);
     int n_take = o.n_readers < n_elig ? o.n_readers : n_elig;
+    if (n_take > cap) n_take = cap;
+    if (n_take < 1) {
+        st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: %d users with ratings are too few to hold any reader out "
+                     "(at most %g of them may be)", n_rating_users, o.max_share);
+        goto out;
+    }
     br_rng rng;
     br_rng_seed(&rng, o.seed ^ 0x6E65777265616472ull); /* "newreadr" */
     for (int j = 0; j < n_take; j++) {
@@ -484,6 +541,11 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     size_t n_held = 0;
     for (int j = 0; j < n_take; j++) n_held += (size_t)(c.off[elig[j] + 1] - c.off[elig[j]]);
     size_t n_fold = (size_t)n_take * (size_t)o.n_foldin;
+    if (n_held >= all->n) { /* cannot happen with the cap below 1; kept as the promise that train is never empty */
+        st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: holding out %d readers would leave no training ratings",
+                     n_take);
+        goto out;
+    }
     if (bookrec_triples_alloc(train, all->n - n_held) || bookrec_triples_alloc(foldin, n_fold) ||
         bookrec_triples_alloc(target, n_held - n_fold)) {
         st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");

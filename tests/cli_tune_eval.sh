@@ -3,7 +3,8 @@
 # goodbooks-like fixture (tests/fixtures/goodbooks-mini): tune prints one table row per combination and the
 # best flags, --trials samples, --out writes parseable JSON; eval --all --report writes ONE table (Markdown
 # and JSON) with RMSE/MAE and the ranking columns for dataset users and new readers, the same figures on a
-# second run (determinism), and bad flags are usage errors. Not a quality test: the fixture is tiny.
+# second run (determinism), the new-reader protocol's variants (5, 10, loved-only) with mean, sd, min and max over
+# reader seeds and the mean popularity rank, and bad flags are usage errors. Not a quality test: the fixture is tiny.
 set -u
 CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
 SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
@@ -70,6 +71,32 @@ run_eval "$T/rep2"
 node -e 'const f = require("fs"); const a = JSON.parse(f.readFileSync(process.argv[1])).rows,
   b = JSON.parse(f.readFileSync(process.argv[2])).rows; process.exit(JSON.stringify(a) === JSON.stringify(b) ? 0 : 1)' \
   "$T/rep.json" "$T/rep2.json" && ok "eval: same figures on a second run" || fail "eval: figures differ between two runs"
+
+# the new-reader protocol: 5 / 10 / loved-only fold-in, mean ± sd over reader seeds, popularity rank
+for col in 'new5 NDCG@10' 'loved NDCG@10' 'new pop rank' 'pop rank' 'loved coverage@10'; do
+  grep -q "| $col |" "$T/rep.md" || fail "eval: no column $col"
+done
+grep -q '±' "$T/rep.md" && ok "eval: new-reader figures shown with their spread" || fail "eval: no ± in the Markdown"
+json "$T/rep.json" '
+  const mf = j.rows.find(r => r.name === "mf (--all)"), pop = j.rows.find(r => r.name === "global mean / popularity");
+  for (const p of ["new5_", "new_", "loved_"]) for (const f of ["hr", "ndcg", "recall", "coverage", "poprank"]) {
+    const k = p + f;
+    if (typeof mf[k] !== "number" || !(mf[k + "_min"] <= mf[k] + 1e-12 && mf[k] <= mf[k + "_max"] + 1e-12) ||
+        !(mf[k + "_sd"] >= 0)) { console.error("bad", k); process.exit(1); }
+  }
+  if (!(pop.new_poprank < mf.new_poprank)) process.exit(1); /* popularity recommends the best-known books */
+  if (!(pop.poprank >= 1 && pop.poprank < 30)) process.exit(1);
+' && ok "eval: every variant has mean, sd, min, max; popularity has the lowest popularity rank" \
+  || fail "eval: protocol figures missing or inconsistent"
+"$CLI" eval --data "$D" --all --archs mf --new-readers 40 --seeds 1 --threads 1 --report "$T/one" > /dev/null 2>&1 \
+  || fail "eval --seeds 1 failed"
+json "$T/one.json" 'const mf = j.rows.find(r => r.name === "mf (--all)"); if (mf.new_ndcg_sd !== 0) process.exit(1)' \
+  && ok "eval --seeds 1: no spread" || fail "eval --seeds 1: spread not 0"
+grep -q 'over 1 reader seeds' "$T/one.md" && ok "eval --seeds 1: the caption says so" || fail "eval --seeds 1: caption"
+"$CLI" eval --data "$D" --all --archs mf --seeds 0 > /dev/null 2>&1
+[ $? -eq 2 ] && ok "eval: --seeds 0 is a usage error" || fail "eval: --seeds 0 not a usage error"
+"$CLI" eval --data "$D" --all --archs mf --foldin-few 10 > /dev/null 2>&1
+[ $? -eq 2 ] && ok "eval: --foldin-few >= --foldin-ratings is a usage error" || fail "eval: --foldin-few 10 accepted"
 
 "$CLI" eval --data "$D" --all --archs nope > /dev/null 2>&1
 [ $? -eq 2 ] && ok "eval: unknown --archs is a usage error" || fail "eval: unknown --archs not a usage error"

@@ -282,7 +282,7 @@ static bookrec_triples synth(int n_users, int n_items) {
 static void test_new_reader_split(void) {
     const int n_users = 300, n_items = 101;
     bookrec_triples all = synth(n_users, n_items);
-    bookrec_newreader_options no = {40, 15, 10, 42};
+    bookrec_newreader_options no = {40, 15, 10, 42, 0.0};
     bookrec_triples train, fold, target;
     int n_readers = 0;
     bookrec_error err;
@@ -358,7 +358,7 @@ static void test_new_reader_split(void) {
     CHECK(r.coverage >= 10.0 / n_items - 1e-12);
 
     /* too few fold-in/minimum makes no sense: refused */
-    bookrec_newreader_options bad = {10, 5, 10, 1};
+    bookrec_newreader_options bad = {10, 5, 10, 1, 0.0};
     CHECK(bookrec_split_new_readers(&all, n_users, &bad, &train2, &fold2, &target2, NULL, &err) == BOOKREC_E_ARG);
     free(rows);
     free(cnt_train); free(cnt_fold); free(cnt_target); free(cnt_all);
@@ -395,6 +395,44 @@ static void test_new_reader_hand(void) {
     NEAR(r.coverage, 5.0 / 6.0);
     bookrec_triples_free(&fold);
     bookrec_triples_free(&target);
+}
+
+/* The hold-out cap: a catalogue where every user qualifies (610 users, 20..29 ratings each) must keep users to
+   train on. At most 20% of the users are held out by default (122 of 610), max_share sets another share, a share
+   of 1 or more is refused, and too few users to hold anyone out is a clear BOOKREC_E_EMPTY. */
+static void test_new_reader_cap(void) {
+    const int n_users = 610, n_items = 300;
+    size_t n = 0;
+    for (int u = 0; u < n_users; u++) n += 20 + (size_t)(u % 10);
+    bookrec_triples all;
+    if (bookrec_triples_alloc(&all, n) != BOOKREC_OK) exit(1);
+    size_t j = 0;
+    for (int u = 0; u < n_users; u++)
+        for (int q = 0; q < 20 + u % 10; q++) {
+            all.user[j] = u; all.item[j] = (u * 13 + q * 11) % n_items; all.rating[j] = (float)(1 + (u + q) % 5); j++;
+        }
+    bookrec_newreader_options no = {1000, 20, 10, 5, 0.0};
+    bookrec_triples train, fold, target;
+    int n_readers = -1;
+    bookrec_error err;
+    CHECK(bookrec_split_new_readers(&all, n_users, &no, &train, &fold, &target, &n_readers, &err) == BOOKREC_OK);
+    CHECK(n_readers == 122);
+    CHECK(train.n > 0 && train.n + fold.n + target.n == all.n);
+    CHECK(fold.n == 1220);
+    bookrec_triples_free(&train); bookrec_triples_free(&fold); bookrec_triples_free(&target);
+    no.max_share = 0.5;
+    CHECK(bookrec_split_new_readers(&all, n_users, &no, &train, &fold, &target, &n_readers, &err) == BOOKREC_OK);
+    CHECK(n_readers == 305);
+    bookrec_triples_free(&train); bookrec_triples_free(&fold); bookrec_triples_free(&target);
+    no.max_share = 1.0;
+    CHECK(bookrec_split_new_readers(&all, n_users, &no, &train, &fold, &target, &n_readers, &err) == BOOKREC_E_ARG);
+    CHECK(strstr(err.msg, "share") != NULL);
+    no.max_share = 0.0;
+    all.n = 4 * 20 + 1 + 2 + 3; /* users 0..3 only: 20% of 4 users is no reader */
+    CHECK(bookrec_split_new_readers(&all, n_users, &no, &train, &fold, &target, &n_readers, &err) == BOOKREC_E_EMPTY);
+    CHECK(strstr(err.msg, "too few") != NULL);
+    all.n = n;
+    bookrec_triples_free(&all);
 }
 
 static void test_validation_split(void) {
@@ -458,6 +496,7 @@ int main(void) {
     test_popularity();
     test_new_reader_split();
     test_new_reader_hand();
+    test_new_reader_cap();
     test_validation_split();
     test_determinism();
     if (failures) {

@@ -18,7 +18,7 @@
 
 /* ------------------------------------------------------------------ the table */
 
-#define EVAL_MAX_COLS 24
+#define EVAL_MAX_COLS 40
 #define EVAL_MAX_ROWS 32
 
 typedef struct eval_col {
@@ -29,8 +29,9 @@ typedef struct eval_col {
 
 typedef struct eval_row {
     char name[96];
-    char note[160];
-    double v[EVAL_MAX_COLS]; /* NaN: not measured */
+    char note[320];
+    double v[EVAL_MAX_COLS];  /* NaN: not measured */
+    double sd[EVAL_MAX_COLS], lo[EVAL_MAX_COLS], hi[EVAL_MAX_COLS]; /* over seeds; NaN: a single figure */
 } eval_row;
 
 typedef struct eval_table {
@@ -55,40 +56,64 @@ static int eval_row_add(eval_table *t, const char *name, const char *note) {
     eval_row *r = &t->row[t->n_rows];
     snprintf(r->name, sizeof r->name, "%s", name);
     snprintf(r->note, sizeof r->note, "%s", note ? note : "");
-    for (int c = 0; c < EVAL_MAX_COLS; c++) r->v[c] = NAN;
+    for (int c = 0; c < EVAL_MAX_COLS; c++) r->v[c] = r->sd[c] = r->lo[c] = r->hi[c] = NAN;
     return t->n_rows++;
 }
 
-static void eval_set(eval_table *t, int row, const char *key, double v) {
+static int eval_col_find(const eval_table *t, const char *key) {
     for (int c = 0; c < t->n_cols; c++)
-        if (!strcmp(t->col[c].key, key)) {
-            t->row[row].v[c] = v;
-            return;
-        }
+        if (!strcmp(t->col[c].key, key)) return c;
     cli_die("eval: internal: no column %s", key);
 }
 
-static void fmt_cell(const eval_table *t, int r, int c, char *buf, size_t cap) {
-    double v = t->row[r].v[c];
-    if (isnan(v)) snprintf(buf, cap, "-");
-    else snprintf(buf, cap, "%.*f", t->col[c].decimals, v);
+static void eval_set(eval_table *t, int row, const char *key, double v) { t->row[row].v[eval_col_find(t, key)] = v; }
+
+/* A figure over seeds: the mean, shown with ± its standard deviation; min and max go to the JSON. */
+static void eval_set_stat(eval_table *t, int row, const char *key, double mean, double sd, double lo, double hi) {
+    int c = eval_col_find(t, key);
+    eval_row *r = &t->row[row];
+    r->v[c] = mean; r->sd[c] = sd; r->lo[c] = lo; r->hi[c] = hi;
 }
 
+static void fmt_cell(const eval_table *t, int r, int c, char *buf, size_t cap) {
+    double v = t->row[r].v[c], sd = t->row[r].sd[c];
+    int d = t->col[c].decimals;
+    if (isnan(v)) snprintf(buf, cap, "-");
+    else if (isnan(sd)) snprintf(buf, cap, "%.*f", d, v);
+    else snprintf(buf, cap, "%.*f±%.*f", d, v, d, sd);
+}
+
+/* Prints the table in blocks of at most 6 columns (the new-reader columns are wide), notes after the last. */
 static void print_text(const eval_table *t, FILE *f) {
     int wn = 5;
     for (int r = 0; r < t->n_rows; r++)
         if ((int)strlen(t->row[r].name) > wn) wn = (int)strlen(t->row[r].name);
-    fprintf(f, "%-*s", wn, "model");
-    for (int c = 0; c < t->n_cols; c++) fprintf(f, "  %10s", t->col[c].title);
-    fprintf(f, "  %s\n", "notes");
-    for (int r = 0; r < t->n_rows; r++) {
-        fprintf(f, "%-*s", wn, t->row[r].name);
-        for (int c = 0; c < t->n_cols; c++) {
-            char cell[48];
-            fmt_cell(t, r, c, cell, sizeof cell);
-            fprintf(f, "  %10s", cell);
+    for (int c0 = 0; c0 < t->n_cols; c0 += 6) {
+        int c1 = c0 + 6 < t->n_cols ? c0 + 6 : t->n_cols, last = c1 == t->n_cols;
+        int w[6];
+        for (int c = c0; c < c1; c++) {
+            w[c - c0] = (int)strlen(t->col[c].title);
+            for (int r = 0; r < t->n_rows; r++) {
+                char cell[64];
+                fmt_cell(t, r, c, cell, sizeof cell);
+                int l = (int)strlen(cell) - (strstr(cell, "±") ? 1 : 0); /* ± is 2 bytes, one column */
+                if (l > w[c - c0]) w[c - c0] = l;
+            }
         }
-        fprintf(f, "  %s\n", t->row[r].note);
+        if (c0 > 0) fprintf(f, "\n");
+        fprintf(f, "%-*s", wn, "model");
+        for (int c = c0; c < c1; c++) fprintf(f, "  %*s", w[c - c0], t->col[c].title);
+        fprintf(f, last ? "  notes\n" : "\n");
+        for (int r = 0; r < t->n_rows; r++) {
+            fprintf(f, "%-*s", wn, t->row[r].name);
+            for (int c = c0; c < c1; c++) {
+                char cell[64];
+                fmt_cell(t, r, c, cell, sizeof cell);
+                fprintf(f, "  %*s", w[c - c0] + (strstr(cell, "±") ? 1 : 0), cell);
+            }
+            if (last) fprintf(f, "  %s", t->row[r].note);
+            fprintf(f, "\n");
+        }
     }
 }
 
@@ -105,7 +130,7 @@ static char *markdown(const eval_table *t, const char *caption) {
     for (int r = 0; r < t->n_rows; r++) {
         MD("| %s |", t->row[r].name);
         for (int c = 0; c < t->n_cols; c++) {
-            char cell[48];
+            char cell[64];
             fmt_cell(t, r, c, cell, sizeof cell);
             MD(" %s |", cell);
         }
@@ -132,6 +157,14 @@ static cJSON *table_json(const eval_table *t) {
             double v = t->row[r].v[c];
             if (isnan(v)) cJSON_AddNullToObject(o, t->col[c].key);
             else cJSON_AddNumberToObject(o, t->col[c].key, v);
+            if (isnan(v) || isnan(t->row[r].sd[c])) continue;
+            const char *suffix[3] = {"_sd", "_min", "_max"};
+            double w[3] = {t->row[r].sd[c], t->row[r].lo[c], t->row[r].hi[c]};
+            for (int j = 0; j < 3; j++) {
+                char key[64];
+                snprintf(key, sizeof key, "%s%s", t->col[c].key, suffix[j]);
+                cJSON_AddNumberToObject(o, key, w[j]);
+            }
         }
         cJSON_AddItemToArray(rows, o);
     }
@@ -147,6 +180,20 @@ static cJSON *table_json(const eval_table *t) {
 static int sink_col(void *t, const char *key, const char *title, int dec) { return eval_col_add(t, key, title, dec); }
 static int sink_row(void *t, const char *name, const char *note) { return eval_row_add(t, name, note); }
 static void sink_set(void *t, int row, const char *key, double v) { eval_set(t, row, key, v); }
+static void sink_stat(void *t, int row, const char *key, double m, double sd, double lo, double hi) {
+    eval_set_stat(t, row, key, m, sd, lo, hi);
+}
+static void sink_note(void *t, int row, const char *note) {
+    eval_row *r = &((eval_table *)t)->row[row];
+    snprintf(r->note, sizeof r->note, "%s", note);
+}
+static double sink_get(void *vt, int row, const char *key) {
+    const eval_table *t = vt;
+    for (int c = 0; c < t->n_cols; c++)
+        if (!strcmp(t->col[c].key, key)) return t->row[row].v[c];
+    return NAN;
+}
+static int sink_rows(void *t) { return ((eval_table *)t)->n_rows; }
 
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
@@ -155,7 +202,7 @@ static const char *base_name(const char *p) {
 
 int cmd_eval(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *models = cli_default_model(), *report = NULL;
+    const char *models = cli_default_model(), *report = NULL, *tags_dir = NULL, *tastes = EVR_TASTES;
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     bookrec_bias_options bo = {0};
@@ -174,9 +221,18 @@ int cmd_eval(int argc, char **argv) {
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
         {"report", 0, CLI_STR, &report, "FILE", "also write the table to FILE.md and FILE.json", "none"},
         EVR_EVAL_FLAGS(&ro),
+        {"tastes", 0, CLI_STR, &tastes, "LIST", "with --personas: shelf names of tags.csv, comma-separated", EVR_TASTES},
+        {"tags", 0, CLI_STR, &tags_dir, "DIR", "with --personas: where book_tags.csv and tags.csv are",
+         "the data directory"},
     };
     cli_parse("eval", "bookrec eval [--model FILE[,FILE...]] [--report FILE]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
+
+    if (ro.personas) {
+        if (strchr(models, ',')) cli_usage_die("eval", "eval: --personas takes one --model file");
+        if (ro.all) cli_usage_die("eval", "eval: --personas and --all do not go together");
+        return evr_personas(&d, models, tags_dir, tastes, &ro, report);
+    }
 
     /* model paths */
     char *list = strdup(models);
@@ -244,7 +300,7 @@ int cmd_eval(int argc, char **argv) {
         eval_set(&t, row, "mae", ma);
     }
 
-    evr_sink sink = {&t, sink_col, sink_row, sink_set};
+    evr_sink sink = {&t, sink_col, sink_row, sink_set, sink_stat, sink_note, sink_get, sink_rows};
     char *rank_caption = evr_extend_eval(&ro, r, &train, &test, split_seed, m, n_models, 0, 1, 2, &sink);
 
     char g1[32], g2[32];

@@ -1,11 +1,11 @@
 /*
  * eval_rank.c - the ranking rows of `bookrec eval` and the training helper of `bookrec tune`.
- * For every row of the evaluation table (global mean / popularity, user+book bias, seed, mf, ncf) it
- * measures test RMSE/MAE on the 80/20 split, HR/NDCG/Recall/coverage@k for dataset users on the same
- * split, and the same four for new readers: readers held out of training entirely (a second model is
- * trained without them), folded in from a few ratings with the book side frozen, ranked for the rest.
- * It writes the table as Markdown and JSON. The metrics are the core's (src/eval.c); this file only wires
- * data, training runs and output, and never looks at the test part to choose anything.
+ * `bookrec eval` fills one table from a table of rankers (popularity, book bias, liked popularity, one trained
+ * model per --all architecture): each is fitted on the 80/20 split's training part for test RMSE/MAE (models) and
+ * HR/NDCG/Recall/coverage@k and mean popularity rank for dataset users, then handed to the core's new-reader
+ * protocol (src/protocol.c), which fits it again without the held-out readers for each reader seed and ranks
+ * them folded in from 5 or 10 ratings or from the loved ones only. This file wires data, training runs and the
+ * table; the metrics, the splits and the rule that rankers learn only from bookrec_fit_data are the core's.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -173,6 +173,8 @@ void evr_eval_opts_default(evr_eval_opts *o) {
     o->new_readers = 1000;
     o->nr_min_ratings = 20;
     o->nr_foldin = 10;
+    o->nr_foldin_few = 5;
+    o->seeds = 3;
     o->nr_seed = 1;
 }
 
@@ -208,76 +210,312 @@ bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *trai
 /* The fold-in L2 that matches training with per-rating L2 `train_l2`: the core's mf fold-in is a ridge
    regression over the sum of the n squared errors (so lambda = n * train_l2), the Adam fold-in of seed/ncf
    minimises their mean plus l2 |state|^2 (so l2 = train_l2). 0 (no L2 in training) keeps the core's default. */
-static float matched_foldin_l2(const bookrec_model *m, float train_l2, int n_foldin) {
-    if (!(train_l2 > 0)) return 0.0f;
-    return bookrec_model_get_config(m)->arch == BOOKREC_ARCH_MF ? train_l2 * (float)n_foldin : train_l2;
+
+/* ------------------------------------------------------------------ models as rankers */
+
+/* An architecture of --all as a row of the ranker table: the arg of model_fit. */
+typedef struct model_row {
+    evr_spec spec;
+    const bookrec_ratings *r;
+    const evr_eval_opts *eo;
+    cli_runner *runner;
+    evr_train_info info; /* the last fit's */
+} model_row;
+
+/* A fitted model as a scorer: the model and its fold-in settings. */
+typedef struct model_ctx {
+    bookrec_model *m;
+    bookrec_model_scorer sc;
+    float l2_per_rating; /* > 0: mf's ridge fold-in gets this times the reader's ratings as its L2 */
+} model_ctx;
+
+/* Trains the row's model on what the protocol allows: the fit part, choosing the epoch on the valid part when the
+   spec stops early, else the whole training part. The fold-in L2 matches training's per-rating L2: the core's mf
+   fold-in is a ridge regression over the sum of the n squared errors (lambda = n * l2), the Adam fold-in of
+   seed/ncf minimises their mean plus l2 |state|^2 (l2 itself); --foldin-l2 overrides both. */
+static int model_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
+    model_row *mr = arg;
+    int early = mr->spec.to.patience > 0 && d->valid.n > 0;
+    evr_spec s = mr->spec;
+    if (!early) s.to.patience = 0;
+    char g[32];
+    fprintf(stderr, "training %s on %s ratings\n", cli_arch_name(s.cfg.arch), cli_group(d->train->n, g));
+    bookrec_model *m = evr_train(&s, mr->r, early ? &d->fit : d->train, early ? &d->valid : NULL, d->seed, mr->runner,
+                                 mr->eo->threads, 1, &mr->info);
+    int st = bookrec_model_prepare(m, err); /* after prepare, scoring only reads the model: safe from threads */
+    model_ctx *c = calloc(1, sizeof *c);
+    if (st != BOOKREC_OK || !c) {
+        bookrec_model_free(m);
+        free(c);
+        return st != BOOKREC_OK ? st : BOOKREC_E_NOMEM;
+    }
+    c->m = m;
+    c->sc.model = m;
+    c->sc.foldin.iters = mr->eo->foldin_iters;
+    if (mr->eo->foldin_l2 > 0) c->sc.foldin.l2 = mr->eo->foldin_l2;
+    else if (s.to.l2 > 0 && s.cfg.arch == BOOKREC_ARCH_MF) c->l2_per_rating = s.to.l2;
+    else if (s.to.l2 > 0) c->sc.foldin.l2 = s.to.l2;
+    *out = c;
+    return BOOKREC_OK;
 }
 
-static bookrec_rank_result rank_model_new(bookrec_model *m, const bookrec_triples *fold, const bookrec_triples *target,
-                                          const bookrec_ratings *r, const evr_eval_opts *eo, cli_runner *runner,
-                                          float train_l2) {
-    bookrec_error err = {0};
-    cli_check(bookrec_model_prepare(m, &err), &err, "prepare model");
-    float l2 = eo->foldin_l2 > 0 ? eo->foldin_l2 : matched_foldin_l2(m, train_l2, eo->nr_foldin);
-    bookrec_model_scorer sc = {m, {eo->foldin_iters, 0.0f, l2}};
-    bookrec_rank_options o;
-    rank_opts(r, eo->k, 0, runner, eo->threads, &o);
-    const bookrec_model_config *c = bookrec_model_get_config(m);
-    bookrec_rank_result res;
-    cli_check(bookrec_rank_evaluate_new(c->n_users, c->n_items, fold, target, bookrec_score_model, &sc, &o, &res, &err),
-              &err, "new-reader evaluation");
-    return res;
+static int model_score(void *ctx, const bookrec_reader *rd, float *scores, int n_items, bookrec_error *err) {
+    model_ctx *c = ctx;
+    if (rd->user < 0 && c->l2_per_rating > 0) {
+        bookrec_model_scorer s = c->sc; /* a copy per call: threads share c */
+        s.foldin.l2 = c->l2_per_rating * (float)(rd->n > 0 ? rd->n : 1);
+        return bookrec_score_model(&s, rd, scores, n_items, err);
+    }
+    return bookrec_score_model(&c->sc, rd, scores, n_items, err);
 }
 
-static bookrec_rank_result rank_fixed(const float *scores, const bookrec_ratings *r, const bookrec_triples *known,
-                                      const bookrec_triples *target, int is_new, const evr_eval_opts *eo,
-                                      cli_runner *runner) {
-    bookrec_error err = {0};
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    bookrec_fixed_scorer fs = {scores, n_items};
-    bookrec_rank_options o;
-    rank_opts(r, eo->k, is_new ? 0 : eo->max_users, runner, eo->threads, &o);
-    bookrec_rank_result res;
-    int st = is_new ? bookrec_rank_evaluate_new(n_users, n_items, known, target, bookrec_score_fixed, &fs, &o, &res, &err)
-                    : bookrec_rank_evaluate(n_users, n_items, known, target, bookrec_score_fixed, &fs, &o, &res, &err);
-    cli_check(st, &err, "ranking evaluation");
-    return res;
+static void model_release(void *arg, void *ctx) {
+    (void)arg;
+    model_ctx *c = ctx;
+    if (c) bookrec_model_free(c->m);
+    free(c);
 }
 
 /* ------------------------------------------------------------------ bookrec eval */
 
-static const char *rank_keys[2][4] = {{"hr", "ndcg", "recall", "coverage"},
-                                      {"new_hr", "new_ndcg", "new_recall", "new_coverage"}};
+#define EVR_MAX_RANKERS 32
 
-/* The NDCG of every row written, to divide by popularity's at the end. */
-typedef struct ndcg_track {
-    int row[64];
-    double v[64][2];
+/* The ranker table of `bookrec eval`: one entry per table row that is fitted on each training part (the
+   baselines, the --all architectures). Adding a model family is adding an entry. */
+typedef struct evr_table {
+    bookrec_ranker rk[EVR_MAX_RANKERS];
+    int row[EVR_MAX_RANKERS];
+    model_row *model[EVR_MAX_RANKERS]; /* NULL for rankers without RMSE */
     int n;
-} ndcg_track;
+} evr_table;
 
-static void put_rank(const evr_sink *sk, ndcg_track *tr, int row, int is_new, const bookrec_rank_result *res) {
-    if (res->n_users == 0) return;
-    double v[4] = {res->hr, res->ndcg, res->recall, res->coverage};
-    for (int j = 0; j < 4; j++) sk->set(sk->ctx, row, rank_keys[is_new][j], v[j]);
-    int at = 0;
-    while (at < tr->n && tr->row[at] != row) at++;
-    if (at == tr->n) {
-        if (tr->n == 64) return;
-        tr->row[tr->n] = row;
-        tr->v[tr->n][0] = tr->v[tr->n][1] = NAN;
-        tr->n++;
-    }
-    tr->v[at][is_new] = res->ndcg;
+static void table_add(evr_table *t, const char *name, int (*fit)(void *, const bookrec_fit_data *, void **,
+                      bookrec_error *), bookrec_score_fn score, void (*release)(void *, void *), void *arg, int row,
+                      model_row *mr) {
+    if (t->n >= EVR_MAX_RANKERS) cli_die("eval: too many rows (at most %d)", EVR_MAX_RANKERS);
+    t->rk[t->n] = (bookrec_ranker){name, fit, score, release, arg};
+    t->row[t->n] = row;
+    t->model[t->n] = mr;
+    t->n++;
 }
 
-static void bias_scores(const bookrec_triples *t, int n_users, int n_items, float *scores) {
+/* The variants of the new-reader protocol and their column prefixes. */
+typedef struct evr_variants {
+    bookrec_foldin_variant v[3];
+    char key[3][16], title[3][16];
+} evr_variants;
+
+static void variants_of(const evr_eval_opts *o, evr_variants *vs) {
+    vs->v[0] = (bookrec_foldin_variant){o->nr_foldin_few, 0};
+    vs->v[1] = (bookrec_foldin_variant){o->nr_foldin, 0};
+    vs->v[2] = (bookrec_foldin_variant){o->nr_foldin, 1};
+    snprintf(vs->key[0], sizeof vs->key[0], "new%d_", o->nr_foldin_few);
+    snprintf(vs->title[0], sizeof vs->title[0], "new%d ", o->nr_foldin_few);
+    snprintf(vs->key[1], sizeof vs->key[1], "new_");
+    snprintf(vs->title[1], sizeof vs->title[1], "new ");
+    snprintf(vs->key[2], sizeof vs->key[2], "loved_");
+    snprintf(vs->title[2], sizeof vs->title[2], "loved ");
+}
+
+static const char *fig_keys[5] = {"hr", "ndcg", "recall", "coverage", "poprank"};
+static const char *fig_titles[5] = {"HR", "NDCG", "Recall", "coverage", "pop rank"};
+
+/* Column keys and titles live as long as the table: one static store. */
+static const char *keep_str(const char *s) {
+    static char store[64][40];
+    static int n;
+    for (int j = 0; j < n; j++)
+        if (!strcmp(store[j], s)) return store[j];
+    if (n == 64) cli_die("eval: internal: too many column names");
+    snprintf(store[n], sizeof store[n], "%s", s);
+    return store[n++];
+}
+
+static void add_columns(const evr_sink *sk, const char *key_prefix, const char *title_prefix, int k) {
+    for (int f = 0; f < 5; f++) {
+        char key[40], title[40];
+        snprintf(key, sizeof key, "%s%s", key_prefix, fig_keys[f]);
+        if (f == 4) snprintf(title, sizeof title, "%s%s", title_prefix, fig_titles[f]);
+        else snprintf(title, sizeof title, "%s%s@%d", title_prefix, fig_titles[f], k);
+        sk->add_col(sk->ctx, keep_str(key), keep_str(title), f == 4 ? 1 : 4);
+    }
+}
+
+static void put_dataset(const evr_sink *sk, int row, const bookrec_rank_result *res, double pop_rank) {
+    double v[5] = {res->hr, res->ndcg, res->recall, res->coverage, pop_rank};
+    for (int f = 0; f < 5; f++) sk->set(sk->ctx, row, fig_keys[f], v[f]);
+}
+
+static void put_cell(const evr_sink *sk, int row, const char *prefix, const bookrec_protocol_cell *c) {
+    const bookrec_stat *s[5] = {&c->hr, &c->ndcg, &c->recall, &c->coverage, &c->pop_rank};
+    for (int f = 0; f < 5; f++) {
+        char key[40];
+        snprintf(key, sizeof key, "%s%s", prefix, fig_keys[f]);
+        sk->set_stat(sk->ctx, row, keep_str(key), s[f]->mean, s[f]->sd, s[f]->min, s[f]->max);
+    }
+}
+
+/* Fits every ranker of the table on the 80/20 split's training part (a validation part carved from it with seed
+   split_seed + 1), writes RMSE/MAE for models and the dataset-user ranking columns. */
+static void run_dataset(const evr_table *t, const evr_eval_opts *o, const bookrec_ratings *r,
+                        const bookrec_triples *train, const bookrec_triples *test, uint64_t split_seed,
+                        cli_runner *runner, const float *pop_rank, const evr_sink *sk) {
     bookrec_error err = {0};
-    bookrec_bias_model *b = NULL;
-    cli_check(bookrec_bias_fit(t, n_users, n_items, NULL, &b, &err), &err, "bias baseline");
-    /* mu + b_u + b_i ranks a reader's books by b_i: b_u is the same for all of them */
-    for (int i = 0; i < n_items; i++) scores[i] = b->mu + b->item_bias[i];
-    bookrec_bias_free(b);
+    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    bookrec_fit_data fd;
+    cli_check(bookrec_fit_data_init(&fd, train, n_users, n_items, r->min_rating, r->max_rating, 0.1, split_seed + 1,
+                                    &err), &err, "training part");
+    bookrec_rank_options ro;
+    rank_opts(r, o->k, o->max_users, runner, o->threads, &ro);
+    for (int j = 0; j < t->n; j++) {
+        const bookrec_ranker *rk = &t->rk[j];
+        model_row *mr = t->model[j];
+        if (!mr && o->no_rank) continue;
+        double t0 = cli_now();
+        void *ctx = NULL;
+        cli_check(rk->fit(rk->arg, &fd, &ctx, &err), &err, rk->name);
+        if (mr) {
+            double mse = 0, mae = 0;
+            cli_check(bookrec_evaluate(((model_ctx *)ctx)->m, test, &mse, &mae, &err), &err, "evaluate");
+            sk->set(sk->ctx, t->row[j], "rmse", sqrt(mse));
+            sk->set(sk->ctx, t->row[j], "mae", mae);
+            char *fl = evr_spec_flags(&mr->spec), stopped[48] = "";
+            if (mr->spec.to.patience > 0) snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", mr->info.best_epoch);
+            char *note = cli_fmt("trained here: %s%s", fl, stopped);
+            sk->set_note(sk->ctx, t->row[j], note);
+            fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", sqrt(mse), mae, mr->info.seconds);
+            free(fl);
+            free(note);
+        }
+        if (!o->no_rank) {
+            bookrec_rank_result res;
+            double pr = NAN;
+            cli_check(bookrec_rank_evaluate_ex(n_users, n_items, train, test, 0, rk->score, ctx, &ro, pop_rank, &pr,
+                                               &res, &err), &err, "ranking evaluation");
+            put_dataset(sk, t->row[j], &res, pr);
+            fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", rk->name, res.k,
+                    res.ndcg, res.n_users, cli_now() - t0);
+        }
+        if (rk->release) rk->release(rk->arg, ctx);
+    }
+    bookrec_fit_data_free(&fd);
+}
+
+/* Loaded models (--model): dataset users only, since their training saw every reader. */
+static void run_loaded(bookrec_model **models, int n_models, int row_models, const evr_eval_opts *o,
+                       const bookrec_ratings *r, const bookrec_triples *train, const bookrec_triples *test,
+                       cli_runner *runner, const float *pop_rank, const evr_sink *sk) {
+    bookrec_error err = {0};
+    for (int j = 0; j < n_models; j++) {
+        int32_t *um = NULL, *im = NULL;
+        int same = cli_map_ids(models[j], r, &um, &im);
+        free(um);
+        free(im);
+        if (!same) {
+            cli_warn("a model's id tables differ from the data's: its ranking columns are left empty");
+            continue;
+        }
+        double t1 = cli_now();
+        cli_check(bookrec_model_prepare(models[j], &err), &err, "prepare model");
+        bookrec_model_scorer sc = {models[j], {0}};
+        bookrec_rank_options ro;
+        rank_opts(r, o->k, o->max_users, runner, o->threads, &ro);
+        const bookrec_model_config *c = bookrec_model_get_config(models[j]);
+        bookrec_rank_result res;
+        double pr = NAN;
+        cli_check(bookrec_rank_evaluate_ex(c->n_users, c->n_items, train, test, 0, bookrec_score_model, &sc, &ro,
+                                           pop_rank, &pr, &res, &err), &err, "ranking evaluation");
+        put_dataset(sk, row_models + j, &res, pr);
+        fprintf(stderr, "ranked a loaded model: ndcg@%d %.4f (%.1f s)\n", res.k, res.ndcg, cli_now() - t1);
+    }
+}
+
+typedef struct progress_ctx {
+    const evr_table *t;
+    const evr_variants *vs;
+    int n_seeds;
+    double t0;
+} progress_ctx;
+
+static void on_protocol(void *ctx, int si, int r, int v, const bookrec_rank_result *res, double pop_rank) {
+    progress_ctx *p = ctx;
+    fprintf(stderr, "new readers, seed %d/%d, %s, %sfold-in: ndcg@%d %.4f, coverage %.3f, pop rank %.0f, %d readers "
+            "(%.1f s)\n", si + 1, p->n_seeds, p->t->rk[r].name, p->vs->title[v], res->k, res->ndcg, res->coverage,
+            pop_rank, res->n_users, cli_now() - p->t0);
+}
+
+/* Runs the new-reader protocol over the table and writes its columns; returns what it did. */
+static bookrec_protocol_info run_protocol(const evr_table *t, const evr_eval_opts *o, const bookrec_ratings *r,
+                                          const evr_variants *vs, cli_runner *runner, const evr_sink *sk) {
+    bookrec_error err = {0};
+    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    bookrec_protocol_options po;
+    memset(&po, 0, sizeof po);
+    po.readers = (bookrec_newreader_options){o->new_readers, o->nr_min_ratings, 0, o->nr_seed, 0.0};
+    po.n_seeds = o->seeds;
+    po.variants = vs->v;
+    po.n_variants = 3;
+    rank_opts(r, o->k, 0, runner, o->threads, &po.rank);
+    progress_ctx pc = {t, vs, o->seeds, cli_now()};
+    po.progress = on_protocol;
+    po.progress_ctx = &pc;
+    bookrec_protocol_cell *cells = calloc((size_t)t->n * 3, sizeof *cells);
+    if (!cells) cli_die("out of memory");
+    bookrec_protocol_info info;
+    cli_check(bookrec_protocol_run(&r->all, n_users, n_items, t->rk, t->n, &po, cells, &info, &err), &err,
+              "new-reader protocol");
+    for (int j = 0; j < t->n; j++)
+        for (int v = 0; v < 3; v++) put_cell(sk, t->row[j], vs->key[v], &cells[j * 3 + v]);
+    free(cells);
+    if (info.n_held < o->new_readers)
+        cli_warn("%d new readers held out, not %d: only users with %d or more ratings qualify, and at most 20%% of "
+                 "the %d users are held out so that the others train", info.n_held, o->new_readers,
+                 o->nr_min_ratings, n_users);
+    return info;
+}
+
+/* NDCG relative to the better of the two popularity rankings, for every row that has it. */
+static void put_ratios(const evr_sink *sk, int n_rows, int row_pop, int row_liked) {
+    double best[2];
+    const char *keys[2] = {"ndcg", "new_ndcg"}, *ratio[2] = {"ndcg_vs_pop", "new_ndcg_vs_pop"};
+    for (int s = 0; s < 2; s++) {
+        double a = sk->get(sk->ctx, row_pop, keys[s]), b = sk->get(sk->ctx, row_liked, keys[s]);
+        best[s] = isnan(b) || a > b ? a : b;
+    }
+    if (!(best[0] > 0 && best[1] > 0)) return;
+    sk->add_col(sk->ctx, "ndcg_vs_pop", "NDCG/pop", 2);
+    sk->add_col(sk->ctx, "new_ndcg_vs_pop", "new NDCG/pop", 2);
+    for (int row = 0; row < n_rows; row++)
+        for (int s = 0; s < 2; s++) {
+            double v = sk->get(sk->ctx, row, keys[s]);
+            if (!isnan(v)) sk->set(sk->ctx, row, ratio[s], v / best[s]);
+        }
+}
+
+static char *caption_of(const evr_eval_opts *o, const bookrec_ratings *r, const bookrec_protocol_info *pi,
+                        int n_items) {
+    float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
+    int k = o->k;
+    return cli_fmt(
+        "Ranking: top-%d lists. Dataset users (HR, NDCG, Recall, coverage, pop rank): the test ratings >= %g are "
+        "relevant, every book not rated in training is ranked%s. New readers: %d readers with >= %d ratings (at most "
+        "20%% of the users) held out of the training data entirely, every row fitted again on the %d other users' "
+        "ratings, each reader folded in with the book side frozen and ranked for the rest of its books; \"new%d\" "
+        "folds in %d random ratings of the reader, \"new\" %d, \"loved\" only those >= %g among the same %d (as a "
+        "site visitor names the books they loved; %.1f readers per seed had none and are left out). Fold-in books "
+        "are never ranked; other ratings >= %g are relevant. Each new-reader figure is mean ± sample standard "
+        "deviation over %d reader seeds (%llu..%llu; the JSON also has min and max). HR: a relevant book in the top "
+        "%d; NDCG: binary relevance, ideal DCG over min(%d, #relevant); Recall: hits / #relevant; coverage: distinct "
+        "books in all top-%d lists / %d books; pop rank: mean popularity rank of the recommended books (1 = the book "
+        "with most training ratings, ties share their mean rank; %d books: %.0f is the middle). The global-mean row "
+        "ranks by popularity (training ratings per book), the bias row by book bias, the \"popularity (liked)\" row "
+        "by training ratings >= %g per book; NDCG/pop divides a row's NDCG by the better popularity's. Rows train on "
+        "their training part only and choose epochs on a validation part carved from it, never on the test part.",
+        k, (double)thr, o->max_users ? " (evenly spaced sample of users)" : "", pi->n_held, o->nr_min_ratings,
+        pi->n_train_users, o->nr_foldin_few, o->nr_foldin_few, o->nr_foldin, (double)thr, o->nr_foldin,
+        pi->loved_left_out, (double)thr, pi->n_seeds, (unsigned long long)o->nr_seed,
+        (unsigned long long)(o->nr_seed + (uint64_t)pi->n_seeds - 1), k, k, k, n_items, n_items,
+        (n_items + 1) / 2.0, (double)thr);
 }
 
 char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bookrec_triples *train,
@@ -285,161 +523,81 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
                       int row_mean, int row_bias, int row_models, const evr_sink *sk) {
     if (o->no_rank && !o->all) return strdup("");
     if (o->k < 1) cli_usage_die("eval", "eval: -k must be at least 1");
-    if (o->max_users < 0 || o->new_readers < 1 || o->nr_foldin < 1 || o->nr_min_ratings <= o->nr_foldin)
-        cli_usage_die("eval", "eval: need --max-users >= 0, --new-readers >= 1, 1 <= --foldin-ratings < --new-reader-min");
+    if (o->max_users < 0 || o->new_readers < 1 || o->nr_foldin_few < 1 || o->nr_foldin_few >= o->nr_foldin ||
+        o->nr_min_ratings <= o->nr_foldin)
+        cli_usage_die("eval", "eval: need --max-users >= 0, --new-readers >= 1, 1 <= --foldin-few < --foldin-ratings "
+                      "< --new-reader-min");
+    if (o->seeds < 1 || o->seeds > 100) cli_usage_die("eval", "eval: --seeds must be in 1..100");
     if (o->threads < 1 || o->threads > 256) cli_usage_die("eval", "eval: --threads must be in 1..256");
     bookrec_error err = {0};
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    int k = o->k;
-    static char title[4][2][48]; /* the table keeps the pointers */
-    const char *names[4] = {"HR", "NDCG", "Recall", "coverage"};
-    if (!o->no_rank)
-        for (int j = 0; j < 4; j++) {
-            snprintf(title[j][0], sizeof title[j][0], "%s@%d", names[j], k);
-            snprintf(title[j][1], sizeof title[j][1], "new %s@%d", names[j], k);
-            sk->add_col(sk->ctx, rank_keys[0][j], title[j][0], 4);
-        }
-    if (!o->no_rank)
-        for (int j = 0; j < 4; j++) sk->add_col(sk->ctx, rank_keys[1][j], title[j][1], 4);
-    ndcg_track track;
-    track.n = 0;
-    cli_runner *runner = o->threads > 1 ? cli_runner_start(o->threads) : NULL;
-    float *scores = malloc((size_t)n_items * sizeof *scores);
-    if (!scores) cli_die("out of memory");
-
-    /* the new-reader split: readers held out of all the data; everyone else's ratings train the second model */
-    bookrec_newreader_options nro = {o->new_readers, o->nr_min_ratings, o->nr_foldin, o->nr_seed};
-    bookrec_triples nr_train = {0}, fold = {0}, target = {0};
-    int n_readers = 0;
-    cli_check(bookrec_split_new_readers(&r->all, n_users, &nro, &nr_train, &fold, &target, &n_readers, &err), &err,
-              "new-reader split");
-    if (n_readers < o->new_readers)
-        cli_warn("only %d users have %d or more ratings; the new-reader columns use all of them", n_readers,
-                 o->nr_min_ratings);
-
-    bookrec_rank_result pop_ds = {0}, pop_nr = {0};
-    double best_pop[2] = {0, 0}; /* the better popularity's NDCG: the yardstick of the NDCG ratios */
+    int n_items = bookrec_ids_count(r->items);
+    evr_variants vs;
+    variants_of(o, &vs);
     if (!o->no_rank) {
-        double t0 = cli_now();
-        cli_check(bookrec_popularity(train, n_items, scores, &err), &err, "popularity");
-        pop_ds = rank_fixed(scores, r, train, test, 0, o, runner);
-        put_rank(sk, &track, row_mean, 0, &pop_ds);
-        cli_check(bookrec_popularity(&nr_train, n_items, scores, &err), &err, "popularity");
-        pop_nr = rank_fixed(scores, r, &fold, &target, 1, o, runner);
-        put_rank(sk, &track, row_mean, 1, &pop_nr);
-        best_pop[0] = pop_ds.ndcg;
-        best_pop[1] = pop_nr.ndcg;
-        bias_scores(train, n_users, n_items, scores);
-        bookrec_rank_result b = rank_fixed(scores, r, train, test, 0, o, runner);
-        put_rank(sk, &track, row_bias, 0, &b);
-        bias_scores(&nr_train, n_users, n_items, scores);
-        b = rank_fixed(scores, r, &fold, &target, 1, o, runner);
-        put_rank(sk, &track, row_bias, 1, &b);
-        /* popularity by count is nearly flat on goodbooks' 981k file (3 books in 4 have exactly 100 ratings), so
-           the count of ratings >= the relevance threshold ("liked by many") is shown too: a stronger yardstick */
-        float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-        char liked_note[64];
-        snprintf(liked_note, sizeof liked_note, "training ratings >= %g per book", (double)thr);
-        int row_liked = sk->add_row(sk->ctx, "popularity (liked)", liked_note);
-        cli_check(bookrec_popularity_min(train, n_items, thr, scores, &err), &err, "popularity");
-        b = rank_fixed(scores, r, train, test, 0, o, runner);
-        put_rank(sk, &track, row_liked, 0, &b);
-        if (b.ndcg > best_pop[0]) best_pop[0] = b.ndcg;
-        cli_check(bookrec_popularity_min(&nr_train, n_items, thr, scores, &err), &err, "popularity");
-        b = rank_fixed(scores, r, &fold, &target, 1, o, runner);
-        put_rank(sk, &track, row_liked, 1, &b);
-        if (b.ndcg > best_pop[1]) best_pop[1] = b.ndcg;
-        fprintf(stderr, "ranked popularity and book bias: %d dataset users, %d new readers (%.1f s)\n", pop_ds.n_users,
-                pop_nr.n_users, cli_now() - t0);
-        /* loaded models: dataset users only (their training saw the held-out readers) */
-        for (int j = 0; j < n_models; j++) {
-            int32_t *um = NULL, *im = NULL;
-            int same = cli_map_ids(models[j], r, &um, &im);
-            free(um);
-            free(im);
-            if (!same) {
-                cli_warn("a model's id tables differ from the data's: its ranking columns are left empty");
-                continue;
-            }
-            double t1 = cli_now();
-            bookrec_rank_result res = evr_rank_model(models[j], train, test, r, k, o->max_users, runner, o->threads);
-            put_rank(sk, &track, row_models + j, 0, &res);
-            fprintf(stderr, "ranked a loaded model: ndcg@%d %.4f (%.1f s)\n", k, res.ndcg, cli_now() - t1);
-        }
+        add_columns(sk, "", "", o->k);
+        for (int v = 0; v < 3; v++) add_columns(sk, vs.key[v], vs.title[v], o->k);
     }
+    cli_runner *runner = o->threads > 1 ? cli_runner_start(o->threads) : NULL;
 
-    /* --all: each architecture trained twice with its default (tuned) flags */
-    if (o->all) {
-        char *list = strdup(o->archs ? o->archs : "seed,mf,ncf,mf-implicit");
-        if (!list) cli_die("out of memory");
-        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            evr_spec spec;
-            if (evr_spec_named(tok, &spec) != 0) {
-                char bad[64];
-                snprintf(bad, sizeof bad, "%s", tok);
-                free(list);
-                cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit "
-                              "or ncf-implicit)", bad);
-            }
-            char *fl = evr_spec_flags(&spec);
-            fprintf(stderr, "training %s on the training part: %s\n", tok, fl);
-            evr_train_info info;
-            bookrec_model *m = evr_train(&spec, r, train, NULL, split_seed + 1, runner, o->threads, 1, &info);
-            double mse = 0, mae = 0;
-            cli_check(bookrec_evaluate(m, test, &mse, &mae, &err), &err, "evaluate");
-            char stopped[48] = "";
-            if (spec.to.patience > 0) snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", info.best_epoch);
-            char *note = cli_fmt("trained here: %s%s", fl, stopped);
-            char name[64];
-            snprintf(name, sizeof name, "%s (--all)", tok);
-            int row = sk->add_row(sk->ctx, name, note);
-            sk->set(sk->ctx, row, "rmse", sqrt(mse));
-            sk->set(sk->ctx, row, "mae", mae);
-            if (!o->no_rank) {
-                bookrec_rank_result res = evr_rank_model(m, train, test, r, k, o->max_users, runner, o->threads);
-                put_rank(sk, &track, row, 0, &res);
-            }
-            bookrec_model_free(m);
-            fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", sqrt(mse), mae, info.seconds);
-            if (!o->no_rank) {
-                fprintf(stderr, "training %s without the %d held-out readers\n", tok, n_readers);
-                m = evr_train(&spec, r, &nr_train, NULL, split_seed + 2, runner, o->threads, 1, &info);
-                bookrec_rank_result res = rank_model_new(m, &fold, &target, r, o, runner, spec.to.l2);
-                put_rank(sk, &track, row, 1, &res);
-                bookrec_model_free(m);
-            }
-            free(fl);
-            free(note);
-        }
-        free(list);
+    /* the ranker table: baselines, then one row per --all architecture */
+    evr_table t = {0};
+    static float liked_thr;
+    liked_thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
+    char liked_note[64];
+    snprintf(liked_note, sizeof liked_note, "training ratings >= %g per book", (double)liked_thr);
+    int row_liked = -1;
+    if (!o->no_rank) {
+        /* popularity by count is nearly flat on goodbooks' 981k file (3 books in 4 have exactly 100 ratings), so the
+           count of ratings >= the relevance threshold ("liked by many") is shown too: a stronger yardstick */
+        row_liked = sk->add_row(sk->ctx, "popularity (liked)", liked_note);
+        table_add(&t, "popularity", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed, NULL, row_mean,
+                  NULL);
+        table_add(&t, "book bias", bookrec_fit_book_bias, bookrec_score_fixed, bookrec_release_fixed, NULL, row_bias,
+                  NULL);
+        table_add(&t, "popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed,
+                  &liked_thr, row_liked, NULL);
     }
-    if (!o->no_rank && best_pop[0] > 0 && best_pop[1] > 0) {
-        /* NDCG relative to the better of the two popularity rankings, for every row that has it */
-        sk->add_col(sk->ctx, "ndcg_vs_pop", "NDCG/pop", 2);
-        sk->add_col(sk->ctx, "new_ndcg_vs_pop", "new NDCG/pop", 2);
-        for (int j = 0; j < track.n; j++) {
-            if (!isnan(track.v[j][0])) sk->set(sk->ctx, track.row[j], "ndcg_vs_pop", track.v[j][0] / best_pop[0]);
-            if (!isnan(track.v[j][1])) sk->set(sk->ctx, track.row[j], "new_ndcg_vs_pop", track.v[j][1] / best_pop[1]);
+    model_row *mrows = calloc(EVR_MAX_RANKERS, sizeof *mrows);
+    static char names[EVR_MAX_RANKERS][64];
+    char *list = strdup(o->all && o->archs ? o->archs : "");
+    if (!mrows || !list) cli_die("out of memory");
+    int n_mrows = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        model_row *mr = &mrows[n_mrows];
+        if (evr_spec_named(tok, &mr->spec) != 0) {
+            char bad[64];
+            snprintf(bad, sizeof bad, "%s", tok);
+            free(list);
+            cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit or "
+                          "ncf-implicit)", bad);
         }
+        if (n_mrows + 3 >= EVR_MAX_RANKERS) cli_usage_die("eval", "eval: --archs: too many architectures");
+        mr->r = r;
+        mr->eo = o;
+        mr->runner = runner;
+        snprintf(names[n_mrows], sizeof names[n_mrows], "%s (--all)", tok);
+        int row = sk->add_row(sk->ctx, names[n_mrows], "");
+        table_add(&t, names[n_mrows], model_fit, model_score, model_release, mr, row, mr);
+        n_mrows++;
+    }
+    free(list);
+
+    float *pop = malloc((size_t)n_items * sizeof *pop), *pop_rank = malloc((size_t)n_items * sizeof *pop_rank);
+    if (!pop || !pop_rank) cli_die("out of memory");
+    cli_check(bookrec_popularity(train, n_items, pop, &err), &err, "popularity");
+    cli_check(bookrec_popularity_ranks(pop, n_items, pop_rank, &err), &err, "popularity");
+    run_dataset(&t, o, r, train, test, split_seed, runner, pop_rank, sk);
+    char *caption = strdup("");
+    if (!o->no_rank) {
+        run_loaded(models, n_models, row_models, o, r, train, test, runner, pop_rank, sk);
+        bookrec_protocol_info pi = run_protocol(&t, o, r, &vs, runner, sk);
+        put_ratios(sk, sk->n_rows(sk->ctx), row_mean, row_liked);
+        free(caption);
+        caption = caption_of(o, r, &pi, n_items);
     }
     cli_runner_stop(runner);
-    free(scores);
-    float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-    char *caption = o->no_rank ? strdup("")
-        : cli_fmt("Ranking: top-%d lists. Dataset users: the test ratings >= %g are relevant, every book not rated in "
-                  "training is ranked, averaged over %d users with a relevant test book%s. New readers: %d readers "
-                  "with >= %d ratings held out of the training data entirely (rows trained with --all train a second "
-                  "model without them), each folded in from %d of its ratings with the book side frozen; those %d "
-                  "are never ranked and its other ratings >= %g are relevant (%d readers have one). HR: a relevant "
-                  "book in the top %d; NDCG: binary relevance, ideal DCG over min(%d, #relevant); Recall: hits / "
-                  "#relevant; coverage: distinct books in all top-%d lists / %d books. The global-mean row ranks by "
-                  "popularity (training ratings per book), the bias row by book bias, the \"popularity (liked)\" row by "
-                  "training ratings >= %g per book; NDCG/pop divides a row's NDCG by the better popularity's.",
-                  k, (double)thr, pop_ds.n_users, o->max_users ? " (evenly spaced sample)" : "", n_readers,
-                  o->nr_min_ratings, o->nr_foldin, o->nr_foldin, (double)thr, pop_nr.n_users, k, k, k, n_items,
-                  (double)thr);
-    bookrec_triples_free(&nr_train);
-    bookrec_triples_free(&fold);
-    bookrec_triples_free(&target);
+    free(pop);
+    free(pop_rank);
+    free(mrows);
     return caption;
 }

@@ -57,13 +57,17 @@ typedef struct evr_eval_opts {
     int threads;
     int new_readers;       /* readers held out for the new-reader protocol (1000) */
     int nr_min_ratings;    /* ... each with at least this many ratings (20) */
-    int nr_foldin;         /* ... folded in from this many (10) */
+    int nr_foldin;         /* ... folded in from this many (10), or only the loved ones among them */
+    int nr_foldin_few;     /* ... or from this many (5) */
+    int seeds;             /* reader seeds nr_seed, nr_seed + 1, ... (3); new-reader figures are mean ± sd over them */
+    int personas;          /* 1: the persona suite instead of the table (cmd_eval) */
     uint64_t nr_seed;
     float foldin_l2;       /* 0: the core's default */
     int foldin_iters;
 } evr_eval_opts;
 
-/* Fills o with the defaults (k 10, all dataset users, 1000 new readers with >= 20 ratings, 10 fold-in). */
+/* Fills o with the defaults (k 10, all dataset users, 1000 new readers with >= 20 ratings, fold-in 10 / 5 / loved
+   among 10, 3 reader seeds). */
 void evr_eval_opts_default(evr_eval_opts *o);
 
 /* The ranking flags of `bookrec eval` as cli_opt initialisers. */
@@ -79,25 +83,37 @@ void evr_eval_opts_default(evr_eval_opts *o);
     {"new-readers", 0, CLI_INT, &(o)->new_readers, "N", "readers held out of training for the new-reader columns", \
      NULL},                                                                                                          \
     {"new-reader-min", 0, CLI_INT, &(o)->nr_min_ratings, "N", "ratings a held-out reader has at least", NULL},      \
-    {"foldin-ratings", 0, CLI_INT, &(o)->nr_foldin, "N", "ratings each new reader is folded in from", NULL},        \
-    {"new-reader-seed", 0, CLI_U64, &(o)->nr_seed, "N", "seed choosing the new readers and their fold-in ratings", \
+    {"foldin-ratings", 0, CLI_INT, &(o)->nr_foldin, "N", "ratings each new reader is folded in from (\"new\"; "     \
+     "\"loved\": the ones >= the relevance threshold among them)", NULL},                                          \
+    {"foldin-few", 0, CLI_INT, &(o)->nr_foldin_few, "N", "the smaller fold-in of the new-reader columns (\"newN\")", \
+     NULL},                                                                                                          \
+    {"seeds", 0, CLI_INT, &(o)->seeds, "N", "reader seeds of the new-reader protocol (figures: mean ± sd)", NULL},   \
+    {"new-reader-seed", 0, CLI_U64, &(o)->nr_seed, "N", "first seed choosing the new readers and their fold-in",  \
      NULL},                                                                                                          \
     {"foldin-l2", 0, CLI_FLOAT, &(o)->foldin_l2, "X", "L2 of the fold-in (pull toward the mean reader)",           \
      "matched to the row's training L2"},                                                                          \
-    {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL}
+    {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL},                        \
+    {"personas", 0, CLI_FLAG, &(o)->personas, NULL, "the persona suite of one --model instead of the table: for "    \
+     "each --tastes shelf, the share of the top-k on that shelf after loving its 5 best-known books", "off"}
 
-/* Where evr_extend_eval puts its figures: the caller's table, through three callbacks. */
+/* Where evr_extend_eval puts its figures: the caller's table, through callbacks. */
 typedef struct evr_sink {
     void *ctx;
     int (*add_col)(void *ctx, const char *key, const char *title, int decimals); /* returns the column index */
     int (*add_row)(void *ctx, const char *name, const char *note);               /* returns the row index */
     void (*set)(void *ctx, int row, const char *key, double value);
+    /* a figure over seeds: mean and sample standard deviation, minimum, maximum */
+    void (*set_stat)(void *ctx, int row, const char *key, double mean, double sd, double min, double max);
+    void (*set_note)(void *ctx, int row, const char *note);
+    double (*get)(void *ctx, int row, const char *key);                         /* NaN when not set */
+    int (*n_rows)(void *ctx);
 } evr_sink;
 
 /* Adds the ranking columns to an evaluation table whose rows row_mean (global mean), row_bias (user+book bias)
    and row_models + j (the loaded models[j], j < n_models) exist, fills them (popularity for the global-mean
-   row, book-bias order for the bias row), and with o->all adds one trained row per architecture (RMSE, MAE
-   and both rankings). Returns a new string describing the protocol, for the table's caption. */
+   row, book-bias order for the bias row; loaded models get the dataset-user columns only), and with o->all adds
+   one trained row per architecture (RMSE, MAE and every ranking column). The new-reader columns come from the
+   core's protocol over o->seeds reader seeds. Returns a new string describing the protocol, for the caption. */
 char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bookrec_triples *train,
                       const bookrec_triples *test, uint64_t split_seed, bookrec_model **models, int n_models,
                       int row_mean, int row_bias, int row_models, const evr_sink *sink);
@@ -105,6 +121,16 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
 /* Ranks dataset users of a train/test split with a model (validation users in tune); returns the result. */
 bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
                                    const bookrec_ratings *r, int k, int max_users, cli_runner *runner, int threads);
+
+/* The default tastes of `bookrec eval --personas`: shelf names of goodbooks' tags.csv. */
+#define EVR_TASTES "fantasy,classics,mystery,non-fiction,science-fiction,romance,graphic-novels,horror," \
+                   "historical-fiction,poetry,young-adult,biography,science"
+
+/* `bookrec eval --personas` (eval_personas.c): the persona suite for the model file at model_path, shelves from
+   tags_dir (NULL: the data directory) for the comma-separated tastes; prints the table and the lists, writes
+   report.md / report.json when report is not NULL; returns 0 or exits 1 with a message. */
+int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
+                 const evr_eval_opts *o, const char *report);
 
 /* `bookrec tune` (cmd_tune.c). */
 int cmd_tune(int argc, char **argv);

@@ -1,6 +1,8 @@
 /*
  * tags.c - reads goodbooks' book_tags.csv (goodreads_book_id,tag_id,count; CRLF) and tags.csv
- * (tag_id,tag_name) for `bookrec train --tags`, and turns them into per-book tag weights for the core.
+ * (tag_id,tag_name) for `bookrec train --tags`, and turns them into per-book tag weights for the core; and, for
+ * `bookrec eval --personas`, each book's strongest shelves with nothing dropped (read with the core's RFC 4180
+ * tokenizer, so quoted names and CRLF are handled as everywhere else).
  * Tags that are shelf names rather than content (to-read, currently-reading, favorites, owned, kindle,
  * read-in-2015, ...) are dropped; of the rest the max_tags found on most books are kept, and each book keeps
  * its per_book strongest (highest count) with weights log(1 + count) normalised to sum 1.
@@ -9,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tags.h"
 #include "cli.h"
+#include "internal.h" /* br_csv: the core's CSV tokenizer */
 
 #include <math.h>
 #include <stdlib.h>
@@ -246,4 +249,143 @@ void cli_tags_free(cli_tags *t) {
     if (!t) return;
     free(t->off); free(t->idx); free(t->w);
     memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------------------ shelves for personas */
+
+/* Opens a CSV and finds the named columns in its header; exits 1 naming the file when one is missing. */
+static char *csv_open(const char *path, br_csv *c, const char *const *cols, int n_cols, int *idx) {
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(path, &len);
+    bookrec_error err = {0};
+    br_csv_init(c, buf, len, path);
+    int st = br_csv_next(c, &err);
+    if (st < 0) cli_die("%s", err.msg);
+    if (st == 0) cli_die("%s: empty file (expected a header with %s)", path, cols[0]);
+    for (int j = 0; j < n_cols; j++)
+        if ((idx[j] = br_csv_column(c, cols[j])) < 0) cli_die("%s:%ld: no column %s in the header", path, c->line, cols[j]);
+    return buf;
+}
+
+/* Field f of the current record as an integer in lo..hi; exits 1 naming file and line otherwise. */
+static long csv_long(const br_csv *c, int f, const char *what, long lo, long hi) {
+    if (f >= c->nf) cli_die("%s:%ld: missing %s", c->source, c->line, what);
+    size_t len = c->field[f].len;
+    const char *s = br_trim(c->field[f].s, &len);
+    double v;
+    char show[48];
+    if (br_parse_number(s, len, &v) != 0 || v != floor(v) || v < (double)lo || v > (double)hi)
+        cli_die("%s:%ld: %s must be an integer in %ld..%ld, got \"%s\"", c->source, c->line, what, lo, hi,
+                br_csv_show(s, len, show, sizeof show));
+    return (long)v;
+}
+
+static void read_tag_names(const char *path, cli_shelves *out) {
+    static const char *const cols[2] = {"tag_id", "tag_name"};
+    int idx[2];
+    br_csv c;
+    char *buf = csv_open(path, &c, cols, 2, idx);
+    bookrec_error err = {0};
+    int st;
+    while ((st = br_csv_next(&c, &err)) > 0) {
+        long id = csv_long(&c, idx[0], "tag_id", 0, 10000000);
+        if (idx[1] >= c.nf) cli_die("%s:%ld: missing tag_name", path, c.line);
+        if (id >= out->n_names) {
+            long nc = out->n_names ? out->n_names : 1024;
+            while (nc <= id) nc *= 2;
+            char **n = realloc(out->name, (size_t)nc * sizeof *n);
+            if (!n) cli_die("out of memory");
+            memset(n + out->n_names, 0, (size_t)(nc - out->n_names) * sizeof *n);
+            out->name = n;
+            out->n_names = nc;
+        }
+        free(out->name[id]);
+        out->name[id] = strndup(c.field[idx[1]].s, c.field[idx[1]].len);
+        if (!out->name[id]) cli_die("out of memory");
+    }
+    if (st < 0) cli_die("%s", err.msg);
+    br_csv_free(&c);
+    free(buf);
+}
+
+void cli_read_shelves(const char *book_tags_path, const char *tags_path, const bookrec_items *books,
+                      const bookrec_ids *items, int per_book, cli_shelves *out) {
+    memset(out, 0, sizeof *out);
+    if (!books) cli_die("personas need the books file (books.csv with goodreads_book_id) to join book_tags.csv");
+    int ni = bookrec_ids_count(items);
+    out->n_items = ni;
+    gid_map *map = malloc(((size_t)books->n + 1) * sizeof *map);
+    if (!map) cli_die("out of memory");
+    size_t nm = 0;
+    for (int k = 0; k < books->n; k++) {
+        const bookrec_item *b = &books->item[k];
+        char *e;
+        long gid = b->extra && *b->extra ? strtol(b->extra, &e, 10) : 0;
+        if (!b->extra || !*b->extra || *e) continue;
+        int i = bookrec_ids_find(items, b->id, -1);
+        if (i >= 0) map[nm++] = (gid_map){gid, i};
+    }
+    if (nm == 0) cli_die("personas: no book of the model has a goodreads_book_id in the books file");
+    qsort(map, nm, sizeof *map, cmp_gid);
+    read_tag_names(tags_path, out);
+
+    static const char *const cols[3] = {"goodreads_book_id", "tag_id", "count"};
+    int idx[3];
+    br_csv c;
+    char *buf = csv_open(book_tags_path, &c, cols, 3, idx);
+    bt_ctx bc = {map, nm, NULL, 0, 0, 0, -1};
+    bookrec_error err = {0};
+    int st;
+    while ((st = br_csv_next(&c, &err)) > 0) {
+        long gid = csv_long(&c, idx[0], "goodreads_book_id", 0, 2147483647L);
+        long tag = csv_long(&c, idx[1], "tag_id", 0, 10000000);
+        long count = csv_long(&c, idx[2], "count", -2147483647L, 2147483647L);
+        bc.total++;
+        if (count <= 0) continue; /* a few rows have negative counts: no evidence */
+        gid_map key = {gid, 0};
+        const gid_map *f = bsearch(&key, map, nm, sizeof *map, cmp_gid);
+        if (!f) continue;
+        if (bc.n == bc.cap) {
+            bc.cap = bc.cap ? 2 * bc.cap : 4096;
+            bc.rows = realloc(bc.rows, bc.cap * sizeof *bc.rows);
+            if (!bc.rows) cli_die("out of memory");
+        }
+        bc.rows[bc.n++] = (bt_row){f->item, (int32_t)tag, (int32_t)count};
+    }
+    if (st < 0) cli_die("%s", err.msg);
+    br_csv_free(&c);
+    free(buf);
+    out->rows = bc.total;
+    qsort(bc.rows, bc.n, sizeof *bc.rows, cmp_row); /* book, then count descending, then tag */
+    out->off = calloc((size_t)ni + 1, sizeof *out->off);
+    out->tag = malloc((bc.n ? bc.n : 1) * sizeof *out->tag);
+    if (!out->off || !out->tag) cli_die("out of memory");
+    size_t w = 0, k = 0;
+    for (int i = 0; i < ni; i++) {
+        size_t start = w;
+        for (; k < bc.n && bc.rows[k].item == i; k++) {
+            int dup = 0; /* a tag listed twice for a book counts once */
+            for (size_t a = start; a < w; a++) dup |= out->tag[a] == bc.rows[k].tag;
+            if (!dup && (int)(w - start) < per_book) out->tag[w++] = bc.rows[k].tag;
+        }
+        if (w > start) out->books_with_tags++;
+        out->off[i + 1] = (int32_t)w;
+    }
+    free(bc.rows);
+    free(map);
+}
+
+long cli_shelves_find(const cli_shelves *s, const char *name) {
+    for (long t = 0; t < s->n_names; t++)
+        if (s->name[t] && !strcmp(s->name[t], name)) return t;
+    return -1;
+}
+
+void cli_shelves_free(cli_shelves *s) {
+    if (!s) return;
+    for (long t = 0; t < s->n_names; t++) free(s->name[t]);
+    free(s->name);
+    free(s->off);
+    free(s->tag);
+    memset(s, 0, sizeof *s);
 }

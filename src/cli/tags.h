@@ -1,6 +1,7 @@
 /*
- * tags.h - `bookrec train --tags`: reading goodbooks' book_tags.csv and tags.csv into the per-book tag
- * weights the core trains on (bookrec_model_set_tags). Only the CLI includes it.
+ * tags.h - goodbooks' book_tags.csv and tags.csv for the CLI: the per-book tag weights `bookrec train --tags`
+ * trains on (bookrec_model_set_tags; shelf names such as to-read dropped), and each book's strongest shelves as they
+ * are (genre and shelf names alike) for `bookrec eval --personas`. Only the CLI includes it.
  */
 #ifndef BOOKREC_CLI_TAGS_H
 #define BOOKREC_CLI_TAGS_H
@@ -28,5 +29,28 @@ void cli_read_tags(const char *book_tags_path, const char *tags_path, const book
 
 /* Frees the arrays of t. */
 void cli_tags_free(cli_tags *t);
+
+/* Each book's strongest shelves, every tag kept (to-read and favorites as well as fantasy or poetry). */
+typedef struct cli_shelves {
+    int n_items;
+    int32_t *off;        /* [n_items + 1]: book i's tags are tag[off[i] .. off[i+1]), strongest first */
+    int32_t *tag;        /* tag ids as in tags.csv */
+    char **name;         /* [n_names]: tag id -> name (NULL when tags.csv has no such id) */
+    long n_names;
+    size_t rows;         /* data rows of book_tags.csv */
+    int books_with_tags;
+} cli_shelves;
+
+/* Reads book_tags_path and tags_path (RFC 4180, CRLF or LF, columns found by name) and gives each of the n items of
+   `items` its per_book tags with the highest counts (ties by lower tag id), joined through the books table's
+   goodreads_book_id; exits 1 naming file and line on malformed input. */
+void cli_read_shelves(const char *book_tags_path, const char *tags_path, const bookrec_items *books,
+                      const bookrec_ids *items, int per_book, cli_shelves *out);
+
+/* The id of the tag named `name` (exact), or -1. */
+long cli_shelves_find(const cli_shelves *s, const char *name);
+
+/* Frees the arrays of s. */
+void cli_shelves_free(cli_shelves *s);
 
 #endif

@@ -56,7 +56,9 @@ void cli_warn(const char *fmt, ...) {
 void cli_check(int status, const bookrec_error *err, const char *what) {
     if (status == BOOKREC_OK) return;
     const char *msg = (err && err->msg[0]) ? err->msg : bookrec_strerror(status);
-    if (what && *what) cli_die("%s: %s", what, msg);
+    size_t wl = what ? strlen(what) : 0;
+    /* the core's messages usually name their function already ("bias baseline: ..."): say it once */
+    if (wl && !(strncmp(msg, what, wl) == 0 && msg[wl] == ':')) cli_die("%s: %s", what, msg);
     cli_die("%s", msg);
 }
 
