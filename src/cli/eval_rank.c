@@ -564,12 +564,21 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
     int n_mrows = 0;
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         model_row *mr = &mrows[n_mrows];
+        bookrec_ranker trk;
+        if (evr_topn_ranker(tok, &trk)) { /* a ranking-only row: no RMSE */
+            snprintf(names[n_mrows], sizeof names[n_mrows], "%s (--all)", tok);
+            trk.name = names[n_mrows];
+            int row = sk->add_row(sk->ctx, names[n_mrows], "top-N: ranks books, predicts no rating");
+            table_add(&t, names[n_mrows], trk.fit, trk.score, trk.release, trk.arg, row, NULL);
+            n_mrows++;
+            continue;
+        }
         if (evr_spec_named(tok, &mr->spec) != 0) {
             char bad[64];
             snprintf(bad, sizeof bad, "%s", tok);
             free(list);
-            cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit or "
-                          "ncf-implicit)", bad);
+            cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit, "
+                          "ncf-implicit, ease or easeK)", bad);
         }
         if (n_mrows + 3 >= EVR_MAX_RANKERS) cli_usage_die("eval", "eval: --archs: too many architectures");
         mr->r = r;
@@ -596,6 +605,7 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
         caption = caption_of(o, r, &pi, n_items);
     }
     cli_runner_stop(runner);
+    evr_topn_done();
     free(pop);
     free(pop_rank);
     free(mrows);

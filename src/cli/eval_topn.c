@@ -1,0 +1,103 @@
+/*
+ * eval_topn.c - the top-N rows of `bookrec eval --all`: "ease" (the shipped settings) and "easeK" (K entries kept per
+ * row of B, e.g. ease16, ease256) as rankers of the core's protocol. Each fit computes the dense B once per training
+ * part and keeps it while the other EASE rows of the same part are fitted, so a K curve costs one solve per seed.
+ * Not here: the fit and the scoring (src/ease.c, src/topn.c), the protocol (src/protocol.c).
+ */
+#include "eval_rank.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The dense B of the last training part an EASE row was fitted on (rows of one part come one after another). */
+static struct {
+    const bookrec_triples *train;
+    size_t n;
+    float *B;
+    int n_items;
+} cache;
+
+typedef struct topn_row {
+    int K;
+    bookrec_ease_options eo;
+} topn_row;
+
+typedef struct topn_ctx {
+    bookrec_model *m;
+    bookrec_model_scorer sc;
+} topn_ctx;
+
+static int topn_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
+    topn_row *row = arg;
+    size_t N = (size_t)d->n_items;
+    if (cache.train != d->train || cache.n != d->train->n || cache.n_items != d->n_items) {
+        free(cache.B);
+        cache.train = NULL;
+        cache.B = malloc(N * N * sizeof *cache.B);
+        if (!cache.B) return BOOKREC_E_NOMEM;
+        char g[32];
+        fprintf(stderr, "fitting EASE on %s ratings\n", cli_group(d->train->n, g));
+        int rc = bookrec_ease_dense(d->train, d->n_items, d->min_rating, d->max_rating, &row->eo, cache.B, err);
+        if (rc) return rc;
+        cache.train = d->train;
+        cache.n = d->train->n;
+        cache.n_items = d->n_items;
+    }
+    bookrec_model_config c;
+    bookrec_model_config_default(&c);
+    c.arch = BOOKREC_ARCH_EASE;
+    c.n_users = d->n_users;
+    c.n_items = d->n_items;
+    c.dim = row->K < d->n_items ? row->K : d->n_items;
+    c.min_rating = d->min_rating;
+    c.max_rating = d->max_rating;
+    c.n_entries = (int64_t)d->train->n;
+    topn_ctx *t = calloc(1, sizeof *t);
+    if (!t) return BOOKREC_E_NOMEM;
+    int rc = bookrec_model_create(&c, &t->m, err);
+    if (!rc) rc = bookrec_ease_fit_from(t->m, cache.B, d->train, &row->eo, err);
+    if (!rc) rc = bookrec_model_prepare(t->m, err);
+    if (rc) {
+        bookrec_model_free(t->m);
+        free(t);
+        return rc;
+    }
+    t->sc.model = t->m;
+    *out = t;
+    return BOOKREC_OK;
+}
+
+static int topn_score(void *ctx, const bookrec_reader *rd, float *scores, int n_items, bookrec_error *err) {
+    return bookrec_score_model(&((topn_ctx *)ctx)->sc, rd, scores, n_items, err);
+}
+
+static void topn_release(void *arg, void *ctx) {
+    (void)arg;
+    topn_ctx *t = ctx;
+    if (t) bookrec_model_free(t->m);
+    free(t);
+}
+
+/* Returns 1 and fills *rk for a top-N row name ("ease" or "easeK"), 0 for other names, and exits on a bad K. */
+int evr_topn_ranker(const char *name, bookrec_ranker *rk) {
+    if (strncmp(name, "ease", 4) != 0) return 0;
+    int K = EVR_EASE_K;
+    if (name[4]) {
+        char *end;
+        long v = strtol(name + 4, &end, 10);
+        if (*end || v < 1 || v > 1024) cli_usage_die("eval", "eval: --archs: '%s' is not easeK with K in 1..1024", name);
+        K = (int)v;
+    }
+    topn_row *row = calloc(1, sizeof *row); /* lives as long as the evaluation: a few bytes per row */
+    if (!row) cli_die("out of memory");
+    row->K = K;
+    *rk = (bookrec_ranker){name, topn_fit, topn_score, topn_release, row};
+    return 1;
+}
+
+/* Frees the dense B kept between EASE rows. */
+void evr_topn_done(void) {
+    free(cache.B);
+    cache.B = NULL;
+    cache.train = NULL;
+}
