@@ -181,6 +181,7 @@ function starRating(id, i, where) {
       const r = S.ratings.get(id) || 0;
       for (const input of box.querySelectorAll('input')) input.checked = Number(input.value) === r;
       paintStars(box, r);
+      (box.querySelector('input:checked') || box.querySelector('input')).focus();
     }
   });
   box.addEventListener('focusout', (e) => {
