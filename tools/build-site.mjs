@@ -8,7 +8,7 @@
 //   - model/match.json: what the Goodreads import matches on besides titles and authors (Goodreads ids,
 //     ISBN-13s, original titles; web/goodreads.js makeMatchData), from books.csv beside the ratings CSV;
 //     fetched only when a reader imports a Goodreads library. catalog.json gets the Goodreads id (gr)
-//     for the link on each card;
+//     for the link on each card, 0 where the cover URL holds it;
 //   - rated.bin: for each dataset reader, the books they rated (web/rated.js documents the format),
 //     made from the ratings CSV, so their recommendations can leave those books out;
 //   - .gz twins of compressible files for tools/serve.mjs (Firebase and GitHub Pages compress by themselves).
@@ -18,13 +18,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, constants as zc } from 'node:zlib';
-import { makeMatchData } from '../web/goodreads.js';
+import { makeMatchData, goodreadsIdFromCover } from '../web/goodreads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
   'manifest.webmanifest'];
 // What a first view needs (the service worker caches these on install; the rest when first used).
-const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
+const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
   'manifest.webmanifest', 'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
 const WASM_FILES = ['bookrec-simd.mjs', 'bookrec-simd.wasm', 'bookrec-nosimd.mjs', 'bookrec-nosimd.wasm'];
 const MODEL_FILES = ['model-items.bkr', 'model-users.bkr', 'books.json'];
@@ -282,7 +282,8 @@ export function buildSite(opts = {}) {
   let match = null;
   if (booksCsv) {
     match = makeMatchData(readFileSync(booksCsv, 'utf8'), catalog.book_id);
-    if (match.gr.some(Boolean)) catalog.gr = match.gr;
+    // the links' Goodreads ids; 0 where the cover URL already holds the id (two thirds of goodbooks)
+    if (match.gr.some(Boolean)) catalog.gr = match.gr.map((gr, i) => (goodreadsIdFromCover(catalog.image[i]) === gr ? 0 : gr));
   }
 
   // Stage every asset in memory: relative path -> Buffer.
@@ -346,7 +347,7 @@ export function buildSite(opts = {}) {
 }
 
 function report(r) {
-  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'style.css', 'bookrec.js', 'icon.svg',
+  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'goodreads.js', 'style.css', 'bookrec.js', 'icon.svg',
     'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
   const byName = new Map(r.sizes.map((s) => [s.file.startsWith(r.prefix) ? s.file.slice(r.prefix.length) : s.file, s]));
   const lines = [`built ${path.relative(process.cwd(), r.out) || r.out}/ (${r.nBooks} books, ${r.rated.users.size} dataset readers; assets in ${r.prefix})`];

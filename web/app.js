@@ -12,6 +12,7 @@ import { el, clear, coverImage } from './dom.js';
 import { loadReader, saveReader, emptyReader, makeReaderFile, parseReaderFile, mergeReader } from './store.js';
 import { decodeRated } from './rated.js';
 import { createSearch } from './search.js';
+import { goodreadsIdFromCover, parseGoodreadsExport, createMatcher, matchExport } from './goodreads.js';
 
 // `?nosimd` in the page URL runs the scalar build (for comparisons); must precede the module's first use.
 if (new URLSearchParams(location.search).has('nosimd')) configure({ forceNoSimd: true });
@@ -83,7 +84,7 @@ function hideToast() {
 // A duration for the status line, in ms. Browsers coarsen performance.now() (to 0.1 ms unless the page
 // is cross-origin isolated), so a shorter time is shown as "< 0.1 ms", never as "0.00 ms".
 const TIMER_RESOLUTION = globalThis.crossOriginIsolated ? 0.005 : 0.1;
-export function ms(t) {
+function ms(t) {
   if (!(t >= TIMER_RESOLUTION)) return `< ${TIMER_RESOLUTION}`;
   return t < 10 ? t.toFixed(2) : t.toFixed(1);
 }
@@ -115,6 +116,7 @@ function checkCatalogue(books, model) {
   for (const key of ['title', 'authors', 'image', 'year', 'avg']) {
     if (!Array.isArray(books[key]) || books[key].length !== n) throw new Error(`catalog.json: field ${key} should have ${n} entries`);
   }
+  if (books.gr !== undefined && (!Array.isArray(books.gr) || books.gr.length !== n)) delete books.gr; // links only
   if (model.nItems !== n) throw new Error(`the model has ${model.nItems} books but the catalogue ${n}; rebuild the site from one export`);
   const ids = model.itemIds;
   if (ids) {
@@ -193,7 +195,8 @@ function starRating(id, i, where) {
 }
 
 function goodreadsUrl(i) {
-  const gr = S.books.gr?.[i];
+  if (!S.books.gr) return null; // the site was built without books.csv
+  const gr = S.books.gr[i] || goodreadsIdFromCover(S.books.image[i]);
   return gr && /^\d{1,12}$/.test(String(gr)) ? `https://www.goodreads.com/book/show/${gr}` : null;
 }
 
@@ -655,7 +658,6 @@ async function importGoodreads() {
   }
   if (!file) return;
   out.append(el('p', { class: 'hint', text: `Reading ${file.name}…` }));
-  const { parseGoodreadsExport, createMatcher, matchExport } = await import('./goodreads.js');
   let parsed;
   try {
     parsed = parseGoodreadsExport(file.text);

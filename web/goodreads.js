@@ -10,6 +10,13 @@
 
 export const MAX_EXPORT_BYTES = 20 * 1024 * 1024;
 
+// The Goodreads book id in a goodbooks cover URL (https://images.gr-assets.com/books/1447303603m/2767052.jpg
+// is book 2767052), or 0. The site build leaves these ids out of catalog.json's gr column (0 there).
+export function goodreadsIdFromCover(url) {
+  const m = /^https?:\/\/images\.gr-assets\.com\/books\/\d+[a-z]\/(\d{1,12})\.jpg$/.exec(String(url ?? ''));
+  return m ? Number(m[1]) : 0;
+}
+
 // Parses CSV text (RFC 4180: quoted fields with commas, doubled quotes and line breaks; CRLF or LF;
 // an optional byte order mark) into an array of rows, each an array of strings.
 export function parseCSV(text) {

@@ -327,6 +327,16 @@ describe('the reader\'s own books', () => {
   test('offline after the first visit, and a new build is taken when there is one', async () => {
     await page.goto(server.url);
     await waitReady(page);
+    // the web app manifest and the service worker script (not cached by HTTP, so updates are seen)
+    const href = await page.getAttribute('link[rel="manifest"]', 'href');
+    const man = await page.request.get(new URL(href, server.url).href);
+    assert.equal(man.status(), 200);
+    const manifest = await man.json();
+    assert.equal(new URL(manifest.start_url, new URL(href, server.url)).href, server.url);
+    assert.equal(manifest.display, 'standalone');
+    const sw = await page.request.get(new URL('sw.js', server.url).href);
+    assert.match(sw.headers()['cache-control'] || '', /no-cache/);
+    assert.match(await sw.text(), new RegExp(`"${site.built.prefix}"`));
     await page.waitForSelector('html[data-offline="ready"]');
     await page.reload(); // now controlled by the service worker
     await waitReady(page);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   parseCSV, cleanIsbn, isbn10to13, toIsbn13, isbn13Lossy, normTitle, authorKey, parseGoodreadsExport,
-  makeMatchData, createMatcher, matchExport, ImportError,
+  makeMatchData, createMatcher, matchExport, ImportError, goodreadsIdFromCover,
 } from '../../web/goodreads.js';
 import { HEADER, readBooks, toCSV, rowFor, isbnCell, isbn10Of, otherEditionsExport } from './goodreads-gen.mjs';
 import { findData } from '../../tools/lib.mjs';
@@ -48,6 +48,13 @@ test('ISBNs: ="..." cells, ISBN-10 to ISBN-13, lost leading zeros, the float for
   assert.equal(toIsbn13('123'), '');
   assert.equal(isbn13Lossy('9.78043902348e+12'), isbn13Lossy('9780439023481'));
   assert.equal(isbn13Lossy('9.7804251888e+12'), isbn13Lossy('9780425188800'));
+});
+
+test('Goodreads ids in goodbooks cover URLs', () => {
+  assert.equal(goodreadsIdFromCover('https://images.gr-assets.com/books/1447303603m/2767052.jpg'), 2767052);
+  assert.equal(goodreadsIdFromCover('https://s.gr-assets.com/assets/nophoto/book/111x148-bcc042a9c91a29c1d680899eff700a03.png'), 0);
+  assert.equal(goodreadsIdFromCover('https://images.example.org/covers/1037m.jpg'), 0);
+  assert.equal(goodreadsIdFromCover(null), 0);
 });
 
 test('titles and authors are normalised for matching', () => {
