@@ -22,6 +22,7 @@ const MODEL_DIR = new URL('model/', ASSETS);
 const PLACEHOLDER = new URL('cover.svg', ASSETS).href;
 const SEARCH_LIMIT = 20;
 const SIMILAR_K = 12;
+const LIST_STEP = 50; // the reader's lists show this many rows more at a time (a Goodreads import can bring thousands)
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,6 +39,7 @@ const S = {
   kernel: '',
   lastTiming: '',
   radioSeq: 0,
+  shown: { mine: LIST_STEP, want: LIST_STEP, hidden: LIST_STEP }, // rows shown in the reader's long lists
   similarOf: null,
 };
 
@@ -353,7 +355,7 @@ function renderMyRatings() {
   const snap = focusSnapshot(list);
   clear(list);
   const entries = [...S.ratings].reverse(); // most recent first
-  for (const [id] of entries) {
+  for (const [id] of entries.slice(0, S.shown.mine)) {
     const i = S.index.get(id);
     list.append(el('li', { class: 'rated', dataset: { bookId: id } },
       el('span', { class: 'rated-title', text: bookTitle(i) }),
@@ -361,6 +363,7 @@ function renderMyRatings() {
       starRating(id, i, 'mine'),
       el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': `Remove your rating of ${bookTitle(i)}`, onclick: () => removeRating(id) }, 'Remove')));
   }
+  moreButton('mine-more', 'mine', entries.length, renderMyRatings);
   $('mine-count').textContent = S.ratings.size ? `(${S.ratings.size})` : '';
   $('mine-empty').hidden = S.ratings.size > 0;
   $('clear').disabled = S.ratings.size === 0;
@@ -403,22 +406,38 @@ function shelfItem(id, buttonText, label, onclick) {
     el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': label, onclick }, buttonText));
 }
 
+// The "Show N more" button under one of the reader's lists.
+function moreButton(buttonId, key, total, render) {
+  const b = $(buttonId);
+  const rest = total - S.shown[key];
+  b.hidden = rest <= 0;
+  b.textContent = `Show ${Math.min(rest, LIST_STEP * 4)} more (${total.toLocaleString('en')} in all)`;
+  b.onclick = () => {
+    S.shown[key] += LIST_STEP * 4;
+    render();
+  };
+}
+
 function renderLibrary() {
   const want = $('want-list');
   let snap = focusSnapshot(want);
   clear(want);
-  for (const id of [...S.want].reverse()) {
+  const wanted = [...S.want].reverse();
+  for (const id of wanted.slice(0, S.shown.want)) {
     want.append(shelfItem(id, 'Remove', `Take ${bookTitle(S.index.get(id))} off the list`, () => toggleWant(id)));
   }
+  moreButton('want-more', 'want', wanted.length, renderLibrary);
   $('want-count').textContent = S.want.size ? `(${S.want.size})` : '';
   $('want-empty').hidden = S.want.size > 0;
   restoreFocus(want, snap, $('want-h'));
   const hidden = $('hidden-list');
   snap = focusSnapshot(hidden);
   clear(hidden);
-  for (const id of [...S.hidden].reverse()) {
+  const hiddenIds = [...S.hidden].reverse();
+  for (const id of hiddenIds.slice(0, S.shown.hidden)) {
     hidden.append(shelfItem(id, 'Show again', `Recommend ${bookTitle(S.index.get(id))} again`, () => toggleHidden(id)));
   }
+  moreButton('hidden-more', 'hidden', hiddenIds.length, renderLibrary);
   $('hidden-count').textContent = S.hidden.size ? `(${S.hidden.size})` : '';
   $('hidden-empty').hidden = S.hidden.size > 0;
   restoreFocus(hidden, snap, $('hidden-h'));
@@ -696,7 +715,7 @@ async function importGoodreads() {
   const facts = [];
   facts.push(`${added} rating${added === 1 ? '' : 's'} added${changed ? `, ${changed} changed` : ''}`);
   if (shelved) facts.push(`${shelved} book${shelved === 1 ? '' : 's'} put on your want-to-read list`);
-  if (unrated) facts.push(`${unrated} read but not rated (left out: a rating is needed to learn from them)`);
+  if (unrated) facts.push(`${unrated} read or being read but not rated (left out: the model learns from ratings)`);
   out.append(el('p', { class: 'hint', text: `${facts.join('; ')}. Your recommendations now use them.` }));
   if (res.unmatched.length) {
     const det = el('details', { class: 'unmatched' },

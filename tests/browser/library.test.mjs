@@ -100,7 +100,7 @@ describe('the reader\'s own books', () => {
     await page.setInputFiles('#gr-file', file);
     await page.waitForSelector('#gr-result .import-summary');
     assert.equal(await page.textContent('#gr-result .import-summary'), 'Matched 7 of 8 books from your Goodreads library.');
-    assert.match(await page.textContent('#gr-result'), /5 ratings added; 1 book put on your want-to-read list; 1 read but not rated/);
+    assert.match(await page.textContent('#gr-result'), /5 ratings added; 1 book put on your want-to-read list; 1 read or being read but not rated/);
     assert.deepEqual(await page.$$eval('#gr-unmatched li', (lis) => lis.map((li) => li.firstChild.textContent)), ['A Book Nobody Has Heard Of']);
     await waitPast('#rec-new', n - 1);
     const rated = Object.fromEntries((await stored()).ratings);
@@ -124,6 +124,12 @@ describe('the reader\'s own books', () => {
     t.diagnostic(`other editions (40% of ${of} rows): matched ${got} (${((100 * got) / of).toFixed(1)}%)`);
     assert.equal(of, rows.length);
     assert.ok(got / of >= 0.95, `matched ${got} of ${of}`);
+    // a long list shows 50 rows, then more on request (thousands of star controls would stall the page)
+    const rated = (await stored()).ratings.length;
+    assert.equal(await page.locator('#my-ratings li').count(), 50);
+    assert.equal(await page.textContent('#mine-more'), `Show 200 more (${rated} in all)`);
+    await page.click('#mine-more');
+    assert.equal(await page.locator('#my-ratings li').count(), Math.min(250, rated));
   });
 
   test('not a Goodreads export: a message, nothing changed', async () => {
