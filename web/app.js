@@ -175,8 +175,9 @@ function starRating(id, i, where) {
   box.addEventListener('pointerdown', () => { arrow = false; });
   box.addEventListener('keydown', (e) => {
     if (e.target.type !== 'radio') return;
-    if (/^Arrow(Left|Right|Up|Down)$/.test(e.key)) arrow = true;
-    else if (e.key === 'Enter' || (e.key === ' ' && e.target.checked)) {
+    arrow = /^Arrow(Left|Right|Up|Down)$/.test(e.key); // the change event that follows only moves the choice
+    if (arrow) return;
+    if (e.key === 'Enter' || (e.key === ' ' && e.target.checked)) {
       e.preventDefault();
       commit(Number(e.target.value));
     } else if (e.key === 'Escape' && pending) {
@@ -363,7 +364,7 @@ function renderMyRatings() {
       starRating(id, i, 'mine'),
       el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': `Remove your rating of ${bookTitle(i)}`, onclick: () => removeRating(id) }, 'Remove')));
   }
-  moreButton('mine-more', 'mine', entries.length, renderMyRatings);
+  moreButton('mine-more', 'my-ratings', 'mine', entries.length, renderMyRatings);
   $('mine-count').textContent = S.ratings.size ? `(${S.ratings.size})` : '';
   $('mine-empty').hidden = S.ratings.size > 0;
   $('clear').disabled = S.ratings.size === 0;
@@ -406,15 +407,17 @@ function shelfItem(id, buttonText, label, onclick) {
     el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': label, onclick }, buttonText));
 }
 
-// The "Show N more" button under one of the reader's lists.
-function moreButton(buttonId, key, total, render) {
+// The "Show N more" button under one of the reader's lists; it moves focus to the first new row.
+function moreButton(buttonId, listId, key, total, render) {
   const b = $(buttonId);
   const rest = total - S.shown[key];
   b.hidden = rest <= 0;
   b.textContent = `Show ${Math.min(rest, LIST_STEP * 4)} more (${total.toLocaleString('en')} in all)`;
   b.onclick = () => {
+    const first = S.shown[key];
     S.shown[key] += LIST_STEP * 4;
     render();
+    $(listId).children[first]?.querySelector('input, button')?.focus();
   };
 }
 
@@ -426,7 +429,7 @@ function renderLibrary() {
   for (const id of wanted.slice(0, S.shown.want)) {
     want.append(shelfItem(id, 'Remove', `Take ${bookTitle(S.index.get(id))} off the list`, () => toggleWant(id)));
   }
-  moreButton('want-more', 'want', wanted.length, renderLibrary);
+  moreButton('want-more', 'want-list', 'want', wanted.length, renderLibrary);
   $('want-count').textContent = S.want.size ? `(${S.want.size})` : '';
   $('want-empty').hidden = S.want.size > 0;
   restoreFocus(want, snap, $('want-h'));
@@ -437,7 +440,7 @@ function renderLibrary() {
   for (const id of hiddenIds.slice(0, S.shown.hidden)) {
     hidden.append(shelfItem(id, 'Show again', `Recommend ${bookTitle(S.index.get(id))} again`, () => toggleHidden(id)));
   }
-  moreButton('hidden-more', 'hidden', hiddenIds.length, renderLibrary);
+  moreButton('hidden-more', 'hidden-list', 'hidden', hiddenIds.length, renderLibrary);
   $('hidden-count').textContent = S.hidden.size ? `(${S.hidden.size})` : '';
   $('hidden-empty').hidden = S.hidden.size > 0;
   restoreFocus(hidden, snap, $('hidden-h'));

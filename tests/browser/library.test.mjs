@@ -130,6 +130,8 @@ describe('the reader\'s own books', () => {
     assert.equal(await page.textContent('#mine-more'), `Show 200 more (${rated} in all)`);
     await page.click('#mine-more');
     assert.equal(await page.locator('#my-ratings li').count(), Math.min(250, rated));
+    const f = await focused();
+    assert.deepEqual([f.list, f.book], ['my-ratings', await page.getAttribute('#my-ratings li:nth-child(51)', 'data-book-id')], 'focus on the first new row');
   });
 
   test('not a Goodreads export: a message, nothing changed', async () => {
