@@ -4,6 +4,7 @@
 // Goodreads id and ISBN, the title as that edition has it). Not a test file itself.
 import { readFileSync } from 'node:fs';
 import { parseCSV } from '../../web/goodreads.js';
+import { rng } from './wasm-common.mjs';
 
 export const HEADER = ['Book Id', 'Title', 'Author', 'Author l-f', 'Additional Authors', 'ISBN', 'ISBN13', 'My Rating',
   'Average Rating', 'Publisher', 'Binding', 'Number of Pages', 'Year Published', 'Original Publication Year', 'Date Read',
@@ -70,18 +71,6 @@ export function rowFor(b, { rating = 0, shelf = 'read', review = '' } = {}) {
   };
 }
 
-// A small deterministic PRNG (mulberry32).
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function isbn13Check(core12) {
   let sum = 0;
   for (let k = 0; k < 12; k++) sum += Number(core12[k]) * (k % 2 ? 3 : 1);
@@ -105,7 +94,7 @@ function otherTitle(b, r) {
 // editions: `other` of them get a new Goodreads id, no ISBN of the catalogue, and another title form.
 // Returns { rows, expected: [catalogue book_id per row] }.
 export function otherEditionsExport(books, { count = 2000, other = 0.4, seed = 1 } = {}) {
-  const r = prng(seed);
+  const r = rng(seed);
   const order = books.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
