@@ -14,7 +14,9 @@ const PAGE = new URL('./', self.registration.scope).href;
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(PRECACHE.map((p) => new Request(new URL(p, self.registration.scope), { cache: 'reload' })));
+    // the hashed assets usually come from the HTTP cache (the page has just loaded them, immutable for a
+    // year), so installing costs no second download; the page itself is revalidated
+    await cache.addAll(PRECACHE.map((p) => new Request(new URL(p, self.registration.scope), { cache: p === './' ? 'no-cache' : 'default' })));
     await self.skipWaiting();
   })());
 });
