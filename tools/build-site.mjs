@@ -1,8 +1,14 @@
 // `npm run build:site [-- --models DIR --data DIR --wasm DIR --out DIR]`: builds the static site in
-// dist/ from web/, the WebAssembly build (build-wasm/web/wasm/), the exported model (models/) and
-// fuse.js. Everything but index.html goes into a/<content hash>/, so those files can be cached for a
+// dist/ from web/, the WebAssembly build (build-wasm/web/wasm/) and the exported model (models/).
+// Everything but index.html and sw.js goes into a/<content hash>/, so those files can be cached for a
 // year (firebase.json) and a new build is picked up at once. It also writes:
+//   - sw.js: the service worker (web/sw.js with this build's asset folder and first-view files), which
+//     keeps the site usable offline;
 //   - catalog.json: the books of books.json as columns, with only what the page shows;
+//   - model/match.json: what the Goodreads import matches on besides titles and authors (Goodreads ids,
+//     ISBN-13s, original titles; web/goodreads.js makeMatchData), from books.csv beside the ratings CSV;
+//     fetched only when a reader imports a Goodreads library. catalog.json gets the Goodreads id (gr)
+//     for the link on each card, 0 where the cover URL holds it;
 //   - rated.bin: for each dataset reader, the books they rated (web/rated.js documents the format),
 //     made from the ratings CSV, so their recommendations can leave those books out;
 //   - .gz twins of compressible files for tools/serve.mjs (Firebase and GitHub Pages compress by themselves).
@@ -12,12 +18,17 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, constants as zc } from 'node:zlib';
+import { makeMatchData, goodreadsIdFromCover } from '../web/goodreads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js'];
+const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
+  'manifest.webmanifest'];
+// What a first view needs (the service worker caches these on install; the rest when first used).
+const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
+  'manifest.webmanifest', 'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
 const WASM_FILES = ['bookrec-simd.mjs', 'bookrec-simd.wasm', 'bookrec-nosimd.mjs', 'bookrec-nosimd.wasm'];
 const MODEL_FILES = ['model-items.bkr', 'model-users.bkr', 'books.json'];
-const COMPRESS = /\.(html|js|mjs|css|svg|json|wasm|bkr|bin)$/;
+const COMPRESS = /\.(html|js|mjs|css|svg|json|webmanifest|wasm|bkr|bin)$/;
 // Directives a <meta> Content-Security-Policy may not carry (browsers ignore them there, with a warning).
 const META_CSP_UNSUPPORTED = ['frame-ancestors', 'report-uri', 'report-to', 'sandbox'];
 
@@ -84,12 +95,9 @@ function checkInputs(o) {
     problems.push(`no WebAssembly build in ${o.wasm} (missing ${missingWasm.join(', ')}).\n` +
       '  Run `npm start` or `npm run build` (needs emscripten), or pass --wasm DIR.');
   }
-  const missingWeb = WEB_FILES.concat('index.html').filter((f) => !existsSync(path.join(ROOT, 'web', f)));
+  const missingWeb = WEB_FILES.concat('index.html', 'sw.js').filter((f) => !existsSync(path.join(ROOT, 'web', f)));
   if (missingWeb.length) problems.push(`web/ is incomplete (missing ${missingWeb.join(', ')}).`);
-  const fuse = path.join(ROOT, 'node_modules', 'fuse.js', 'dist', 'fuse.min.mjs');
-  if (!existsSync(fuse)) problems.push('node_modules/fuse.js is missing: run `npm install` (or `npm start`, which installs it).');
   if (problems.length) throw new BuildError(`cannot build the site:\n- ${problems.join('\n- ')}`);
-  return fuse;
 }
 
 // Finds the ratings CSV: --ratings, --data, the manifest's data directory, $BOOKREC_DATA, ../shared, data/.
@@ -251,7 +259,7 @@ function kb(n) {
 // Builds the site; returns { out, assets (URL path prefix), sizes }.
 export function buildSite(opts = {}) {
   const o = { ...parseArgs([]), ...opts };
-  const fusePath = checkInputs(o);
+  checkInputs(o);
   const manifestPath = path.join(o.models, 'manifest.json');
   const manifest = existsSync(manifestPath) ? readJSONFile(manifestPath, 'manifest') : null;
   const books = readJSONFile(path.join(o.models, 'books.json'), 'books.json');
@@ -268,19 +276,30 @@ export function buildSite(opts = {}) {
   const t0 = Date.now();
   const rated = readRatings(ratingsFile, idToIndex, cols);
   const ratedBin = encodeRated(rated.users, catalog.book_id.length);
+  // books.csv beside the ratings (or in --data): the Goodreads ids and ISBNs for the import and the links
+  const booksCsv = [o.data && path.join(o.data, 'books.csv'), path.join(path.dirname(ratingsFile), 'books.csv')]
+    .find((p) => p && existsSync(p));
+  let match = null;
+  if (booksCsv) {
+    match = makeMatchData(readFileSync(booksCsv, 'utf8'), catalog.book_id);
+    // the links' Goodreads ids; 0 where the cover URL already holds the id (two thirds of goodbooks)
+    if (match.gr.some(Boolean)) catalog.gr = match.gr.map((gr, i) => (goodreadsIdFromCover(catalog.image[i]) === gr ? 0 : gr));
+  }
 
   // Stage every asset in memory: relative path -> Buffer.
   const assets = new Map();
   for (const f of WEB_FILES) assets.set(f, readFileSync(path.join(ROOT, 'web', f)));
   for (const f of WASM_FILES) assets.set(`wasm/${f}`, readFileSync(path.join(o.wasm, f)));
-  assets.set('fuse.mjs', readFileSync(fusePath));
   assets.set('model/catalog.json', Buffer.from(JSON.stringify(catalog)));
   assets.set('model/model-items.bkr', readFileSync(path.join(o.models, 'model-items.bkr')));
   assets.set('model/model-users.bkr', readFileSync(path.join(o.models, 'model-users.bkr')));
   assets.set('model/rated.bin', ratedBin);
+  if (match) assets.set('model/match.json', Buffer.from(JSON.stringify(match)));
   if (manifest) assets.set('model/manifest.json', Buffer.from(JSON.stringify(manifest)));
 
+  const swTemplate = readFileSync(path.join(ROOT, 'web', 'sw.js'), 'utf8');
   const hash = createHash('sha256');
+  hash.update(swTemplate).update('\0');
   for (const [name, buf] of [...assets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     hash.update(name).update('\0').update(buf).update('\0');
   }
@@ -297,10 +316,14 @@ export function buildSite(opts = {}) {
     return `${attr}="${prefix}${file}"`;
   });
 
+  if (!swTemplate.includes("'__BUILD__'") || !swTemplate.includes("'__PRECACHE__'")) throw new BuildError('web/sw.js: no __BUILD__ / __PRECACHE__ placeholders');
+  const sw = swTemplate.replace("'__BUILD__'", JSON.stringify(prefix))
+    .replace("'__PRECACHE__'", JSON.stringify(FIRST_VIEW.filter((f) => assets.has(f)).join(' ')));
+
   // Write: replace a previous build only (never wipe a directory that is not a bookrec site).
   if (existsSync(o.out)) {
     const entries = readdirSync(o.out);
-    const ours = entries.every((e) => ['index.html', 'index.html.gz', 'a'].includes(e));
+    const ours = entries.every((e) => ['index.html', 'index.html.gz', 'sw.js', 'sw.js.gz', 'a'].includes(e));
     if (!ours) throw new BuildError(`${o.out} exists and is not a bookrec site build (holds ${entries.slice(0, 5).join(', ')}); pick another --out`);
     rmSync(o.out, { recursive: true, force: true });
   }
@@ -317,13 +340,14 @@ export function buildSite(opts = {}) {
     sizes.push({ file: rel, raw: buf.length, gzip: gz ? gz.length : buf.length });
   };
   write('index.html', Buffer.from(html));
+  write('sw.js', Buffer.from(sw));
   for (const [name, buf] of assets) write(prefix + name, buf);
 
-  return { out: o.out, prefix, sizes, rated, ratingsFile, seconds: (Date.now() - t0) / 1000, nBooks: catalog.book_id.length };
+  return { out: o.out, prefix, sizes, rated, ratingsFile, booksCsv, seconds: (Date.now() - t0) / 1000, nBooks: catalog.book_id.length };
 }
 
 function report(r) {
-  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'style.css', 'bookrec.js', 'icon.svg',
+  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'goodreads.js', 'style.css', 'bookrec.js', 'icon.svg',
     'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
   const byName = new Map(r.sizes.map((s) => [s.file.startsWith(r.prefix) ? s.file.slice(r.prefix.length) : s.file, s]));
   const lines = [`built ${path.relative(process.cwd(), r.out) || r.out}/ (${r.nBooks} books, ${r.rated.users.size} dataset readers; assets in ${r.prefix})`];

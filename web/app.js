@@ -1,15 +1,18 @@
 // The bookrec site: loads the book side of the model into the WebAssembly module (web/bookrec.js),
-// then offers three panels: a new reader who searches and rates books (folded into the model after
-// every rating, kept in localStorage), a reader from the dataset (the users part of the model and
-// their rated lists are fetched only when that panel is used), and similar books for any book shown.
-// All data is inserted as text through dom.js. This file holds the page logic only: no model maths
-// (that is the C core) and no storage format details (store.js, rated.js).
+// then offers the panels: a new reader who searches and rates books (folded into the model after
+// every rating, kept in localStorage), the reader's own books (want to read, not interested, the
+// Goodreads import and the reader data file), a reader from the dataset (the users part of the model
+// and their rated lists are fetched only when that panel is used), and similar books for any book
+// shown. It registers the service worker (sw.js) that keeps the site usable offline. All data is
+// inserted as text through dom.js. This file holds the page logic only: no model maths (that is the C
+// core), no storage or file formats (store.js, rated.js, goodreads.js).
 import { ready, configure, Model } from './bookrec.js';
 import * as wasm from './bookrec.js';
 import { el, clear, coverImage } from './dom.js';
-import { loadRatings, saveRatings, clearRatings } from './store.js';
+import { loadReader, saveReader, emptyReader, makeReaderFile, parseReaderFile, mergeReader } from './store.js';
 import { decodeRated } from './rated.js';
 import { createSearch } from './search.js';
+import { goodreadsIdFromCover, parseGoodreadsExport, createMatcher, matchExport } from './goodreads.js';
 
 // `?nosimd` in the page URL runs the scalar build (for comparisons); must precede the module's first use.
 if (new URLSearchParams(location.search).has('nosimd')) configure({ forceNoSimd: true });
@@ -19,6 +22,7 @@ const MODEL_DIR = new URL('model/', ASSETS);
 const PLACEHOLDER = new URL('cover.svg', ASSETS).href;
 const SEARCH_LIMIT = 20;
 const SIMILAR_K = 12;
+const LIST_STEP = 50; // the reader's lists show this many rows more at a time (a Goodreads import can bring thousands)
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,11 +31,15 @@ const S = {
   books: null,          // columnar catalogue: book_id[], title[], authors[], image[], year[], avg[]
   index: new Map(),     // book id -> dense index
   ratings: new Map(),   // the new reader's ratings: book id -> 1..5 (insertion order = order rated)
+  want: new Set(),      // the want-to-read shelf: book ids, in the order added
+  hidden: new Set(),    // books marked "not interested": left out of the recommendations
+  aside: emptyReader(), // saved entries for books this catalogue does not have (kept, written back)
   search: null,         // the book searcher (search.js), built on first use
   users: null,          // promise of the rated lists once the users part is loaded
   kernel: '',
   lastTiming: '',
   radioSeq: 0,
+  shown: { mine: LIST_STEP, want: LIST_STEP, hidden: LIST_STEP }, // rows shown in the reader's long lists
   similarOf: null,
 };
 
@@ -56,7 +64,30 @@ function announce(text) {
   $('live').textContent = text;
 }
 
+// A short message at the bottom of the screen with an optional action (Undo, Show ↓). One at a time.
+let toastTimer = 0;
+function toast(text, { action = null, onAction = null, timeout = 8000 } = {}) {
+  const box = $('toast');
+  $('toast-text').textContent = text;
+  const btn = $('toast-action');
+  btn.hidden = !action;
+  btn.textContent = action || '';
+  btn.onclick = action ? () => { hideToast(); onAction(); } : null;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(hideToast, timeout);
+}
+
+function hideToast() {
+  clearTimeout(toastTimer);
+  $('toast').hidden = true;
+}
+
+// A duration for the status line, in ms. Browsers coarsen performance.now() (to 0.1 ms unless the page
+// is cross-origin isolated), so a shorter time is shown as "< 0.1 ms", never as "0.00 ms".
+const TIMER_RESOLUTION = globalThis.crossOriginIsolated ? 0.005 : 0.1;
 function ms(t) {
+  if (!(t >= TIMER_RESOLUTION)) return `< ${TIMER_RESOLUTION}`;
   return t < 10 ? t.toFixed(2) : t.toFixed(1);
 }
 
@@ -87,6 +118,7 @@ function checkCatalogue(books, model) {
   for (const key of ['title', 'authors', 'image', 'year', 'avg']) {
     if (!Array.isArray(books[key]) || books[key].length !== n) throw new Error(`catalog.json: field ${key} should have ${n} entries`);
   }
+  if (books.gr !== undefined && (!Array.isArray(books.gr) || books.gr.length !== n)) delete books.gr; // links only
   if (model.nItems !== n) throw new Error(`the model has ${model.nItems} books but the catalogue ${n}; rebuild the site from one export`);
   const ids = model.itemIds;
   if (ids) {
@@ -102,23 +134,66 @@ function bookTitle(i) {
   return String(S.books.title[i] ?? '');
 }
 
-function starRating(id, i) {
+// Paints the stars of one control up to r.
+function paintStars(box, r) {
+  for (const input of box.querySelectorAll('input')) input.nextElementSibling.classList.toggle('on', Number(input.value) <= r);
+}
+
+// The star rating: five radios. A click (or Space on a star) saves at once. Arrow keys only move the
+// choice (shown, not saved) until Enter or Space confirms it or focus leaves the stars; Escape undoes
+// the move. So rating from a list that redraws after each rating takes one deliberate key press.
+function starRating(id, i, where) {
   const current = S.ratings.get(id) || 0;
   const name = `rate-${++S.radioSeq}`;
   const box = el('fieldset', { class: 'stars', dataset: { bookId: id } },
     el('legend', { class: 'sr-only', text: `Your rating of ${bookTitle(i)}` }));
+  let arrow = false;
+  let pending = 0;
+  const commit = (r) => {
+    pending = 0;
+    delete box.dataset.pending;
+    if (r >= 1 && r <= 5 && r !== S.ratings.get(id)) setRating(id, r, where);
+  };
   for (let r = 1; r <= 5; r++) {
     const inputId = `${name}-${r}`;
     const words = `${r} star${r > 1 ? 's' : ''}`;
-    const input = el('input', { type: 'radio', name, id: inputId, value: r, class: 'sr-only' });
+    const input = el('input', { type: 'radio', name, id: inputId, value: r, class: 'sr-only', dataset: { role: 'stars' } });
     input.checked = r === current;
     input.addEventListener('change', () => {
-      if (input.checked) setRating(id, r);
+      if (!input.checked) return;
+      if (arrow) {
+        arrow = false;
+        pending = r;
+        box.dataset.pending = String(r);
+        paintStars(box, r);
+      } else commit(r);
     });
     const label = el('label', { for: inputId, class: r <= current ? 'on' : null, title: words },
       el('span', { 'aria-hidden': 'true', text: '★' }), el('span', { class: 'sr-only', text: words }));
     box.append(input, label);
   }
+  box.addEventListener('pointerdown', () => { arrow = false; });
+  box.addEventListener('keydown', (e) => {
+    if (e.target.type !== 'radio') return;
+    arrow = /^Arrow(Left|Right|Up|Down)$/.test(e.key); // the change event that follows only moves the choice
+    if (arrow) return;
+    if (e.key === 'Enter' || (e.key === ' ' && e.target.checked)) {
+      e.preventDefault();
+      commit(Number(e.target.value));
+    } else if (e.key === 'Escape' && pending) {
+      pending = 0;
+      delete box.dataset.pending;
+      const r = S.ratings.get(id) || 0;
+      for (const input of box.querySelectorAll('input')) input.checked = Number(input.value) === r;
+      paintStars(box, r);
+      (box.querySelector('input:checked') || box.querySelector('input')).focus();
+    }
+  });
+  box.addEventListener('focusout', (e) => {
+    if (!pending || box.contains(e.relatedTarget)) return;
+    const r = pending;
+    setTimeout(() => { if (box.isConnected && box.dataset.pending) commit(r); }, 0); // after focus has moved
+  });
   return box;
 }
 
@@ -145,9 +220,29 @@ function becauseText(why) {
   return `Because you liked ${titles.length ? `${titles.join(', ')} and ${last}` : last}`;
 }
 
+function goodreadsUrl(i) {
+  if (!S.books.gr) return null; // the site was built without books.csv
+  const gr = S.books.gr[i] || goodreadsIdFromCover(S.books.image[i]);
+  return gr && /^\d{1,12}$/.test(String(gr)) ? `https://www.goodreads.com/book/show/${gr}` : null;
+}
+
+// The reader's actions on a book: the want-to-read shelf, "not interested", and its Goodreads page.
+function cardActions(id, i, where) {
+  const title = bookTitle(i);
+  const want = S.want.has(id);
+  const url = goodreadsUrl(i);
+  return el('div', { class: 'actions' },
+    el('button', { type: 'button', class: 'want', 'aria-pressed': want ? 'true' : 'false', dataset: { role: 'want' },
+      'aria-label': `Want to read: ${title}`, onclick: () => toggleWant(id) }, want ? 'On your list ✓' : 'Want to read'),
+    el('button', { type: 'button', class: 'hide', dataset: { role: 'hide' }, 'aria-pressed': S.hidden.has(id) ? 'true' : 'false',
+      'aria-label': `Not interested in ${title}`, onclick: () => toggleHidden(id, where) }, 'Not interested'),
+    url ? el('a', { class: 'goodreads', href: url, target: '_blank', rel: 'noopener noreferrer', dataset: { role: 'gr' },
+      'aria-label': `${title} on Goodreads (opens a new tab)` }, 'Goodreads ↗') : null);
+}
+
 // One book as a list item: cover, title, authors, year / average, an optional score line and reason, the
-// star rating control and a "Similar books" button.
-function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = null, tag = 'li' } = {}) {
+// star rating control, a "Similar books" button and the reader's actions.
+function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = null, tag = 'li', level = 'h4', where = '' } = {}) {
   const b = S.books;
   const id = String(b.book_id[i]);
   const title = bookTitle(i);
@@ -163,35 +258,61 @@ function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = n
   return el(tag, { class: 'card', dataset: { bookId: id } },
     coverImage(b.image[i], PLACEHOLDER),
     el('div', { class: 'info' },
-      el('h4', { class: 'title', text: title }),
+      el(level, { class: 'title', text: title }),
       el('p', { class: 'authors', text: String(b.authors[i] ?? '') }),
       facts.length ? el('p', { class: 'facts', text: facts.join(' · ') }) : null,
       scoreLine,
       reason,
-      starRating(id, i),
-      el('button', { type: 'button', class: 'similar', 'aria-label': `Books similar to ${title}`, onclick: () => showSimilar(id) }, 'Similar books')));
+      starRating(id, i, where),
+      el('button', { type: 'button', class: 'similar', dataset: { role: 'similar' }, 'aria-label': `Books similar to ${title}`, onclick: () => showSimilar(id) }, 'Similar books'),
+      cardActions(id, i, where)));
+}
+
+// Where keyboard focus is inside a list that is about to be redrawn: the book, the card's position and
+// which control (data-role). restoreFocus puts it back on the same control of the same book, or of the
+// book that took its place, or on the fallback (a heading).
+function focusSnapshot(list) {
+  const a = document.activeElement;
+  if (!a || !list.contains(a)) return null;
+  const item = a.closest('[data-book-id]:not(fieldset)');
+  const items = [...list.children];
+  return { id: item?.dataset.bookId, pos: Math.max(0, items.indexOf(item)), role: a.dataset.role || '' };
+}
+
+function restoreFocus(list, snap, fallback) {
+  if (!snap) return;
+  const items = [...list.children];
+  const item = items.find((c) => c.dataset.bookId === snap.id) || items[Math.min(snap.pos, items.length - 1)];
+  let target = null;
+  if (item) {
+    target = snap.role === 'stars'
+      ? item.querySelector('input[data-role="stars"]:checked') || item.querySelector('input[data-role="stars"]')
+      : item.querySelector(`[data-role="${snap.role}"]`) || item.querySelector('input, button, a');
+  }
+  (target || fallback)?.focus();
 }
 
 // Replaces a list's content with cards for results [{id, score, match}], keeping keyboard focus sensible;
 // with a top-N reader `state`, each card names the rated books behind it.
-function renderResults(list, results, scoreKind, focusTarget, state = null) {
-  const hadFocus = list.contains(document.activeElement);
+function renderResults(list, results, scoreKind, focusTarget, { level = 'h4', where = '', state = null } = {}) {
+  const snap = focusSnapshot(list);
   clear(list);
   const explains = state && S.model?.arch === 'ease';
   for (const r of results) {
     const i = S.index.get(String(r.id));
     if (i === undefined) continue;
     const why = explains ? S.model.explain(state, r.id, { k: 2 }) : null;
-    list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why }));
+    list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why, level, where }));
   }
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
-  if (hadFocus && focusTarget) focusTarget.focus();
+  restoreFocus(list, snap, focusTarget);
 }
 
 function syncStars(id) {
   const r = S.ratings.get(id) || 0;
   for (const box of document.querySelectorAll('fieldset.stars')) {
     if (box.dataset.bookId !== id) continue;
+    delete box.dataset.pending;
     for (const input of box.querySelectorAll('input')) {
       const v = Number(input.value);
       input.checked = v === r;
@@ -200,15 +321,46 @@ function syncStars(id) {
   }
 }
 
+// Updates the want / not-interested buttons of every card of a book.
+function syncActions(id) {
+  for (const card of document.querySelectorAll('.card')) {
+    if (card.dataset.bookId !== id) continue;
+    const want = card.querySelector('button.want');
+    if (want) {
+      want.setAttribute('aria-pressed', S.want.has(id) ? 'true' : 'false');
+      want.textContent = S.want.has(id) ? 'On your list ✓' : 'Want to read';
+    }
+    card.querySelector('button.hide')?.setAttribute('aria-pressed', S.hidden.has(id) ? 'true' : 'false');
+  }
+}
+
 // ------------------------------------------------------------------ new reader
 
-function setRating(id, r) {
-  S.ratings.delete(id);
+// Saves a rating (a book already rated keeps its place in "Your ratings"); a rated book is no longer
+// "not interested". After a rating from the search results, when the recommendations are out of view
+// (phones), a toast says they changed and offers to go there.
+function setRating(id, r, where = '') {
   S.ratings.set(id, r);
+  const wasHidden = S.hidden.delete(id);
   persist();
   syncStars(id);
   renderMyRatings();
+  if (wasHidden) { syncActions(id); renderLibrary(); }
   updateNewReader();
+  if (where === 'search') offerRecommendations();
+}
+
+function offerRecommendations() {
+  const h = $('rec-new-h');
+  const box = h.getBoundingClientRect();
+  if (box.top >= 0 && box.top < innerHeight - 80) return; // already in view
+  toast('Recommendations updated', {
+    action: 'Show ↓',
+    onAction: () => {
+      h.scrollIntoView({ block: 'start' });
+      h.focus({ preventScroll: true });
+    },
+  });
 }
 
 function removeRating(id) {
@@ -220,27 +372,103 @@ function removeRating(id) {
 }
 
 function persist() {
-  const problem = saveRatings(S.ratings);
+  const problem = saveReader({ ratings: S.ratings, want: S.want, hidden: S.hidden }, S.aside);
   if (problem) notice(`Note: ${problem}.`, 'warn');
 }
 
 function renderMyRatings() {
   const list = $('my-ratings');
-  const hadFocus = list.contains(document.activeElement);
+  const snap = focusSnapshot(list);
   clear(list);
   const entries = [...S.ratings].reverse(); // most recent first
-  for (const [id] of entries) {
+  for (const [id] of entries.slice(0, S.shown.mine)) {
     const i = S.index.get(id);
     list.append(el('li', { class: 'rated', dataset: { bookId: id } },
       el('span', { class: 'rated-title', text: bookTitle(i) }),
       el('span', { class: 'rated-authors', text: String(S.books.authors[i] ?? '') }),
-      starRating(id, i),
-      el('button', { type: 'button', class: 'remove', 'aria-label': `Remove your rating of ${bookTitle(i)}`, onclick: () => removeRating(id) }, 'Remove')));
+      starRating(id, i, 'mine'),
+      el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': `Remove your rating of ${bookTitle(i)}`, onclick: () => removeRating(id) }, 'Remove')));
   }
+  moreButton('mine-more', 'my-ratings', 'mine', entries.length, renderMyRatings);
   $('mine-count').textContent = S.ratings.size ? `(${S.ratings.size})` : '';
   $('mine-empty').hidden = S.ratings.size > 0;
   $('clear').disabled = S.ratings.size === 0;
-  if (hadFocus) $('mine-h').focus();
+  restoreFocus(list, snap, $('mine-h'));
+}
+
+// ------------------------------------------------------------------ the reader's shelves
+
+function toggleWant(id) {
+  if (S.want.has(id)) S.want.delete(id);
+  else S.want.add(id);
+  persist();
+  syncActions(id);
+  renderLibrary();
+  announce(S.want.has(id) ? `${bookTitle(S.index.get(id))} is on your want-to-read list.` : `${bookTitle(S.index.get(id))} was taken off your want-to-read list.`);
+}
+
+// "Not interested": the book leaves the recommendations (with Undo); pressed again, it comes back.
+function toggleHidden(id, where = '') {
+  const title = bookTitle(S.index.get(id));
+  if (S.hidden.has(id)) {
+    S.hidden.delete(id);
+    persist();
+  } else {
+    S.hidden.add(id);
+    persist();
+    toast(`“${title}” will not be recommended.`, { action: 'Undo', onAction: () => { if (S.hidden.has(id)) toggleHidden(id); } });
+  }
+  syncActions(id);
+  renderLibrary();
+  updateNewReader();
+  if (where === 'rec' && !$('rec-new').contains(document.activeElement)) $('rec-new-h').focus();
+}
+
+function shelfItem(id, buttonText, label, onclick) {
+  const i = S.index.get(id);
+  return el('li', { class: 'rated', dataset: { bookId: id } },
+    el('span', { class: 'rated-title', text: bookTitle(i) }),
+    el('span', { class: 'rated-authors', text: String(S.books.authors[i] ?? '') }),
+    el('button', { type: 'button', class: 'remove', dataset: { role: 'remove' }, 'aria-label': label, onclick }, buttonText));
+}
+
+// The "Show N more" button under one of the reader's lists; it moves focus to the first new row.
+function moreButton(buttonId, listId, key, total, render) {
+  const b = $(buttonId);
+  const rest = total - S.shown[key];
+  b.hidden = rest <= 0;
+  b.textContent = `Show ${Math.min(rest, LIST_STEP * 4)} more (${total.toLocaleString('en')} in all)`;
+  b.onclick = () => {
+    const first = S.shown[key];
+    S.shown[key] += LIST_STEP * 4;
+    render();
+    $(listId).children[first]?.querySelector('input, button')?.focus();
+  };
+}
+
+function renderLibrary() {
+  const want = $('want-list');
+  let snap = focusSnapshot(want);
+  clear(want);
+  const wanted = [...S.want].reverse();
+  for (const id of wanted.slice(0, S.shown.want)) {
+    want.append(shelfItem(id, 'Remove', `Take ${bookTitle(S.index.get(id))} off the list`, () => toggleWant(id)));
+  }
+  moreButton('want-more', 'want-list', 'want', wanted.length, renderLibrary);
+  $('want-count').textContent = S.want.size ? `(${S.want.size})` : '';
+  $('want-empty').hidden = S.want.size > 0;
+  restoreFocus(want, snap, $('want-h'));
+  const hidden = $('hidden-list');
+  snap = focusSnapshot(hidden);
+  clear(hidden);
+  const hiddenIds = [...S.hidden].reverse();
+  for (const id of hiddenIds.slice(0, S.shown.hidden)) {
+    hidden.append(shelfItem(id, 'Show again', `Recommend ${bookTitle(S.index.get(id))} again`, () => toggleHidden(id)));
+  }
+  moreButton('hidden-more', 'hidden-list', 'hidden', hiddenIds.length, renderLibrary);
+  $('hidden-count').textContent = S.hidden.size ? `(${S.hidden.size})` : '';
+  $('hidden-empty').hidden = S.hidden.size > 0;
+  restoreFocus(hidden, snap, $('hidden-h'));
 }
 
 // The state of a reader the model knows nothing about: all zeros (a top-N model then ranks by its
@@ -259,14 +487,15 @@ function updateNewReader() {
     const t0 = performance.now();
     const state = pairs.length ? S.model.foldIn(pairs) : emptyState();
     const t1 = performance.now();
-    const recs = S.model.recommendState(state, { k, exclude: [...S.ratings.keys()] });
+    const recs = S.model.recommendState(state, { k, exclude: [...S.ratings.keys(), ...S.hidden] });
     const t2 = performance.now();
     const scoring = `top-${k} of ${S.model.nItems.toLocaleString('en')} ${ms(t2 - t1)} ms`;
     S.lastTiming = pairs.length ? `fold-in ${ms(t1 - t0)} ms + ${scoring}` : scoring;
-    info.textContent = S.ratings.size
+    info.textContent = (S.ratings.size
       ? `From your ${S.ratings.size} rating${S.ratings.size > 1 ? 's' : ''}; books you rated are left out.`
-      : 'What the model suggests before it knows you. Rate books to make these yours.';
-    renderResults(list, recs, 'rating', $('rec-new-h'), pairs.length ? state : null);
+      : 'What the model suggests before it knows you. Rate books to make these yours.') +
+      (S.hidden.size ? ` ${S.hidden.size} book${S.hidden.size > 1 ? 's' : ''} you are not interested in ${S.hidden.size > 1 ? 'are' : 'is'} left out too.` : '');
+    renderResults(list, recs, 'rating', $('rec-new-h'), { level: 'h4', where: 'rec', state: pairs.length ? state : null });
     announce(`Recommendations updated: ${recs.length} books.`);
   } catch (e) {
     info.textContent = `Could not compute recommendations: ${e.message}`;
@@ -277,9 +506,7 @@ function updateNewReader() {
 }
 
 function searcher() {
-  if (!S.search) {
-    S.search = createSearch(S.books.title, S.books.authors, async () => (await import('./fuse.mjs')).default);
-  }
+  if (!S.search) S.search = createSearch(S.books.title, S.books.authors);
   return S.search;
 }
 
@@ -295,14 +522,15 @@ async function runSearch() {
     return;
   }
   const t0 = performance.now();
-  const { hits, fuzzy } = await searcher().search(q, SEARCH_LIMIT);
+  const { hits, fuzzy, total } = await searcher().search(q, SEARCH_LIMIT);
   const t1 = performance.now();
   if (seq !== searchSeq) return; // a newer query is on its way
   clear(list);
-  for (const i of hits) list.append(bookCard(i));
+  for (const i of hits) list.append(bookCard(i, { level: 'h3', where: 'search' }));
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
+  const shown = total > hits.length ? `The first ${hits.length} of ${total} books` : `${hits.length} book${hits.length > 1 ? 's' : ''}`;
   info.textContent = hits.length
-    ? `${hits.length} ${fuzzy ? 'closest' : 'best'} match${hits.length > 1 ? 'es' : ''} (${ms(t1 - t0)} ms). Rate the ones you have read.`
+    ? `${shown} ${fuzzy ? 'with a similar spelling' : 'matching'} (${ms(t1 - t0)} ms). Rate the ones you have read.`
     : 'No book matches. Try another spelling, a shorter part of the title, or the author.';
 }
 
@@ -323,7 +551,7 @@ function showSimilar(id) {
     $('similar-info').textContent = S.model.kind === 'topn'
       ? 'The books readers of this one read and liked beyond what their popularity explains.'
       : 'Nearest books by the cosine of their learned embeddings.';
-    renderResults(list, recs, 'similarity', null);
+    renderResults(list, recs, 'similarity', null, { level: 'h3', where: 'similar' });
   } catch (e) {
     $('similar-info').textContent = `Could not find similar books: ${e.message}`;
     clear(list);
@@ -351,24 +579,62 @@ function ensureUsers() {
   return S.users;
 }
 
+// What the dataset's reader ids look like, for messages: "whole numbers from 1 to 53,424" when they are
+// all whole numbers, else an example.
+function userIdRange(rated) {
+  if (!S.userRange) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let numeric = rated.ids.length > 0;
+    for (const id of rated.ids) {
+      if (!/^[1-9]\d{0,14}$/.test(id)) { numeric = false; break; }
+      const v = Number(id);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    S.userRange = numeric
+      ? { numeric, lo, hi, text: `Reader ids are whole numbers from ${lo.toLocaleString('en')} to ${hi.toLocaleString('en')}, for example ${Math.min(hi, Math.max(lo, 100))}.` }
+      : { numeric, text: `Enter a reader id from the dataset, for example ${rated.ids[0] ?? '100'}.` };
+  }
+  return S.userRange;
+}
+
+// The reader's input as an id: Unicode-normalised (full-width digits become 0-9), trimmed.
+function userIdOf(raw) {
+  return String(raw).normalize('NFKC').trim();
+}
+
+let userBusy = false;
 async function recommendForUser(ev) {
   ev.preventDefault();
+  if (userBusy) return; // the button stays focusable (not disabled) while it works, so focus stays put
   const input = $('user-id');
   const info = $('user-info');
   const list = $('rec-user');
-  const userId = input.value.trim();
+  const userId = userIdOf(input.value);
   const k = Number($('user-k').value) || 10;
   if (!userId || userId.length > 64) {
-    info.textContent = 'Enter a user id from the dataset, for example 100.';
+    info.textContent = S.userRange ? S.userRange.text : 'Enter a reader id from the dataset, for example 100.';
     input.focus();
     return;
   }
   const button = $('user-go');
-  button.disabled = true;
+  userBusy = true;
+  button.setAttribute('aria-busy', 'true');
   info.textContent = S.model.hasUsers() ? 'Computing…' : 'Loading the dataset’s readers (first use only)…';
   try {
     const rated = await ensureUsers();
     const mine = rated.get(userId);
+    if (!mine) {
+      const range = userIdRange(rated);
+      const inRange = range.numeric && /^\d+$/.test(userId) && Number(userId) >= range.lo && Number(userId) <= range.hi;
+      const what = range.numeric && !/^\d+$/.test(userId) ? `“${userId.slice(0, 20)}” is not a reader id.` : `There is no reader ${userId.slice(0, 20)} in the dataset.`;
+      info.textContent = `${what} ${inRange ? 'Some ids in the range are unused; try another.' : range.text}`;
+      clear(list);
+      list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
+      renderUserRated(null);
+      return;
+    }
     const exclude = mine ? Array.from(mine.items, (i) => String(S.books.book_id[i])) : [];
     const t0 = performance.now();
     const recs = S.model.recommendUser(userId, { k, exclude });
@@ -377,15 +643,16 @@ async function recommendForUser(ev) {
     S.lastTiming = `top-${k} for user ${userId} ${ms(t1 - t0)} ms`;
     const n = mine ? mine.items.length : 0;
     info.textContent = `Top ${recs.length} for user ${userId}. The ${n} book${n === 1 ? '' : 's'} they rated ${n === 1 ? 'is' : 'are'} left out.`;
-    renderResults(list, recs, 'rating', null, userState);
+    renderResults(list, recs, 'rating', null, { level: 'h3', where: 'user', state: userState });
     renderUserRated(mine);
     announce(`Recommendations for user ${userId}: ${recs.length} books.`);
   } catch (e) {
-    info.textContent = e.message;
+    info.textContent = `Could not compute recommendations for this reader: ${e.message}`;
     clear(list);
     renderUserRated(null);
   } finally {
-    button.disabled = false;
+    userBusy = false;
+    button.removeAttribute('aria-busy');
     setStatus();
   }
 }
@@ -408,6 +675,184 @@ function renderUserRated(mine) {
   }
 }
 
+// ------------------------------------------------------------------ Goodreads import, the reader data file
+
+let matchData = null; // promise of match.json (fetched on the first import only)
+function loadMatchData() {
+  if (!matchData) {
+    matchData = fetchJSON('match.json').catch(() => null); // without it, titles and authors still match
+  }
+  return matchData;
+}
+
+async function readFileText(input) {
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return null;
+  return { name: file.name, text: await file.text() };
+}
+
+async function importGoodreads() {
+  const out = $('gr-result');
+  const input = $('gr-file');
+  clear(out);
+  let file;
+  try {
+    file = await readFileText(input);
+  } catch (e) {
+    out.append(el('p', { class: 'error', text: `The file could not be read (${e.message}).` }));
+    return;
+  }
+  if (!file) return;
+  out.append(el('p', { class: 'hint', text: `Reading ${file.name}…` }));
+  let parsed;
+  try {
+    parsed = parseGoodreadsExport(file.text);
+  } catch (e) {
+    clear(out);
+    out.append(el('p', { class: 'error', text: `${file.name}: ${e.message}.` }));
+    return;
+  }
+  const data = await loadMatchData();
+  if (!S.matcher) S.matcher = createMatcher(S.books, data);
+  const res = matchExport(parsed.rows, S.matcher);
+  let added = 0;
+  let changed = 0;
+  for (const [i, r] of res.ratings) {
+    const id = String(S.books.book_id[i]);
+    if (!S.ratings.has(id)) added++;
+    else if (S.ratings.get(id) !== r) changed++;
+    S.ratings.set(id, r);
+    if (S.hidden.delete(id)) syncActions(id);
+    syncStars(id);
+  }
+  let shelved = 0;
+  for (const i of res.want) {
+    const id = String(S.books.book_id[i]);
+    if (!S.want.has(id) && !S.ratings.has(id)) { S.want.add(id); shelved++; syncActions(id); }
+  }
+  persist();
+  renderMyRatings();
+  renderLibrary();
+  updateNewReader();
+  const M = parsed.rows.length;
+  const N = res.matched.length;
+  const unrated = res.matched.filter((m) => m.row.rating < 1 && m.row.shelf !== 'to-read').length;
+  clear(out);
+  out.append(el('p', { class: 'import-summary', text: `Matched ${N.toLocaleString('en')} of ${M.toLocaleString('en')} books from your Goodreads library.` }));
+  const facts = [];
+  facts.push(`${added} rating${added === 1 ? '' : 's'} added${changed ? `, ${changed} changed` : ''}`);
+  if (shelved) facts.push(`${shelved} book${shelved === 1 ? '' : 's'} put on your want-to-read list`);
+  if (unrated) facts.push(`${unrated} read or being read but not rated (left out: the model learns from ratings)`);
+  out.append(el('p', { class: 'hint', text: `${facts.join('; ')}. Your recommendations now use them.` }));
+  if (res.unmatched.length) {
+    const det = el('details', { class: 'unmatched' },
+      el('summary', { text: `${res.unmatched.length} book${res.unmatched.length === 1 ? ' is' : 's are'} not in this catalogue of ${S.books.book_id.length.toLocaleString('en')} books` }));
+    const ul = el('ul', { id: 'gr-unmatched' });
+    for (const row of res.unmatched.slice(0, 2000)) {
+      ul.append(el('li', {}, el('span', { text: row.title || '(no title)' }), row.author ? el('span', { class: 'rated-authors', text: ` ${row.author}` }) : null));
+    }
+    det.append(ul);
+    out.append(det);
+  }
+  announce(`Matched ${N} of ${M} books from your Goodreads library.`);
+}
+
+function exportReader() {
+  const data = makeReaderFile({ ratings: S.ratings, want: S.want, hidden: S.hidden }, S.aside,
+    (id) => (S.index.has(id) ? bookTitle(S.index.get(id)) : ''));
+  const blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: `bookrec-reader-${data.exported.slice(0, 10)}.json`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  const n = data.ratings.length + data.want.length + data.hidden.length;
+  $('data-info').textContent = `Saved ${n} entr${n === 1 ? 'y' : 'ies'} (${data.ratings.length} ratings, ${data.want.length} want to read, ${data.hidden.length} not interested) to ${a.download}.`;
+}
+
+async function restoreReader() {
+  const info = $('data-info');
+  let file;
+  try {
+    file = await readFileText($('restore-file'));
+  } catch (e) {
+    info.textContent = `The file could not be read (${e.message}).`;
+    return;
+  }
+  if (!file) return;
+  let incoming;
+  try {
+    incoming = parseReaderFile(file.text);
+  } catch (e) {
+    info.textContent = `${file.name}: ${e.message}. Nothing was changed.`;
+    return;
+  }
+  const c = mergeReader({ ratings: S.ratings, want: S.want, hidden: S.hidden }, S.aside, incoming.reader, (id) => S.index.has(id));
+  persist();
+  for (const box of document.querySelectorAll('fieldset.stars')) syncStars(box.dataset.bookId);
+  for (const card of document.querySelectorAll('.card')) syncActions(card.dataset.bookId);
+  renderMyRatings();
+  renderLibrary();
+  updateNewReader();
+  const parts = [`${c.ratings} rating${c.ratings === 1 ? '' : 's'} added`];
+  if (c.changed) parts.push(`${c.changed} changed`);
+  parts.push(`${c.want} want to read`, `${c.hidden} not interested`);
+  if (c.aside) parts.push(`${c.aside} for books not in this catalogue, kept aside`);
+  if (incoming.bad.length) parts.push(`${incoming.bad.length} unreadable entr${incoming.bad.length === 1 ? 'y' : 'ies'} skipped (${incoming.bad[0]})`);
+  info.textContent = `Restored from ${file.name}: ${parts.join(', ')}.`;
+  announce(info.textContent);
+}
+
+// "Clear my ratings": asks first, then offers Undo.
+function clearRatingsFlow() {
+  $('clear').hidden = true;
+  $('clear-confirm').hidden = false;
+  $('clear-q').textContent = `Clear all ${S.ratings.size} rating${S.ratings.size === 1 ? '' : 's'}?`;
+  $('clear-no').focus();
+}
+
+function endClearConfirm(focus) {
+  $('clear-confirm').hidden = true;
+  $('clear').hidden = false;
+  if (focus) focus.focus();
+}
+
+function clearRatingsNow() {
+  const saved = new Map(S.ratings);
+  S.ratings.clear();
+  persist();
+  saved.forEach((_, id) => syncStars(id));
+  renderMyRatings();
+  updateNewReader();
+  endClearConfirm($('search'));
+  announce('Your ratings were cleared.');
+  toast(`Your ${saved.size} rating${saved.size === 1 ? ' was' : 's were'} cleared.`, {
+    action: 'Undo',
+    timeout: 15000,
+    onAction: () => {
+      for (const [id, r] of saved) if (!S.ratings.has(id)) S.ratings.set(id, r);
+      persist();
+      saved.forEach((_, id) => syncStars(id));
+      renderMyRatings();
+      updateNewReader();
+      announce('Your ratings are back.');
+      $('mine-h').focus();
+    },
+  });
+}
+
+// The service worker (sw.js, written by the site build beside index.html) caches the site for offline
+// use. Not there (e.g. web/ served as is) or not allowed: the site works online as before.
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' })
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => { document.documentElement.dataset.offline = 'ready'; })
+    .catch(() => { document.documentElement.dataset.offline = 'unavailable'; });
+}
+
 // ------------------------------------------------------------------ start
 
 async function main() {
@@ -422,11 +867,15 @@ async function main() {
   S.kernel = `${useSimd ? 'WebAssembly SIMD' : 'WebAssembly, no SIMD'}${wasm.kernel ? ` (${wasm.kernel})` : ''}`;
   document.documentElement.dataset.kernel = useSimd ? 'simd' : 'nosimd';
 
-  const saved = loadRatings((id) => S.index.has(id));
-  S.ratings = saved.ratings;
+  const saved = loadReader((id) => S.index.has(id));
+  S.ratings = saved.reader.ratings;
+  S.want = saved.reader.want;
+  S.hidden = saved.reader.hidden;
+  S.aside = saved.aside;
   if (saved.notice) notice(saved.notice, 'warn');
 
   renderMyRatings();
+  renderLibrary();
   updateNewReader();
   performance.mark('bookrec:first-recommendations');
 
@@ -436,19 +885,26 @@ async function main() {
     clearTimeout(timer);
     timer = setTimeout(() => runSearch().catch((e) => { $('search-info').textContent = `Search failed: ${e.message}`; }), 60);
   });
-  search.addEventListener('focus', () => { searcher(); }, { once: true });
   search.disabled = false;
+  // build the search index in slices while the page is idle, so the first search does not wait
+  const warm = () => searcher().warm().catch(() => {});
+  if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 2000 });
+  else setTimeout(warm, 200);
   $('new-k').addEventListener('change', updateNewReader);
-  $('clear').addEventListener('click', () => {
-    const ids = [...S.ratings.keys()];
-    S.ratings.clear();
-    clearRatings();
-    ids.forEach(syncStars);
-    renderMyRatings();
-    updateNewReader();
-    announce('Your ratings were cleared.');
-    $('search').focus();
-  });
+  $('clear').addEventListener('click', clearRatingsFlow);
+  $('clear-yes').addEventListener('click', clearRatingsNow);
+  $('clear-no').addEventListener('click', () => endClearConfirm($('clear')));
+  $('toast-close').addEventListener('click', hideToast);
+  $('gr-file').addEventListener('change', () => importGoodreads().catch((e) => {
+    $('gr-result').textContent = `The import failed: ${e.message}`;
+  }));
+  $('export').addEventListener('click', exportReader);
+  $('restore-file').addEventListener('change', () => restoreReader().catch((e) => {
+    $('data-info').textContent = `The file could not be restored: ${e.message}`;
+  }));
+  $('gr-file').disabled = false;
+  $('restore-file').disabled = false;
+  $('export').disabled = false;
   $('similar-close').addEventListener('click', () => {
     $('similar').hidden = true;
     $('search').focus();
@@ -457,6 +913,7 @@ async function main() {
   $('user-go').disabled = false;
   setStatus();
   document.documentElement.dataset.state = 'ready';
+  registerServiceWorker();
 }
 
 main().catch((e) => {

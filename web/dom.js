@@ -46,16 +46,21 @@ export function safeImageUrl(raw) {
   return url.href;
 }
 
-// Builds a cover <img> that loads lazily and falls back to the local placeholder when the URL is
-// unsafe or the image fails to load (offline). The fallback is wired here, not with inline handlers.
+// Builds a cover: a frame showing the local placeholder, holding an <img> that loads lazily and is shown
+// only once it has loaded (so a browser's broken-image icon never flashes), falling back to the
+// placeholder when the URL is unsafe or the image fails to load (offline). The fallback is wired here,
+// not with inline handlers. Returns the frame; the <img class="cover"> is its child.
 export function coverImage(rawUrl, placeholderUrl, { width = 66, height = 100 } = {}) {
   const img = el('img', { class: 'cover', alt: '', width, height, loading: 'lazy', decoding: 'async' });
+  const frame = el('span', { class: 'cover-frame' }, img);
   const safe = safeImageUrl(rawUrl);
+  const loaded = () => img.classList.add('loaded');
   const fallback = () => {
     img.removeEventListener('error', fallback);
     img.classList.add('placeholder');
     img.src = placeholderUrl;
   };
+  img.addEventListener('load', loaded);
   if (safe) {
     img.referrerPolicy = 'no-referrer';
     img.addEventListener('error', fallback);
@@ -64,5 +69,5 @@ export function coverImage(rawUrl, placeholderUrl, { width = 66, height = 100 } 
     img.classList.add('placeholder');
     img.src = placeholderUrl;
   }
-  return img;
+  return frame;
 }

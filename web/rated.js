@@ -12,7 +12,8 @@
 
 const MAGIC = 0x44524b42; // "BKRD" read as a little-endian u32
 
-// Decodes the file; returns { nItems, get(userId) -> {items: Int32Array, ratings: Float32Array}|null, size }.
+// Decodes the file; returns { nItems, get(userId) -> {items: Int32Array, ratings: Float32Array}|null, size,
+// ids (the user ids in file order) }.
 // Throws an Error naming what is wrong when the bytes are not a valid rated-list file.
 export function decodeRated(buffer) {
   const bytes = new Uint8Array(buffer);
@@ -68,5 +69,5 @@ export function decodeRated(buffer) {
     }
     return { items: Int32Array.from(items), ratings: Float32Array.from(ratings) };
   }
-  return { nItems, size: nUsers, get };
+  return { nItems, size: nUsers, get, ids };
 }

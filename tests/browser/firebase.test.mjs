@@ -3,7 +3,7 @@
 // a site built for the test. Checks that the page works there (a new reader's first recommendations
 // appear, with no CSP violation or console error) and that firebase.json's headers are applied: the
 // Content-Security-Policy, application/wasm for .wasm, and the cache rules (immutable hashed assets,
-// no-cache for the page). firebase-tools missing is a failure, not a skip: npm installs it.
+// no-cache for the page and the service worker). firebase-tools missing is a failure, not a skip: npm installs it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -94,6 +94,13 @@ test('firebase.json headers are applied by Firebase Hosting', async () => {
   const js = await fetch(new URL(`${prefix[1]}app.js`, base));
   assert.match(js.headers.get('content-type'), /javascript/);
   assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  // the service worker is checked for updates on every visit, so it must not be cached by HTTP
+  const sw = await fetch(new URL('sw.js', base));
+  assert.equal(sw.status, 200);
+  assert.match(sw.headers.get('content-type'), /javascript/);
+  assert.equal(sw.headers.get('cache-control'), 'no-cache');
+  const manifest = await fetch(new URL(`${prefix[1]}manifest.webmanifest`, base));
+  assert.equal(manifest.status, 200);
 });
 
 test('the page works on the Firebase emulator: first recommendations for a new reader', async () => {
