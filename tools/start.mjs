@@ -14,10 +14,11 @@ import { pathToFileURL } from 'node:url';
 import { ROOT, CLI, ensureDeps, buildNative, buildWasm, findData, run, log } from './lib.mjs';
 
 // The model `npm start` trains when models/ holds none. Change these flags to change the default model.
-// The default model (docs/models.md): biased MF, dim 32, Adam lr 0.003, L2 0.1, early stopping on a validation
-// part carved from training. Best new-reader NDCG@10 of the candidates within the site's 400 KB book-side budget,
-// which it meets with 8-bit embeddings (DEFAULT_EXPORT_ARGS). `--arch seed` is the tutorial's network.
-export const DEFAULT_TRAIN_ARGS = ['--arch', 'mf', '--dim', '32', '--lr', '0.003', '--l2', '0.1', '--epochs', '40', '--patience', '2'];
+// The default model (docs/models.md): EASE, the item-item top-N model, keeping the 24 largest entries of each row
+// of B (the NDCG-vs-K curve of `bookrec train --arch ease --curve` is flat past 16-32, and 24 keeps the book side
+// within the site's first-load budget), lambda 300 and rating weights -0.5 -0.2 0.2 0.7 1 chosen on held-out
+// readers. `--arch mf` is the best rating model; `--arch seed` is the tutorial's network.
+export const DEFAULT_TRAIN_ARGS = ['--arch', 'ease']; // K, lambda, weights: bookrec's own defaults
 export const DEFAULT_EXPORT_ARGS = ['--quantize', 'q8'];
 
 const DATA_URL = process.env.BOOKREC_DATA_URL || 'https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/master';

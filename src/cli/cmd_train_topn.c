@@ -5,7 +5,7 @@
  * never entered the fit), then writes the model file and a history JSON beside it.
  * Flags, printing and files only: the fit, the split and the calibration are the core's.
  */
-#include "cli.h"
+#include "eval_rank.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -84,14 +84,14 @@ static void k_curve(const char *list, const bookrec_model_config *base, const bo
 int cmd_train_topn(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL;
-    int dim = 0, held = 500;
+    int dim = EVR_EASE_K, held = 500;
     const char *curve = NULL;
     float lambda = 0.0f, prior = 0.0f;
     uint64_t split_seed = 7;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "ease", "top-N model: EASE, item-item (what npm start ships)", "ease"},
-        {"dim", 0, CLI_INT, &dim, "K", "entries kept per row of B (the book side grows with K)", "64"},
+        {"dim", 0, CLI_INT, &dim, "K", "entries kept per row of B (the book side grows with K)", NULL},
         {"lambda", 0, CLI_FLOAT, &lambda, "X", "L2 of EASE (chosen on validation readers, docs/models.md)", "300"},
         {"weights", 0, CLI_STR, &weights, "W1,..,W5",
          "weight of a reader's rating at the min, 1/4, 1/2, 3/4 and max of the scale when scoring (low ratings "
@@ -121,7 +121,7 @@ int cmd_train_topn(int argc, char **argv) {
     double read_s = 0, parse_s = 0;
     bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
     int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    if (dim == 0) dim = n_items < 64 ? n_items : 64;
+    if (dim > n_items) dim = n_items;
     if (dim < 1 || dim > n_items || dim > 1024)
         cli_usage_die("train", "--dim must be in 1..%d (the number of books, at most 1024)", n_items < 1024 ? n_items : 1024);
     char g1[32], g2[32], g3[32];
