@@ -348,10 +348,11 @@ int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, 
 int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookrec_ease_options *opt,
                      bookrec_error *err);
 
-/* Same as bookrec_ease_fit from a dense B already computed by bookrec_ease_dense on the same ratings and options
-   (B is only read), so that several K can be tried from one solve. */
+/* Same as bookrec_ease_fit from a dense B already computed by bookrec_ease_dense on `train` with the same options
+   (B is only read), so that several K can be tried from one solve; `readers` (NULL: train; n_entries of them)
+   become the dataset readers' part, e.g. every rating when some readers were held out of B for calibration. */
 int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triples *train,
-                          const bookrec_ease_options *opt, bookrec_error *err);
+                          const bookrec_triples *readers, const bookrec_ease_options *opt, bookrec_error *err);
 
 /* Returns the weight w(r) a top-N model gives a rating r (NaN when m is not a top-N model). */
 float bookrec_model_rating_weight(const bookrec_model *m, float rating);

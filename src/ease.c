@@ -240,16 +240,18 @@ int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookr
         return br_fail(err, BOOKREC_E_NOMEM, "EASE: out of memory for the %zu x %zu matrix (%zu MB)", N, N,
                        N * N * sizeof(float) >> 20);
     rc = bookrec_ease_dense(train, c->n_items, c->min_rating, c->max_rating, opt, B, err);
-    if (!rc) rc = bookrec_ease_fit_from(m, B, train, opt, err);
+    if (!rc) rc = bookrec_ease_fit_from(m, B, train, NULL, opt, err);
     free(B);
     return rc;
 }
 
 /* Fills an EASE model from a dense B computed by bookrec_ease_dense on the same ratings (see bookrec.h). */
 int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triples *train,
-                          const bookrec_ease_options *opt, bookrec_error *err) {
+                          const bookrec_triples *readers, const bookrec_ease_options *opt, bookrec_error *err) {
     if (!B) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit_from: NULL matrix");
-    int rc = check_model(m, train, err);
+    if (!readers) readers = train;
+    int rc = check_model(m, readers, err);
+    if (!rc && train != readers) rc = check_triples(train, m->cfg.n_items, err);
     if (rc) return rc;
     ease_opts o;
     if ((rc = resolve(opt, &o, err))) return rc;
@@ -262,7 +264,7 @@ int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triple
         keep_row(row, (int)N, (int)i, K, m->topn_col + i * (size_t)K, m->item_emb + i * (size_t)K, tmp);
     }
     free(row);
-    if ((rc = br_topn_set_readers(m, train, err))) return rc;
+    if ((rc = br_topn_set_readers(m, readers, err))) return rc;
     br_topn_set_prior(m, train, o.prior);
     memcpy(m->topn_meta + BR_META_WEIGHTS, o.score_w, sizeof o.score_w);
     br_model_invalidate(m);

@@ -266,6 +266,43 @@ static void test_bad_input(const bookrec_triples *t) {
     bookrec_model_free(m);
 }
 
+/* B from some readers, the readers' part from all: a reader left out of B is still ranked from all their ratings. */
+static void test_readers_apart(const bookrec_triples *t, int nu, int ni) {
+    bookrec_error err = {0};
+    bookrec_triples fit = {0};
+    bookrec_triples_alloc(&fit, t->n);
+    fit.n = 0;
+    for (size_t e = 0; e < t->n; e++)
+        if (t->user[e] != 4) { fit.user[fit.n] = t->user[e]; fit.item[fit.n] = t->item[e]; fit.rating[fit.n++] = t->rating[e]; }
+    float *B = malloc(sizeof(float) * ni * ni), *s1 = malloc(sizeof(float) * ni), *s2 = malloc(sizeof(float) * ni);
+    bookrec_ease_options o = {0};
+    o.lambda = 5.0f;
+    CHECK(bookrec_ease_dense(&fit, ni, 1, 5, &o, B, &err) == BOOKREC_OK, "dense: %s", err.msg);
+    bookrec_model_config c;
+    bookrec_model_config_default(&c);
+    c.arch = BOOKREC_ARCH_EASE; c.n_users = nu; c.n_items = ni; c.dim = 4; c.n_entries = (int64_t)t->n;
+    bookrec_model *m = NULL;
+    bookrec_model_create(&c, &m, &err);
+    CHECK(bookrec_ease_fit_from(m, B, &fit, t, &o, &err) == BOOKREC_OK, "fit_from: %s", err.msg);
+    int32_t items[16];
+    float ratings[16];
+    int n = 0;
+    for (size_t e = 0; e < t->n; e++)
+        if (t->user[e] == 4) { items[n] = t->item[e]; ratings[n++] = t->rating[e]; }
+    CHECK(n > 0, "reader 4 has ratings");
+    bookrec_model_user_state(m, 4, s1, &err);
+    bookrec_model_fold_in(m, items, ratings, n, NULL, s2, &err);
+    CHECK(memcmp(s1, s2, sizeof(float) * ni) == 0, "a reader left out of B is not their ratings");
+    c.n_entries = (int64_t)fit.n; /* the readers' part must hold exactly n_entries ratings */
+    bookrec_model *m2 = NULL;
+    bookrec_model_create(&c, &m2, &err);
+    CHECK(bookrec_ease_fit_from(m2, B, &fit, t, &o, &err) == BOOKREC_E_ARG, "readers of the wrong size accepted");
+    bookrec_model_free(m2);
+    bookrec_model_free(m);
+    free(B); free(s1); free(s2);
+    bookrec_triples_free(&fit);
+}
+
 int main(void) {
     int nu, ni;
     bookrec_triples t = make_data(&nu, &ni);
@@ -274,6 +311,7 @@ int main(void) {
     test_file(&t, nu, ni);
     test_calibration(&t, nu, ni);
     test_bad_input(&t);
+    test_readers_apart(&t, nu, ni);
     bookrec_triples_free(&t);
     if (failures) fprintf(stderr, "test_topn: %d failure(s)\n", failures);
     return failures != 0;

@@ -63,7 +63,7 @@ static void k_curve(const char *list, const bookrec_model_config *base, const bo
         cfg.dim = (int)K;
         bookrec_model *m = NULL;
         cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
-        cli_check(bookrec_ease_fit_from(m, B, fit, eo, &err), &err, "EASE");
+        cli_check(bookrec_ease_fit_from(m, B, fit, NULL, eo, &err), &err, "EASE");
         bookrec_rank_result res = held_out_ranking(m, r, fold, target);
         uint8_t *bytes = NULL;
         size_t nb = 0;
@@ -146,7 +146,7 @@ int cmd_train_topn(int argc, char **argv) {
     cfg.hidden = 0;
     cfg.min_rating = r->min_rating;
     cfg.max_rating = r->max_rating;
-    cfg.n_entries = (int64_t)fit.n;
+    cfg.n_entries = (int64_t)fit.n; /* --curve's models; the written model holds every reader's ratings */
     if (curve) {
         k_curve(curve, &cfg, r, &fit, &fold, &target, &eo);
         bookrec_triples_free(&fit);
@@ -155,13 +155,21 @@ int cmd_train_topn(int argc, char **argv) {
         bookrec_ratings_free(r);
         return 0;
     }
+    /* B from everyone but the held-out readers; the readers' part holds every rating, so that held-out readers are
+       ranked from all they read like every other dataset reader */
+    cfg.n_entries = (int64_t)r->all.n;
     bookrec_model *m = NULL;
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
     fprintf(stderr, "fitting EASE on %s ratings (%d readers held out), keeping %d entries per row\n",
             cli_group(fit.n, g1), n_held, dim);
     double t_fit = cli_now();
-    cli_check(bookrec_ease_fit(m, &fit, &eo, &err), &err, "EASE");
+    size_t N = (size_t)n_items;
+    float *B = malloc(N * N * sizeof *B);
+    if (!B) cli_die("out of memory for the %zu x %zu matrix", N, N);
+    cli_check(bookrec_ease_dense(&fit, n_items, r->min_rating, r->max_rating, &eo, B, &err), &err, "EASE");
+    cli_check(bookrec_ease_fit_from(m, B, &fit, &r->all, &eo, &err), &err, "EASE");
+    free(B);
     t_fit = cli_now() - t_fit;
     float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
     int calibrated = bookrec_model_calibrate(m, &fold, &target, thr, &err) == BOOKREC_OK;

@@ -55,7 +55,7 @@ static int topn_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_er
     topn_ctx *t = calloc(1, sizeof *t);
     if (!t) return BOOKREC_E_NOMEM;
     int rc = bookrec_model_create(&c, &t->m, err);
-    if (!rc) rc = bookrec_ease_fit_from(t->m, cache.B, d->train, &row->eo, err);
+    if (!rc) rc = bookrec_ease_fit_from(t->m, cache.B, d->train, NULL, &row->eo, err);
     if (!rc) rc = bookrec_model_prepare(t->m, err);
     if (rc) {
         bookrec_model_free(t->m);
