@@ -56,13 +56,15 @@ export function missingPrereqs() {
   return missing.length ? `missing: ${missing.join('; ')}` : null;
 }
 
-// Trains and exports a small model on the fixture, then builds a site from it into a temp dir.
-export async function buildFixtureSite() {
+// Trains and exports a small model on the fixture (the kind `npm start` ships: its DEFAULT_TRAIN_ARGS, unless
+// `train` names other flags), then builds a site from it into a temp dir.
+export async function buildFixtureSite({ train = null } = {}) {
   const data = fixtureDir();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-site-'));
   const model = path.join(tmp, 'model.bkr');
   const models = path.join(tmp, 'models');
-  cli(['train', '--data', data, '--epochs', '3', '--out', model]);
+  const { DEFAULT_TRAIN_ARGS } = await import(path.join(ROOT, 'tools', 'start.mjs'));
+  cli(['train', '--data', data, ...(train || DEFAULT_TRAIN_ARGS), '--out', model]);
   cli(['export', '--data', data, '--model', model, '--out', models]);
   const { buildSite } = await import(path.join(ROOT, 'tools', 'build-site.mjs'));
   const dist = path.join(tmp, 'dist');

@@ -98,13 +98,12 @@ describe('bookrec site', () => {
     assert.equal(ids.length, Math.min(20, site.books.length - books.size));
     for (const id of ids) assert.ok(!books.has(id), `book ${id} was rated by user ${userId} but recommended`);
     assert.match(await page.textContent('#user-info'), new RegExp(`The ${books.size} books? they rated`));
-    // every card shows a predicted rating
+    // every card shows the shipped top-N model's match chance (a percentage, never a capped rating)
     const scores = await page.$$eval('#rec-user .card .score', (ps) => ps.map((p) => p.textContent));
     assert.equal(scores.length, ids.length);
     for (const s of scores) {
-      assert.match(s, /^Predicted rating -?\d+\.\d\d$/);
-      const v = Number(s.split(' ').pop());
-      assert.ok(v >= 1 && v <= 5, `predicted rating ${v} is off the 1..5 scale`);
+      const v = Number((s.match(/^(\d+)% match$/) || [])[1]);
+      assert.ok(v >= 1 && v <= 99, `card score "${s}"`);
     }
     // ids that are not readers get a message for people (with the valid range), not a developer's
     const hi = Math.max(...[...rated.keys()].map(Number));
@@ -159,6 +158,22 @@ describe('bookrec site', () => {
     assert.equal(recs.length, Math.min(10, site.books.length - 5));
     for (const id of recs) assert.ok(!ratedIds.includes(id), `rated book ${id} recommended`);
     assert.match(await page.textContent('#rec-new-info'), /your 5 ratings/);
+    // the shipped top-N model: a calibrated match on every card (no rating, no "5.00" cap), falling down the
+    // list, and the rated books behind the recommendations
+    const scores = await page.$$eval('#rec-new .card .score', (ps) => ps.map((p) => p.textContent));
+    assert.equal(scores.length, recs.length);
+    const pct = scores.map((t) => Number((t.match(/^(\d+)% match$/) || [])[1]));
+    for (let j = 0; j < pct.length; j++) {
+      assert.ok(pct[j] >= 1 && pct[j] <= 99, `card ${j}: "${scores[j]}"`);
+      if (j) assert.ok(pct[j] <= pct[j - 1], 'matches fall down the list');
+    }
+    const because = await page.$$eval('#rec-new .card .because', (ps) => ps.map((p) => p.textContent));
+    assert.ok(because.length >= 3, `only ${because.length} cards say why`);
+    const likedTitles = picks.filter((b, j) => stars[j] >= 4).map((b) => b.title);
+    for (const t of because) {
+      assert.match(t, /^Because you liked /);
+      assert.ok(likedTitles.some((title) => t.includes(title)), `"${t}" names no book the reader liked`);
+    }
   });
 
   test('the ratings survive a reload', async () => {
