@@ -170,6 +170,10 @@ void cli_csv_options(const cli_data_opts *d, const char *path, bookrec_csv_optio
 /* Reads and parses the ratings, exiting 1 on error. *parse_seconds (may be NULL) gets the parse time. */
 bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds);
 
+/* Parses ratings already read from path with the data flags: a malformed row fails with FILE:LINE unless
+   --skip-bad, as in every command; exits 1 on error, warns about skipped rows. */
+bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len);
+
 /* Reads and parses the books; returns NULL (after a warning) when the file is absent and was not named
    explicitly; exits 1 on a parse error. */
 bookrec_items *cli_load_books(const cli_data_opts *d);

@@ -107,6 +107,15 @@ int cmd_export(int argc, char **argv) {
     const bookrec_ids *items = bookrec_model_items(m);
     if (!items) cli_die("%s: the model carries no book id table; cannot export", model_path);
     int n_items = c->n_items;
+
+    /* read every input before writing anything: a bad ratings or books row leaves no half-written export */
+    bookrec_items *books = cli_load_books(&d);
+    bookrec_ratings *r = NULL;
+    if (!no_eval && bookrec_model_has_users(m) && !d.ratings && !cli_data_dir_try(&d)) {
+        cli_warn("no ratings found (--data DIR or --ratings FILE): the quantisation check is skipped");
+        no_eval = 1;
+    }
+    if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
     bookrec_error err = {0};
@@ -136,7 +145,6 @@ int cmd_export(int argc, char **argv) {
     }
 
     /* books.json, in the model's item order */
-    bookrec_items *books = cli_load_books(&d);
     cJSON *arr = cJSON_CreateArray();
     int missing = 0;
     for (int i = 0; i < n_items; i++) {
@@ -197,17 +205,12 @@ int cmd_export(int argc, char **argv) {
 
     /* what quantising costs, on the training run's test split */
     double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;
-    if (!no_eval && users_bin && !d.ratings && !cli_data_dir_try(&d)) {
-        cli_warn("no ratings found (--data DIR or --ratings FILE): the quantisation check is skipped");
-        no_eval = 1;
-    }
-    if (!no_eval && users_bin) {
+    if (r) {
         uint64_t hs = 1;
         double hf = 0.2;
         int from_history = cli_history_split(model_path, &hs, &hf);
         if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
         if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
-        bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
         bookrec_triples train = {0}, test = {0};
         cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
         bookrec_model *q = NULL;

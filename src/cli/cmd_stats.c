@@ -1,8 +1,8 @@
 /*
  * cmd_stats.c - `bookrec stats`: what the tutorial printed about the data (rows, users, books, missing
  * values, the rating histogram) plus what bookrec does to it (duplicate pairs merged, conflicting ones,
- * rows skipped) and how long reading and parsing the CSV took. Malformed rows are counted, not fatal
- * (stats always parses with skip_bad semantics). Reads only; writes nothing.
+ * rows skipped) and how long reading and parsing the CSV took. A malformed row stops it with FILE:LINE, as
+ * in every command, unless --skip-bad, which skips and counts them. Reads only; writes nothing.
  */
 #include "cli.h"
 
@@ -80,14 +80,8 @@ int cmd_stats(int argc, char **argv) {
     char *buf = cli_read_file(path, &len);
     if (!buf) cli_die("%s: cannot read (give --data DIR with ratings.csv in it, or --ratings FILE)", path);
     double t1 = cli_now();
-    bookrec_csv_options o;
-    cli_csv_options(&d, path, &o);
-    o.skip_bad = 1; /* stats reports bad rows instead of stopping at the first */
-    bookrec_ratings *r = NULL;
-    bookrec_error err = {0};
-    int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
+    bookrec_ratings *r = cli_parse_ratings(&d, path, buf, len); /* bad rows: FILE:LINE, or counted with --skip-bad */
     double t2 = cli_now();
-    cli_check(st, &err, NULL);
 
     const char *names[3] = {d.user_col ? d.user_col : "user_id", d.item_col ? d.item_col : "book_id",
                             d.rating_col ? d.rating_col : "rating"};

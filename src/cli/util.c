@@ -517,16 +517,21 @@ bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, 
         cli_die("%s: %s", path, strerror(errno));
     }
     double t1 = cli_now();
+    bookrec_ratings *r = cli_parse_ratings(d, path, buf, len);
+    double t2 = cli_now();
+    free(buf);
+    if (read_seconds) *read_seconds = t1 - t0;
+    if (parse_seconds) *parse_seconds = t2 - t1;
+    return r;
+}
+
+bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len) {
     bookrec_csv_options o;
     cli_csv_options(d, path, &o);
     bookrec_ratings *r = NULL;
     bookrec_error err = {0};
     int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
-    double t2 = cli_now();
-    free(buf);
     cli_check(st, &err, NULL);
-    if (read_seconds) *read_seconds = t1 - t0;
-    if (parse_seconds) *parse_seconds = t2 - t1;
     if (r->rows_skipped) cli_warn("%s: skipped %zu malformed rows (--skip-bad)", path, r->rows_skipped);
     return r;
 }
