@@ -81,6 +81,12 @@ typedef struct bookrec_csv_options {
     float min_rating;       /* accepted range; both 0 means 1..5 when the column is integral */
     float max_rating;       /*   1..5 goodbooks, else the range found in the data (half stars allowed) */
     int max_id_len;         /* longest accepted id in bytes; 0 means 64 */
+    const char *noun;       /* what an item is, in messages ("movie id ..."); NULL means "book" for the book_id
+                               column, else "item" */
+    int infer_range;        /* 1 (with no range given): whole-number ratings outside 1..5 set the scale to the range
+                               found instead of failing (scale_from_data tells) */
+    const char *range_hint; /* how the caller sets min_rating/max_rating, named when whole-number ratings fall outside
+                               1..5 (e.g. "--min-rating/--max-rating"); NULL means "min_rating and max_rating" */
 } bookrec_csv_options;
 
 /* One user's or the whole dataset's ratings, as parallel arrays of length n. */
@@ -102,6 +108,8 @@ typedef struct bookrec_ratings {
     size_t conflicting;    /* of those, pairs whose ratings differed */
     float min_rating, max_rating; /* the rating scale in force */
     int integral;          /* 1 when every rating is a whole number */
+    int scale_from_data;   /* 1 when no range was given and the scale is the range found in the data (ratings that
+                              are not all whole numbers in 1..5) */
 } bookrec_ratings;
 
 /* Parses a ratings CSV held in buf[0..len); on success *out is a new dataset the caller frees with bookrec_ratings_free. */
@@ -135,6 +143,7 @@ typedef struct bookrec_items_options {
     const char *extra_col;    /* NULL means "goodreads_book_id"; missing column allowed (joins book_tags.csv) */
     const char *source;       /* name used in error messages */
     int skip_bad;
+    const char *noun;         /* what an item is, in messages; NULL means "book" for the book_id column, else "item" */
 } bookrec_items_options;
 
 /* One item's display fields; strings are NUL-terminated UTF-8 owned by the table ("" when absent). */

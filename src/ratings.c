@@ -248,8 +248,10 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
         goto fail;
     }
     const int nh = c.nf;
-    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, "item id"};
-    if (!o.item_col || strcmp(o.item_col, "book_id") == 0) icolr.what = "book id";
+    char item_what[80];
+    snprintf(item_what, sizeof item_what, "%s id",
+             o.noun && *o.noun ? o.noun : (!o.item_col || strcmp(o.item_col, "book_id") == 0) ? "book" : "item");
+    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, item_what};
 
     int all_integral = 1;
     float lo = INFINITY, hi = -INFINITY;
@@ -329,6 +331,10 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     if (explicit_range) {
         r->min_rating = o.min_rating;
         r->max_rating = o.max_rating;
+    } else if (all_integral && out15 && o.infer_range) {
+        r->min_rating = lo;
+        r->max_rating = hi;
+        r->scale_from_data = 1;
     } else if (all_integral) {
         r->min_rating = 1;
         r->max_rating = 5;
@@ -336,7 +342,9 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
             if (!o.skip_bad) {
                 rc = br_fail(err, BOOKREC_E_PARSE,
                              "%s:%ld: rating %g is outside 1..5 (whole-number ratings are read on the 1..5 scale; "
-                             "set the minimum and maximum rating for another scale)", src, out15_line, out15_val);
+                             "this file's ratings span %g..%g: set another scale with %s)", src, out15_line, out15_val,
+                             (double)lo, (double)hi, o.range_hint && *o.range_hint ? o.range_hint
+                                                                                    : "min_rating and max_rating");
                 goto fail;
             }
             size_t j = 0;
@@ -355,6 +363,7 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     } else {
         r->min_rating = lo;
         r->max_rating = hi;
+        r->scale_from_data = 1;
     }
     r->integral = all_integral;
     if (w.n == 0) {

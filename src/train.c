@@ -848,7 +848,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     if (tr.tags) {
         fold_tags(&tr, -1.0f); /* item_emb holds q_i + tag sum: train on q_i */
         raw_items = malloc((ni_d + (size_t)m->cfg.n_items) * sizeof *raw_items);
-        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's book copy");
+        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's item copy");
     }
     float *raw_users = NULL; /* implicit models: p_u kept aside while on_epoch sees the effective readers */
     size_t nu_d = (size_t)m->cfg.n_users * (size_t)m->cfg.dim;

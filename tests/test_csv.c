@@ -2,7 +2,8 @@
  * test_csv.c - the CSV tokenizer, the ratings parser, id tables and the train/test split: quoting,
  * embedded line breaks, CRLF, BOM, blank lines, columns found by name in any order, every kind of bad
  * row with the exact FILE:LINE message, skip_bad counts, empty file / header only / missing column,
- * string ids and half stars, the rating scale rules, the keep-last duplicate rule, and the two
+ * string ids and half stars, the rating scale rules (the out-of-scale message names how to set the scale,
+ * infer_range takes it from the data), the item noun of the messages, the keep-last duplicate rule, and the two
  * committed fixtures (tests/fixtures/, made by tools/gen-fixture.mjs) against their recorded figures.
  */
 #include "internal.h"
@@ -490,6 +491,62 @@ static void test_fixtures(void) {
     free(json);
 }
 
+/* The rating scale and the words of the messages: whole-number ratings outside 1..5 name how to set the scale
+   (range_hint) and the data's span, or set the scale from the data with infer_range (scale_from_data says so,
+   as it does for half stars); an item id is called by the caller's noun. */
+static void test_scale_and_noun(void) {
+    bookrec_error err;
+    bookrec_csv_options o = {0};
+    const char *ten = "book_id,user_id,rating\n1,2,3\n1,3,10\n2,3,1\n";
+    parse_fails(ten, NULL, BOOKREC_E_PARSE,
+                "ratings.csv:3: rating 10 is outside 1..5 (whole-number ratings are read on the 1..5 scale; this file's "
+                "ratings span 1..10: set another scale with min_rating and max_rating)", 1);
+    o.range_hint = "--min-rating/--max-rating";
+    parse_fails(ten, &o, BOOKREC_E_PARSE, "span 1..10: set another scale with --min-rating/--max-rating)", 0);
+    o.infer_range = 1;
+    bookrec_ratings *r = parse(ten, &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 1 && r->max_rating == 10 && r->scale_from_data && r->integral && r->all.n == 3,
+              "inferred scale %g..%g (from data %d)", (double)r->min_rating, (double)r->max_rating, r->scale_from_data);
+        bookrec_ratings_free(r);
+    }
+    r = parse("book_id,user_id,rating\n1,2,0\n1,3,4\n", &o, &err); /* 0..4 */
+    if (r) {
+        CHECK(r->min_rating == 0 && r->max_rating == 4 && r->scale_from_data, "0..4: %g..%g", (double)r->min_rating,
+              (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    /* whole numbers inside 1..5 stay on 1..5 even with infer_range; a given range is never inferred */
+    r = parse("book_id,user_id,rating\n1,2,3\n1,3,4\n", &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 1 && r->max_rating == 5 && !r->scale_from_data, "1..5: %g..%g", (double)r->min_rating,
+              (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    o.min_rating = 0;
+    o.max_rating = 10;
+    r = parse(ten, &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 0 && r->max_rating == 10 && !r->scale_from_data, "given 0..10: %g..%g",
+              (double)r->min_rating, (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    memset(&o, 0, sizeof o);
+    r = parse("book_id,user_id,rating\n1,2,3.5\n1,3,4\n", &o, &err); /* half stars: the data's range */
+    if (r) {
+        CHECK(r->min_rating == 3.5f && r->max_rating == 4 && r->scale_from_data, "half stars: %g..%g",
+              (double)r->min_rating, (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    /* nouns */
+    parse_fails("book_id,user_id,rating\n1,2,3\nx,2,3\n", NULL, BOOKREC_E_PARSE, "ratings.csv:3: book id \"x\"", 0);
+    o.item_col = "movieId";
+    parse_fails("movieId,user_id,rating\n1,2,3\nx,2,3\n", &o, BOOKREC_E_PARSE, "ratings.csv:3: item id \"x\"", 0);
+    o.noun = "movie";
+    parse_fails("movieId,user_id,rating\n1,2,3\nx,2,3\n", &o, BOOKREC_E_PARSE,
+                "ratings.csv:3: movie id \"x\" is not a whole number (this column's ids are numeric)", 1);
+}
+
 int main(void) {
     test_tokenizer();
     test_ids();
@@ -499,6 +556,7 @@ int main(void) {
     test_empty_and_header();
     test_split();
     test_fixtures();
+    test_scale_and_noun();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
