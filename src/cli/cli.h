@@ -27,7 +27,8 @@ void cli_usage_die(const char *cmd, const char *fmt, ...) __attribute__((format(
 /* Prints "bookrec: warning: <message>" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "bookrec: <what>: <core message>" and exits 1 when status is not BOOKREC_OK. */
+/* Prints "bookrec: <what>: <core message>" and exits 1 when status is not BOOKREC_OK; `what` is left out when the
+   core message already starts by naming that step ("bias baseline: no training ratings"), so no prefix repeats. */
 void cli_check(int status, const bookrec_error *err, const char *what);
 
 /* ------------------------------------------------------------------ flags */

@@ -53,10 +53,41 @@ void cli_warn(const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Copies s[0..n) into out (cap bytes) as a comparable name: lower case, '_' as ' ', without a leading
+   "bookrec_", "model_" or "bookrec_model_" (so "bookrec_model_recommend" reads "recommend"). */
+static void step_name(const char *s, size_t n, char *out, size_t cap) {
+    static const char *const lead[] = {"bookrec_model_", "bookrec_", "model_"};
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(lead[k]);
+        if (n > l && !strncmp(s, lead[k], l)) {
+            s += l;
+            n -= l;
+            break;
+        }
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < cap; i++) {
+        char c = s[i] == '_' ? ' ' : s[i];
+        out[j++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[j] = '\0';
+}
+
+/* 1 when msg already starts with a prefix naming the step `what` ("bias baseline: ..." for "bias baseline",
+   "model_save: ..." for "save", "model config: ..." for "model"), so that prefixing it again would repeat it. */
+static int names_step(const char *msg, const char *what) {
+    const char *colon = strstr(msg, ": ");
+    if (!colon || colon - msg > 60) return 0;
+    char a[64], b[64];
+    step_name(msg, (size_t)(colon - msg), a, sizeof a);
+    step_name(what, strlen(what), b, sizeof b);
+    return strlen(b) >= 3 && strstr(a, b) != NULL;
+}
+
 void cli_check(int status, const bookrec_error *err, const char *what) {
     if (status == BOOKREC_OK) return;
     const char *msg = (err && err->msg[0]) ? err->msg : bookrec_strerror(status);
-    if (what && *what) cli_die("%s: %s", what, msg);
+    if (what && *what && !names_step(msg, what)) cli_die("%s: %s", what, msg);
     cli_die("%s", msg);
 }
 
