@@ -89,6 +89,7 @@ int cmd_export(int argc, char **argv) {
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    cli_set_noun(&d);
     bookrec_dtype dtype;
     if (!strcmp(quant, "f16")) dtype = BOOKREC_F16;
     else if (!strcmp(quant, "q8")) dtype = BOOKREC_Q8;
@@ -105,7 +106,7 @@ int cmd_export(int argc, char **argv) {
     bookrec_model *m = cli_load_model(model_path);
     const bookrec_model_config *c = bookrec_model_get_config(m);
     const bookrec_ids *items = bookrec_model_items(m);
-    if (!items) cli_die("%s: the model carries no book id table; cannot export", model_path);
+    if (!items) cli_die("%s: the model carries no %s id table; cannot export", model_path, cli_noun(0));
     int n_items = c->n_items;
 
     /* read every input before writing anything: a bad ratings or books row leaves no half-written export */
@@ -165,7 +166,9 @@ int cmd_export(int argc, char **argv) {
         else cJSON_AddNullToObject(o, "average_rating");
         cJSON_AddItemToArray(arr, o);
     }
-    if (missing && books) cli_warn("%d of the model's %d books are not in the books file (empty titles)", missing, n_items);
+    if (missing && books)
+        cli_warn("%d of the model's %d %s are not in the %s file (empty titles)", missing, n_items, cli_noun(1),
+                 cli_noun(1));
     char *bj = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     if (!bj) cli_die("out of memory");
@@ -175,7 +178,7 @@ int cmd_export(int argc, char **argv) {
     /* Embedding Projector files: the book embedding matrix and the titles */
     int rows = 0, cols = 0;
     const float *emb = bookrec_model_tensor(m, "item_emb", &rows, &cols);
-    if (!emb) cli_die("%s: the model has no book embedding tensor (item_emb)", model_path);
+    if (!emb) cli_die("%s: the model has no %s embedding tensor (item_emb)", model_path, cli_noun(0));
     if (rows > n_items) rows = n_items;
     sbuf vecs = {0}, meta = {0};
     char num[32];
@@ -245,6 +248,9 @@ int cmd_export(int argc, char **argv) {
     cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
+    cJSON *jn = cJSON_AddObjectToObject(man, "noun"); /* what the items are: "book"/"books", "movie"/"movies", ... */
+    cJSON_AddStringToObject(jn, "one", cli_noun(0));
+    cJSON_AddStringToObject(jn, "many", cli_noun(1));
     cJSON_AddStringToObject(man, "embeddings", quant);
     cJSON *jq = cJSON_AddObjectToObject(man, "quantization");
     if (isnan(rmse32)) {
@@ -269,8 +275,8 @@ int cmd_export(int argc, char **argv) {
     ADD_FILE("manifest.json", mj, strlen(mj));
     free(mj);
 
-    printf("exported %s (%s, %d books, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, c->n_users,
-           out_dir);
+    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, cli_noun(1),
+           c->n_users, out_dir);
     for (int k = 0; k < n_files; k++) {
         char b[32];
         printf("  %-16s %10lld bytes  (%s)\n", files[k].name, files[k].bytes, cli_bytes(files[k].bytes, b));

@@ -27,7 +27,9 @@ static shown_book book_of(const bookrec_items *books, const char *id) {
 static void print_list(const bookrec_model *m, const bookrec_items *books, const int32_t *idx, const float *score,
                        int n, const char *score_name) {
     const bookrec_ids *items = bookrec_model_items(m);
-    printf("%3s  %8s  %6s  %s\n", "#", "book_id", score_name, "title / authors");
+    char id_head[80];
+    snprintf(id_head, sizeof id_head, "%s_id", cli_noun(0));
+    printf("%3s  %8s  %6s  %s\n", "#", id_head, score_name, "title / authors");
     for (int k = 0; k < n; k++) {
         const char *id = bookrec_ids_get(items, idx[k]);
         char fallback[16];
@@ -37,9 +39,10 @@ static void print_list(const bookrec_model *m, const bookrec_items *books, const
         }
         shown_book b = book_of(books, id);
         if (*b.title)
-            printf("%3d  %8s  %6.3f  %s / %s\n", k + 1, id, (double)score[k], b.title, b.authors);
+            printf("%3d  %8s  %6.3f  %s%s%s\n", k + 1, id, (double)score[k], b.title, *b.authors ? " / " : "", b.authors);
         else
-            printf("%3d  %8s  %6.3f  %s\n", k + 1, id, (double)score[k], books ? "(not in the books file)" : "");
+            printf("%3d  %8s  %6.3f  %s%s%s\n", k + 1, id, (double)score[k], books ? "(not in the " : "",
+                   books ? cli_noun(1) : "", books ? " file)" : "");
     }
 }
 
@@ -57,12 +60,13 @@ int cmd_recommend(int argc, char **argv) {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file", "<project>/models/model.bkr"},
         {"user", 'u', CLI_STR, &user, "ID", "user id as in the ratings CSV (required)", "none"},
-        {"k", 'k', CLI_INT, &k, "N", "how many books", NULL},
+        {"k", 'k', CLI_INT, &k, "N", "how many books (items) to list", NULL},
     };
     cli_parse("recommend", "bookrec recommend --user ID [-k 10]", opts, (int)(sizeof opts / sizeof opts[0]), argc,
               argv);
     if (!user) cli_usage_die("recommend", "recommend: --user ID is required");
     if (k < 1 || k > 100000) cli_usage_die("recommend", "recommend: -k must be in 1..100000, got %d", k);
+    cli_set_noun(&d);
 
     bookrec_model *m = cli_load_model(model_path);
     if (!bookrec_model_has_users(m))
@@ -71,7 +75,7 @@ int cmd_recommend(int argc, char **argv) {
     int u = mu ? bookrec_ids_find(mu, user, -1) : -1;
     if (u < 0) cli_die("user '%s' is not in the model (it knows %d users)", user, bookrec_ids_count(mu));
 
-    /* every book the user rated in the data file */
+    /* every item the user rated in the data file */
     bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
     int du = bookrec_ids_find(r->users, user, -1);
     int n_ex = 0;
@@ -98,7 +102,8 @@ int cmd_recommend(int argc, char **argv) {
     bookrec_error err = {0};
     int n = bookrec_model_recommend(m, u, ex, n_ex, k, idx, score, &err);
     if (n < 0) cli_check(err.code ? err.code : BOOKREC_E_ARG, &err, "recommend");
-    printf("Top %d books for user %s (who rated %d books; those are left out)\n", n, user, n_ex);
+    printf("Top %d %s for user %s (who rated %d %s; those are left out)\n", n, cli_noun(1), user, n_ex,
+           cli_noun(n_ex != 1));
     print_list(m, books, idx, score, n, "rating");
     free(idx);
     free(score);
@@ -116,16 +121,20 @@ int cmd_similar(int argc, char **argv) {
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file", "<project>/models/model.bkr"},
-        {"book", 'b', CLI_STR, &book, "ID", "book id as in the ratings CSV (required)", "none"},
-        {"k", 'k', CLI_INT, &k, "N", "how many books", NULL},
+        {"book", 'b', CLI_STR, &book, "ID", "book (item) id as in the ratings CSV (required)", "none"},
+        {"item", 'i', CLI_STR, &book, "ID", "the same as --book, for catalogues of other things", "none"},
+        {"k", 'k', CLI_INT, &k, "N", "how many books (items) to list", NULL},
     };
     cli_parse("similar", "bookrec similar --book ID [-k 10]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    if (!book) cli_usage_die("similar", "similar: --book ID is required");
+    cli_set_noun(&d);
+    if (!book) cli_usage_die("similar", "similar: --book ID (or --item ID) is required");
     if (k < 1 || k > 100000) cli_usage_die("similar", "similar: -k must be in 1..100000, got %d", k);
 
     bookrec_model *m = cli_load_model(model_path);
     int i = model_item(m, book);
-    if (i < 0) cli_die("book '%s' is not in the model (it knows %d books)", book, bookrec_ids_count(bookrec_model_items(m)));
+    if (i < 0)
+        cli_die("%s '%s' is not in the model (it knows %d %s)", cli_noun(0), book,
+                bookrec_ids_count(bookrec_model_items(m)), cli_noun(1));
     bookrec_items *books = cli_load_books(&d);
 
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)k);
@@ -135,8 +144,11 @@ int cmd_similar(int argc, char **argv) {
     int n = bookrec_model_similar(m, i, NULL, 0, k, idx, score, &err);
     if (n < 0) cli_check(err.code ? err.code : BOOKREC_E_ARG, &err, "similar");
     shown_book b = book_of(books, book);
-    printf("Books most similar to %s%s%s%s (cosine of book embeddings)\n", book, *b.title ? " (" : "", b.title,
-           *b.title ? ")" : "");
+    char head[80];
+    snprintf(head, sizeof head, "%s", cli_noun(1));
+    if (head[0] >= 'a' && head[0] <= 'z') head[0] = (char)(head[0] - 'a' + 'A');
+    printf("%s most similar to %s%s%s%s (cosine of %s embeddings)\n", head, book, *b.title ? " (" : "", b.title,
+           *b.title ? ")" : "", cli_noun(0));
     print_list(m, books, idx, score, n, "cosine");
     free(idx);
     free(score);

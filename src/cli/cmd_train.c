@@ -419,6 +419,7 @@ int cmd_train(int argc, char **argv) {
          "<project>/models/model.bkr"},
     };
     cli_parse("train", "bookrec train [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    cli_set_noun(&d);
 
     if (!strcmp(arch, "seed")) cfg.arch = BOOKREC_ARCH_SEED;
     else if (!strcmp(arch, "mf")) cfg.arch = BOOKREC_ARCH_MF;
@@ -447,9 +448,9 @@ int cmd_train(int argc, char **argv) {
     double read_s = 0, parse_s = 0;
     bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
     char g1[32], g2[32], g3[32];
-    fprintf(stderr, "read %s: %s ratings, %s users, %s books (%zu duplicate pairs merged)\n", cli_ratings_path(&d),
+    fprintf(stderr, "read %s: %s ratings, %s users, %s %s (%zu duplicate pairs merged)\n", cli_ratings_path(&d),
             cli_group(r->all.n, g1), cli_group((size_t)bookrec_ids_count(r->users), g2),
-            cli_group((size_t)bookrec_ids_count(r->items), g3), r->duplicates);
+            cli_group((size_t)bookrec_ids_count(r->items), g3), cli_noun(1), r->duplicates);
     fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
 
     bookrec_error err = {0};
@@ -501,8 +502,9 @@ int cmd_train(int argc, char **argv) {
         }
         tr_added = set_implicit_sets(m, fit_p, &test, tu, ti, tr_kept);
         if (to_read)
-            fprintf(stderr, "implicit sets: rated books + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                    "books)\n", cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3));
+            fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                    "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3),
+                    cli_noun(1));
         free(tr_path);
     }
 

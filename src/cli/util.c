@@ -46,6 +46,13 @@ void cli_usage_die(const char *cmd, const char *fmt, ...) {
     exit(CLI_EXIT_USAGE);
 }
 
+void cli_note(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    say("note: ", fmt, ap);
+    va_end(ap);
+}
+
 void cli_warn(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -513,7 +520,7 @@ const char *cli_books_path(const cli_data_opts *d) {
     if (d->ratings && !d->data_dir) return NULL; /* a custom catalogue without a books file */
     const char *dir = find_data_dir(d, 0);
     if (!dir) {
-        cli_warn("no data directory found (--data DIR or --books FILE): books go without titles");
+        cli_warn("no data directory found (--data DIR or --books FILE): %s go without titles", cli_noun(1));
         return NULL;
     }
     static char *path = NULL;
@@ -521,13 +528,61 @@ const char *cli_books_path(const cli_data_opts *d) {
     return path;
 }
 
+static char noun_one[64] = "book", noun_many[72] = "books";
+
+void cli_set_noun(const cli_data_opts *d) {
+    const char *n = d->noun;
+    if (n && *n) {
+        const char *slash = strchr(n, '/');
+        size_t l = slash ? (size_t)(slash - n) : strlen(n);
+        if (l == 0 || l >= sizeof noun_one || (slash && (!slash[1] || strlen(slash + 1) >= sizeof noun_many)))
+            cli_usage_die(NULL, "--noun expects WORD or SINGULAR/PLURAL of at most %d bytes each, got '%s'",
+                          (int)sizeof noun_one - 1, n);
+        memcpy(noun_one, n, l);
+        noun_one[l] = '\0';
+        if (slash) snprintf(noun_many, sizeof noun_many, "%s", slash + 1);
+        else snprintf(noun_many, sizeof noun_many, "%ss", noun_one);
+    } else if (!d->item_col || !strcmp(d->item_col, "book_id")) {
+        strcpy(noun_one, "book");
+        strcpy(noun_many, "books");
+    } else {
+        strcpy(noun_one, "item");
+        strcpy(noun_many, "items");
+    }
+}
+
+const char *cli_noun(int plural) { return plural ? noun_many : noun_one; }
+
+/* Reads a --min-rating/--max-rating value. */
+static float rating_flag(const char *flag, const char *v) {
+    char *end = NULL;
+    float x = strtof(v, &end);
+    if (!*v || *end || !isfinite(x)) cli_usage_die(NULL, "--%s expects a number, got '%s'", flag, v);
+    return x;
+}
+
 void cli_csv_options(const cli_data_opts *d, const char *path, bookrec_csv_options *o) {
+    cli_set_noun(d);
     memset(o, 0, sizeof *o);
     o->user_col = d->user_col;
     o->item_col = d->item_col;
     o->rating_col = d->rating_col;
     o->source = path;
     o->skip_bad = d->skip_bad;
+    o->noun = cli_noun(0);
+    o->range_hint = "--min-rating/--max-rating";
+    if (!d->min_rating != !d->max_rating)
+        cli_usage_die(NULL, "--%s needs --%s too (the rating scale is both ends)", d->min_rating ? "min-rating" : "max-rating",
+                      d->min_rating ? "max-rating" : "min-rating");
+    if (d->min_rating) {
+        o->min_rating = rating_flag("min-rating", d->min_rating);
+        o->max_rating = rating_flag("max-rating", d->max_rating);
+        if (!(o->min_rating < o->max_rating))
+            cli_usage_die(NULL, "--min-rating %s must be below --max-rating %s", d->min_rating, d->max_rating);
+    }
+    /* goodbooks' scale is 1..5, so a whole-number rating outside it is a bad row there; another catalogue's
+       whole-number scale (0..10, 1..10, ...) is taken from its data */
+    o->infer_range = d->item_col && strcmp(d->item_col, "book_id") != 0;
 }
 
 double cli_now(void) {
@@ -564,21 +619,27 @@ bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, con
     int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
     cli_check(st, &err, NULL);
     if (r->rows_skipped) cli_warn("%s: skipped %zu malformed rows (--skip-bad)", path, r->rows_skipped);
+    if (r->scale_from_data)
+        cli_note("%s: rating scale %g..%g inferred from the data (%s; --min-rating/--max-rating set another)", path,
+                 (double)r->min_rating, (double)r->max_rating,
+                 r->integral ? "whole-number ratings outside 1..5" : "ratings that are not all whole numbers");
     return r;
 }
 
 bookrec_items *cli_load_books(const cli_data_opts *d) {
+    cli_set_noun(d);
     const char *path = cli_books_path(d);
     if (!path) return NULL;
     size_t len = 0;
     char *buf = cli_read_file(path, &len);
     if (!buf) {
         if (d->books) cli_die("%s: %s", path, strerror(errno));
-        cli_warn("%s: %s; books go without titles", path, strerror(errno));
+        cli_warn("%s: %s; %s go without titles", path, strerror(errno), cli_noun(1));
         return NULL;
     }
     bookrec_items_options o;
     memset(&o, 0, sizeof o);
+    o.noun = cli_noun(0);
     o.id_col = d->item_id_col;
     o.title_col = d->title_col;
     o.author_col = d->author_col;
@@ -668,7 +729,7 @@ size_t cli_eval_model(const bookrec_model *m, const bookrec_ratings *r, const bo
     size_t dropped = cli_map_triples(test, um, im, &mapped);
     free(um);
     free(im);
-    if (dropped) cli_warn("%zu test ratings name users or books the model does not know; left out", dropped);
+    if (dropped) cli_warn("%zu test ratings name users or %s the model does not know; left out", dropped, cli_noun(1));
     if (mapped.n == 0) cli_die("no test ratings the model can score (is this the model of this data?)");
     double mse = 0, ma = 0;
     bookrec_error err = {0};
