@@ -361,6 +361,9 @@ typedef struct bookrec_train_options {
     int group_users;           /* 1: each epoch visits the users in a shuffled order, each user's ratings together
                                   (shuffled), so a batch holds few users: implicit models compute and update each
                                   user's implicit sum once per batch instead of once per rating (much faster) */
+    int shuffle_in_place;      /* 1: the epochs' shuffles reorder train's own arrays (left in the last epoch's order)
+                                  instead of a copy of them, 12 fewer bytes per training rating; the model is the
+                                  same. Ignored with group_users */
 } bookrec_train_options;
 
 /* Fills o with the tutorial's training setup. */
@@ -368,7 +371,7 @@ void bookrec_train_options_default(bookrec_train_options *o);
 
 /* Trains m on `train`, evaluating on `valid` (may be NULL) after every epoch; writes up to `max_history`
    epoch records into history (may be NULL) and their count into *n_history. Same seed and n_tasks give a
-   bit-identical model. */
+   bit-identical model. train's arrays are left as they are unless opt->shuffle_in_place. */
 int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
                   const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
                   int *n_history, bookrec_error *err);

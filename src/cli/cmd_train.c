@@ -465,6 +465,13 @@ int cmd_train(int argc, char **argv) {
         valid_p = &valid;
     }
     t_split = cli_now() - t_split;
+    /* memory: only --rank needs every rating (new readers) and the training part beside fit/valid again */
+    size_t n_ratings = r->all.n;
+    if (!rank) {
+        bookrec_triples_free(&r->all);
+        if (fit_p != &train) bookrec_triples_free(&train);
+    }
+    to.shuffle_in_place = 1; /* fit_p's order is not needed after training (the ranking only counts and excludes) */
 
     cfg.n_users = bookrec_ids_count(r->users);
     cfg.n_items = bookrec_ids_count(r->items);
@@ -662,7 +669,7 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddStringToObject(jd, "ratings", cli_ratings_path(&d));
     cJSON_AddNumberToObject(jd, "rows_read", (double)r->rows_read);
     cJSON_AddNumberToObject(jd, "rows_skipped", (double)r->rows_skipped);
-    cJSON_AddNumberToObject(jd, "ratings", (double)r->all.n);
+    cJSON_AddNumberToObject(jd, "ratings", (double)n_ratings);
     cJSON_AddNumberToObject(jd, "users", bookrec_ids_count(r->users));
     cJSON_AddNumberToObject(jd, "books", bookrec_ids_count(r->items));
     cJSON_AddNumberToObject(jd, "duplicates", (double)r->duplicates);
