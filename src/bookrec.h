@@ -87,6 +87,11 @@ typedef struct bookrec_csv_options {
                                found instead of failing (scale_from_data tells) */
     const char *range_hint; /* how the caller sets min_rating/max_rating, named when whole-number ratings fall outside
                                1..5 (e.g. "--min-rating/--max-rating"); NULL means "min_rating and max_rating" */
+    void (*done_reading)(void *ctx); /* if not NULL: called once, as soon as the parser no longer reads buf (before it
+                                        de-duplicates and builds the dataset), so the caller may free buf early and
+                                        the file and the dataset are not in memory at once; not called on an early
+                                        failure */
+    void *done_reading_ctx;
 } bookrec_csv_options;
 
 /* One user's or the whole dataset's ratings, as parallel arrays of length n. */
@@ -122,6 +127,11 @@ void bookrec_ratings_free(bookrec_ratings *r);
 /* Splits r->all into train and test parts with a seeded shuffle; the caller frees both with bookrec_triples_free. */
 int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
                   bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
+
+/* bookrec_split that takes r->all's arrays for the train part instead of copying them (r->all is left empty):
+   the same train and test triples, without a second copy of the dataset in memory. */
+int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
+                       bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
 
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);

@@ -323,6 +323,7 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
         goto fail;
     }
 
+    if (o.done_reading) o.done_reading(o.done_reading_ctx); /* buf is not read from here on */
     if (r->rows_read == 0) {
         rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", src);
         goto fail;
@@ -406,6 +407,50 @@ fail:
         bookrec_ratings_free(r);
     }
     return rc ? rc : BOOKREC_E_PARSE;
+}
+
+int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
+                       bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
+    if (!r || !train || !test) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    if (!(test_fraction >= 0.0 && test_fraction < 1.0))
+        return br_fail(err, BOOKREC_E_ARG, "test fraction %g is not in [0, 1)", test_fraction);
+    bookrec_triples *a = &r->all;
+    size_t n = a->n;
+    if (n == 0) return br_fail(err, BOOKREC_E_EMPTY, "split: the dataset has no ratings");
+    if (n > 0xffffffffu) return br_fail(err, BOOKREC_E_ARG, "split: too many ratings (%zu)", n);
+    size_t n_test = (size_t)ceil(test_fraction * (double)n);
+    if (n_test >= n) return br_fail(err, BOOKREC_E_EMPTY, "split: a test fraction of %g leaves no training ratings",
+                                    test_fraction);
+    if (bookrec_triples_alloc(test, n_test)) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    /* the swaps bookrec_split makes on its index array, made on the triples: a[k] ends as the old a[perm[k]] */
+    br_rng rng;
+    br_rng_seed(&rng, seed);
+    for (size_t k = n - 1; k > 0; k--) {
+        size_t j = br_rng_below(&rng, (uint32_t)(k + 1));
+        int32_t u = a->user[k], i = a->item[k];
+        float v = a->rating[k];
+        a->user[k] = a->user[j]; a->item[k] = a->item[j]; a->rating[k] = a->rating[j];
+        a->user[j] = u; a->item[j] = i; a->rating[j] = v;
+    }
+    memcpy(test->user, a->user, n_test * sizeof *a->user);
+    memcpy(test->item, a->item, n_test * sizeof *a->item);
+    memcpy(test->rating, a->rating, n_test * sizeof *a->rating);
+    size_t nt = n - n_test;
+    memmove(a->user, a->user + n_test, nt * sizeof *a->user);
+    memmove(a->item, a->item + n_test, nt * sizeof *a->item);
+    memmove(a->rating, a->rating + n_test, nt * sizeof *a->rating);
+    *train = *a;
+    train->n = nt;
+    int32_t *pu = realloc(train->user, nt * sizeof *pu); /* shrinking: a failure keeps the larger block */
+    if (pu) train->user = pu;
+    int32_t *pi = realloc(train->item, nt * sizeof *pi);
+    if (pi) train->item = pi;
+    float *pr = realloc(train->rating, nt * sizeof *pr);
+    if (pr) train->rating = pr;
+    memset(a, 0, sizeof *a);
+    return br_ok(err);
 }
 
 int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,

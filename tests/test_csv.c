@@ -3,7 +3,8 @@
  * embedded line breaks, CRLF, BOM, blank lines, columns found by name in any order, every kind of bad
  * row with the exact FILE:LINE message, skip_bad counts, empty file / header only / missing column,
  * string ids and half stars, the rating scale rules (the out-of-scale message names how to set the scale,
- * infer_range takes it from the data), the item noun of the messages, the keep-last duplicate rule, and the two
+ * infer_range takes it from the data), the item noun of the messages, the keep-last duplicate rule, the split
+ * (and split_take, which gives the same parts from the dataset's own arrays), and the two
  * committed fixtures (tests/fixtures/, made by tools/gen-fixture.mjs) against their recorded figures.
  */
 #include "internal.h"
@@ -408,6 +409,22 @@ static void test_split(void) {
     bookrec_triples_free(&te);
     CHECK(bookrec_triples_alloc(&tr, 5) == 0 && tr.n == 5 && tr.user && tr.item && tr.rating, "alloc");
     bookrec_triples_free(&tr);
+    /* split_take: the same parts as split, made from the dataset's own arrays (left empty) */
+    static const double fr[3] = {0.2, 0.0, 0.5};
+    for (int f = 0; f < 3; f++) {
+        bookrec_ratings *c = parse("user_id,book_id,rating\n1,1,1\n1,2,2\n2,1,3\n2,3,4\n3,3,5\n3,1,2\n4,2,1\n", NULL, &err);
+        if (!c) break;
+        CHECK(bookrec_split(c, fr[f], 7, &tr, &te, &err) == 0, "split: %s", err.msg);
+        CHECK(bookrec_split_take(c, fr[f], 7, &tr2, &te2, &err) == 0, "split_take: %s", err.msg);
+        CHECK(tr2.n == tr.n && te2.n == te.n && !memcmp(tr.user, tr2.user, tr.n * 4) && !memcmp(tr.item, tr2.item, tr.n * 4) &&
+                  !memcmp(tr.rating, tr2.rating, tr.n * 4) && !memcmp(te.user, te2.user, te.n * 4) &&
+                  !memcmp(te.item, te2.item, te.n * 4) && !memcmp(te.rating, te2.rating, te.n * 4),
+              "split_take differs from split at fraction %g", fr[f]);
+        CHECK(c->all.n == 0 && c->all.user == NULL, "split_take left the dataset's arrays");
+        CHECK(bookrec_split_take(c, 0.2, 7, &tr3, &te3, &err) == BOOKREC_E_EMPTY, "split_take of a taken dataset");
+        bookrec_triples_free(&tr); bookrec_triples_free(&te); bookrec_triples_free(&tr2); bookrec_triples_free(&te2);
+        bookrec_ratings_free(c);
+    }
     bookrec_ratings_free(r);
 }
 
@@ -491,6 +508,36 @@ static void test_fixtures(void) {
     free(json);
 }
 
+/* done_reading: called once, after which the parser never reads the buffer (the callback scribbles over it). */
+typedef struct scribble { char *buf; size_t len; int calls; } scribble;
+static void scribble_over(void *ctx) {
+    scribble *s = ctx;
+    s->calls++;
+    memset(s->buf, '#', s->len);
+}
+
+static void test_done_reading(void) {
+    const char *csv = "book_id,user_id,rating\n1,u1,4\n2,u1,5\n1,u2,3\n1,u1,2\n";
+    size_t len = strlen(csv);
+    char *buf = malloc(len + 1);
+    if (!buf) return;
+    memcpy(buf, csv, len + 1);
+    scribble sc = {buf, len, 0};
+    bookrec_csv_options o = {0};
+    o.done_reading = scribble_over;
+    o.done_reading_ctx = &sc;
+    bookrec_error err;
+    bookrec_ratings *r = parse(buf, &o, &err);
+    CHECK(sc.calls == 1, "done_reading called %d times", sc.calls);
+    if (r) {
+        CHECK(r->all.n == 3 && r->duplicates == 1 && bookrec_ids_count(r->users) == 2 && rating_of(r, "u1", "1") == 2.0f &&
+                  strcmp(bookrec_ids_get(r->users, 1), "u2") == 0,
+              "dataset built after done_reading is wrong");
+        bookrec_ratings_free(r);
+    }
+    free(buf);
+}
+
 /* The rating scale and the words of the messages: whole-number ratings outside 1..5 name how to set the scale
    (range_hint) and the data's span, or set the scale from the data with infer_range (scale_from_data says so,
    as it does for half stars); an item id is called by the caller's noun. */
@@ -557,6 +604,7 @@ int main(void) {
     test_split();
     test_fixtures();
     test_scale_and_noun();
+    test_done_reading();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -456,7 +456,11 @@ int cmd_train(int argc, char **argv) {
     bookrec_error err = {0};
     double t_split = cli_now();
     bookrec_triples train = {0}, test = {0}, fit = {0}, valid = {0};
-    cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    size_t n_ratings = r->all.n;
+    if (rank) /* the new-reader split needs every rating later, in file order */
+        cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    else /* memory: the training part is the dataset's own arrays */
+        cli_check(bookrec_split_take(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
     const bookrec_triples *fit_p = &train, *valid_p = &test;
     if (to.patience > 0) {
         cli_check(bookrec_triples_split(&train, valid_fraction, split_seed + 1, &fit, &valid, &err), &err,
@@ -465,12 +469,7 @@ int cmd_train(int argc, char **argv) {
         valid_p = &valid;
     }
     t_split = cli_now() - t_split;
-    /* memory: only --rank needs every rating (new readers) and the training part beside fit/valid again */
-    size_t n_ratings = r->all.n;
-    if (!rank) {
-        bookrec_triples_free(&r->all);
-        if (fit_p != &train) bookrec_triples_free(&train);
-    }
+    if (!rank && fit_p != &train) bookrec_triples_free(&train); /* only --rank needs it beside fit/valid */
     to.shuffle_in_place = 1; /* fit_p's order is not needed after training (the ranking only counts and excludes) */
 
     cfg.n_users = bookrec_ids_count(r->users);

@@ -591,6 +591,34 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The parser has read the whole file: free it before the dataset is built (*ctx is the caller's buffer pointer). */
+static void free_early(void *ctx) {
+    char **buf = ctx;
+    free(*buf);
+    *buf = NULL;
+}
+
+/* cli_parse_ratings; with owned (the caller's pointer to buf), buf is freed as soon as it has been read. */
+static bookrec_ratings *parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len,
+                                      char **owned) {
+    bookrec_csv_options o;
+    cli_csv_options(d, path, &o);
+    if (owned) {
+        o.done_reading = free_early;
+        o.done_reading_ctx = owned;
+    }
+    bookrec_ratings *r = NULL;
+    bookrec_error err = {0};
+    int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
+    cli_check(st, &err, NULL);
+    if (r->rows_skipped) cli_warn("%s: skipped %zu malformed rows (--skip-bad)", path, r->rows_skipped);
+    if (r->scale_from_data)
+        cli_note("%s: rating scale %g..%g inferred from the data (%s; --min-rating/--max-rating set another)", path,
+                 (double)r->min_rating, (double)r->max_rating,
+                 r->integral ? "whole-number ratings outside 1..5" : "ratings that are not all whole numbers");
+    return r;
+}
+
 bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds) {
     const char *path = cli_ratings_path(d);
     double t0 = cli_now();
@@ -603,7 +631,7 @@ bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, 
         cli_die("%s: %s", path, strerror(errno));
     }
     double t1 = cli_now();
-    bookrec_ratings *r = cli_parse_ratings(d, path, buf, len);
+    bookrec_ratings *r = parse_ratings(d, path, buf, len, &buf);
     double t2 = cli_now();
     free(buf);
     if (read_seconds) *read_seconds = t1 - t0;
@@ -612,18 +640,7 @@ bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, 
 }
 
 bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len) {
-    bookrec_csv_options o;
-    cli_csv_options(d, path, &o);
-    bookrec_ratings *r = NULL;
-    bookrec_error err = {0};
-    int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
-    cli_check(st, &err, NULL);
-    if (r->rows_skipped) cli_warn("%s: skipped %zu malformed rows (--skip-bad)", path, r->rows_skipped);
-    if (r->scale_from_data)
-        cli_note("%s: rating scale %g..%g inferred from the data (%s; --min-rating/--max-rating set another)", path,
-                 (double)r->min_rating, (double)r->max_rating,
-                 r->integral ? "whole-number ratings outside 1..5" : "ratings that are not all whole numbers");
-    return r;
+    return parse_ratings(d, path, buf, len, NULL);
 }
 
 bookrec_items *cli_load_books(const cli_data_opts *d) {
