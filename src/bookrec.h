@@ -87,10 +87,11 @@ typedef struct bookrec_csv_options {
                                found instead of failing (scale_from_data tells) */
     const char *range_hint; /* how the caller sets min_rating/max_rating, named when whole-number ratings fall outside
                                1..5 (e.g. "--min-rating/--max-rating"); NULL means "min_rating and max_rating" */
-    void (*done_reading)(void *ctx); /* if not NULL: called once, as soon as the parser no longer reads buf (before it
-                                        de-duplicates and builds the dataset), so the caller may free buf early and
-                                        the file and the dataset are not in memory at once; not called on an early
-                                        failure */
+    /* if not NULL: tells the caller that the parser will not read buf[0..upto) again, every megabyte or so while it
+       reads, then with upto = len as soon as it has read everything (before it de-duplicates and builds the dataset),
+       so a caller may drop what was read (the pages of a mapped file) and free buf early: the file and the dataset
+       are never in memory whole at once. Not called again after a failure. */
+    void (*done_reading)(void *ctx, size_t upto);
     void *done_reading_ctx;
 } bookrec_csv_options;
 

@@ -260,7 +260,12 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     double out15_val = 0;
     char why[320], shown[48], tu[16], ti[16];
 
+    size_t released = 0; /* buf[0..released) reported to done_reading */
     for (;;) {
+        if (o.done_reading && c.pos - released >= ((size_t)1 << 20)) { /* the records before c.pos are done */
+            released = c.pos;
+            o.done_reading(o.done_reading_ctx, released);
+        }
         t = br_csv_next(&c, err);
         if (t == 0) break;
         if (t < 0) {
@@ -323,7 +328,7 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
         goto fail;
     }
 
-    if (o.done_reading) o.done_reading(o.done_reading_ctx); /* buf is not read from here on */
+    if (o.done_reading) o.done_reading(o.done_reading_ctx, len); /* buf is not read from here on */
     if (r->rows_read == 0) {
         rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", src);
         goto fail;

@@ -508,33 +508,50 @@ static void test_fixtures(void) {
     free(json);
 }
 
-/* done_reading: called once, after which the parser never reads the buffer (the callback scribbles over it). */
-typedef struct scribble { char *buf; size_t len; int calls; } scribble;
-static void scribble_over(void *ctx) {
+/* done_reading: the parser never reads buf[0..upto) again once told (the callback scribbles over it), says so every
+   megabyte or so and finally with upto = len, and the dataset is the one parsed without the callback. */
+typedef struct scribble { char *buf; size_t len, last; int calls, backwards; } scribble;
+static void scribble_over(void *ctx, size_t upto) {
     scribble *s = ctx;
     s->calls++;
-    memset(s->buf, '#', s->len);
+    if (upto < s->last || upto > s->len) s->backwards++;
+    memset(s->buf, '#', upto);
+    s->last = upto;
 }
 
 static void test_done_reading(void) {
-    const char *csv = "book_id,user_id,rating\n1,u1,4\n2,u1,5\n1,u2,3\n1,u1,2\n";
-    size_t len = strlen(csv);
-    char *buf = malloc(len + 1);
-    if (!buf) return;
-    memcpy(buf, csv, len + 1);
-    scribble sc = {buf, len, 0};
+    size_t cap = 4u << 20, len = 0;
+    char *csv = malloc(cap), *buf = malloc(cap);
+    if (!csv || !buf) { free(csv); free(buf); return; }
+    len += (size_t)snprintf(csv, cap, "book_id,user_id,rating\n");
+    br_rng g;
+    br_rng_seed(&g, 5);
+    for (int k = 0; len + 64 < cap - 64 && k < 240000; k++) /* about 3 MB, with repeated pairs */
+        len += (size_t)snprintf(csv + len, cap - len, "%u,\"u%u\",%u\n", 1 + br_rng_below(&g, 500), br_rng_below(&g, 3000),
+                                1 + br_rng_below(&g, 5));
+    memcpy(buf, csv, len);
+    bookrec_error err;
+    bookrec_ratings *a = NULL, *b = NULL;
+    CHECK(bookrec_ratings_parse(csv, len, NULL, &a, &err) == 0, "parse: %s", err.msg);
+    scribble sc = {buf, len, 0, 0, 0};
     bookrec_csv_options o = {0};
     o.done_reading = scribble_over;
     o.done_reading_ctx = &sc;
-    bookrec_error err;
-    bookrec_ratings *r = parse(buf, &o, &err);
-    CHECK(sc.calls == 1, "done_reading called %d times", sc.calls);
-    if (r) {
-        CHECK(r->all.n == 3 && r->duplicates == 1 && bookrec_ids_count(r->users) == 2 && rating_of(r, "u1", "1") == 2.0f &&
-                  strcmp(bookrec_ids_get(r->users, 1), "u2") == 0,
-              "dataset built after done_reading is wrong");
-        bookrec_ratings_free(r);
+    CHECK(bookrec_ratings_parse(buf, len, &o, &b, &err) == 0, "parse with done_reading: %s", err.msg);
+    CHECK(sc.calls >= 3 && sc.last == len && !sc.backwards, "done_reading: %d calls, last %zu of %zu, %d backwards",
+          sc.calls, sc.last, len, sc.backwards);
+    if (a && b) {
+        int same = a->all.n == b->all.n && a->duplicates == b->duplicates && a->duplicates > 0 &&
+                   bookrec_ids_count(a->users) == bookrec_ids_count(b->users) &&
+                   !memcmp(a->all.user, b->all.user, a->all.n * 4) && !memcmp(a->all.item, b->all.item, a->all.n * 4) &&
+                   !memcmp(a->all.rating, b->all.rating, a->all.n * 4);
+        for (int u = 0; same && u < bookrec_ids_count(a->users); u++)
+            same = !strcmp(bookrec_ids_get(a->users, u), bookrec_ids_get(b->users, u));
+        CHECK(same, "the dataset parsed with done_reading differs");
     }
+    bookrec_ratings_free(a);
+    bookrec_ratings_free(b);
+    free(csv);
     free(buf);
 }
 

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -591,21 +592,43 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The parser has read the whole file: free it before the dataset is built (*ctx is the caller's buffer pointer). */
-static void free_early(void *ctx) {
-    char **buf = ctx;
-    free(*buf);
-    *buf = NULL;
+/* A ratings file in memory: read into pages of its own (a regular, non-empty file) or into the heap. */
+typedef struct ratings_file {
+    char *map;       /* the pages, NULL when in the heap or once unmapped */
+    size_t len;
+    size_t dropped;  /* map[0..dropped) given back to the kernel */
+    char *heap;      /* the read copy, NULL when mapped or once freed */
+} ratings_file;
+
+/* done_reading: gives back the pages the parser has finished with, and the whole file once it has read it all, so
+   the file and the dataset are never in memory whole at once. */
+static void release_read(void *ctx, size_t upto) {
+    ratings_file *f = ctx;
+    if (f->map) {
+        if (upto >= f->len) {
+            munmap(f->map, f->len);
+            f->map = NULL;
+            return;
+        }
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), to = upto / page * page;
+        if (to > f->dropped) {
+            madvise(f->map + f->dropped, to - f->dropped, MADV_DONTNEED);
+            f->dropped = to;
+        }
+    } else if (f->heap && upto >= f->len) {
+        free(f->heap);
+        f->heap = NULL;
+    }
 }
 
-/* cli_parse_ratings; with owned (the caller's pointer to buf), buf is freed as soon as it has been read. */
+/* cli_parse_ratings; with f (the file buf belongs to), what has been read is released while the parser goes on. */
 static bookrec_ratings *parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len,
-                                      char **owned) {
+                                      ratings_file *f) {
     bookrec_csv_options o;
     cli_csv_options(d, path, &o);
-    if (owned) {
-        o.done_reading = free_early;
-        o.done_reading_ctx = owned;
+    if (f) {
+        o.done_reading = release_read;
+        o.done_reading_ctx = f;
     }
     bookrec_ratings *r = NULL;
     bookrec_error err = {0};
@@ -622,18 +645,45 @@ static bookrec_ratings *parse_ratings(const cli_data_opts *d, const char *path, 
 bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds) {
     const char *path = cli_ratings_path(d);
     double t0 = cli_now();
-    size_t len = 0;
-    char *buf = cli_read_file(path, &len);
-    if (!buf) {
-        if (errno == ENOENT)
-            cli_die("%s: no such file (give --data DIR with ratings.csv in it, or --ratings FILE; `npm start` "
-                    "downloads goodbooks-10k)", path);
-        cli_die("%s: %s", path, strerror(errno));
+    ratings_file f = {0};
+    /* a regular file is read into pages of its own (not a mapping of the file, which a writer truncating it
+       would turn into SIGBUS), which release_read gives back as the parser moves on */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        size_t want = (size_t)st.st_size, got = 0;
+        void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            while (got < want) {
+                ssize_t k = read(fd, (char *)p + got, want - got);
+                if (k < 0 && errno == EINTR) continue;
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+            if (got == want) {
+                f.map = p;
+                f.len = want;
+            } else {
+                munmap(p, want); /* changed while read, or a read error: the plain reader below says why */
+            }
+        }
+    }
+    if (fd >= 0) close(fd);
+    const char *buf = f.map;
+    if (!f.map) { /* not a regular file (a pipe), empty, or unreadable: read it the plain way */
+        f.heap = cli_read_file(path, &f.len);
+        if (!f.heap) {
+            if (errno == ENOENT)
+                cli_die("%s: no such file (give --data DIR with ratings.csv in it, or --ratings FILE; `npm start` "
+                        "downloads goodbooks-10k)", path);
+            cli_die("%s: %s", path, strerror(errno));
+        }
+        buf = f.heap;
     }
     double t1 = cli_now();
-    bookrec_ratings *r = parse_ratings(d, path, buf, len, &buf);
+    bookrec_ratings *r = parse_ratings(d, path, buf, f.len, &f);
     double t2 = cli_now();
-    free(buf);
+    release_read(&f, f.len); /* a no-op unless the parser stopped early */
     if (read_seconds) *read_seconds = t1 - t0;
     if (parse_seconds) *parse_seconds = t2 - t1;
     return r;
