@@ -141,8 +141,10 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
         goto fail;
     const int nh = c.nf;
     const int strcol[N_STR] = {ctitle, cauth, cimg, csmall, cextra, cid};
-    br_idcol idc = {0, 0, "book id"};
-    if (o.id_col && strcmp(o.id_col, "book_id") != 0) idc.what = "item id";
+    char id_what[80];
+    snprintf(id_what, sizeof id_what, "%s id",
+             o.noun && *o.noun ? o.noun : (!o.id_col || strcmp(o.id_col, "book_id") == 0) ? "book" : "item");
+    br_idcol idc = {0, 0, id_what};
     char why[320], shown[48], tid[16];
 
     for (;;) {

@@ -460,7 +460,7 @@ int bookrec_model_prepare(bookrec_model *m, bookrec_error *err) {
     if (H && !m->item_pre) m->item_pre = malloc(ni * H * sizeof(float));
     if (!m->item_unit || (H && (!m->w1t || !m->item_pre))) {
         free_caches(m);
-        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the book-side caches");
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the item-side caches");
     }
     for (size_t i = 0; i < ni; i++) {
         const float *q = m->item_emb + i * d;

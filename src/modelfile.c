@@ -69,7 +69,8 @@ static float f16_to_f32(uint16_t h) {
 uint16_t br_f32_to_f16(float f) { return f32_to_f16(f); }
 float br_f16_to_f32(uint16_t h) { return f16_to_f32(h); }
 
-/* Quantises one row to int8 with one scale (max |x| / 127); non-finite values become 0. */
+/* Quantises one row to int8 with one scale (max |x| / 127); non-finite values become 0 (only identity() hashes
+   such rows: bookrec_model_save refuses non-finite weights before writing). */
 static float q8_row(const float *x, int n, int8_t *q) {
     float mx = 0.0f;
     for (int k = 0; k < n; k++) {
@@ -335,6 +336,39 @@ static void w_tensor(wbuf *w, const br_tensor *t, int dt) {
     }
 }
 
+static const char *nonfinite_name(float x) { return isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf"; }
+
+/* Refuses a tensor whose values would not load back as finite numbers when stored as dt: NaN or +-Inf
+   weights, F16 values beyond its range (65504), Q8 rows whose scale overflows. Returns 0 when storable. */
+static int unstorable(const br_tensor *t, int dt, bookrec_error *err) {
+    int8_t q[1024];
+    if (t->idata) return 0; /* integer tensors: always storable */
+    for (int r = 0; r < t->rows; r++) {
+        const float *x = t->data + (size_t)r * (size_t)t->cols;
+        for (int j = 0; j < t->cols; j++)
+            if (!isfinite(x[j]))
+                return br_fail(err, BOOKREC_E_ARG,
+                               "model_save: tensor \"%s\" row %d holds a non-finite value (%s at column %d); a model with "
+                               "non-finite weights cannot be saved (did training diverge? try a lower learning rate)",
+                               t->name, r, nonfinite_name(x[j]), j);
+        if (dt == BOOKREC_F16) {
+            for (int j = 0; j < t->cols; j++)
+                if (!isfinite(f16_to_f32(f32_to_f16(x[j]))))
+                    return br_fail(err, BOOKREC_E_ARG,
+                                   "model_save: tensor \"%s\" row %d holds %g at column %d, beyond F16's range (65504); "
+                                   "save it as F32", t->name, r, (double)x[j], j);
+        } else if (dt == BOOKREC_Q8 && t->cols <= 1024) {
+            float s = q8_row(x, t->cols, q);
+            for (int j = 0; j < t->cols; j++)
+                if (!isfinite((float)q[j] * s))
+                    return br_fail(err, BOOKREC_E_ARG,
+                                   "model_save: tensor \"%s\" row %d holds %g at column %d, too large for Q8; save it as F32",
+                                   t->name, r, (double)x[j], j);
+        }
+    }
+    return 0;
+}
+
 /* Writes the whole file into w (measuring when w->p is NULL). */
 static void write_file(wbuf *w, bookrec_model *m, int parts, int dt, const uint64_t idh[3]) {
     const bookrec_model_config *c = bookrec_model_get_config(m);
@@ -390,6 +424,8 @@ int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
     for (int k = 0; k < nt; k++)
         if (dt == BOOKREC_Q8 && stored_dtype(t[k].name, dt) == BOOKREC_Q8 && t[k].cols > 1024)
             return br_fail(err, BOOKREC_E_ARG, "model_save: Q8 supports rows of at most 1024 values");
+    for (int k = 0; k < nt; k++)
+        if ((t[k].part & parts) && unstorable(&t[k], stored_dtype(t[k].name, dt), err)) return BOOKREC_E_ARG;
     uint64_t idh[3] = {identity(m, BOOKREC_F32), identity(m, BOOKREC_F16), identity(m, BOOKREC_Q8)};
     wbuf w = {NULL, 0};
     write_file(&w, m, parts, dt, idh);
@@ -715,6 +751,33 @@ static void decode(const mf_tensor *t, float *dst) {
     }
 }
 
+/* Refuses a stored tensor holding a value that does not decode to a finite number (F32 and F16 NaN or
+   +-Inf, a Q8 row scale that is not finite or whose products overflow): such weights would make NaN scores
+   that rankings skip without a word. Checked before anything is copied into the model. */
+static int check_finite(const mf_tensor *t, bookrec_error *err) {
+    if (t->dtype == MF_U16 || t->dtype == MF_I32 || t->dtype == MF_D16) return BOOKREC_OK; /* ranges: decode_ints */
+    size_t rows = t->rows, cols = t->cols;
+    for (size_t r = 0; r < rows; r++) {
+        float s = 1.0f;
+        if (t->dtype == BOOKREC_Q8) {
+            s = rdf32(t->data + 4 * r);
+            if (!isfinite(s))
+                return br_fail(err, BOOKREC_E_FORMAT, "model file tensor \"%s\" row %zu holds a non-finite value (Q8 row scale %s)",
+                               t->name, r, nonfinite_name(s));
+        }
+        for (size_t j = 0; j < cols; j++) {
+            size_t k = r * cols + j;
+            float x = t->dtype == BOOKREC_F32   ? rdf32(t->data + 4 * k)
+                      : t->dtype == BOOKREC_F16 ? f16_to_f32((uint16_t)(t->data[2 * k] | t->data[2 * k + 1] << 8))
+                                                : (float)(int8_t)t->data[rows * 4 + k] * s;
+            if (!isfinite(x))
+                return br_fail(err, BOOKREC_E_FORMAT, "model file tensor \"%s\" row %zu holds a non-finite value (%s at column %zu)",
+                               t->name, r, nonfinite_name(x), j);
+        }
+    }
+    return BOOKREC_OK;
+}
+
 /* Matches the file's tensors of `parts` against the model's, checks names and shapes, and copies the data in. */
 static int fill_tensors(bookrec_model *m, mf_file *f, int parts, bookrec_error *err) {
     br_tensor t[MF_MAX_TENSORS];
@@ -750,6 +813,8 @@ static int fill_tensors(bookrec_model *m, mf_file *f, int parts, bookrec_error *
             return br_fail(err, BOOKREC_E_FORMAT, "model file is missing tensor \"%s\" (%dx%d)", t[j].name, t[j].rows,
                            t[j].cols);
     }
+    for (uint32_t k = 0; k < f->ntensors; k++)
+        if ((t[f->t[k].used].part & parts) && check_finite(&f->t[k], err)) return BOOKREC_E_FORMAT;
     for (uint32_t k = 0; k < f->ntensors; k++) {
         const br_tensor *dst = &t[f->t[k].used];
         if (!(dst->part & parts)) continue;

@@ -248,8 +248,10 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
         goto fail;
     }
     const int nh = c.nf;
-    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, "item id"};
-    if (!o.item_col || strcmp(o.item_col, "book_id") == 0) icolr.what = "book id";
+    char item_what[80];
+    snprintf(item_what, sizeof item_what, "%s id",
+             o.noun && *o.noun ? o.noun : (!o.item_col || strcmp(o.item_col, "book_id") == 0) ? "book" : "item");
+    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, item_what};
 
     int all_integral = 1;
     float lo = INFINITY, hi = -INFINITY;
@@ -258,7 +260,12 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     double out15_val = 0;
     char why[320], shown[48], tu[16], ti[16];
 
+    size_t released = 0; /* buf[0..released) reported to done_reading */
     for (;;) {
+        if (o.done_reading && c.pos - released >= ((size_t)1 << 20)) { /* the records before c.pos are done */
+            released = c.pos;
+            o.done_reading(o.done_reading_ctx, released);
+        }
         t = br_csv_next(&c, err);
         if (t == 0) break;
         if (t < 0) {
@@ -321,6 +328,7 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
         goto fail;
     }
 
+    if (o.done_reading) o.done_reading(o.done_reading_ctx, len); /* buf is not read from here on */
     if (r->rows_read == 0) {
         rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", src);
         goto fail;
@@ -329,6 +337,10 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     if (explicit_range) {
         r->min_rating = o.min_rating;
         r->max_rating = o.max_rating;
+    } else if (all_integral && out15 && o.infer_range) {
+        r->min_rating = lo;
+        r->max_rating = hi;
+        r->scale_from_data = 1;
     } else if (all_integral) {
         r->min_rating = 1;
         r->max_rating = 5;
@@ -336,7 +348,9 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
             if (!o.skip_bad) {
                 rc = br_fail(err, BOOKREC_E_PARSE,
                              "%s:%ld: rating %g is outside 1..5 (whole-number ratings are read on the 1..5 scale; "
-                             "set the minimum and maximum rating for another scale)", src, out15_line, out15_val);
+                             "this file's ratings span %g..%g: set another scale with %s)", src, out15_line, out15_val,
+                             (double)lo, (double)hi, o.range_hint && *o.range_hint ? o.range_hint
+                                                                                    : "min_rating and max_rating");
                 goto fail;
             }
             size_t j = 0;
@@ -355,6 +369,7 @@ int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options
     } else {
         r->min_rating = lo;
         r->max_rating = hi;
+        r->scale_from_data = 1;
     }
     r->integral = all_integral;
     if (w.n == 0) {
@@ -397,6 +412,50 @@ fail:
         bookrec_ratings_free(r);
     }
     return rc ? rc : BOOKREC_E_PARSE;
+}
+
+int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
+                       bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
+    if (!r || !train || !test) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    if (!(test_fraction >= 0.0 && test_fraction < 1.0))
+        return br_fail(err, BOOKREC_E_ARG, "test fraction %g is not in [0, 1)", test_fraction);
+    bookrec_triples *a = &r->all;
+    size_t n = a->n;
+    if (n == 0) return br_fail(err, BOOKREC_E_EMPTY, "split: the dataset has no ratings");
+    if (n > 0xffffffffu) return br_fail(err, BOOKREC_E_ARG, "split: too many ratings (%zu)", n);
+    size_t n_test = (size_t)ceil(test_fraction * (double)n);
+    if (n_test >= n) return br_fail(err, BOOKREC_E_EMPTY, "split: a test fraction of %g leaves no training ratings",
+                                    test_fraction);
+    if (bookrec_triples_alloc(test, n_test)) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    /* the swaps bookrec_split makes on its index array, made on the triples: a[k] ends as the old a[perm[k]] */
+    br_rng rng;
+    br_rng_seed(&rng, seed);
+    for (size_t k = n - 1; k > 0; k--) {
+        size_t j = br_rng_below(&rng, (uint32_t)(k + 1));
+        int32_t u = a->user[k], i = a->item[k];
+        float v = a->rating[k];
+        a->user[k] = a->user[j]; a->item[k] = a->item[j]; a->rating[k] = a->rating[j];
+        a->user[j] = u; a->item[j] = i; a->rating[j] = v;
+    }
+    memcpy(test->user, a->user, n_test * sizeof *a->user);
+    memcpy(test->item, a->item, n_test * sizeof *a->item);
+    memcpy(test->rating, a->rating, n_test * sizeof *a->rating);
+    size_t nt = n - n_test;
+    memmove(a->user, a->user + n_test, nt * sizeof *a->user);
+    memmove(a->item, a->item + n_test, nt * sizeof *a->item);
+    memmove(a->rating, a->rating + n_test, nt * sizeof *a->rating);
+    *train = *a;
+    train->n = nt;
+    int32_t *pu = realloc(train->user, nt * sizeof *pu); /* shrinking: a failure keeps the larger block */
+    if (pu) train->user = pu;
+    int32_t *pi = realloc(train->item, nt * sizeof *pi);
+    if (pi) train->item = pi;
+    float *pr = realloc(train->rating, nt * sizeof *pr);
+    if (pr) train->rating = pr;
+    memset(a, 0, sizeof *a);
+    return br_ok(err);
 }
 
 int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,

@@ -696,6 +696,8 @@ static void task_eval(void *arg, int t) {
 /* Mean squared and absolute error of m on t. */
 int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err) {
     if (!m || !t) return br_fail(err, BOOKREC_E_ARG, "bookrec_evaluate: NULL argument");
+    if (br_is_topn(&m->cfg))
+        return br_fail(err, BOOKREC_E_STATE, "bookrec_evaluate: a top-N model ranks books and predicts no ratings");
     if (!m->has_users) return br_fail(err, BOOKREC_E_STATE, "the model's users part is not loaded");
     if (t->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "bookrec_evaluate: no triples to evaluate");
     int rc = check_triples(m, t, "evaluation", err);
@@ -764,6 +766,8 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                   int *n_history, bookrec_error *err) {
     if (n_history) *n_history = 0;
     if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
+    if (br_is_topn(&m->cfg))
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_train: a top-N model is fitted by its own function (bookrec_ease_fit)");
     bookrec_train_options def;
     if (!opt) { bookrec_train_options_default(&def); opt = &def; }
     if (opt->epochs < 0 || opt->batch < 1 || opt->batch > (1 << 20))
@@ -805,16 +809,30 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     tr.lazy = opt->lazy_adam != 0;
     tr.do_adam = 1;
     size_t n = train->n;
-    /* perm: the epoch's order; ep: the triples gathered in that order (sequential reads in the batch loop) */
-    uint32_t *perm = malloc(n * sizeof *perm), *iota = malloc((size_t)batch * sizeof *iota);
-    bookrec_triples ep = {malloc(n * sizeof(int32_t)), malloc(n * sizeof(int32_t)), malloc(n * sizeof(float)), n};
+    /* ep: the epoch's triples in its order (sequential reads in the batch loop). Each epoch shuffles ep itself
+       (Fisher-Yates from the previous epoch's order, so ep[k] = train[perm[k]] for the permutation perm the swaps
+       make: no index array, no gather). ep is train's own arrays with shuffle_in_place, else a copy. Grouped
+       epochs (group_users) instead gather ep through perm, an order built from per-user index lists. */
+    int own_ep = !(opt->shuffle_in_place && !opt->group_users);
+    uint32_t *perm = opt->group_users ? malloc(n * sizeof *perm) : NULL, *iota = malloc((size_t)batch * sizeof *iota);
+    bookrec_triples ep = *train;
+    if (own_ep) {
+        ep.user = malloc(n * sizeof(int32_t));
+        ep.item = malloc(n * sizeof(int32_t));
+        ep.rating = malloc(n * sizeof(float));
+    }
     float *best = NULL;
-    if (!perm || !iota || !ep.user || !ep.item || !ep.rating) {
-        free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
+    if ((opt->group_users && !perm) || !iota || !ep.user || !ep.item || !ep.rating) {
+        free(perm); free(iota);
+        if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
         trainer_free(&tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the shuffle");
     }
-    for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
+    if (own_ep && !opt->group_users) {
+        memcpy(ep.user, train->user, n * sizeof *ep.user);
+        memcpy(ep.item, train->item, n * sizeof *ep.item);
+        memcpy(ep.rating, train->rating, n * sizeof *ep.rating);
+    }
     for (int k = 0; k < batch; k++) iota[k] = (uint32_t)k;
     /* group_users: each user's training ratings as CSR over indices, and the user order */
     size_t *uoff = NULL;
@@ -828,7 +846,8 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
         size_t *fill = calloc((size_t)nu, sizeof *fill);
         if (!uoff || !ulist || !uord || !fill) {
             free(uoff); free(ulist); free(uord); free(fill);
-            free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
+            free(perm); free(iota);
+            if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
             trainer_free(&tr);
             return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the grouped shuffle");
         }
@@ -848,7 +867,7 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     if (tr.tags) {
         fold_tags(&tr, -1.0f); /* item_emb holds q_i + tag sum: train on q_i */
         raw_items = malloc((ni_d + (size_t)m->cfg.n_items) * sizeof *raw_items);
-        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's book copy");
+        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's item copy");
     }
     float *raw_users = NULL; /* implicit models: p_u kept aside while on_epoch sees the effective readers */
     size_t nu_d = (size_t)m->cfg.n_users * (size_t)m->cfg.dim;
@@ -879,16 +898,19 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                 memcpy(perm + w, g, cnt * sizeof *perm);
                 w += cnt;
             }
-        } else {
-            for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates */
-                size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
-                uint32_t t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+            for (size_t k = 0; k < n; k++) {
+                ep.user[k] = train->user[perm[k]];
+                ep.item[k] = train->item[perm[k]];
+                ep.rating[k] = train->rating[perm[k]];
             }
-        }
-        for (size_t k = 0; k < n; k++) {
-            ep.user[k] = train->user[perm[k]];
-            ep.item[k] = train->item[perm[k]];
-            ep.rating[k] = train->rating[perm[k]];
+        } else {
+            for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates on the triples themselves */
+                size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
+                int32_t u = ep.user[k], i = ep.item[k];
+                float v = ep.rating[k];
+                ep.user[k] = ep.user[j]; ep.item[k] = ep.item[j]; ep.rating[k] = ep.rating[j];
+                ep.user[j] = u; ep.item[j] = i; ep.rating[j] = v;
+            }
         }
         double sq = 0.0, ab = 0.0;
         size_t done = 0;
@@ -975,7 +997,8 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     free(raw_users);
     free(best);
     free(uoff); free(ulist); free(uord);
-    free(perm); free(iota); free(ep.user); free(ep.item); free(ep.rating);
+    free(perm); free(iota);
+    if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
     trainer_free(&tr);
     br_model_invalidate(m);
     if (n_history) *n_history = nh < max_history ? nh : (history ? max_history : nh);

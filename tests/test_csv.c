@@ -2,7 +2,9 @@
  * test_csv.c - the CSV tokenizer, the ratings parser, id tables and the train/test split: quoting,
  * embedded line breaks, CRLF, BOM, blank lines, columns found by name in any order, every kind of bad
  * row with the exact FILE:LINE message, skip_bad counts, empty file / header only / missing column,
- * string ids and half stars, the rating scale rules, the keep-last duplicate rule, and the two
+ * string ids and half stars, the rating scale rules (the out-of-scale message names how to set the scale,
+ * infer_range takes it from the data), the item noun of the messages, the keep-last duplicate rule, the split
+ * (and split_take, which gives the same parts from the dataset's own arrays), and the two
  * committed fixtures (tests/fixtures/, made by tools/gen-fixture.mjs) against their recorded figures.
  */
 #include "internal.h"
@@ -407,6 +409,22 @@ static void test_split(void) {
     bookrec_triples_free(&te);
     CHECK(bookrec_triples_alloc(&tr, 5) == 0 && tr.n == 5 && tr.user && tr.item && tr.rating, "alloc");
     bookrec_triples_free(&tr);
+    /* split_take: the same parts as split, made from the dataset's own arrays (left empty) */
+    static const double fr[3] = {0.2, 0.0, 0.5};
+    for (int f = 0; f < 3; f++) {
+        bookrec_ratings *c = parse("user_id,book_id,rating\n1,1,1\n1,2,2\n2,1,3\n2,3,4\n3,3,5\n3,1,2\n4,2,1\n", NULL, &err);
+        if (!c) break;
+        CHECK(bookrec_split(c, fr[f], 7, &tr, &te, &err) == 0, "split: %s", err.msg);
+        CHECK(bookrec_split_take(c, fr[f], 7, &tr2, &te2, &err) == 0, "split_take: %s", err.msg);
+        CHECK(tr2.n == tr.n && te2.n == te.n && !memcmp(tr.user, tr2.user, tr.n * 4) && !memcmp(tr.item, tr2.item, tr.n * 4) &&
+                  !memcmp(tr.rating, tr2.rating, tr.n * 4) && !memcmp(te.user, te2.user, te.n * 4) &&
+                  !memcmp(te.item, te2.item, te.n * 4) && !memcmp(te.rating, te2.rating, te.n * 4),
+              "split_take differs from split at fraction %g", fr[f]);
+        CHECK(c->all.n == 0 && c->all.user == NULL, "split_take left the dataset's arrays");
+        CHECK(bookrec_split_take(c, 0.2, 7, &tr3, &te3, &err) == BOOKREC_E_EMPTY, "split_take of a taken dataset");
+        bookrec_triples_free(&tr); bookrec_triples_free(&te); bookrec_triples_free(&tr2); bookrec_triples_free(&te2);
+        bookrec_ratings_free(c);
+    }
     bookrec_ratings_free(r);
 }
 
@@ -490,6 +508,109 @@ static void test_fixtures(void) {
     free(json);
 }
 
+/* done_reading: the parser never reads buf[0..upto) again once told (the callback scribbles over it), says so every
+   megabyte or so and finally with upto = len, and the dataset is the one parsed without the callback. */
+typedef struct scribble { char *buf; size_t len, last; int calls, backwards; } scribble;
+static void scribble_over(void *ctx, size_t upto) {
+    scribble *s = ctx;
+    s->calls++;
+    if (upto < s->last || upto > s->len) s->backwards++;
+    memset(s->buf, '#', upto);
+    s->last = upto;
+}
+
+static void test_done_reading(void) {
+    size_t cap = 4u << 20, len = 0;
+    char *csv = malloc(cap), *buf = malloc(cap);
+    if (!csv || !buf) { free(csv); free(buf); return; }
+    len += (size_t)snprintf(csv, cap, "book_id,user_id,rating\n");
+    br_rng g;
+    br_rng_seed(&g, 5);
+    for (int k = 0; len + 64 < cap - 64 && k < 240000; k++) /* about 3 MB, with repeated pairs */
+        len += (size_t)snprintf(csv + len, cap - len, "%u,\"u%u\",%u\n", 1 + br_rng_below(&g, 500), br_rng_below(&g, 3000),
+                                1 + br_rng_below(&g, 5));
+    memcpy(buf, csv, len);
+    bookrec_error err;
+    bookrec_ratings *a = NULL, *b = NULL;
+    CHECK(bookrec_ratings_parse(csv, len, NULL, &a, &err) == 0, "parse: %s", err.msg);
+    scribble sc = {buf, len, 0, 0, 0};
+    bookrec_csv_options o = {0};
+    o.done_reading = scribble_over;
+    o.done_reading_ctx = &sc;
+    CHECK(bookrec_ratings_parse(buf, len, &o, &b, &err) == 0, "parse with done_reading: %s", err.msg);
+    CHECK(sc.calls >= 3 && sc.last == len && !sc.backwards, "done_reading: %d calls, last %zu of %zu, %d backwards",
+          sc.calls, sc.last, len, sc.backwards);
+    if (a && b) {
+        int same = a->all.n == b->all.n && a->duplicates == b->duplicates && a->duplicates > 0 &&
+                   bookrec_ids_count(a->users) == bookrec_ids_count(b->users) &&
+                   !memcmp(a->all.user, b->all.user, a->all.n * 4) && !memcmp(a->all.item, b->all.item, a->all.n * 4) &&
+                   !memcmp(a->all.rating, b->all.rating, a->all.n * 4);
+        for (int u = 0; same && u < bookrec_ids_count(a->users); u++)
+            same = !strcmp(bookrec_ids_get(a->users, u), bookrec_ids_get(b->users, u));
+        CHECK(same, "the dataset parsed with done_reading differs");
+    }
+    bookrec_ratings_free(a);
+    bookrec_ratings_free(b);
+    free(csv);
+    free(buf);
+}
+
+/* The rating scale and the words of the messages: whole-number ratings outside 1..5 name how to set the scale
+   (range_hint) and the data's span, or set the scale from the data with infer_range (scale_from_data says so,
+   as it does for half stars); an item id is called by the caller's noun. */
+static void test_scale_and_noun(void) {
+    bookrec_error err;
+    bookrec_csv_options o = {0};
+    const char *ten = "book_id,user_id,rating\n1,2,3\n1,3,10\n2,3,1\n";
+    parse_fails(ten, NULL, BOOKREC_E_PARSE,
+                "ratings.csv:3: rating 10 is outside 1..5 (whole-number ratings are read on the 1..5 scale; this file's "
+                "ratings span 1..10: set another scale with min_rating and max_rating)", 1);
+    o.range_hint = "--min-rating/--max-rating";
+    parse_fails(ten, &o, BOOKREC_E_PARSE, "span 1..10: set another scale with --min-rating/--max-rating)", 0);
+    o.infer_range = 1;
+    bookrec_ratings *r = parse(ten, &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 1 && r->max_rating == 10 && r->scale_from_data && r->integral && r->all.n == 3,
+              "inferred scale %g..%g (from data %d)", (double)r->min_rating, (double)r->max_rating, r->scale_from_data);
+        bookrec_ratings_free(r);
+    }
+    r = parse("book_id,user_id,rating\n1,2,0\n1,3,4\n", &o, &err); /* 0..4 */
+    if (r) {
+        CHECK(r->min_rating == 0 && r->max_rating == 4 && r->scale_from_data, "0..4: %g..%g", (double)r->min_rating,
+              (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    /* whole numbers inside 1..5 stay on 1..5 even with infer_range; a given range is never inferred */
+    r = parse("book_id,user_id,rating\n1,2,3\n1,3,4\n", &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 1 && r->max_rating == 5 && !r->scale_from_data, "1..5: %g..%g", (double)r->min_rating,
+              (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    o.min_rating = 0;
+    o.max_rating = 10;
+    r = parse(ten, &o, &err);
+    if (r) {
+        CHECK(r->min_rating == 0 && r->max_rating == 10 && !r->scale_from_data, "given 0..10: %g..%g",
+              (double)r->min_rating, (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    memset(&o, 0, sizeof o);
+    r = parse("book_id,user_id,rating\n1,2,3.5\n1,3,4\n", &o, &err); /* half stars: the data's range */
+    if (r) {
+        CHECK(r->min_rating == 3.5f && r->max_rating == 4 && r->scale_from_data, "half stars: %g..%g",
+              (double)r->min_rating, (double)r->max_rating);
+        bookrec_ratings_free(r);
+    }
+    /* nouns */
+    parse_fails("book_id,user_id,rating\n1,2,3\nx,2,3\n", NULL, BOOKREC_E_PARSE, "ratings.csv:3: book id \"x\"", 0);
+    o.item_col = "movieId";
+    parse_fails("movieId,user_id,rating\n1,2,3\nx,2,3\n", &o, BOOKREC_E_PARSE, "ratings.csv:3: item id \"x\"", 0);
+    o.noun = "movie";
+    parse_fails("movieId,user_id,rating\n1,2,3\nx,2,3\n", &o, BOOKREC_E_PARSE,
+                "ratings.csv:3: movie id \"x\" is not a whole number (this column's ids are numeric)", 1);
+}
+
 int main(void) {
     test_tokenizer();
     test_ids();
@@ -499,6 +620,8 @@ int main(void) {
     test_empty_and_header();
     test_split();
     test_fixtures();
+    test_scale_and_noun();
+    test_done_reading();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

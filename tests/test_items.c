@@ -3,7 +3,7 @@
  * and line breaks, CRLF and BOM, optional columns absent, configurable names, years like "2008.0" and
  * negative years, text cleaning (invalid UTF-8, control characters), hostile text kept as text, and
  * bad rows / empty file / missing column with FILE:LINE messages and skip_bad counts. Also reads the
- * committed fixtures' books.csv.
+ * committed fixtures' books.csv, and names the id by the caller's noun (book, item, movie) in messages.
  */
 #include "internal.h"
 
@@ -189,12 +189,23 @@ static void test_fixtures(void) {
     }
 }
 
+/* The id's noun in messages: book for book_id, item for another column, or the caller's. */
+static void test_noun(void) {
+    fails("book_id,title\n1,A\n1,B\n", NULL, BOOKREC_E_PARSE, "books.csv:3: book id \"1\" appears twice (first on line 2)");
+    bookrec_items_options o = {0};
+    o.id_col = "movieId";
+    fails("movieId,title\n1,A\n1,B\n", &o, BOOKREC_E_PARSE, "books.csv:3: item id \"1\" appears twice (first on line 2)");
+    o.noun = "movie";
+    fails("movieId,title\n1,A\n1,B\n", &o, BOOKREC_E_PARSE, "books.csv:3: movie id \"1\" appears twice (first on line 2)");
+}
+
 int main(void) {
     test_goodbooks_shape();
     test_columns();
     test_cleaning();
     test_bad_rows();
     test_fixtures();
+    test_noun();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -5,7 +5,8 @@
  * flipped bytes, wrong magic, wrong version, inconsistent shapes, unknown/duplicate/missing tensors,
  * absurd dimensions, trailing bytes, and a users file from another model. A trained tag model (n_tags > 0,
  * its tag sums folded into the books when training ends) round-trips to the same predictions, scores and
- * similar books, and bookrec_model_set_tags refuses bad tags.
+ * similar books, and bookrec_model_set_tags refuses bad tags. Non-finite weights (NaN, +-Inf in F32, F16,
+ * Q8 values or scales) are refused by the loader, load_users and the writer.
  */
 #include "internal.h"
 
@@ -510,6 +511,116 @@ static void test_tag_model(int arch) {
     bookrec_model_free(m);
 }
 
+/* Non-finite weights: the loader refuses NaN and +-Inf in every storage (F32, F16, Q8 values and Q8 row
+   scales) naming the tensor and row, load_users refuses them without touching the model, and the writer
+   refuses to write what could not be loaded back (non-finite weights, F16 overflow). */
+static void test_nonfinite(void) {
+    const int dim = 3;
+    bookrec_model *m = make_model(BOOKREC_ARCH_MF, 5, 20, dim, 0, 9);
+    if (!m) { CHECK(0, "create"); return; }
+    static const uint32_t f32_bad[3] = {0x7fc00000u, 0x7f800000u, 0xff800000u}; /* NaN, +Inf, -Inf */
+    static const uint16_t f16_bad[3] = {0x7e00u, 0x7c00u, 0xfc00u};
+    for (int dt = BOOKREC_F32; dt <= BOOKREC_Q8; dt++) {
+        size_t len;
+        uint8_t *buf = save(m, 0, dt, &len);
+        if (!buf) continue;
+        size_t at = find_record(buf, len, "item_emb");
+        CHECK(at > 0, "dtype %d: no item_emb record", dt);
+        uint8_t *data = buf + at + 2 + 8 + 18;
+        uint8_t *c = malloc(len);
+        for (int v = 0; v < 3; v++) {
+            char what[64];
+            memcpy(c, buf, len);
+            if (dt == BOOKREC_F32) put32(data - buf + c + 4 * (12 * dim + 1), f32_bad[v]);
+            else if (dt == BOOKREC_F16) {
+                uint8_t *p = data - buf + c + 2 * (12 * dim + 1);
+                p[0] = (uint8_t)f16_bad[v];
+                p[1] = (uint8_t)(f16_bad[v] >> 8);
+            } else put32(data - buf + c + 4 * 12, f32_bad[v]); /* row 12's scale */
+            fix_crc(c, len);
+            snprintf(what, sizeof what, "dtype %d value %d", dt, v);
+            expect_fail(c, len, "tensor \"item_emb\" row 12 holds a non-finite value", what);
+        }
+        if (dt == BOOKREC_Q8) { /* a finite scale whose products overflow */
+            memcpy(c, buf, len);
+            put32(data - buf + c + 4 * 12, 0x7f7fffffu); /* FLT_MAX */
+            fix_crc(c, len);
+            expect_fail(c, len, "tensor \"item_emb\" row 12 holds a non-finite value", "Q8 scale FLT_MAX");
+        }
+        free(c);
+        bookrec_free(buf);
+    }
+
+    /* load_users: a NaN user vector is refused and the model keeps its users part unloaded */
+    {
+        size_t li, lu;
+        uint8_t *items = save(m, BOOKREC_PART_ITEMS, BOOKREC_F32, &li);
+        uint8_t *users = save(m, BOOKREC_PART_USERS, BOOKREC_F32, &lu);
+        bookrec_model *l = NULL;
+        bookrec_error err;
+        if (items && users && bookrec_model_load(items, li, &l, &err) == 0) {
+            size_t at = find_record(users, lu, "user_emb");
+            put32(users + at + 2 + 8 + 18 + 4 * (2 * dim), f32_bad[0]);
+            fix_crc(users, lu);
+            int rc = bookrec_model_load_users(l, users, lu, &err);
+            CHECK(rc == BOOKREC_E_FORMAT, "load_users with a NaN: rc %d", rc);
+            CHECK(strstr(err.msg, "tensor \"user_emb\" row 2 holds a non-finite value (NaN at column 0)") != NULL,
+                  "load_users message: %s", err.msg);
+            CHECK(!bookrec_model_has_users(l), "load_users failed but the model says it has users");
+        } else {
+            CHECK(0, "items part did not load");
+        }
+        bookrec_model_free(l);
+        bookrec_free(items);
+        bookrec_free(users);
+    }
+
+    /* the writer refuses what the loader would refuse */
+    int rows, cols;
+    float *emb = (float *)bookrec_model_tensor(m, "item_emb", &rows, &cols);
+    float *ub = (float *)bookrec_model_tensor(m, "user_bias", &rows, &cols);
+    if (emb && ub) {
+        static const float bad[3] = {NAN, INFINITY, -INFINITY};
+        for (int v = 0; v < 3; v++)
+            for (int dt = BOOKREC_F32; dt <= BOOKREC_Q8; dt++) {
+                float keep = emb[12 * dim + 1];
+                emb[12 * dim + 1] = bad[v];
+                bookrec_save_options o = {0, (bookrec_dtype)dt};
+                uint8_t *out = (uint8_t *)1;
+                size_t n = 1;
+                bookrec_error err;
+                int rc = bookrec_model_save(m, &o, &out, &n, &err);
+                CHECK(rc == BOOKREC_E_ARG && out == NULL && n == 0, "save with a non-finite weight: rc %d", rc);
+                CHECK(strstr(err.msg, "tensor \"item_emb\" row 12 holds a non-finite value") != NULL, "save message: %s",
+                      err.msg);
+                /* the items part alone does not hold user_bias, so a bad user bias does not stop it */
+                emb[12 * dim + 1] = keep;
+                ub[3] = bad[v];
+                bookrec_save_options oi = {BOOKREC_PART_ITEMS, (bookrec_dtype)dt};
+                rc = bookrec_model_save(m, &oi, &out, &n, &err);
+                CHECK(rc == 0, "items part with a NaN user bias: %s", err.msg);
+                bookrec_free(out);
+                rc = bookrec_model_save(m, &o, &out, &n, &err);
+                CHECK(rc == BOOKREC_E_ARG && strstr(err.msg, "tensor \"user_bias\" row 3 holds a non-finite value"),
+                      "save with a non-finite user bias: rc %d %s", rc, err.msg);
+                ub[3] = 0.25f;
+            }
+        /* F16 holds at most 65504: a larger weight fits F32 and Q8 but not F16 */
+        emb[5] = 1e5f;
+        size_t n;
+        uint8_t *out = NULL;
+        bookrec_error err;
+        bookrec_save_options o16 = {0, BOOKREC_F16}, o8 = {0, BOOKREC_Q8};
+        CHECK(bookrec_model_save(m, &o16, &out, &n, &err) == BOOKREC_E_ARG && strstr(err.msg, "F16"),
+              "F16 overflow saved: %s", err.msg);
+        CHECK(bookrec_model_save(m, &o8, &out, &n, &err) == 0, "Q8 with 1e5: %s", err.msg);
+        bookrec_free(out);
+    } else {
+        CHECK(0, "no item_emb / user_bias tensor");
+    }
+    bookrec_model_free(m);
+}
+
 int main(void) {
     test_half();
     test_tag_model(BOOKREC_ARCH_MF);
@@ -518,6 +629,7 @@ int main(void) {
     test_parts();
     test_corruption();
     test_items_file_size();
+    test_nonfinite();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -263,6 +263,9 @@ static void test_bad_input(const bookrec_triples *t) {
     CHECK(bookrec_model_create(&c, &m, &err) == BOOKREC_OK, "create: %s", err.msg);
     CHECK(bookrec_ease_fit(m, t, NULL, &err) == BOOKREC_E_ARG && strstr(err.msg, "created for"),
           "wrong n_entries: %s", err.msg);
+    double mse, mae;
+    CHECK(bookrec_evaluate(m, t, &mse, &mae, &err) == BOOKREC_E_STATE, "RMSE of a top-N model accepted");
+    CHECK(bookrec_train(m, t, NULL, NULL, NULL, 0, NULL, &err) == BOOKREC_E_ARG, "bookrec_train of a top-N model accepted");
     bookrec_model_free(m);
 }
 

@@ -1,7 +1,8 @@
 /* test_train.c - training on synthetic ratings drawn from a known low-rank model: the loss falls for every
    arch, same seed and n_tasks give a bit-identical parameter block (serially and through a real pthread
-   parallel-for, which must also equal the serial run with the same slicing), callbacks are honoured, and
-   early stopping keeps the best epoch's parameters. */
+   parallel-for, which must also equal the serial run with the same slicing), callbacks are honoured,
+   early stopping keeps the best epoch's parameters, and shuffling the training arrays in place gives the
+   same model as shuffling a copy. */
 #include "internal.h"
 #include <math.h>
 #include <pthread.h>
@@ -199,6 +200,45 @@ int main(void) {
         if (nh >= 40) FAIL("early stopping never stopped");
         if (fabs(sqrt(mse) - best) > 1e-9) FAIL("early stopping kept RMSE %.6f, best was %.6f", sqrt(mse), best);
         bookrec_model_free(m);
+    }
+    /* shuffle_in_place: the same model as with a copy; train's arrays end as a permutation of themselves (a copy
+       leaves them untouched) */
+    for (int a = 0; a < 3; a++) {
+        bookrec_triples cp;
+        alloc_triples(&cp, tr.n);
+        memcpy(cp.user, tr.user, tr.n * sizeof *cp.user);
+        memcpy(cp.item, tr.item, tr.n * sizeof *cp.item);
+        memcpy(cp.rating, tr.rating, tr.n * sizeof *cp.rating);
+        bookrec_model *ms[2] = {NULL, NULL};
+        for (int inplace = 0; inplace < 2; inplace++) {
+            bookrec_model_config cfg;
+            bookrec_model_config_default(&cfg);
+            cfg.arch = (bookrec_arch)a;
+            cfg.n_users = NU; cfg.n_items = NI; cfg.dim = 8; cfg.hidden = 16;
+            bookrec_error err;
+            if (bookrec_model_create(&cfg, &ms[inplace], &err)) { FAIL("create: %s", err.msg); break; }
+            bookrec_train_options o;
+            bookrec_train_options_default(&o);
+            o.epochs = 3; o.batch = 32; o.n_tasks = 2; o.shuffle_in_place = inplace;
+            if (bookrec_train(ms[inplace], &cp, &va, &o, NULL, 0, NULL, &err)) FAIL("train: %s", err.msg);
+            int same = !memcmp(cp.user, tr.user, tr.n * sizeof *cp.user) && !memcmp(cp.item, tr.item, tr.n * sizeof *cp.item);
+            if (inplace == same) FAIL("%s: shuffle_in_place %d %s train's order", names[a], inplace, same ? "kept" : "changed");
+        }
+        if (ms[0] && ms[1] && memcmp(ms[0]->params, ms[1]->params, ms[0]->n_params * sizeof(float)))
+            FAIL("%s: shuffle_in_place changed the model", names[a]);
+        /* a permutation: the (user, item, rating) multiset is unchanged */
+        double s0 = 0, s1 = 0;
+        long long k0 = 0, k1 = 0;
+        for (size_t k = 0; k < tr.n; k++) {
+            s0 += (double)tr.rating[k] * (tr.user[k] + 1) * (tr.item[k] + 7);
+            s1 += (double)cp.rating[k] * (cp.user[k] + 1) * (cp.item[k] + 7);
+            k0 += (long long)tr.user[k] * NI + tr.item[k];
+            k1 += (long long)cp.user[k] * NI + cp.item[k];
+        }
+        if (k0 != k1 || fabs(s0 - s1) > 1e-6 * fabs(s0)) FAIL("%s: shuffle_in_place lost or changed ratings", names[a]);
+        bookrec_model_free(ms[0]);
+        bookrec_model_free(ms[1]);
+        free_triples(&cp);
     }
     /* bad input */
     {

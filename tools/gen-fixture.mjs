@@ -7,7 +7,10 @@
 //       tests/fixtures/catalogue/        a catalogue that looks nothing like goodbooks: string ids, half
 //                                        stars, other column names and order, CRLF and a BOM; fixture.json
 //                                        says which options read it
-//   node tools/gen-fixture.mjs --out DIR        writes the two fixtures under DIR instead
+//       tests/fixtures/movies/           a catalogue of movies, not books (MovieLens-like columns userId,movieId,
+//                                        rating,timestamp; whole-number ratings on a 1..10 scale; movies.csv with
+//                                        movieId,title,genres): what the CLI says must speak of movies
+//   node tools/gen-fixture.mjs --out DIR        writes the fixtures under DIR instead
 //   node tools/gen-fixture.mjs --scale N --out FILE
 //       streams a goodbooks-shaped ratings file N times the size of the 981,756-row goodbooks file
 //       (N x 53,424 users, 10,000 books) to FILE, for the scaling benchmark; never committed.
@@ -224,6 +227,44 @@ function catalogue(dir, seed) {
   return { rows: rows.length };
 }
 
+// ------------------------------------------------------------------ (b2) movies, not books
+function movies(dir, seed) {
+  const r = rng(seed + 2000);
+  const nUsers = 120, nMovies = 80;
+  const { books, users } = factorModel(r, nUsers, nMovies, (b) => b % GENRES.length);
+  const KIND = { fantasy: 'Fantasy|Adventure', crime: 'Crime|Thriller', romance: 'Romance|Drama',
+    science: 'Sci-Fi', history: 'Documentary|War' };
+  const rows = [];
+  let t = 964982703;
+  users.forEach((u, ui) => {
+    for (const b of chooseBooks(r, u, books, Math.max(6, Math.round(u.n * 0.6)))) {
+      // whole numbers on 1..10 (two points per star of the factor model's 1..5)
+      const v = Math.min(10, Math.max(1, Math.round(rate(r, u, books[b], 3.4) * 2)));
+      t += 1 + r.int(90000);
+      rows.push([ui + 1, 10 * (b + 1) + 1, v, t]);
+    }
+  });
+  rows.sort((a, b) => a[0] - b[0] || a[3] - b[3]);
+  writeFileSync(path.join(dir, 'ratings.csv'), 'userId,movieId,rating,timestamp\n' + rows.map((x) => x.join(',')).join('\n') + '\n');
+  const lines = ['movieId,title,genres'];
+  books.forEach((b, i) => {
+    const title = `The ${r.pick(WORDS1)} ${r.pick(WORDS2[GENRES[b.g]])} (${1950 + r.int(70)})`;
+    lines.push([10 * (i + 1) + 1, title, KIND[GENRES[b.g]]].map(q).join(','));
+  });
+  writeFileSync(path.join(dir, 'movies.csv'), lines.join('\n') + '\n');
+  const scores = rows.map((x) => x[2]);
+  writeFileSync(path.join(dir, 'fixture.json'), JSON.stringify({
+    about: 'tools/gen-fixture.mjs: movies, not books (MovieLens-like columns, whole-number ratings on 1..10)',
+    cli: ['--ratings', 'ratings.csv', '--books', 'movies.csv', '--user-col', 'userId', '--item-col', 'movieId',
+      '--item-id-col', 'movieId', '--noun', 'movie'],
+    expect: {
+      rows: rows.length, users: new Set(rows.map((x) => x[0])).size, items: new Set(rows.map((x) => x[1])).size,
+      min_rating: Math.min(...scores), max_rating: Math.max(...scores), movies: nMovies,
+    },
+  }, null, 1) + '\n');
+  return { rows: rows.length };
+}
+
 // ------------------------------------------------------------------ (c) large synthetic ratings
 async function scaled(n, file, seed) {
   const r = rng(seed + 77);
@@ -286,12 +327,12 @@ async function main() {
     return;
   }
   const base = opt.out ? path.resolve(opt.out) : path.join(ROOT, 'tests', 'fixtures');
-  const a = path.join(base, 'goodbooks-mini'), b = path.join(base, 'catalogue');
-  mkdirSync(a, { recursive: true });
-  mkdirSync(b, { recursive: true });
-  const ra = goodbooksMini(a, opt.seed), rb = catalogue(b, opt.seed);
+  const a = path.join(base, 'goodbooks-mini'), b = path.join(base, 'catalogue'), c = path.join(base, 'movies');
+  for (const d of [a, b, c]) mkdirSync(d, { recursive: true });
+  const ra = goodbooksMini(a, opt.seed), rb = catalogue(b, opt.seed), rc = movies(c, opt.seed);
   console.log(`wrote ${a}: ${ra.rows} ratings (${ra.duplicates} repeated pairs, ${ra.conflicting} conflicting)`);
   console.log(`wrote ${b}: ${rb.rows} ratings`);
+  console.log(`wrote ${c}: ${rc.rows} ratings`);
 }
 
 main().catch((e) => {

@@ -24,11 +24,14 @@ void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
 /* Prints "bookrec: <message>" and a hint to use --help on stderr, and exits with status 2. */
 void cli_usage_die(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
+/* Prints "bookrec: note: <message>" on stderr (something the user should know, not a problem). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Prints "bookrec: warning: <message>" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "bookrec: <what>: <core message>" (what once, when the message already starts with "<what>:") and exits 1
-   when status is not BOOKREC_OK. */
+/* Prints "bookrec: <what>: <core message>" and exits 1 when status is not BOOKREC_OK; `what` is left out when the
+   core message already starts by naming that step ("bias baseline: no training ratings"), so no prefix repeats. */
 void cli_check(int status, const bookrec_error *err, const char *what);
 
 /* ------------------------------------------------------------------ flags */
@@ -131,6 +134,8 @@ typedef struct cli_data_opts {
     const char *item_id_col, *title_col, *author_col, *image_col;
     const char *small_image_col, *year_col, *avg_col;
     int skip_bad;
+    const char *min_rating, *max_rating; /* the rating scale (both or neither); NULL: 1..5 for whole stars, else inferred */
+    const char *noun;                    /* what an item is: NOUN or SINGULAR/PLURAL; NULL: book(s) or item(s) */
 } cli_data_opts;
 
 /* The data flags as cli_opt initialisers, for a command's flag table. */
@@ -151,7 +156,14 @@ typedef struct cli_data_opts {
     {"year-col", 0, CLI_STR, &(d)->year_col, "NAME", "publication year column of the books CSV",              \
      "original_publication_year"},                                                                           \
     {"avg-col", 0, CLI_STR, &(d)->avg_col, "NAME", "average rating column of the books CSV", "average_rating"}, \
-    {"skip-bad", 0, CLI_FLAG, &(d)->skip_bad, NULL, "skip and count malformed CSV rows instead of failing", "off"}
+    {"skip-bad", 0, CLI_FLAG, &(d)->skip_bad, NULL, "skip and count malformed ratings and books CSV rows instead of "  \
+     "failing with FILE:LINE", "off"},                                                                          \
+    {"min-rating", 0, CLI_STR, &(d)->min_rating, "X", "lowest rating of the scale (with --max-rating)",         \
+     "1 for whole stars, else the data's"},                                                                   \
+    {"max-rating", 0, CLI_STR, &(d)->max_rating, "X", "highest rating of the scale (with --min-rating)",        \
+     "5 for whole stars, else the data's"},                                                                   \
+    {"noun", 0, CLI_STR, &(d)->noun, "WORD[/PLURAL]", "what the items are, in messages (e.g. movie)",             \
+     "book for item column book_id, else item"}
 
 /* The resolved data directory, or exits 1 with a message saying how to get the data. */
 const char *cli_data_dir(const cli_data_opts *d);
@@ -165,11 +177,23 @@ const char *cli_ratings_path(const cli_data_opts *d);
 /* The books path (--books, else DIR/books.csv when a data directory is found), or NULL when none. */
 const char *cli_books_path(const cli_data_opts *d);
 
+/* Remembers the data flags' noun for cli_noun (the commands call it once their flags are parsed; loading
+   ratings or books does too). */
+void cli_set_noun(const cli_data_opts *d);
+
+/* What the items are called in messages: --noun (NOUN, plural NOUN+s, or SINGULAR/PLURAL), else "book(s)" when the
+   item column is goodbooks' book_id (the default), else "item(s)". plural: 0 singular, 1 plural. */
+const char *cli_noun(int plural);
+
 /* Fills the core's CSV options from the flags (source = path). */
 void cli_csv_options(const cli_data_opts *d, const char *path, bookrec_csv_options *o);
 
 /* Reads and parses the ratings, exiting 1 on error. *parse_seconds (may be NULL) gets the parse time. */
 bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds);
+
+/* Parses ratings already read from path with the data flags: a malformed row fails with FILE:LINE unless
+   --skip-bad, as in every command; exits 1 on error, warns about skipped rows. */
+bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len);
 
 /* Reads and parses the books; returns NULL (after a warning) when the file is absent and was not named
    explicitly; exits 1 on a parse error. */

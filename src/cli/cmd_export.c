@@ -127,6 +127,7 @@ int cmd_export(int argc, char **argv) {
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    cli_set_noun(&d);
     bookrec_dtype dtype;
     if (!strcmp(quant, "f16")) dtype = BOOKREC_F16;
     else if (!strcmp(quant, "q8")) dtype = BOOKREC_Q8;
@@ -143,8 +144,17 @@ int cmd_export(int argc, char **argv) {
     bookrec_model *m = cli_load_model(model_path);
     const bookrec_model_config *c = bookrec_model_get_config(m);
     const bookrec_ids *items = bookrec_model_items(m);
-    if (!items) cli_die("%s: the model carries no book id table; cannot export", model_path);
+    if (!items) cli_die("%s: the model carries no %s id table; cannot export", model_path, cli_noun(0));
     int n_items = c->n_items;
+
+    /* read every input before writing anything: a bad ratings or books row leaves no half-written export */
+    bookrec_items *books = cli_load_books(&d);
+    bookrec_ratings *r = NULL;
+    if (!no_eval && bookrec_model_has_users(m) && !d.ratings && !cli_data_dir_try(&d)) {
+        cli_warn("no ratings found (--data DIR or --ratings FILE): the quantisation check is skipped");
+        no_eval = 1;
+    }
+    if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
     bookrec_error err = {0};
@@ -174,7 +184,6 @@ int cmd_export(int argc, char **argv) {
     }
 
     /* books.json, in the model's item order */
-    bookrec_items *books = cli_load_books(&d);
     cJSON *arr = cJSON_CreateArray();
     int missing = 0;
     for (int i = 0; i < n_items; i++) {
@@ -195,7 +204,9 @@ int cmd_export(int argc, char **argv) {
         else cJSON_AddNullToObject(o, "average_rating");
         cJSON_AddItemToArray(arr, o);
     }
-    if (missing && books) cli_warn("%d of the model's %d books are not in the books file (empty titles)", missing, n_items);
+    if (missing && books)
+        cli_warn("%d of the model's %d %s are not in the %s file (empty titles)", missing, n_items, cli_noun(1),
+                 cli_noun(1));
     char *bj = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     if (!bj) cli_die("out of memory");
@@ -208,8 +219,8 @@ int cmd_export(int argc, char **argv) {
     if (vectors_path) {
         vm = cli_load_model(vectors_path);
         if (bookrec_model_get_config(vm)->n_items != n_items)
-            cli_die("%s: --vectors model has %d books, expected %d", vectors_path, bookrec_model_get_config(vm)->n_items,
-                    n_items);
+            cli_die("%s: --vectors model has %d %s, expected %d", vectors_path, bookrec_model_get_config(vm)->n_items,
+                    cli_noun(1), n_items);
     }
     const float *emb = bookrec_model_tensor(vm, "item_emb", &rows, &cols);
     if (!emb && !vectors_path && c->arch == BOOKREC_ARCH_EASE) {
@@ -217,7 +228,7 @@ int cmd_export(int argc, char **argv) {
                  "from a model that has them, e.g. an mf model of the same books)");
         rows = 0;
     } else if (!emb) {
-        cli_die("%s: the model has no book embedding tensor (item_emb)", vectors_path ? vectors_path : model_path);
+        cli_die("%s: the model has no %s embedding tensor (item_emb)", vectors_path ? vectors_path : model_path, cli_noun(0));
     }
     if (rows > n_items) rows = n_items;
     sbuf vecs = {0}, meta = {0};
@@ -250,22 +261,20 @@ int cmd_export(int argc, char **argv) {
     if (vm != m) bookrec_model_free(vm);
     if (users_bin && !no_eval && br_topn_arch(c)) { /* ranking models: what quantising does to the lists */
         topn_quant_check(m, items_bin, items_len, users_bin, users_len, quant);
-        no_eval = 1;
+    }
+    if (r && br_topn_arch(c)) { /* no ratings to predict: the lists above are the check */
+        bookrec_ratings_free(r);
+        r = NULL;
     }
 
     /* what quantising costs, on the training run's test split */
     double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;
-    if (!no_eval && users_bin && !d.ratings && !cli_data_dir_try(&d)) {
-        cli_warn("no ratings found (--data DIR or --ratings FILE): the quantisation check is skipped");
-        no_eval = 1;
-    }
-    if (!no_eval && users_bin) {
+    if (r) {
         uint64_t hs = 1;
         double hf = 0.2;
         int from_history = cli_history_split(model_path, &hs, &hf);
         if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
         if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
-        bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
         bookrec_triples train = {0}, test = {0};
         cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
         bookrec_model *q = NULL;
@@ -300,6 +309,9 @@ int cmd_export(int argc, char **argv) {
     cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
     cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
+    cJSON *jn = cJSON_AddObjectToObject(man, "noun"); /* what the items are: "book"/"books", "movie"/"movies", ... */
+    cJSON_AddStringToObject(jn, "one", cli_noun(0));
+    cJSON_AddStringToObject(jn, "many", cli_noun(1));
     cJSON_AddStringToObject(man, "embeddings", quant);
     cJSON *jq = cJSON_AddObjectToObject(man, "quantization");
     if (isnan(rmse32)) {
@@ -324,8 +336,8 @@ int cmd_export(int argc, char **argv) {
     ADD_FILE("manifest.json", mj, strlen(mj));
     free(mj);
 
-    printf("exported %s (%s, %d books, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, c->n_users,
-           out_dir);
+    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, cli_noun(1),
+           c->n_users, out_dir);
     for (int k = 0; k < n_files; k++) {
         char b[32];
         printf("  %-16s %10lld bytes  (%s)\n", files[k].name, files[k].bytes, cli_bytes(files[k].bytes, b));

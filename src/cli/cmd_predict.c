@@ -33,13 +33,16 @@ static int split_fields(char *s, size_t len, char *f[3]) {
 
 int cmd_predict(int argc, char **argv) {
     const char *model_path = cli_default_model(), *pairs = NULL;
+    cli_data_opts d = {0}; /* only its noun */
     cli_opt opts[] = {
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file (with its user part)", "<project>/models/model.bkr"},
         {"pairs", 'p', CLI_STR, &pairs, "FILE", "CSV of user_id,book_id pairs (external ids; '-' for stdin)", "none"},
+        {"noun", 0, CLI_STR, &d.noun, "WORD[/PLURAL]", "what the items are, in messages (e.g. movie)", "book"},
     };
     cli_parse("predict", "bookrec predict --model FILE --pairs FILE", opts, (int)(sizeof opts / sizeof opts[0]), argc,
               argv);
     if (!pairs) cli_usage_die("predict", "predict: --pairs FILE is required");
+    cli_set_noun(&d);
 
     bookrec_model *m = cli_load_model(model_path);
     if (!bookrec_model_has_users(m))
@@ -82,7 +85,7 @@ int cmd_predict(int argc, char **argv) {
         const char *us = swap ? f[1] : f[0], *bs = swap ? f[0] : f[1];
         int ui = bookrec_ids_find(users, us, -1), bi = bookrec_ids_find(items, bs, -1);
         if (ui < 0) cli_die("%s:%ld: unknown user id '%s' (not in the model)", pairs, line, us);
-        if (bi < 0) cli_die("%s:%ld: unknown book id '%s' (not in the model)", pairs, line, bs);
+        if (bi < 0) cli_die("%s:%ld: unknown %s id '%s' (not in the model)", pairs, line, cli_noun(0), bs);
         if (n == cap) {
             cap *= 2;
             u = realloc(u, cap * sizeof *u);

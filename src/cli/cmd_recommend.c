@@ -30,7 +30,9 @@ static shown_book book_of(const bookrec_items *books, const char *id) {
 static void print_list(const bookrec_model *m, const bookrec_items *books, const int32_t *idx, const float *score,
                        int n, const char *score_name) {
     const bookrec_ids *items = bookrec_model_items(m);
-    printf("%3s  %8s  %6s  %s\n", "#", "book_id", score_name, "title / authors");
+    char id_head[80];
+    snprintf(id_head, sizeof id_head, "%s_id", cli_noun(0));
+    printf("%3s  %8s  %6s  %s\n", "#", id_head, score_name, "title / authors");
     for (int k = 0; k < n; k++) {
         const char *id = bookrec_ids_get(items, idx[k]);
         char fallback[16];
@@ -40,9 +42,10 @@ static void print_list(const bookrec_model *m, const bookrec_items *books, const
         }
         shown_book b = book_of(books, id);
         if (*b.title)
-            printf("%3d  %8s  %6.3f  %s / %s\n", k + 1, id, (double)score[k], b.title, b.authors);
+            printf("%3d  %8s  %6.3f  %s%s%s\n", k + 1, id, (double)score[k], b.title, *b.authors ? " / " : "", b.authors);
         else
-            printf("%3d  %8s  %6.3f  %s\n", k + 1, id, (double)score[k], books ? "(not in the books file)" : "");
+            printf("%3d  %8s  %6.3f  %s%s%s\n", k + 1, id, (double)score[k], books ? "(not in the " : "",
+                   books ? cli_noun(1) : "", books ? " file)" : "");
     }
 }
 
@@ -166,13 +169,14 @@ int cmd_recommend(int argc, char **argv) {
          "none"},
         {"rated", 0, CLI_STR, &rated, "FILE", "a new reader's ratings as a CSV of book_id,rating", "none"},
         {"explain", 0, CLI_FLAG, &explain, NULL, "name the rated books behind each recommendation (EASE models)", NULL},
-        {"k", 'k', CLI_INT, &k, "N", "how many books", NULL},
+        {"k", 'k', CLI_INT, &k, "N", "how many books (items) to list", NULL},
     };
     cli_parse("recommend", "bookrec recommend (--user ID | --rate ID:R,... | --rated FILE) [-k 10] [--explain]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
     if (!!user + !!rate + !!rated != 1)
         cli_usage_die("recommend", "recommend: give exactly one of --user ID, --rate ID:R,... or --rated FILE");
     if (k < 1 || k > 100000) cli_usage_die("recommend", "recommend: -k must be in 1..100000, got %d", k);
+    cli_set_noun(&d);
 
     bookrec_model *m = cli_load_model(model_path);
     const bookrec_model_config *c = bookrec_model_get_config(m);
@@ -226,8 +230,11 @@ int cmd_recommend(int argc, char **argv) {
     cli_check(bookrec_model_score_all(m, state, scores, &err), &err, "scores");
     int n = bookrec_topk(scores, c->n_items, ex, n_ex, k, idx, score);
     if (n < 0) cli_die("out of memory ranking");
-    if (user) printf("Top %d books for user %s (who rated %d books; those are left out)\n", n, user, n_ex);
-    else printf("Top %d books for a new reader who rated %d book%s (left out)\n", n, n_ex, n_ex == 1 ? "" : "s");
+    if (user)
+        printf("Top %d %s for user %s (who rated %d %s; those are left out)\n", n, cli_noun(1), user, n_ex,
+               cli_noun(n_ex != 1));
+    else
+        printf("Top %d %s for a new reader who rated %d %s (left out)\n", n, cli_noun(1), n_ex, cli_noun(n_ex != 1));
     if (topn) {
         print_topn(m, books, state, idx, score, n, explain);
     } else {
@@ -252,16 +259,20 @@ int cmd_similar(int argc, char **argv) {
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file", "<project>/models/model.bkr"},
-        {"book", 'b', CLI_STR, &book, "ID", "book id as in the ratings CSV (required)", "none"},
-        {"k", 'k', CLI_INT, &k, "N", "how many books", NULL},
+        {"book", 'b', CLI_STR, &book, "ID", "book (item) id as in the ratings CSV (required)", "none"},
+        {"item", 'i', CLI_STR, &book, "ID", "the same as --book, for catalogues of other things", "none"},
+        {"k", 'k', CLI_INT, &k, "N", "how many books (items) to list", NULL},
     };
     cli_parse("similar", "bookrec similar --book ID [-k 10]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    if (!book) cli_usage_die("similar", "similar: --book ID is required");
+    cli_set_noun(&d);
+    if (!book) cli_usage_die("similar", "similar: --book ID (or --item ID) is required");
     if (k < 1 || k > 100000) cli_usage_die("similar", "similar: -k must be in 1..100000, got %d", k);
 
     bookrec_model *m = cli_load_model(model_path);
     int i = model_item(m, book);
-    if (i < 0) cli_die("book '%s' is not in the model (it knows %d books)", book, bookrec_ids_count(bookrec_model_items(m)));
+    if (i < 0)
+        cli_die("%s '%s' is not in the model (it knows %d %s)", cli_noun(0), book,
+                bookrec_ids_count(bookrec_model_items(m)), cli_noun(1));
     bookrec_items *books = cli_load_books(&d);
 
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)k);
@@ -272,8 +283,12 @@ int cmd_similar(int argc, char **argv) {
     if (n < 0) cli_check(err.code ? err.code : BOOKREC_E_ARG, &err, "similar");
     shown_book b = book_of(books, book);
     int ease = bookrec_model_get_config(m)->arch == BOOKREC_ARCH_EASE;
-    printf("Books most similar to %s%s%s%s (%s)\n", book, *b.title ? " (" : "", b.title, *b.title ? ")" : "",
-           ease ? "EASE weights between the two books, both ways" : "cosine of book embeddings");
+    char head[80];
+    snprintf(head, sizeof head, "%s", cli_noun(1));
+    if (head[0] >= 'a' && head[0] <= 'z') head[0] = (char)(head[0] - 'a' + 'A');
+    printf("%s most similar to %s%s%s%s (%s%s%s)\n", head, book, *b.title ? " (" : "", b.title, *b.title ? ")" : "",
+           ease ? "EASE weights between the two, both ways" : "cosine of ", ease ? "" : cli_noun(0),
+           ease ? "" : " embeddings");
     print_list(m, books, idx, score, n, ease ? "weight" : "cosine");
     free(idx);
     free(score);

@@ -1,8 +1,8 @@
 /*
  * cmd_stats.c - `bookrec stats`: what the tutorial printed about the data (rows, users, books, missing
  * values, the rating histogram) plus what bookrec does to it (duplicate pairs merged, conflicting ones,
- * rows skipped) and how long reading and parsing the CSV took. Malformed rows are counted, not fatal
- * (stats always parses with skip_bad semantics). Reads only; writes nothing.
+ * rows skipped) and how long reading and parsing the CSV took. A malformed row stops it with FILE:LINE, as
+ * in every command, unless --skip-bad, which skips and counts them. Reads only; writes nothing.
  */
 #include "cli.h"
 
@@ -73,6 +73,7 @@ int cmd_stats(int argc, char **argv) {
     cli_opt opts[] = {CLI_DATA_FLAGS(&d)};
     cli_parse("stats", "bookrec stats [--data DIR] [--ratings FILE]", opts, (int)(sizeof opts / sizeof opts[0]),
               argc, argv);
+    cli_set_noun(&d);
 
     const char *path = cli_ratings_path(&d);
     double t0 = cli_now();
@@ -80,14 +81,8 @@ int cmd_stats(int argc, char **argv) {
     char *buf = cli_read_file(path, &len);
     if (!buf) cli_die("%s: cannot read (give --data DIR with ratings.csv in it, or --ratings FILE)", path);
     double t1 = cli_now();
-    bookrec_csv_options o;
-    cli_csv_options(&d, path, &o);
-    o.skip_bad = 1; /* stats reports bad rows instead of stopping at the first */
-    bookrec_ratings *r = NULL;
-    bookrec_error err = {0};
-    int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
+    bookrec_ratings *r = cli_parse_ratings(&d, path, buf, len); /* bad rows: FILE:LINE, or counted with --skip-bad */
     double t2 = cli_now();
-    cli_check(st, &err, NULL);
 
     const char *names[3] = {d.user_col ? d.user_col : "user_id", d.item_col ? d.item_col : "book_id",
                             d.rating_col ? d.rating_col : "rating"};
@@ -100,16 +95,16 @@ int cmd_stats(int argc, char **argv) {
     printf("ratings file      %s (%s)\n", path, cli_bytes((long long)len, a));
     printf("rows              %s\n", cli_group(r->rows_read, a));
     printf("users             %s\n", cli_group((size_t)n_users, a));
-    printf("books             %s\n", cli_group((size_t)n_items, a));
+    printf("%-17s %s\n", cli_noun(1), cli_group((size_t)n_items, a));
     printf("missing values    %s %zu, %s %zu, %s %zu\n", names[0], empty[0], names[1], empty[1], names[2], empty[2]);
     printf("rows skipped      %s (missing or malformed fields)\n", cli_group(r->rows_skipped, a));
-    printf("duplicates        %s (user, book) pairs merged keeping the last, %s with conflicting ratings\n",
-           cli_group(r->duplicates, b), cli_group(r->conflicting, c));
+    printf("duplicates        %s (user, %s) pairs merged keeping the last, %s with conflicting ratings\n",
+           cli_group(r->duplicates, b), cli_noun(0), cli_group(r->conflicting, c));
     printf("ratings kept      %s\n", cli_group(r->all.n, a));
     printf("rating scale      %g..%g%s\n", (double)r->min_rating, (double)r->max_rating,
            r->integral ? " (whole stars)" : "");
     double density = n_users && n_items ? (double)r->all.n / ((double)n_users * (double)n_items) : 0;
-    printf("density           %.4f%% of user x book pairs rated\n", 100.0 * density);
+    printf("density           %.4f%% of user x %s pairs rated\n", 100.0 * density, cli_noun(0));
 
     /* histogram in half-star bins over the kept ratings */
     int nb = (int)floor((r->max_rating - r->min_rating) * 2.0f + 0.5f) + 1;

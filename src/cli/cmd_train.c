@@ -431,6 +431,7 @@ int cmd_train(int argc, char **argv) {
          "<project>/models/model.bkr"},
     };
     cli_parse("train", "bookrec train [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    cli_set_noun(&d);
 
     if (!strcmp(arch, "seed")) cfg.arch = BOOKREC_ARCH_SEED;
     else if (!strcmp(arch, "mf")) cfg.arch = BOOKREC_ARCH_MF;
@@ -459,15 +460,19 @@ int cmd_train(int argc, char **argv) {
     double read_s = 0, parse_s = 0;
     bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
     char g1[32], g2[32], g3[32];
-    fprintf(stderr, "read %s: %s ratings, %s users, %s books (%zu duplicate pairs merged)\n", cli_ratings_path(&d),
+    fprintf(stderr, "read %s: %s ratings, %s users, %s %s (%zu duplicate pairs merged)\n", cli_ratings_path(&d),
             cli_group(r->all.n, g1), cli_group((size_t)bookrec_ids_count(r->users), g2),
-            cli_group((size_t)bookrec_ids_count(r->items), g3), r->duplicates);
+            cli_group((size_t)bookrec_ids_count(r->items), g3), cli_noun(1), r->duplicates);
     fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
 
     bookrec_error err = {0};
     double t_split = cli_now();
     bookrec_triples train = {0}, test = {0}, fit = {0}, valid = {0};
-    cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    size_t n_ratings = r->all.n;
+    if (rank) /* the new-reader split needs every rating later, in file order */
+        cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    else /* memory: the training part is the dataset's own arrays */
+        cli_check(bookrec_split_take(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
     const bookrec_triples *fit_p = &train, *valid_p = &test;
     if (to.patience > 0) {
         cli_check(bookrec_triples_split(&train, valid_fraction, split_seed + 1, &fit, &valid, &err), &err,
@@ -476,6 +481,8 @@ int cmd_train(int argc, char **argv) {
         valid_p = &valid;
     }
     t_split = cli_now() - t_split;
+    if (!rank && fit_p != &train) bookrec_triples_free(&train); /* only --rank needs it beside fit/valid */
+    to.shuffle_in_place = 1; /* fit_p's order is not needed after training (the ranking only counts and excludes) */
 
     cfg.n_users = bookrec_ids_count(r->users);
     cfg.n_items = bookrec_ids_count(r->items);
@@ -513,8 +520,9 @@ int cmd_train(int argc, char **argv) {
         }
         tr_added = set_implicit_sets(m, fit_p, &test, tu, ti, tr_kept);
         if (to_read)
-            fprintf(stderr, "implicit sets: rated books + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                    "books)\n", cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3));
+            fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                    "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3),
+                    cli_noun(1));
         free(tr_path);
     }
 
@@ -672,7 +680,7 @@ int cmd_train(int argc, char **argv) {
     cJSON_AddStringToObject(jd, "ratings", cli_ratings_path(&d));
     cJSON_AddNumberToObject(jd, "rows_read", (double)r->rows_read);
     cJSON_AddNumberToObject(jd, "rows_skipped", (double)r->rows_skipped);
-    cJSON_AddNumberToObject(jd, "ratings", (double)r->all.n);
+    cJSON_AddNumberToObject(jd, "ratings", (double)n_ratings);
     cJSON_AddNumberToObject(jd, "users", bookrec_ids_count(r->users));
     cJSON_AddNumberToObject(jd, "books", bookrec_ids_count(r->items));
     cJSON_AddNumberToObject(jd, "duplicates", (double)r->duplicates);

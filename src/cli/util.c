@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,13 @@ void cli_usage_die(const char *cmd, const char *fmt, ...) {
     exit(CLI_EXIT_USAGE);
 }
 
+void cli_note(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    say("note: ", fmt, ap);
+    va_end(ap);
+}
+
 void cli_warn(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -53,12 +61,41 @@ void cli_warn(const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Copies s[0..n) into out (cap bytes) as a comparable name: lower case, '_' as ' ', without a leading
+   "bookrec_", "model_" or "bookrec_model_" (so "bookrec_model_recommend" reads "recommend"). */
+static void step_name(const char *s, size_t n, char *out, size_t cap) {
+    static const char *const lead[] = {"bookrec_model_", "bookrec_", "model_"};
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(lead[k]);
+        if (n > l && !strncmp(s, lead[k], l)) {
+            s += l;
+            n -= l;
+            break;
+        }
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < cap; i++) {
+        char c = s[i] == '_' ? ' ' : s[i];
+        out[j++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[j] = '\0';
+}
+
+/* 1 when msg already starts with a prefix naming the step `what` ("bias baseline: ..." for "bias baseline",
+   "model_save: ..." for "save", "model config: ..." for "model"), so that prefixing it again would repeat it. */
+static int names_step(const char *msg, const char *what) {
+    const char *colon = strstr(msg, ": ");
+    if (!colon || colon - msg > 60) return 0;
+    char a[64], b[64];
+    step_name(msg, (size_t)(colon - msg), a, sizeof a);
+    step_name(what, strlen(what), b, sizeof b);
+    return strlen(b) >= 3 && strstr(a, b) != NULL;
+}
+
 void cli_check(int status, const bookrec_error *err, const char *what) {
     if (status == BOOKREC_OK) return;
     const char *msg = (err && err->msg[0]) ? err->msg : bookrec_strerror(status);
-    size_t wl = what ? strlen(what) : 0;
-    /* the core's messages usually name their function already ("bias baseline: ..."): say it once */
-    if (wl && !(strncmp(msg, what, wl) == 0 && msg[wl] == ':')) cli_die("%s: %s", what, msg);
+    if (what && *what && !names_step(msg, what)) cli_die("%s: %s", what, msg);
     cli_die("%s", msg);
 }
 
@@ -484,7 +521,7 @@ const char *cli_books_path(const cli_data_opts *d) {
     if (d->ratings && !d->data_dir) return NULL; /* a custom catalogue without a books file */
     const char *dir = find_data_dir(d, 0);
     if (!dir) {
-        cli_warn("no data directory found (--data DIR or --books FILE): books go without titles");
+        cli_warn("no data directory found (--data DIR or --books FILE): %s go without titles", cli_noun(1));
         return NULL;
     }
     static char *path = NULL;
@@ -492,13 +529,61 @@ const char *cli_books_path(const cli_data_opts *d) {
     return path;
 }
 
+static char noun_one[64] = "book", noun_many[72] = "books";
+
+void cli_set_noun(const cli_data_opts *d) {
+    const char *n = d->noun;
+    if (n && *n) {
+        const char *slash = strchr(n, '/');
+        size_t l = slash ? (size_t)(slash - n) : strlen(n);
+        if (l == 0 || l >= sizeof noun_one || (slash && (!slash[1] || strlen(slash + 1) >= sizeof noun_many)))
+            cli_usage_die(NULL, "--noun expects WORD or SINGULAR/PLURAL of at most %d bytes each, got '%s'",
+                          (int)sizeof noun_one - 1, n);
+        memcpy(noun_one, n, l);
+        noun_one[l] = '\0';
+        if (slash) snprintf(noun_many, sizeof noun_many, "%s", slash + 1);
+        else snprintf(noun_many, sizeof noun_many, "%ss", noun_one);
+    } else if (!d->item_col || !strcmp(d->item_col, "book_id")) {
+        strcpy(noun_one, "book");
+        strcpy(noun_many, "books");
+    } else {
+        strcpy(noun_one, "item");
+        strcpy(noun_many, "items");
+    }
+}
+
+const char *cli_noun(int plural) { return plural ? noun_many : noun_one; }
+
+/* Reads a --min-rating/--max-rating value. */
+static float rating_flag(const char *flag, const char *v) {
+    char *end = NULL;
+    float x = strtof(v, &end);
+    if (!*v || *end || !isfinite(x)) cli_usage_die(NULL, "--%s expects a number, got '%s'", flag, v);
+    return x;
+}
+
 void cli_csv_options(const cli_data_opts *d, const char *path, bookrec_csv_options *o) {
+    cli_set_noun(d);
     memset(o, 0, sizeof *o);
     o->user_col = d->user_col;
     o->item_col = d->item_col;
     o->rating_col = d->rating_col;
     o->source = path;
     o->skip_bad = d->skip_bad;
+    o->noun = cli_noun(0);
+    o->range_hint = "--min-rating/--max-rating";
+    if (!d->min_rating != !d->max_rating)
+        cli_usage_die(NULL, "--%s needs --%s too (the rating scale is both ends)", d->min_rating ? "min-rating" : "max-rating",
+                      d->min_rating ? "max-rating" : "min-rating");
+    if (d->min_rating) {
+        o->min_rating = rating_flag("min-rating", d->min_rating);
+        o->max_rating = rating_flag("max-rating", d->max_rating);
+        if (!(o->min_rating < o->max_rating))
+            cli_usage_die(NULL, "--min-rating %s must be below --max-rating %s", d->min_rating, d->max_rating);
+    }
+    /* goodbooks' scale is 1..5, so a whole-number rating outside it is a bad row there; another catalogue's
+       whole-number scale (0..10, 1..10, ...) is taken from its data */
+    o->infer_range = d->item_col && strcmp(d->item_col, "book_id") != 0;
 }
 
 double cli_now(void) {
@@ -507,44 +592,121 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds) {
-    const char *path = cli_ratings_path(d);
-    double t0 = cli_now();
-    size_t len = 0;
-    char *buf = cli_read_file(path, &len);
-    if (!buf) {
-        if (errno == ENOENT)
-            cli_die("%s: no such file (give --data DIR with ratings.csv in it, or --ratings FILE; `npm start` "
-                    "downloads goodbooks-10k)", path);
-        cli_die("%s: %s", path, strerror(errno));
+/* A ratings file in memory: read into pages of its own (a regular, non-empty file) or into the heap. */
+typedef struct ratings_file {
+    char *map;       /* the pages, NULL when in the heap or once unmapped */
+    size_t len;
+    size_t dropped;  /* map[0..dropped) given back to the kernel */
+    char *heap;      /* the read copy, NULL when mapped or once freed */
+} ratings_file;
+
+/* done_reading: gives back the pages the parser has finished with, and the whole file once it has read it all, so
+   the file and the dataset are never in memory whole at once. */
+static void release_read(void *ctx, size_t upto) {
+    ratings_file *f = ctx;
+    if (f->map) {
+        if (upto >= f->len) {
+            munmap(f->map, f->len);
+            f->map = NULL;
+            return;
+        }
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), to = upto / page * page;
+        if (to > f->dropped) {
+            madvise(f->map + f->dropped, to - f->dropped, MADV_DONTNEED);
+            f->dropped = to;
+        }
+    } else if (f->heap && upto >= f->len) {
+        free(f->heap);
+        f->heap = NULL;
     }
-    double t1 = cli_now();
+}
+
+/* cli_parse_ratings; with f (the file buf belongs to), what has been read is released while the parser goes on. */
+static bookrec_ratings *parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len,
+                                      ratings_file *f) {
     bookrec_csv_options o;
     cli_csv_options(d, path, &o);
+    if (f) {
+        o.done_reading = release_read;
+        o.done_reading_ctx = f;
+    }
     bookrec_ratings *r = NULL;
     bookrec_error err = {0};
     int st = bookrec_ratings_parse(buf, len, &o, &r, &err);
-    double t2 = cli_now();
-    free(buf);
     cli_check(st, &err, NULL);
-    if (read_seconds) *read_seconds = t1 - t0;
-    if (parse_seconds) *parse_seconds = t2 - t1;
     if (r->rows_skipped) cli_warn("%s: skipped %zu malformed rows (--skip-bad)", path, r->rows_skipped);
+    if (r->scale_from_data)
+        cli_note("%s: rating scale %g..%g inferred from the data (%s; --min-rating/--max-rating set another)", path,
+                 (double)r->min_rating, (double)r->max_rating,
+                 r->integral ? "whole-number ratings outside 1..5" : "ratings that are not all whole numbers");
     return r;
 }
 
+bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds) {
+    const char *path = cli_ratings_path(d);
+    double t0 = cli_now();
+    ratings_file f = {0};
+    /* a regular file is read into pages of its own (not a mapping of the file, which a writer truncating it
+       would turn into SIGBUS), which release_read gives back as the parser moves on */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        size_t want = (size_t)st.st_size, got = 0;
+        void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            while (got < want) {
+                ssize_t k = read(fd, (char *)p + got, want - got);
+                if (k < 0 && errno == EINTR) continue;
+                if (k <= 0) break;
+                got += (size_t)k;
+            }
+            if (got == want) {
+                f.map = p;
+                f.len = want;
+            } else {
+                munmap(p, want); /* changed while read, or a read error: the plain reader below says why */
+            }
+        }
+    }
+    if (fd >= 0) close(fd);
+    const char *buf = f.map;
+    if (!f.map) { /* not a regular file (a pipe), empty, or unreadable: read it the plain way */
+        f.heap = cli_read_file(path, &f.len);
+        if (!f.heap) {
+            if (errno == ENOENT)
+                cli_die("%s: no such file (give --data DIR with ratings.csv in it, or --ratings FILE; `npm start` "
+                        "downloads goodbooks-10k)", path);
+            cli_die("%s: %s", path, strerror(errno));
+        }
+        buf = f.heap;
+    }
+    double t1 = cli_now();
+    bookrec_ratings *r = parse_ratings(d, path, buf, f.len, &f);
+    double t2 = cli_now();
+    release_read(&f, f.len); /* a no-op unless the parser stopped early */
+    if (read_seconds) *read_seconds = t1 - t0;
+    if (parse_seconds) *parse_seconds = t2 - t1;
+    return r;
+}
+
+bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, const char *buf, size_t len) {
+    return parse_ratings(d, path, buf, len, NULL);
+}
+
 bookrec_items *cli_load_books(const cli_data_opts *d) {
+    cli_set_noun(d);
     const char *path = cli_books_path(d);
     if (!path) return NULL;
     size_t len = 0;
     char *buf = cli_read_file(path, &len);
     if (!buf) {
         if (d->books) cli_die("%s: %s", path, strerror(errno));
-        cli_warn("%s: %s; books go without titles", path, strerror(errno));
+        cli_warn("%s: %s; %s go without titles", path, strerror(errno), cli_noun(1));
         return NULL;
     }
     bookrec_items_options o;
     memset(&o, 0, sizeof o);
+    o.noun = cli_noun(0);
     o.id_col = d->item_id_col;
     o.title_col = d->title_col;
     o.author_col = d->author_col;
@@ -634,7 +796,7 @@ size_t cli_eval_model(const bookrec_model *m, const bookrec_ratings *r, const bo
     size_t dropped = cli_map_triples(test, um, im, &mapped);
     free(um);
     free(im);
-    if (dropped) cli_warn("%zu test ratings name users or books the model does not know; left out", dropped);
+    if (dropped) cli_warn("%zu test ratings name users or %s the model does not know; left out", dropped, cli_noun(1));
     if (mapped.n == 0) cli_die("no test ratings the model can score (is this the model of this data?)");
     double mse = 0, ma = 0;
     bookrec_error err = {0};

@@ -2,7 +2,8 @@
 // A small tutorial ("seed") model is trained and exported with the native CLI on the fixture dataset;
 // the module must predict what the CLI predicts from the same exported files (within 1e-4 on > 1,000
 // pairs), exclude what it is told to, move a fantasy-only reader toward fantasy books, and turn every
-// kind of bad input into a thrown Error while staying usable. Skips only when the wasm build is missing.
+// kind of bad input into a thrown Error while staying usable (non-finite weights in a model file too).
+// Skips only when the wasm build is missing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,6 +45,33 @@ async function rejectsError(promise, re, what) {
   assert.ok(caught instanceof Error && !(caught instanceof WebAssembly.RuntimeError), `${what}: ${caught}`);
   if (re) assert.match(caught.message, re, what);
   return caught;
+}
+
+// CRC-32 (IEEE, as zlib's): the model file's checksum, recomputed after a test patches a file.
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+// A copy of a model file with tensor `name`'s stored bytes patched by patch(view, dataOffset, dtype, cols)
+// and the checksum fixed, so only the loader's value checks can refuse it.
+function patchTensor(file, name, patch) {
+  const b = Uint8Array.from(file);
+  const want = new TextEncoder().encode(name);
+  let at = -1;
+  for (let p = 0; p + 2 + want.length <= b.length && at < 0; p++) {
+    if (b[p] === want.length && b[p + 1] === 0 && want.every((x, j) => b[p + 2 + j] === x)) at = p;
+  }
+  assert.ok(at >= 0, `no tensor "${name}" in the file`);
+  const v = new DataView(b.buffer);
+  const hdr = at + 2 + want.length; // dtype u8, pad u8, rows u32, cols u32, bytes u64
+  patch(v, hdr + 18, b[hdr], v.getUint32(hdr + 6, true));
+  v.setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
+  return b;
 }
 
 // The fantasy books of the fixture, from whichever file or column records the genre.
@@ -227,6 +255,36 @@ for (const variant of VARIANTS) {
       const e = await rejectsError(br.Model.load(fx.itemsBytes.subarray(0, 40)), null, 'truncated');
       assert.match(e.message, /^Model\.load: /);
       assert.match(e.message, /expected|truncated|bytes|got/i, e.message);
+    });
+
+    test('non-finite weights are refused with the C message naming tensor and row', async () => {
+      const row = 12;
+      for (const [bad, name] of [[NaN, 'NaN'], [Infinity, '\\+Inf'], [-Infinity, '-Inf']]) {
+        // the F32 export: one value of item_emb
+        const f32 = patchTensor(fx.itemsBytes, 'item_emb', (v, off, dtype, cols) => {
+          assert.equal(dtype, 0);
+          v.setFloat32(off + 4 * (row * cols + 1), bad, true);
+        });
+        const e = await rejectsError(br.Model.load(f32), /tensor "item_emb" row 12 holds a non-finite value/, `F32 ${bad}`);
+        assert.match(e.message, new RegExp(`^Model\\.load: .*\\(${name} at column 1\\)`), e.message);
+        // the shipped Q8 export: row 12's scale
+        const q8 = patchTensor(fx.shipped.itemsBytes, 'item_emb', (v, off, dtype) => {
+          assert.equal(dtype, 2);
+          v.setFloat32(off + 4 * row, bad, true);
+        });
+        await rejectsError(br.Model.load(q8), /tensor "item_emb" row 12 holds a non-finite value \(Q8 row scale/, `Q8 scale ${bad}`);
+      }
+      // the users part: refused by loadUsers, and the model stays without users
+      const m2 = await br.Model.load(fx.itemsBytes);
+      try {
+        const users2 = patchTensor(fx.usersBytes, 'user_emb', (v, off, dtype, cols) => v.setFloat32(off + 4 * (3 * cols), NaN, true));
+        await rejectsError(m2.loadUsers(users2), /^loadUsers: .*tensor "user_emb" row 3 holds a non-finite value/, 'users NaN');
+        assert.equal(m2.hasUsers(), false);
+        await m2.loadUsers(fx.usersBytes);
+        assert.equal(m2.hasUsers(), true);
+      } finally {
+        m2.free();
+      }
     });
 
     test('the module keeps working after errors', () => {
