@@ -549,11 +549,11 @@ typedef struct bookrec_ials_options {
     int dim;          /* factors per reader and book; 0 means 64; at most BOOKREC_IALS_MAX_DIM */
     int iters;        /* epochs, each a book half-step then a reader half-step (so readers end in step with
                          the books, as fold_in would give them); 0 means 16 */
-    float lambda;     /* L2 strength; 0 means the default (see ials.c), else must be > 0 */
+    float lambda;     /* L2 strength; 0 means 1e-3 (with reg_exp 1), else must be > 0 */
     float reg_exp;    /* exponent nu of the frequency scaling of lambda; 0 means 1 (Rendle et al.), < 0 means
                          none (plain lambda for every row) */
-    float alpha;      /* confidence c = 1 + alpha w of an observed pair; 0 means the default, < 0 means 0 */
-    float unobserved; /* weight w0 of every unobserved pair; 0 means the default, must be > 0 */
+    float alpha;      /* confidence c = 1 + alpha w of an observed pair; 0 means 10, < 0 means 0 */
+    float unobserved; /* weight w0 of every unobserved pair; 0 means 1, else must be > 0 */
     int cg_steps;     /* conjugate-gradient steps per row and half-step, warm-started from the row's current
                          value; 0 means 3; < 0 means the exact solve (Cholesky of the d x d system, in double) */
     float init_scale; /* initial factors uniform with standard deviation init_scale / sqrt(dim); 0 means 0.1 */
@@ -561,7 +561,8 @@ typedef struct bookrec_ials_options {
     /* Weight of a rating by its position on the scale: rating_weight[k] is the weight at
        min + k/4 (max - min), i.e. of 1..5 stars on a 1..5 scale, linear in between (ratings outside the
        scale are clamped to it). Entries are finite and >= 0; a rating of weight 0 is left out (its pair
-       counts as unobserved). All zero means the default (see ials.c). */
+       counts as unobserved). All zero means {0, 0, 0.5, 1, 1}: 1 and 2 stars left out, 3 stars half,
+       4 and 5 stars full (the defaults were tuned on goodbooks-10k; see ials.c). */
     float rating_weight[BOOKREC_IALS_N_WEIGHTS];
     float min_rating, max_rating; /* the rating scale; both 0 mean 1..5 */
     int n_tasks;      /* rows of each half-step are cut into this many chunks (threads); 0 means 1. The result

@@ -300,8 +300,10 @@ static void test_zero_weight(const bookrec_triples *t) {
     CHECK(fabsf(bookrec_ials_rating_weight(&o, 7.75f) - 2) < 1e-6f, "7.75 on 1..10 is the fourth position");
     bookrec_ials_options z;
     memset(&z, 0, sizeof z);
-    CHECK(bookrec_ials_rating_weight(&z, 1) > 0 && bookrec_ials_rating_weight(&z, 5) > 0,
-          "the default weights keep every rating");
+    CHECK(bookrec_ials_rating_weight(&z, 1) == 0 && bookrec_ials_rating_weight(&z, 2) == 0 &&
+              bookrec_ials_rating_weight(&z, 3) == 0.5f && bookrec_ials_rating_weight(&z, 4) == 1 &&
+              bookrec_ials_rating_weight(&z, 5) == 1,
+          "the default weights: 1-2 stars left out, 3 stars half, 4-5 stars full");
     CHECK(isnan(bookrec_ials_rating_weight(&z, NAN)), "a NaN rating has a NaN weight");
 }
 
