@@ -570,7 +570,7 @@ typedef struct bookrec_ials_options {
     bookrec_parallel_fn parallel; /* NULL: run the chunks in turn */
     void *parallel_ctx;
     /* called after each epoch with its 1-based number and the objective L (computing L costs about a
-       tenth of an epoch, and only happens when on_epoch is set); returning non-zero stops training */
+       fifth of an epoch, and only happens when on_epoch is set); returning non-zero stops training */
     int (*on_epoch)(void *ctx, int epoch, double loss);
     void *on_epoch_ctx;
 } bookrec_ials_options;
@@ -580,18 +580,18 @@ typedef struct bookrec_ials_options {
 float bookrec_ials_rating_weight(const bookrec_ials_options *opt, float rating);
 
 /* Trains iALS on `train` (dense indices below n_users / n_items, finite ratings), writing the caller-owned
-   user_factors [n_users * dim] and item_factors [n_items * dim] (both initialised from opt->seed); memory and
-   time grow linearly with the ratings. Same options give a bit-identical result whatever n_tasks is. */
+   user_factors [n_users * dim] and item_factors [n_items * dim] (both initialised from opt->seed), in memory and
+   time linear in the ratings, bit-identically for the same options whatever n_tasks is. */
 int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, const bookrec_ials_options *opt,
                      float *user_factors, float *item_factors, bookrec_error *err);
 
 /* Writes the Gramian F^T F of n rows of dim factors (row-major [n * dim]) into the caller's gram [dim * dim]. */
 int bookrec_ials_gram(const float *factors, int n, int dim, float *gram, bookrec_error *err);
 
-/* A new reader's vector from n (item, rating) pairs (ratings NULL: every item has weight 1), by one exact
-   dim x dim solve with the books frozen; item_factors is [n_items * dim], gram the books' Gramian [dim * dim]
-   (NULL: computed on the fly, O(n_items dim^2)), user_out [dim] the caller's; allocates one dim^2 doubles
-   block per call. opt->dim is ignored (dim is given). */
+/* Writes into the caller's user_out [dim] a new reader's vector from n (item, rating) pairs (ratings NULL: weight
+   1 each) by one exact dim x dim solve in double against the frozen item_factors [n_items * dim] and their
+   Gramian gram [dim * dim] (NULL: computed here, O(n_items dim^2)), allocating one dim^2 doubles block per call
+   and ignoring opt->dim. */
 int bookrec_ials_fold_in(const float *item_factors, const float *gram, int n_items, int dim, const int32_t *items,
                          const float *ratings, int n, const bookrec_ials_options *opt, float *user_out,
                          bookrec_error *err);

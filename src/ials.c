@@ -296,11 +296,20 @@ static double row_loss(const half *h, int row) {
     return s + row_lambda(h->c, k1 - k0, h->n_other) * xx;
 }
 
+/* First Gramian row of task t of T: the upper triangle cut into T parts of about equal area (row a has d - a
+   entries). */
+static int tri_bound(int d, int T, int t) {
+    double want = (double)d * (d + 1) / 2 * t / T, acc = 0;
+    int a = 0;
+    while (a < d && acc + 0.5 * (d - a) < want) acc += d - a++;
+    return t >= T ? d : a;
+}
+
 static void fit_task(void *arg, int t) {
     fit_state *f = arg;
     if (f->job == 1) {
-        int d = f->c.dim, a0 = (int)((long)d * t / f->T), a1 = (int)((long)d * (t + 1) / f->T);
-        gram_rows(f->gram_src, f->gram_n, d, a0, a1, f->gram_out);
+        int d = f->c.dim;
+        gram_rows(f->gram_src, f->gram_n, d, tri_bound(d, f->T, t), tri_bound(d, f->T, t + 1), f->gram_out);
         return;
     }
     for (int row = f->bound[t]; row < f->bound[t + 1]; row++) {
