@@ -10,8 +10,9 @@
  * Usage: ials_probe RATINGS.csv [key=value ...]; keys: dim iters lambda nu alpha w0 cg seed init readers
  *   threads weights=w1,w2,w3,w4,w5 loss=1 (print the objective after every epoch). Options not given print
  *   as 0 and take ials.c's defaults.
- * Measured on goodbooks-10k (readers=1, the defaults, 16 epochs of 3 CG steps, one thread on a busy 2-core
- * machine): dim 64 HR@10 0.707 NDCG@10 0.240, 0.49 s/epoch; dim 128 HR@10 0.757 NDCG@10 0.277, 0.94 s/epoch.
+ * Measured on goodbooks-10k (readers=1, the defaults, 16 epochs of 3 CG steps, one thread on a 2-core machine
+ * shared with other jobs): dim 64 HR@10 0.707 NDCG@10 0.240, 0.25-0.49 s/epoch; dim 128 HR@10 0.757
+ * NDCG@10 0.277, 0.79-0.94 s/epoch (the same figures with 2 threads).
  */
 #define _POSIX_C_SOURCE 199309L
 #include "bookrec.h"
