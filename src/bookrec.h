@@ -777,6 +777,84 @@ int bookrec_personas(const bookrec_book_tags *bt, const float *popularity, const
                      bookrec_score_fn score, void *score_ctx, const bookrec_persona_options *opt,
                      bookrec_persona_result *out, bookrec_error *err);
 
+/* ------------------------------------------------------------- implicit ALS (src/ials.c) */
+/* A top-N model for ranking books for a reader (it does not predict ratings): implicit alternating least
+   squares (Hu, Koren & Volinsky 2008) with the frequency-scaled L2 of Rendle et al. 2021. Every rating
+   (u, i) with weight w = rating_weight(r) > 0 is an observed pair with target 1 and confidence
+   c = 1 + alpha w; every other pair has target 0 and weight w0 = `unobserved`. The model minimises
+     L = sum_obs c (1 - x_u.y_i)^2 + w0 sum_unobserved (x_u.y_i)^2 + sum_u lambda_u |x_u|^2 + sum_i lambda_i |y_i|^2
+   with lambda_u = lambda (n_u + w0 n_items)^reg_exp and lambda_i = lambda (n_i + w0 n_users)^reg_exp
+   (n_u, n_i: the row's observed pairs). A reader's score for book i is dot(x_u, y_i). Factors are
+   caller-owned row-major float arrays: users [n_users * dim], books [n_items * dim]. */
+
+#define BOOKREC_IALS_MAX_DIM 256
+#define BOOKREC_IALS_N_WEIGHTS 5
+
+/* Options of iALS; zero-initialised means the defaults given below. The same options must be handed to
+   fold_in as to fit (the weights, alpha, unobserved, lambda and reg_exp define the model). */
+typedef struct bookrec_ials_options {
+    int dim;          /* factors per reader and book; 0 means 64; at most BOOKREC_IALS_MAX_DIM */
+    int iters;        /* epochs, each a book half-step then a reader half-step (so readers end in step with
+                         the books, as fold_in would give them); 0 means 16 */
+    float lambda;     /* L2 strength; 0 means 1e-3 (with reg_exp 1), else must be > 0 */
+    float reg_exp;    /* exponent nu of the frequency scaling of lambda; 0 means 1 (Rendle et al.), < 0 means
+                         none (plain lambda for every row) */
+    float alpha;      /* confidence c = 1 + alpha w of an observed pair; 0 means 10, < 0 means 0 */
+    float unobserved; /* weight w0 of every unobserved pair; 0 means 1, else must be > 0 */
+    int cg_steps;     /* conjugate-gradient steps per row and half-step, warm-started from the row's current
+                         value; 0 means 3; < 0 means the exact solve (Cholesky of the d x d system, in double) */
+    float init_scale; /* initial factors uniform with standard deviation init_scale / sqrt(dim); 0 means 0.1 */
+    uint64_t seed;    /* initialisation seed; 0 means 1 */
+    /* Weight of a rating by its position on the scale: rating_weight[k] is the weight at
+       min + k/4 (max - min), i.e. of 1..5 stars on a 1..5 scale, linear in between (ratings outside the
+       scale are clamped to it). Entries are finite and >= 0; a rating of weight 0 is left out (its pair
+       counts as unobserved). All zero means {0, 0, 0.5, 1, 1}: 1 and 2 stars left out, 3 stars half,
+       4 and 5 stars full (the defaults were tuned on goodbooks-10k; see ials.c). */
+    float rating_weight[BOOKREC_IALS_N_WEIGHTS];
+    float min_rating, max_rating; /* the rating scale; both 0 mean 1..5 */
+    int n_tasks;      /* rows of each half-step are cut into this many chunks (threads); 0 means 1. The result
+                         does not depend on n_tasks */
+    bookrec_parallel_fn parallel; /* NULL: run the chunks in turn */
+    void *parallel_ctx;
+    /* called after each epoch with its 1-based number and the objective L (computing L costs about a
+       fifth of an epoch, and only happens when on_epoch is set); returning non-zero stops training */
+    int (*on_epoch)(void *ctx, int epoch, double loss);
+    void *on_epoch_ctx;
+} bookrec_ials_options;
+
+/* Weight of one rating under opt's rating_weight table and scale (0 means the rating is left out); NaN on bad
+   options or a NaN rating. */
+float bookrec_ials_rating_weight(const bookrec_ials_options *opt, float rating);
+
+/* Trains iALS on `train` (dense indices below n_users / n_items, finite ratings), writing the caller-owned
+   user_factors [n_users * dim] and item_factors [n_items * dim] (both initialised from opt->seed), in memory and
+   time linear in the ratings, bit-identically for the same options whatever n_tasks is. */
+int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, const bookrec_ials_options *opt,
+                     float *user_factors, float *item_factors, bookrec_error *err);
+
+/* Writes the Gramian F^T F of n rows of dim factors (row-major [n * dim]) into the caller's gram [dim * dim]. */
+int bookrec_ials_gram(const float *factors, int n, int dim, float *gram, bookrec_error *err);
+
+/* Writes into the caller's user_out [dim] a new reader's vector from n (item, rating) pairs (ratings NULL: weight
+   1 each) by one exact dim x dim solve in double against the frozen item_factors [n_items * dim] and their
+   Gramian gram [dim * dim] (NULL: computed here, O(n_items dim^2)), allocating one dim^2 doubles block per call
+   and ignoring opt->dim. */
+int bookrec_ials_fold_in(const float *item_factors, const float *gram, int n_items, int dim, const int32_t *items,
+                         const float *ratings, int n, const bookrec_ials_options *opt, float *user_out,
+                         bookrec_error *err);
+
+/* A trained iALS model as a ranker for the evaluators: the ctx of bookrec_ials_score. */
+typedef struct bookrec_ials_scorer {
+    const float *user_factors; /* [n_users * dim]; may be NULL when only new readers are scored */
+    const float *item_factors; /* [n_items * dim] */
+    const float *gram;         /* the books' Gramian [dim * dim] for new readers (NULL: computed per reader) */
+    int n_users, n_items, dim;
+    const bookrec_ials_options *opt; /* the options the model was fitted with (for new readers) */
+} bookrec_ials_scorer;
+
+/* bookrec_score_fn of an iALS model: dot(x_u, y_i) for a dataset user's row or a folded-in new reader. */
+int bookrec_ials_score(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
