@@ -843,6 +843,12 @@ int bookrec_ials_fold_in(const float *item_factors, const float *gram, int n_ite
                          const float *ratings, int n, const bookrec_ials_options *opt, float *user_out,
                          bookrec_error *err);
 
+/* Fits a model created with arch BOOKREC_ARCH_IALS (its dim, rating scale and sizes) with bookrec_ials_fit on
+   `train` into its user and book factors, and keeps the options the fold-in must repeat (rating weights, alpha,
+   lambda, the unobserved weight, reg_exp) in the model, so that a saved model folds readers in as it was fitted. */
+int bookrec_ials_fit_model(bookrec_model *m, const bookrec_triples *train, const bookrec_ials_options *opt,
+                           bookrec_error *err);
+
 /* A trained iALS model as a ranker for the evaluators: the ctx of bookrec_ials_score. */
 typedef struct bookrec_ials_scorer {
     const float *user_factors; /* [n_users * dim]; may be NULL when only new readers are scored */

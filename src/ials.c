@@ -85,16 +85,7 @@ static int resolve(const bookrec_ials_options *o, int need_dim, ials_cfg *c, boo
 }
 
 /* Weight of rating r (finite) under the table: linear between the scale's five positions. */
-static float weight_of(const ials_cfg *c, float r) {
-    float t = c->hi > c->lo ? (r - c->lo) / (c->hi - c->lo) : 1.0f;
-    if (!(t > 0)) t = 0;
-    if (t > 1) t = 1;
-    float pos = t * (BOOKREC_IALS_N_WEIGHTS - 1);
-    int k = (int)pos;
-    if (k >= BOOKREC_IALS_N_WEIGHTS - 1) return c->weight[BOOKREC_IALS_N_WEIGHTS - 1];
-    float f = pos - (float)k;
-    return c->weight[k] + f * (c->weight[k + 1] - c->weight[k]);
-}
+static float weight_of(const ials_cfg *c, float r) { return br_knot_weight(c->weight, r, c->lo, c->hi); }
 
 float bookrec_ials_rating_weight(const bookrec_ials_options *opt, float rating) {
     ials_cfg c;

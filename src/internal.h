@@ -163,6 +163,8 @@ enum {
     BR_META_CAL_B = 6,
     BR_META_ALPHA = 7,    /* iALS: confidence of a rated book, 1 + alpha w(r) */
     BR_META_LAMBDA = 8,   /* iALS: L2 of the fold-in solve */
+    BR_META_UNOBS = 9,    /* iALS: weight of an unobserved pair */
+    BR_META_REGEXP = 10,  /* iALS: exponent of the frequency scaling of lambda (0: none) */
     BR_META_SIZE = 16
 };
 

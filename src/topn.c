@@ -92,31 +92,58 @@ int br_topn_user_state(const bookrec_model *m, int user, float *out, bookrec_err
     return br_ok(err);
 }
 
-/* iALS fold-in: x = (Y^T Y + sum_i (c_i - 1) y_i y_i^T + lambda I)^-1 sum_i c_i p_i y_i, with confidence
-   c_i = 1 + alpha |w(r_i)| and preference p_i = 1 when w(r_i) > 0, else 0 (a disliked book is a confident 0). */
+/* The iALS options a model was fitted with, from its topn_meta. */
+static void ials_options_of(const bookrec_model *m, bookrec_ials_options *o) {
+    memset(o, 0, sizeof *o);
+    const float *t = m->topn_meta;
+    o->dim = m->cfg.dim;
+    o->alpha = t[BR_META_ALPHA] > 0 ? t[BR_META_ALPHA] : -1.0f;
+    o->lambda = t[BR_META_LAMBDA];
+    o->unobserved = t[BR_META_UNOBS];
+    o->reg_exp = t[BR_META_REGEXP] > 0 ? t[BR_META_REGEXP] : -1.0f;
+    memcpy(o->rating_weight, t + BR_META_WEIGHTS, sizeof o->rating_weight);
+    o->min_rating = m->cfg.min_rating;
+    o->max_rating = m->cfg.max_rating;
+}
+
+/* iALS fold-in: one exact dim x dim solve with the books frozen (bookrec_ials_fold_in) and the cached Gramian. */
 static int ials_fold_in(bookrec_model *m, const int32_t *items, const float *ratings, int n, float *x,
                         bookrec_error *err) {
     int rc = bookrec_model_prepare(m, err);
     if (rc) return rc;
-    int d = m->cfg.dim;
-    double alpha = m->topn_meta[BR_META_ALPHA], lambda = m->topn_meta[BR_META_LAMBDA];
-    double *A = malloc(((size_t)d * d + d) * sizeof *A);
-    if (!A) return br_fail(err, BOOKREC_E_NOMEM, "out of memory in fold-in");
-    double *b = A + (size_t)d * d;
-    for (int k = 0; k < d * d; k++) A[k] = m->gram[k];
-    for (int k = 0; k < d; k++) { A[k * d + k] += lambda; b[k] = 0.0; }
-    for (int e = 0; e < n; e++) {
-        const float *y = m->item_emb + (size_t)items[e] * d;
-        double w = weight(m, ratings[e]), cw = alpha * fabs(w), pc = w > 0.0 ? 1.0 + cw : 0.0;
-        for (int i = 0; i < d; i++) {
-            b[i] += pc * y[i];
-            for (int j = 0; j < d; j++) A[i * d + j] += cw * y[i] * y[j];
-        }
+    bookrec_ials_options o;
+    ials_options_of(m, &o);
+    return bookrec_ials_fold_in(m->item_emb, m->gram, m->cfg.n_items, m->cfg.dim, items, ratings, n, &o, x, err);
+}
+
+/* Fits a model created with arch BOOKREC_ARCH_IALS (see bookrec.h). */
+int bookrec_ials_fit_model(bookrec_model *m, const bookrec_triples *train, const bookrec_ials_options *opt,
+                           bookrec_error *err) {
+    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: NULL argument");
+    if (m->cfg.arch != BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: the model is not an iALS model (arch %d)",
+                       (int)m->cfg.arch);
+    bookrec_ials_options o;
+    if (opt) o = *opt;
+    else memset(&o, 0, sizeof o);
+    if (o.dim && o.dim != m->cfg.dim)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: options dim %d, model dim %d", o.dim, m->cfg.dim);
+    o.dim = m->cfg.dim;
+    o.min_rating = m->cfg.min_rating;
+    o.max_rating = m->cfg.max_rating;
+    int rc = bookrec_ials_fit(train, m->cfg.n_users, m->cfg.n_items, &o, m->user_emb, m->item_emb, err);
+    if (rc) return rc;
+    /* the settings the fold-in must repeat, defaults resolved */
+    float *t = m->topn_meta;
+    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
+        float r = o.min_rating + (o.max_rating - o.min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
+        t[BR_META_WEIGHTS + k] = bookrec_ials_rating_weight(&o, r);
     }
-    rc = br_spd_solve(A, b, d);
-    for (int k = 0; k < d; k++) x[k] = rc ? 0.0f : (float)b[k];
-    free(A);
-    if (rc) return br_fail(err, BOOKREC_E_ARG, "fold-in: the iALS system is singular (lambda must be > 0)");
+    t[BR_META_ALPHA] = o.alpha == 0 ? 10.0f : o.alpha < 0 ? 0.0f : o.alpha;
+    t[BR_META_LAMBDA] = o.lambda ? o.lambda : 1e-3f;
+    t[BR_META_UNOBS] = o.unobserved ? o.unobserved : 1.0f;
+    t[BR_META_REGEXP] = o.reg_exp == 0 ? 1.0f : o.reg_exp < 0 ? 0.0f : o.reg_exp;
+    br_model_invalidate(m);
     return br_ok(err);
 }
 
@@ -132,20 +159,10 @@ int br_topn_fold_in(bookrec_model *m, const int32_t *items, const float *ratings
 
 int br_topn_prepare(bookrec_model *m, bookrec_error *err) {
     if (m->cfg.arch != BOOKREC_ARCH_IALS) return BOOKREC_OK;
-    int d = m->cfg.dim, ni = m->cfg.n_items;
+    int d = m->cfg.dim;
     if (!m->gram) m->gram = malloc((size_t)d * d * sizeof *m->gram);
     if (!m->gram) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the iALS Gramian");
-    double *g = calloc((size_t)d * d, sizeof *g);
-    if (!g) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the iALS Gramian");
-    for (int j = 0; j < ni; j++) {
-        const float *y = m->item_emb + (size_t)j * d;
-        for (int a = 0; a < d; a++)
-            for (int b = 0; b <= a; b++) g[a * d + b] += (double)y[a] * y[b];
-    }
-    for (int a = 0; a < d; a++)
-        for (int b = 0; b <= a; b++) m->gram[a * d + b] = m->gram[b * d + a] = (float)g[a * d + b];
-    free(g);
-    return BOOKREC_OK;
+    return bookrec_ials_gram(m->item_emb, m->cfg.n_items, d, m->gram, err);
 }
 
 void br_topn_score_all(const bookrec_model *m, const float *state, float *scores) {

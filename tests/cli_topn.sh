@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_topn.sh - end-to-end test of the top-N model in the `bookrec` CLI on a small catalogue made here with awk
+# cli_topn.sh - end-to-end test of the top-N models (EASE, iALS) in the `bookrec` CLI on a small catalogue made here with awk
 # (three tastes: readers love the books of their taste and dislike the others): train --arch ease (held-out
 # readers, match calibration, history JSON), --curve, recommend for a dataset reader and for new readers given
 # with --rate and --rated (same list either way; rated books left out; lists follow the taste; --explain names
@@ -76,10 +76,22 @@ for b in $(awk '$1 ~ /^[0-9]+$/ {print $2}' "$T/sim.out"); do [ $((b % 3)) = 0 ]
 [ -e "$T/exp/vecs.tsv" ] && fail "an EASE export has no vecs.tsv without --vectors"
 grep -q "top-10 lists" "$T/export.out" || fail "export checks the quantised lists: $(cat "$T/export.out")"
 
-"$CLI" eval --data "$D" --all --archs ease,ease4 --seeds 1 --new-readers 30 --threads 1 --report "$T/rep" > "$T/eval.out" 2>&1 \
+"$CLI" eval --data "$D" --all --archs ease,ease4,ials8 --seeds 1 --new-readers 30 --threads 1 --report "$T/rep" > "$T/eval.out" 2>&1 \
   || fail "eval --archs ease: $(tail -5 "$T/eval.out")"
-json "$T/rep.json" 'const rows = j.rows || j.table?.rows || []; const names = JSON.stringify(j); if (!names.includes("ease (--all)") || !names.includes("ease4 (--all)")) process.exit(1);' \
-  || fail "eval report has the ease rows"
+json "$T/rep.json" 'const rows = j.rows || j.table?.rows || []; const names = JSON.stringify(j); if (!names.includes("ease (--all)") || !names.includes("ease4 (--all)") || !names.includes("ials8 (--all)")) process.exit(1);' \
+  || fail "eval report has the ease and ials rows"
+
+# iALS: the same reader, the same taste; its export has book vectors for the projector
+"$CLI" train --arch ials --data "$D" --dim 8 --held-out 40 --threads 2 --out "$T/ials.bkr" > "$T/ials.out" 2>&1 \
+  || fail "train --arch ials: $(cat "$T/ials.out")"
+json "$T/ials.history.json" 'if (j.config.arch !== "ials" || !(j.final.new_reader_ndcg10 > 0.3)) { console.error(JSON.stringify(j.final)); process.exit(1); }' \
+  || fail "iALS history JSON: arch ials, held-out NDCG@10 > 0.3"
+"$CLI" recommend --model "$T/ials.bkr" --data "$D" --rate 3:5,6:5,9:4,12:5,4:1 -k 5 > "$T/ials-rate.out" 2>&1 || fail "recommend with iALS"
+for b in $(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ {print $2}' "$T/ials-rate.out"); do
+  [ $((b % 3)) = 0 ] || fail "iALS: book $b is off the reader's taste"
+done
+"$CLI" export --model "$T/ials.bkr" --data "$D" --out "$T/iexp" > /dev/null 2>&1 || fail "export iALS"
+[ -s "$T/iexp/vecs.tsv" ] || fail "an iALS export writes vecs.tsv"
 
 # failure paths
 "$CLI" recommend --model "$M" --data "$D" --rate 3=5 > /dev/null 2> "$T/e1" && fail "bad --rate accepted"

@@ -355,13 +355,13 @@ static void add_epoch(cJSON *arr, const bookrec_epoch_stats *e) {
     cJSON_AddItemToArray(arr, o);
 }
 
-/* Returns 1 when the command line asks for a top-N arch (--arch ease / --arch=ease). */
+/* Returns 1 when the command line asks for a top-N arch (--arch ease|ials / --arch=ease|ials). */
 static int wants_topn(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (!strcmp(argv[i], "--arch") && i + 1 < argc) v = argv[i + 1];
         else if (!strncmp(argv[i], "--arch=", 7)) v = argv[i] + 7;
-        if (v && !strcmp(v, "ease")) return 1;
+        if (v && (!strcmp(v, "ease") || !strcmp(v, "ials"))) return 1;
     }
     return 0;
 }
@@ -436,7 +436,7 @@ int cmd_train(int argc, char **argv) {
     if (!strcmp(arch, "seed")) cfg.arch = BOOKREC_ARCH_SEED;
     else if (!strcmp(arch, "mf")) cfg.arch = BOOKREC_ARCH_MF;
     else if (!strcmp(arch, "ncf")) cfg.arch = BOOKREC_ARCH_NCF;
-    else cli_usage_die("train", "train: --arch expects seed, mf, ncf or ease, got '%s'", arch);
+    else cli_usage_die("train", "train: --arch expects seed, mf, ncf, ease or ials, got '%s'", arch);
     {
         int seedarch = cfg.arch == BOOKREC_ARCH_SEED; /* the tutorial's values; mf/ncf: chosen on validation */
         if (cfg.dim == 0) cfg.dim = seedarch ? 15 : 32;

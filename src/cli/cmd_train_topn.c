@@ -1,6 +1,6 @@
 /*
- * cmd_train_topn.c - `bookrec train --arch ease`: fits a top-N model for ranking books for a reader. It holds a
- * few hundred readers out (as new readers: folded in from 10 of their ratings), fits EASE on everyone else's
+ * cmd_train_topn.c - `bookrec train --arch ease|ials`: fits a top-N model for ranking books for a reader. It holds
+ * a few hundred readers out (as new readers: folded in from 10 of their ratings), fits EASE or iALS on everyone else's
  * ratings, fits the match calibration on the held-out readers and reports their HR/NDCG@10 (those readers
  * never entered the fit), then writes the model file and a history JSON beside it.
  * Flags, printing and files only: the fit, the split and the calibration are the core's.
@@ -80,115 +80,69 @@ static void k_curve(const char *list, const bookrec_model_config *base, const bo
     free(B);
 }
 
-/* `bookrec train --arch ease` (called by cmd_train when it sees a top-N arch). */
-int cmd_train_topn(int argc, char **argv) {
-    cli_data_opts d = {0};
-    const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL;
-    int dim = EVR_EASE_K, held = 500;
-    const char *curve = NULL;
-    float lambda = 0.0f, prior = 0.0f;
-    uint64_t split_seed = 7;
-    cli_opt opts[] = {
-        CLI_DATA_FLAGS(&d),
-        {"arch", 0, CLI_STR, &arch, "ease", "top-N model: EASE, item-item (what npm start ships)", "ease"},
-        {"dim", 0, CLI_INT, &dim, "K", "entries kept per row of B (the book side grows with K)", NULL},
-        {"lambda", 0, CLI_FLOAT, &lambda, "X", "L2 of EASE (chosen on validation readers, docs/models.md)", "300"},
-        {"weights", 0, CLI_STR, &weights, "W1,..,W5",
-         "weight of a reader's rating at the min, 1/4, 1/2, 3/4 and max of the scale when scoring (low ratings "
-         "negative push similar books down)", "-0.5,-0.2,0.2,0.7,1"},
-        {"fit-weights", 0, CLI_STR, &fit_weights, "W1,..,W5", "weight of a rating in the fitted matrix X", "1,1,1,1,1"},
-        {"prior", 0, CLI_FLOAT, &prior, "X", "weight of the popularity tie-break (<0: none)", "0.001"},
-        {"held-out", 0, CLI_INT, &held, "N",
-         "readers with >= 20 ratings held out of the fit for the match calibration and the printed figures", "500"},
-        {"split-seed", 0, CLI_U64, &split_seed, "N",
-         "seed choosing the held-out readers (not bookrec eval's, whose test readers it should not see)", NULL},
-        {"curve", 0, CLI_STR, &curve, "K,K,...",
-         "instead of writing a model: the held-out readers' HR/NDCG@10 and the book side's size for each K", NULL},
-        {"out", 'o', CLI_STR, &out, "FILE", "model file to write (history .json goes beside it)",
-         "<project>/models/model.bkr"},
-    };
-    cli_parse("train", "bookrec train --arch ease [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    if (strcmp(arch, "ease")) cli_usage_die("train", "--arch %s is not a top-N model (expected ease)", arch);
-    bookrec_ease_options eo = {0};
-    eo.lambda = lambda;
-    eo.prior = prior;
-    if (weights && parse_weights(weights, eo.score_weight))
-        cli_usage_die("train", "--weights expects 5 numbers separated by commas, got '%s'", weights);
-    if (fit_weights && parse_weights(fit_weights, eo.fit_weight))
-        cli_usage_die("train", "--fit-weights expects 5 numbers separated by commas, got '%s'", fit_weights);
-    if (held < 1 || held > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
+/* The settings of one top-N fit, from the flags. */
+typedef struct topn_flags {
+    int ials, dim, epochs, threads;
+    bookrec_ease_options eo;
+    bookrec_ials_options io;
+} topn_flags;
 
-    double read_s = 0, parse_s = 0;
-    bookrec_ratings *r = cli_load_ratings(&d, &read_s, &parse_s);
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    if (dim > n_items) dim = n_items;
-    if (dim < 1 || dim > n_items || dim > 1024)
-        cli_usage_die("train", "--dim must be in 1..%d (the number of books, at most 1024)", n_items < 1024 ? n_items : 1024);
-    char g1[32], g2[32], g3[32];
-    fprintf(stderr, "read %s: %s ratings, %s users, %s books\n", cli_ratings_path(&d), cli_group(r->all.n, g1),
-            cli_group((size_t)n_users, g2), cli_group((size_t)n_items, g3));
-
-    bookrec_error err = {0};
-    bookrec_newreader_options no = {0};
-    no.n_readers = held;
-    no.seed = split_seed;
-    bookrec_triples fit = {0}, fold = {0}, target = {0};
-    int n_held = 0;
-    cli_check(bookrec_split_new_readers(&r->all, n_users, &no, &fit, &fold, &target, &n_held, &err), &err,
-              "holding readers out");
-
+/* Fits the model the flags name on `fit` (EASE: the readers' part from `all`); returns it and its seconds. */
+static bookrec_model *fit_model(const topn_flags *f, const bookrec_ratings *r, const bookrec_triples *fit,
+                                double *seconds) {
     bookrec_model_config cfg;
     bookrec_model_config_default(&cfg);
-    cfg.arch = BOOKREC_ARCH_EASE;
-    cfg.n_users = n_users;
-    cfg.n_items = n_items;
-    cfg.dim = dim;
+    cfg.arch = f->ials ? BOOKREC_ARCH_IALS : BOOKREC_ARCH_EASE;
+    cfg.n_users = bookrec_ids_count(r->users);
+    cfg.n_items = bookrec_ids_count(r->items);
+    cfg.dim = f->dim;
     cfg.hidden = 0;
     cfg.min_rating = r->min_rating;
     cfg.max_rating = r->max_rating;
-    cfg.n_entries = (int64_t)fit.n; /* --curve's models; the written model holds every reader's ratings */
-    if (curve) {
-        k_curve(curve, &cfg, r, &fit, &fold, &target, &eo);
-        bookrec_triples_free(&fit);
-        bookrec_triples_free(&fold);
-        bookrec_triples_free(&target);
-        bookrec_ratings_free(r);
-        return 0;
-    }
-    /* B from everyone but the held-out readers; the readers' part holds every rating, so that held-out readers are
-       ranked from all they read like every other dataset reader */
-    cfg.n_entries = (int64_t)r->all.n;
+    /* EASE: B from everyone but the held-out readers; the readers' part holds every rating, so that held-out
+       readers are ranked from all they read like every other dataset reader */
+    cfg.n_entries = f->ials ? 0 : (int64_t)r->all.n;
     bookrec_model *m = NULL;
+    bookrec_error err = {0};
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
-    fprintf(stderr, "fitting EASE on %s ratings (%d readers held out), keeping %d entries per row\n",
-            cli_group(fit.n, g1), n_held, dim);
-    double t_fit = cli_now();
-    size_t N = (size_t)n_items;
-    float *B = malloc(N * N * sizeof *B);
-    if (!B) cli_die("out of memory for the %zu x %zu matrix", N, N);
-    cli_check(bookrec_ease_dense(&fit, n_items, r->min_rating, r->max_rating, &eo, B, &err), &err, "EASE");
-    cli_check(bookrec_ease_fit_from(m, B, &fit, &r->all, &eo, &err), &err, "EASE");
-    free(B);
-    t_fit = cli_now() - t_fit;
-    float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-    int calibrated = bookrec_model_calibrate(m, &fold, &target, thr, &err) == BOOKREC_OK;
-    if (!calibrated) cli_warn("no match calibration (%s); the site will show scores only", err.msg);
-    bookrec_rank_result res = held_out_ranking(m, r, &fold, &target);
+    double t = cli_now();
+    if (f->ials) {
+        cli_runner *runner = f->threads > 1 ? cli_runner_start(f->threads) : NULL;
+        bookrec_ials_options io = f->io;
+        io.n_tasks = runner ? f->threads : 1;
+        io.parallel = runner ? cli_runner_parallel : NULL;
+        io.parallel_ctx = runner;
+        int st = bookrec_ials_fit_model(m, fit, &io, &err);
+        cli_runner_stop(runner);
+        cli_check(st, &err, "iALS");
+    } else {
+        size_t N = (size_t)cfg.n_items;
+        float *B = malloc(N * N * sizeof *B);
+        if (!B) cli_die("out of memory for the %zu x %zu matrix (%zu MB)", N, N, N * N * sizeof *B >> 20);
+        cli_check(bookrec_ease_dense(fit, cfg.n_items, r->min_rating, r->max_rating, &f->eo, B, &err), &err, "EASE");
+        cli_check(bookrec_ease_fit_from(m, B, fit, &r->all, &f->eo, &err), &err, "EASE");
+        free(B);
+    }
+    *seconds = cli_now() - t;
+    return m;
+}
 
-    uint8_t *bytes = NULL;
-    size_t n_bytes = 0;
-    bookrec_save_options so = {0};
-    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
-    cli_write_atomic_or_die(out, bytes, n_bytes);
-    bookrec_free(bytes);
-
+/* Writes the history JSON beside the model. */
+static char *write_history(const char *out, bookrec_model *m, const topn_flags *f, const bookrec_ratings *r,
+                           int n_held, const bookrec_rank_result *res, double t_fit, size_t n_bytes, int calibrated) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
     cJSON_AddStringToObject(root, "model_file", out);
     cli_json_model_shape(cJSON_AddObjectToObject(root, "config"), bookrec_model_get_config(m));
     cJSON *jo = cJSON_AddObjectToObject(root, "options");
-    cJSON_AddNumberToObject(jo, "lambda", cli_f32(eo.lambda ? eo.lambda : 300.0f));
+    if (f->ials) {
+        cJSON_AddNumberToObject(jo, "epochs", f->epochs);
+        cJSON_AddNumberToObject(jo, "alpha", cli_f32(f->io.alpha ? f->io.alpha : 10.0f));
+        cJSON_AddNumberToObject(jo, "lambda", cli_f32(f->io.lambda ? f->io.lambda : 1e-3f));
+    } else {
+        cJSON_AddNumberToObject(jo, "lambda", cli_f32(f->eo.lambda ? f->eo.lambda : 300.0f));
+    }
     cJSON *jw = cJSON_AddArrayToObject(jo, "rating_weights");
     for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
         float rk = r->min_rating + (r->max_rating - r->min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
@@ -196,8 +150,8 @@ int cmd_train_topn(int argc, char **argv) {
     }
     cJSON *jf = cJSON_AddObjectToObject(root, "final");
     cJSON_AddNumberToObject(jf, "held_out_readers", n_held);
-    cJSON_AddNumberToObject(jf, "new_reader_hr10", res.hr);
-    cJSON_AddNumberToObject(jf, "new_reader_ndcg10", res.ndcg);
+    cJSON_AddNumberToObject(jf, "new_reader_hr10", res->hr);
+    cJSON_AddNumberToObject(jf, "new_reader_ndcg10", res->ndcg);
     cJSON_AddNumberToObject(jf, "fit_seconds", t_fit);
     cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
     cJSON_AddBoolToObject(jf, "calibrated", calibrated);
@@ -207,20 +161,123 @@ int cmd_train_topn(int argc, char **argv) {
     char *hist_path = cli_history_path(out);
     cli_write_atomic_or_die(hist_path, json, strlen(json));
     free(json);
+    return hist_path;
+}
 
-    char b1[32];
-    printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n", res.n_users, res.hr,
-           res.ndcg);
-    if (calibrated)
-        printf("match calibration: a score of %.3f reads as %.0f%%, %.3f as %.0f%%\n", 0.1, 100 * bookrec_model_match(m, 0.1f),
-               0.5, 100 * bookrec_model_match(m, 0.5f));
-    printf("EASE fit %.2f s\n", t_fit);
-    printf("wrote %s (%s)\n      %s\n", out, cli_bytes((long long)n_bytes, b1), hist_path);
-    free(hist_path);
+/* `bookrec train --arch ease|ials` (called by cmd_train when it sees a top-N arch). */
+int cmd_train_topn(int argc, char **argv) {
+    cli_data_opts d = {0};
+    const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL, *curve = NULL;
+    int held = 500;
+    float lambda = 0.0f, prior = 0.0f, alpha = 0.0f;
+    uint64_t split_seed = 7;
+    topn_flags f = {0};
+    f.threads = cli_default_threads();
+    cli_opt opts[] = {
+        CLI_DATA_FLAGS(&d),
+        {"arch", 0, CLI_STR, &arch, "ease|ials",
+         "top-N model: EASE, item-item (what npm start ships), or iALS factors (for catalogues too large for EASE)",
+         "ease"},
+        {"dim", 0, CLI_INT, &f.dim, "N", "EASE: entries kept per row of B (the book side grows with it); iALS: factors",
+         "24 (ease), 64 (ials)"},
+        {"lambda", 0, CLI_FLOAT, &lambda, "X", "L2 (chosen on validation readers, docs/models.md)",
+         "300 (ease), 0.001 (ials)"},
+        {"weights", 0, CLI_STR, &weights, "W1,..,W5",
+         "weight of a rating at the min, 1/4, 1/2, 3/4 and max of the scale (EASE, when scoring: low ratings "
+         "negative push similar books down; iALS: >= 0, 0 leaves a rating out)", "-0.5,-0.2,0.2,0.7,1 / 0,0,0.5,1,1"},
+        {"fit-weights", 0, CLI_STR, &fit_weights, "W1,..,W5", "EASE: weight of a rating in the fitted matrix X",
+         "1,1,1,1,1"},
+        {"prior", 0, CLI_FLOAT, &prior, "X", "EASE: weight of the popularity tie-break (<0: none)", "0.001"},
+        {"epochs", 0, CLI_INT, &f.epochs, "N", "iALS: alternating epochs", "16"},
+        {"alpha", 0, CLI_FLOAT, &alpha, "X", "iALS: confidence 1 + alpha w(r) of a rated book", "10"},
+        {"threads", 0, CLI_INT, &f.threads, "N", "iALS: threads (the model does not depend on them)", NULL},
+        {"held-out", 0, CLI_INT, &held, "N",
+         "readers with >= 20 ratings held out of the fit for the match calibration and the printed figures", NULL},
+        {"split-seed", 0, CLI_U64, &split_seed, "N",
+         "seed choosing the held-out readers (not bookrec eval's, whose test readers it should not see)", NULL},
+        {"curve", 0, CLI_STR, &curve, "K,K,...",
+         "EASE, instead of writing a model: the held-out readers' HR/NDCG@10 and the book side's size for each K",
+         NULL},
+        {"out", 'o', CLI_STR, &out, "FILE", "model file to write (history .json goes beside it)",
+         "<project>/models/model.bkr"},
+    };
+    cli_parse("train", "bookrec train --arch ease|ials [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
+    if (strcmp(arch, "ease") && strcmp(arch, "ials"))
+        cli_usage_die("train", "--arch %s is not a top-N model (expected ease or ials)", arch);
+    f.ials = !strcmp(arch, "ials");
+    f.eo.lambda = lambda;
+    f.eo.prior = prior;
+    f.io.lambda = lambda;
+    f.io.alpha = alpha;
+    f.io.iters = f.epochs;
+    float *w = f.ials ? f.io.rating_weight : f.eo.score_weight;
+    if (weights && parse_weights(weights, w))
+        cli_usage_die("train", "--weights expects 5 numbers separated by commas, got '%s'", weights);
+    if (fit_weights && parse_weights(fit_weights, f.eo.fit_weight))
+        cli_usage_die("train", "--fit-weights expects 5 numbers separated by commas, got '%s'", fit_weights);
+    if (held < 1 || held > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
+    if (f.epochs < 0 || f.threads < 1 || f.threads > 256) cli_usage_die("train", "--epochs >= 0, --threads in 1..256");
+    if (curve && f.ials) cli_usage_die("train", "--curve is for EASE");
+
+    bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
+    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    int max_dim = f.ials ? BOOKREC_IALS_MAX_DIM : (n_items < 1024 ? n_items : 1024);
+    if (f.dim == 0) f.dim = f.ials ? 64 : EVR_EASE_K;
+    if (!f.ials && f.dim > n_items) f.dim = n_items;
+    if (f.dim < 1 || f.dim > max_dim) cli_usage_die("train", "--dim must be in 1..%d", max_dim);
+    char g1[32], g2[32], g3[32];
+    fprintf(stderr, "read %s: %s ratings, %s users, %s %s\n", cli_ratings_path(&d), cli_group(r->all.n, g1),
+            cli_group((size_t)n_users, g2), cli_group((size_t)n_items, g3), cli_noun(1));
+
+    bookrec_error err = {0};
+    bookrec_newreader_options no = {0};
+    no.n_readers = held;
+    no.seed = split_seed;
+    bookrec_triples fit = {0}, fold = {0}, target = {0};
+    int n_held = 0;
+    cli_check(bookrec_split_new_readers(&r->all, n_users, &no, &fit, &fold, &target, &n_held, &err), &err,
+              "holding readers out");
+    if (curve) {
+        bookrec_model_config cfg;
+        bookrec_model_config_default(&cfg);
+        cfg.arch = BOOKREC_ARCH_EASE;
+        cfg.n_users = n_users;
+        cfg.n_items = n_items;
+        cfg.hidden = 0;
+        cfg.min_rating = r->min_rating;
+        cfg.max_rating = r->max_rating;
+        cfg.n_entries = (int64_t)fit.n;
+        k_curve(curve, &cfg, r, &fit, &fold, &target, &f.eo);
+    } else {
+        fprintf(stderr, "fitting %s on %s ratings (%d readers held out), dim %d\n", arch, cli_group(fit.n, g1), n_held,
+                f.dim);
+        double t_fit = 0;
+        bookrec_model *m = fit_model(&f, r, &fit, &t_fit);
+        float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
+        int calibrated = bookrec_model_calibrate(m, &fold, &target, thr, &err) == BOOKREC_OK;
+        if (!calibrated) cli_warn("no match calibration (%s); the site will show scores only", err.msg);
+        bookrec_rank_result res = held_out_ranking(m, r, &fold, &target);
+        uint8_t *bytes = NULL;
+        size_t n_bytes = 0;
+        bookrec_save_options so = {0};
+        cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
+        cli_write_atomic_or_die(out, bytes, n_bytes);
+        bookrec_free(bytes);
+        char *hist_path = write_history(out, m, &f, r, n_held, &res, t_fit, n_bytes, calibrated);
+        char b1[32];
+        printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n", res.n_users,
+               res.hr, res.ndcg);
+        if (calibrated)
+            printf("match calibration: a score of %.3f reads as %.0f%%, %.3f as %.0f%%\n", 0.1,
+                   100 * bookrec_model_match(m, 0.1f), 0.5, 100 * bookrec_model_match(m, 0.5f));
+        printf("%s fit %.2f s\n", f.ials ? "iALS" : "EASE", t_fit);
+        printf("wrote %s (%s)\n      %s\n", out, cli_bytes((long long)n_bytes, b1), hist_path);
+        free(hist_path);
+        bookrec_model_free(m);
+    }
     bookrec_triples_free(&fit);
     bookrec_triples_free(&fold);
     bookrec_triples_free(&target);
-    bookrec_model_free(m);
     bookrec_ratings_free(r);
     return 0;
 }

@@ -578,7 +578,7 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
             snprintf(bad, sizeof bad, "%s", tok);
             free(list);
             cli_usage_die("eval", "eval: --archs: unknown architecture '%s' (expected seed, mf, ncf, mf-implicit, "
-                          "ncf-implicit, ease or easeK)", bad);
+                          "ncf-implicit, ease, easeK, ials or ialsD)", bad);
         }
         if (n_mrows + 3 >= EVR_MAX_RANKERS) cli_usage_die("eval", "eval: --archs: too many architectures");
         mr->r = r;

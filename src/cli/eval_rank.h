@@ -75,7 +75,7 @@ void evr_eval_opts_default(evr_eval_opts *o);
     {"all", 0, CLI_FLAG, &(o)->all, NULL, "train one row per --archs architecture on the same split (default or "  \
      "tuned flags, early stopping on a part of training; a second model without the new readers); models are "     \
      "evaluated too only when named with --model", "off"},                                                         \
-    {"archs", 0, CLI_STR, &(o)->archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit, ease, easeK (K kept per row)",  \
+    {"archs", 0, CLI_STR, &(o)->archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit, ease, easeK (K kept per row), ials, ialsD (D factors)",  \
      "seed,mf,ncf,mf-implicit"},                                                                                    \
     {"no-rank", 0, CLI_FLAG, &(o)->no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},               \
     {"k", 'k', CLI_INT, &(o)->k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},              \
@@ -135,8 +135,9 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
 /* The entries kept per row of B by the shipped EASE model (npm start) and the "ease" row of bookrec eval. */
 #define EVR_EASE_K 24
 
-/* eval_topn.c: returns 1 and fills *rk for a top-N row name of --archs ("ease", or "easeK" with K entries kept per
-   row of B), 0 for any other name; evr_topn_done frees what the EASE rows kept between fits. */
+/* eval_topn.c: returns 1 and fills *rk for a top-N row name of --archs ("ease", "easeK" with K entries kept per
+   row of B, "ials", "ialsD" with D factors), 0 for any other name; evr_topn_done frees what the EASE rows kept
+   between fits. */
 int evr_topn_ranker(const char *name, bookrec_ranker *rk);
 void evr_topn_done(void);
 

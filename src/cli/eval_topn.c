@@ -1,6 +1,6 @@
 /*
- * eval_topn.c - the top-N rows of `bookrec eval --all`: "ease" (the shipped settings) and "easeK" (K entries kept per
- * row of B, e.g. ease16, ease256) as rankers of the core's protocol. Each fit computes the dense B once per training
+ * eval_topn.c - the top-N rows of `bookrec eval --all`: "ease" (the shipped settings), "easeK" (K entries kept per
+ * row of B, e.g. ease16, ease256) and "ials" / "ialsD" (iALS with D factors) as rankers of the core's protocol. Each fit computes the dense B once per training
  * part and keeps it while the other EASE rows of the same part are fitted, so a K curve costs one solve per seed.
  * Not here: the fit and the scoring (src/ease.c, src/topn.c), the protocol (src/protocol.c).
  */
@@ -18,8 +18,9 @@ static struct {
 } cache;
 
 typedef struct topn_row {
-    int K;
+    int K;                    /* EASE: entries kept per row; iALS: factors */
     bookrec_ease_options eo;
+    bookrec_ials_options io;
 } topn_row;
 
 typedef struct topn_ctx {
@@ -78,20 +79,52 @@ static void topn_release(void *arg, void *ctx) {
     free(t);
 }
 
-/* Returns 1 and fills *rk for a top-N row name ("ease" or "easeK"), 0 for other names, and exits on a bad K. */
+/* iALS rows: the model fitted with the core's defaults (tuned on validation readers) at the row's dim. */
+static int ials_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
+    topn_row *row = arg;
+    bookrec_model_config c;
+    bookrec_model_config_default(&c);
+    c.arch = BOOKREC_ARCH_IALS;
+    c.n_users = d->n_users;
+    c.n_items = d->n_items;
+    c.dim = row->K;
+    c.min_rating = d->min_rating;
+    c.max_rating = d->max_rating;
+    topn_ctx *t = calloc(1, sizeof *t);
+    if (!t) return BOOKREC_E_NOMEM;
+    char g[32];
+    fprintf(stderr, "fitting iALS (dim %d) on %s ratings\n", row->K, cli_group(d->train->n, g));
+    int rc = bookrec_model_create(&c, &t->m, err);
+    if (!rc) rc = bookrec_ials_fit_model(t->m, d->train, &row->io, err);
+    if (!rc) rc = bookrec_model_prepare(t->m, err);
+    if (rc) {
+        bookrec_model_free(t->m);
+        free(t);
+        return rc;
+    }
+    t->sc.model = t->m;
+    *out = t;
+    return BOOKREC_OK;
+}
+
+/* Returns 1 and fills *rk for a top-N row name ("ease", "easeK", "ials", "ialsD"), 0 for other names, and exits on
+   a bad number. */
 int evr_topn_ranker(const char *name, bookrec_ranker *rk) {
-    if (strncmp(name, "ease", 4) != 0) return 0;
-    int K = EVR_EASE_K;
+    int ials = !strncmp(name, "ials", 4);
+    if (!ials && strncmp(name, "ease", 4) != 0) return 0;
+    int K = ials ? 64 : EVR_EASE_K, max = ials ? BOOKREC_IALS_MAX_DIM : 1024;
     if (name[4]) {
         char *end;
         long v = strtol(name + 4, &end, 10);
-        if (*end || v < 1 || v > 1024) cli_usage_die("eval", "eval: --archs: '%s' is not easeK with K in 1..1024", name);
+        if (*end || v < 1 || v > max)
+            cli_usage_die("eval", "eval: --archs: '%s' is not %s with a number in 1..%d", name, ials ? "ialsD" : "easeK",
+                          max);
         K = (int)v;
     }
     topn_row *row = calloc(1, sizeof *row); /* lives as long as the evaluation: a few bytes per row */
     if (!row) cli_die("out of memory");
     row->K = K;
-    *rk = (bookrec_ranker){name, topn_fit, topn_score, topn_release, row};
+    *rk = (bookrec_ranker){name, ials ? ials_fit : topn_fit, topn_score, topn_release, row};
     return 1;
 }
 

@@ -1,4 +1,4 @@
-// node --test: a top-N (EASE) model through the JS API, both builds (SIMD, no-SIMD). An EASE model is trained and
+// node --test: the top-N models (EASE, and iALS's fold-in) through the JS API, both builds (SIMD, no-SIMD). An EASE model is trained and
 // exported with the native CLI on the fixture dataset; the module must rank a new reader exactly as
 // `bookrec recommend --rate` does from the same weights, show calibrated match chances that fall with the score,
 // explain each recommendation with rated books only (largest first), rank a reader with no ratings by the
@@ -22,10 +22,14 @@ before(() => {
   const dir = path.join(tmp, 'export');
   cli(['export', '--data', data, '--model', model, '--out', dir, '--quantize', 'f32']);
   const ratings = readCsv(path.join(data, 'ratings.csv'));
+  const ials = path.join(tmp, 'ials.bkr');
+  cli(['train', '--arch', 'ials', '--data', data, '--dim', '16', '--held-out', '40', '--threads', '2', '--out', ials]);
+  cli(['export', '--data', data, '--model', ials, '--out', path.join(tmp, 'iexp'), '--quantize', 'f32']);
   fx = {
-    tmp, data, model,
+    tmp, data, model, ials,
     items: readFileSync(path.join(dir, 'model-items.bkr')),
     users: readFileSync(path.join(dir, 'model-users.bkr')),
+    ialsItems: readFileSync(path.join(tmp, 'iexp', 'model-items.bkr')),
     ratings,
   };
 });
@@ -44,7 +48,7 @@ function readerPairs(n) {
 }
 
 for (const variant of VARIANTS) {
-  describe(`EASE model (${variant})`, { skip: skip || undefined }, () => {
+  describe(`top-N models (${variant})`, { skip: skip || undefined }, () => {
     let mod;
     let model;
     before(async () => {
@@ -119,6 +123,23 @@ for (const variant of VARIANTS) {
       }
     });
 
+    test('iALS: a new reader is folded in and ranked as `bookrec recommend --rate` does', async () => {
+      const model = await mod.Model.load(fx.ialsItems);
+      try {
+        assert.equal(model.kind, 'topn');
+        assert.equal(model.arch, 'ials');
+        assert.equal(model.stateSize, 16);
+        const mine = readerPairs(8).pairs.slice(0, 8);
+        const recs = model.recommendState(model.foldIn(mine), { k: 10, exclude: mine.map((p) => p[0]) });
+        const out = cli(['recommend', '--model', fx.ials, '--data', fx.data, '--rate', mine.map((p) => p.join(':')).join(','), '-k', '10']);
+        const cliIds = out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => /^\d+$/.test(f[0]) && f.length > 2).map((f) => f[1]);
+        assert.deepEqual(recs.map((r) => r.id), cliIds);
+        assert.throws(() => model.explain(model.foldIn(mine), recs[0].id), /EASE/);
+      } finally {
+        model.free();
+      }
+    });
+
     test('rating weights and bad input', () => {
       const [lo, hi] = model.ratingRange;
       assert.ok(model.ratingWeight(lo) < 0 && model.ratingWeight(hi) > 0, 'low ratings push down, high ones pull up');
@@ -129,3 +150,4 @@ for (const variant of VARIANTS) {
     });
   });
 }
+
