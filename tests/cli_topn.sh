@@ -93,6 +93,14 @@ done
 "$CLI" export --model "$T/ials.bkr" --data "$D" --out "$T/iexp" > /dev/null 2>&1 || fail "export iALS"
 [ -s "$T/iexp/vecs.tsv" ] || fail "an iALS export writes vecs.tsv"
 
+# a catalogue past 30,000 books: --arch ease trains iALS instead and says so
+awk 'BEGIN { srand(5); print "book_id,user_id,rating"; for (b = 1; b <= 30001; b++) print b "," (1 + b % 1500) "," (1 + b % 5);
+  for (u = 1; u <= 1500; u++) for (k = 0; k < 20; k++) print (1 + int(rand() * 30001)) "," u "," (1 + int(rand() * 5)) }' > "$T/big.csv"
+"$CLI" train --arch ease --ratings "$T/big.csv" --dim 4 --epochs 2 --held-out 20 --out "$T/big.bkr" > "$T/big.out" 2> "$T/big.err" \
+  || fail "train --arch ease on 30,001 books: $(cat "$T/big.err")"
+grep -q "training iALS instead" "$T/big.err" || fail "past 30,000 books EASE gives way to iALS and says so: $(cat "$T/big.err")"
+json "$T/big.history.json" 'if (j.config.arch !== "ials") process.exit(1)' || fail "the 30,001-book model is iALS"
+
 # failure paths
 "$CLI" recommend --model "$M" --data "$D" --rate 3=5 > /dev/null 2> "$T/e1" && fail "bad --rate accepted"
 grep -q "ID:RATING" "$T/e1" || fail "bad --rate message: $(cat "$T/e1")"

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Past this many books `--arch ease` trains iALS instead (EASE's items^2 floats: 3.6 GB at 30,000). */
+#define EASE_MAX_ITEMS 30000
+
 /* Parses "a,b,c,d,e" into 5 weights; returns 0 or -1. */
 static int parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS]) {
     char *end;
@@ -168,7 +171,7 @@ static char *write_history(const char *out, bookrec_model *m, const topn_flags *
 int cmd_train_topn(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL, *curve = NULL;
-    int held = 500;
+    int held = 500, force = 0;
     float lambda = 0.0f, prior = 0.0f, alpha = 0.0f;
     uint64_t split_seed = 7;
     topn_flags f = {0};
@@ -195,6 +198,7 @@ int cmd_train_topn(int argc, char **argv) {
          "readers with >= 20 ratings held out of the fit for the match calibration and the printed figures", NULL},
         {"split-seed", 0, CLI_U64, &split_seed, "N",
          "seed choosing the held-out readers (not bookrec eval's, whose test readers it should not see)", NULL},
+        {"force-ease", 0, CLI_FLAG, &force, NULL, "EASE even past 30,000 books (it needs books^2 x 4 bytes)", NULL},
         {"curve", 0, CLI_STR, &curve, "K,K,...",
          "EASE, instead of writing a model: the held-out readers' HR/NDCG@10 and the book side's size for each K",
          NULL},
@@ -221,6 +225,14 @@ int cmd_train_topn(int argc, char **argv) {
 
     bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
     int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
+    if (!f.ials && n_items > EASE_MAX_ITEMS && !force) {
+        /* EASE holds an items x items matrix: past this size it no longer fits a machine like this one */
+        fprintf(stderr, "%d %s: EASE would need a %d x %d matrix (%.1f GB); training iALS instead (--force-ease to "
+                "insist)\n", n_items, cli_noun(1), n_items, n_items, (double)n_items * n_items * 4 / 1e9);
+        f.ials = 1;
+        arch = "ials";
+        if (weights) cli_usage_die("train", "--weights were given for EASE; give iALS's (>= 0) or --force-ease");
+    }
     int max_dim = f.ials ? BOOKREC_IALS_MAX_DIM : (n_items < 1024 ? n_items : 1024);
     if (f.dim == 0) f.dim = f.ials ? 64 : EVR_EASE_K;
     if (!f.ials && f.dim > n_items) f.dim = n_items;

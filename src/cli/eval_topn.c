@@ -107,9 +107,77 @@ static int ials_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_er
     return BOOKREC_OK;
 }
 
+/* A blend of an EASE row and an iALS row: score = EASE score + beta * iALS score (both fitted on the same part). */
+typedef struct blend_row {
+    topn_row ease, ials;
+    float beta;
+} blend_row;
+
+typedef struct blend_ctx {
+    topn_ctx *e, *i;
+    float beta;
+} blend_ctx;
+
+static int blend_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
+    blend_row *row = arg;
+    blend_ctx *b = calloc(1, sizeof *b);
+    if (!b) return BOOKREC_E_NOMEM;
+    void *e = NULL, *i = NULL;
+    int rc = topn_fit(&row->ease, d, &e, err);
+    if (!rc) rc = ials_fit(&row->ials, d, &i, err);
+    if (rc) {
+        topn_release(NULL, e);
+        topn_release(NULL, i);
+        free(b);
+        return rc;
+    }
+    b->e = e;
+    b->i = i;
+    b->beta = row->beta;
+    *out = b;
+    return BOOKREC_OK;
+}
+
+static int blend_score(void *ctx, const bookrec_reader *rd, float *scores, int n_items, bookrec_error *err) {
+    blend_ctx *b = ctx;
+    float *tmp = malloc((size_t)n_items * sizeof *tmp);
+    if (!tmp) return BOOKREC_E_NOMEM;
+    int rc = topn_score(b->e, rd, scores, n_items, err);
+    if (!rc) rc = topn_score(b->i, rd, tmp, n_items, err);
+    if (!rc)
+        for (int j = 0; j < n_items; j++) scores[j] += b->beta * tmp[j];
+    free(tmp);
+    return rc;
+}
+
+static void blend_release(void *arg, void *ctx) {
+    (void)arg;
+    blend_ctx *b = ctx;
+    if (!b) return;
+    topn_release(NULL, b->e);
+    topn_release(NULL, b->i);
+    free(b);
+}
+
+/* "ease+ialsD@BETA": the blend row. */
+static int blend_ranker(const char *name, bookrec_ranker *rk) {
+    int K = EVR_EASE_K, D = 64;
+    float beta = 0;
+    if (sscanf(name, "ease+ials%d@%f", &D, &beta) != 2 || D < 1 || D > BOOKREC_IALS_MAX_DIM || !(beta >= 0))
+        cli_usage_die("eval", "eval: --archs: '%s' is not ease+ialsD@BETA", name);
+    blend_row *row = calloc(1, sizeof *row);
+    if (!row) cli_die("out of memory");
+    row->ease.K = K;
+    row->ials.K = D;
+    row->beta = beta;
+    *rk = (bookrec_ranker){name, blend_fit, blend_score, blend_release, row};
+    return 1;
+}
+
 /* Returns 1 and fills *rk for a top-N row name ("ease", "easeK", "ials", "ialsD"), 0 for other names, and exits on
    a bad number. */
 int evr_topn_ranker(const char *name, bookrec_ranker *rk) {
+    if (!strncmp(name, "ease+", 5)) return blend_ranker(name, rk);
     int ials = !strncmp(name, "ials", 4);
     if (!ials && strncmp(name, "ease", 4) != 0) return 0;
     int K = ials ? 64 : EVR_EASE_K, max = ials ? BOOKREC_IALS_MAX_DIM : 1024;
