@@ -349,6 +349,7 @@ static void write_report(const char *report, const persona_run *pr, const char *
 static void check_floor(const persona_run *pr, double min_share) {
     double ms = mean_share(pr->res, pr->n);
     if (min_share < 0 || ms >= min_share) return;
+    if (isnan(ms)) cli_die("eval --personas: --min-share %g: no taste has seed books, so there is no mean share", min_share);
     char below[2048] = "";
     size_t l = 0;
     for (int t = 0; t < pr->n && l + 160 < sizeof below; t++) {
