@@ -105,6 +105,8 @@ B=(eval --data "$D" --personas --model "$T/m/model.bkr" --tags "$T/tags")
   || fail "--min-share 1: $(cat "$T/err4")"
 "$CLI" "${B[@]}" --min-share 1.5 > /dev/null 2> "$T/err5"
 [ $? -eq 2 ] && grep -q "min-share" "$T/err5" && ok "--min-share 1.5: usage error" || fail "--min-share 1.5 accepted"
+"$CLI" "${B[@]}" --min-share -0.2 > /dev/null 2> "$T/err5"
+[ $? -eq 2 ] && grep -q "min-share" "$T/err5" && ok "--min-share -0.2: usage error" || fail "--min-share -0.2 accepted"
 "$CLI" "${B[@]}" --tastes fantasy,nope > /dev/null 2> "$T/err2"
 [ $? -eq 1 ] && grep -q "no tag named 'nope'" "$T/err2" && ok "unknown taste: error naming it" || fail "unknown taste: $(cat "$T/err2")"
 "$CLI" "${B[@]}" --tastes 'odd=fantasy//romance' > /dev/null 2> "$T/err6"

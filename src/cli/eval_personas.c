@@ -1,14 +1,16 @@
 /*
  * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. A taste (fantasy, classics, ...) is
  * a set of shelf names of book_tags.csv, folded so spelling variants meet ("clàssics", "classic" and "classics";
- * "sci-fi" and "scifi"). A book carries a taste when one of its shelves is among the book's 20 strongest tags; it may
- * seed the taste when one is among its 2 strongest content tags (shelf names such as to-read or favorites and the
- * labels fiction, adult, adult-fiction, book-club and literature left out). For each taste a new reader gives the top
- * rating to the 5 seedable books with most ratings, is folded into the model, and the share of its top-10 (those 5
- * excluded) carrying the taste is printed beside the taste's share of the catalogue and the share the popularity
- * ranking gets, with the seeds and titles, so a person can read the lists, and the mean share over the tastes, which
- * --min-share turns into a floor. --report FILE also writes FILE.md and FILE.json. The figures are the core's
- * (src/personas.c); this file reads files, builds each taste's per-book arrays and prints.
+ * "sci-fi" and "scifi"). A book carries a taste when one of its shelves is among the book's 20 strongest tags. It may
+ * seed the taste when the taste's shelves hold at least half the count of its 3 strongest content tags (shelf names
+ * such as to-read or favorites and the labels fiction, adult, adult-fiction, book-club and literature left out; the
+ * counts of variants added up), and only the most rated book of a series may (so a reader is not five volumes of
+ * one saga). For each taste a new reader gives the top rating to the 5 seedable books with most ratings, is folded
+ * into the model, and the share of its top-10 (those 5 excluded) carrying the taste is printed beside the taste's
+ * share of the catalogue and the share the popularity ranking gets, with the seeds and titles, so a person can read
+ * the lists, and the mean share over the tastes, which --min-share turns into a floor. --report FILE also writes
+ * FILE.md and FILE.json. The figures are the core's (src/personas.c); this file reads files, builds each taste's
+ * per-book arrays and prints.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -20,7 +22,7 @@
 #include <string.h>
 
 #define PERSONA_SHELVES 20 /* a book carries a taste when one of its shelves is among its 20 strongest tags */
-#define SEED_SHELVES 3     /* ... and may seed it when its shelves hold half the count of its 3 strongest content tags */
+#define SEED_SHELVES 3     /* ... and may seed it when they hold half the count of its 3 strongest content tags */
 #define FOLD_MAX 128       /* bytes of a folded tag name */
 #define TASTE_SHELVES 16   /* most shelf names of a taste */
 
@@ -276,7 +278,8 @@ static void print_personas(FILE *f, int md, const persona_run *pr) {
         }
         fprintf(f, md ? "\n\n" : "\n");
         if (res[t].n_seed == 0)
-            fprintf(f, "  (no book has one of these shelves among its %d strongest content tags)\n", SEED_SHELVES);
+            fprintf(f, "  (no book may seed it: none has these shelves holding half the count of its %d strongest "
+                       "content tags)\n", SEED_SHELVES);
         for (int p = 0; p < res[t].n_top; p++) {
             book_info b = book_of(pr->m, pr->books, res[t].top[p]);
             if (md) fprintf(f, "%d. %s%s — %s\n", p + 1, res[t].top_carries[p] ? "✓ " : "", b.title, b.authors);
@@ -345,11 +348,12 @@ static void write_report(const char *report, const persona_run *pr, const char *
     free(json); free(md); free(md_path); free(json_path); free(base);
 }
 
-/* With --min-share (min_share >= 0): exits 1 naming the tastes below the floor when the mean share is below it. */
+/* With --min-share (min_share >= 0; -1 is off): exits 1 naming the tastes below the floor when the mean share is below it. */
 static void check_floor(const persona_run *pr, double min_share) {
     double ms = mean_share(pr->res, pr->n);
     if (min_share < 0 || ms >= min_share) return;
-    if (isnan(ms)) cli_die("eval --personas: --min-share %g: no taste has seed books, so there is no mean share", min_share);
+    if (isnan(ms))
+        cli_die("eval --personas: --min-share %g: no taste has seed books, so there is no mean share", min_share);
     char below[2048] = "";
     size_t l = 0;
     for (int t = 0; t < pr->n && l + 160 < sizeof below; t++) {
@@ -388,7 +392,8 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
                  double min_share, const evr_eval_opts *o, const char *report) {
     if (o->k < 1 || o->k > BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: -k must be in 1..%d with --personas",
                                                               BOOKREC_PERSONA_MAX);
-    if (min_share > 1 || isnan(min_share)) cli_usage_die("eval", "eval: --min-share must be in 0..1, got %g", min_share);
+    if (min_share != -1.0 && !(min_share >= 0 && min_share <= 1)) /* -1: off, the default */
+        cli_usage_die("eval", "eval: --min-share must be in 0..1, got %g", min_share);
     char *list = strdup(tastes);
     taste *ts = calloc(BOOKREC_PERSONA_MAX, sizeof *ts);
     if (!list || !ts) cli_die("out of memory");
@@ -423,11 +428,12 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     char *caption = cli_fmt(
         "Personas of %s (%s, dim %d). A taste is a set of shelf names of book_tags.csv, folded (case, accents, "
         "punctuation, a final plural). For each taste a new reader gives %g stars to the 5 books with most ratings "
-        "in %s having one of its shelves among their %d strongest content tags (shelf names such as to-read and the "
-        "labels fiction, adult, adult-fiction, book-club, literature left out; one book per series), and is folded "
-        "in with the book side frozen. share: books of its top-%d (those 5 excluded) having one of the shelves among "
-        "their %d strongest tags; popularity: the same share when the most rated books are recommended (those 5 "
-        "excluded); base: the taste's share of the %d books (%s book_tags rows, %d books tagged).",
+        "in %s whose taste shelves hold at least half the count of their %d strongest content tags (shelf names "
+        "such as to-read and the labels fiction, adult, adult-fiction, book-club, literature left out; one book per "
+        "series), and is folded in with the book side frozen. share: books of its top-%d (those 5 excluded) having "
+        "one of the shelves among their %d strongest tags; popularity: the same share when the most rated books are "
+        "recommended (those 5 excluded); base: the taste's share of the %d books (%s book_tags rows, %d books "
+        "tagged); seedable: books that may seed the taste.",
         model_path, cli_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), SEED_SHELVES, o->k,
         PERSONA_SHELVES, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
     persona_run pr = {caption, ts, res, pres, n, m, books};

@@ -1,11 +1,12 @@
 /*
  * tags.c - reads goodbooks' book_tags.csv (goodreads_book_id,tag_id,count; CRLF) and tags.csv
  * (tag_id,tag_name) for `bookrec train --tags`, and turns them into per-book tag weights for the core; and, for
- * `bookrec eval --personas`, each book's strongest shelves with nothing dropped (read with the core's RFC 4180
- * tokenizer, so quoted names and CRLF are handled as everywhere else).
+ * `bookrec eval --personas`, each book's strongest shelves with their counts and nothing dropped (read with the
+ * core's RFC 4180 tokenizer, so quoted names and CRLF are handled as everywhere else), and the two helpers its
+ * tastes are built with: the shelf-name test and the folding of tag names' spelling variants.
  * Tags that are shelf names rather than content (to-read, currently-reading, favorites, owned, kindle,
- * read-in-2015, ...) are dropped; of the rest the max_tags found on most books are kept, and each book keeps
- * its per_book strongest (highest count) with weights log(1 + count) normalised to sum 1.
+ * read-in-2015, ...) are dropped for `train --tags`; of the rest the max_tags found on most books are kept, and
+ * each book keeps its per_book strongest (highest count) with weights log(1 + count) normalised to sum 1.
  * Not here: the tag model itself (the core, src/model.c and src/train.c).
  */
 #define _POSIX_C_SOURCE 200809L

@@ -1,7 +1,8 @@
 /*
  * tags.h - goodbooks' book_tags.csv and tags.csv for the CLI: the per-book tag weights `bookrec train --tags`
  * trains on (bookrec_model_set_tags; shelf names such as to-read dropped), and each book's strongest shelves as they
- * are (genre and shelf names alike) for `bookrec eval --personas`. Only the CLI includes it.
+ * are (genre and shelf names alike, with counts) for `bookrec eval --personas`, with the shelf-name test and the
+ * folding of spelling variants its tastes use. Only the CLI includes it.
  */
 #ifndef BOOKREC_CLI_TAGS_H
 #define BOOKREC_CLI_TAGS_H
