@@ -736,17 +736,19 @@ int bookrec_protocol_run(const bookrec_triples *all, int n_users, int n_items, c
                          bookrec_protocol_info *info, bookrec_error *err);
 
 /* ------------------------------------------------------------- personas (src/personas.c) */
-/* A taste test a person can read: for a taste (a shelf tag such as "fantasy"), a new reader who gives the top rating
-   to the n_seed best-known books carrying the tag is folded in through a scorer, and the share of its top-k (the
-   seed books excluded) that carry the tag is set beside the share of all books that do. A book carries a tag when
-   the tag is among the book's tags as given (the CLI gives each book its 20 strongest shelves of book_tags.csv). */
+/* A taste test a person can read: for a taste (such as fantasy), a new reader who gives the top rating to the n_seed
+   best-known books that may seed the taste is folded in through a scorer, and the share of its top-k (the seed books
+   excluded) that carry the taste is set beside the share of all books that do. Which books seed and which carry a
+   taste is the caller's: the CLI defines a taste as a set of shelf names of book_tags.csv, lets a book carry it when
+   one of them is among the book's 20 strongest tags, and lets it seed the taste when they hold at least half the
+   count of its 3 strongest content tags, one book per series (src/cli/eval_personas.c). */
 
-/* Each book's tags as CSR: tags[off[i] .. off[i+1]) for book i in 0..n_items-1 (tag ids are any integers). */
-typedef struct bookrec_book_tags {
-    int n_items;
-    const int32_t *off;
-    const int32_t *tags;
-} bookrec_book_tags;
+/* One taste's books: seedable[i] and carries[i] (0 or 1, i in 0..n_items-1) say whether book i may be a seed of
+   the taste and whether it counts as on the taste in a list. */
+typedef struct bookrec_taste_books {
+    const unsigned char *seedable;
+    const unsigned char *carries;
+} bookrec_taste_books;
 
 #define BOOKREC_PERSONA_MAX 64 /* most seed books and list length of a persona */
 
@@ -757,23 +759,23 @@ typedef struct bookrec_persona_options {
     float rating;   /* the rating the reader gives each seed book; 0 means 5 */
 } bookrec_persona_options;
 
-/* One taste's outcome. Lists hold book indices; share is NaN when no book carries the tag (nothing to seed). */
+/* One taste's outcome. Lists hold book indices; share is NaN when no book may seed the taste. */
 typedef struct bookrec_persona_result {
-    int32_t tag;
-    int n_seed;                           /* seed books used (fewer when fewer books carry the tag) */
+    int n_seedable;                       /* books that may seed the taste */
+    int n_seed;                           /* seed books used (fewer when fewer books may seed) */
     int32_t seed[BOOKREC_PERSONA_MAX];    /* most popular first (ties by lower index) */
     int n_top;
     int32_t top[BOOKREC_PERSONA_MAX];     /* the scorer's top-k, seeds and NaN scores excluded */
-    unsigned char top_has_tag[BOOKREC_PERSONA_MAX];
-    int hits;                             /* books of top carrying the tag */
+    unsigned char top_carries[BOOKREC_PERSONA_MAX];
+    int hits;                             /* books of top carrying the taste */
     double share;                         /* hits / n_top */
-    int n_tagged;                         /* books carrying the tag */
-    double base;                          /* n_tagged / n_items */
+    int n_carrying;                       /* books carrying the taste */
+    double base;                          /* n_carrying / n_items */
 } bookrec_persona_result;
 
-/* Runs a persona per taste tastes[0..n_tastes) into out[0..n_tastes): seeds are the n_seed books with the highest
-   popularity[0..n_items) carrying the tag, scored as a new reader (user -1) through score/score_ctx. */
-int bookrec_personas(const bookrec_book_tags *bt, const float *popularity, const int32_t *tastes, int n_tastes,
+/* Runs a persona per taste tastes[0..n_tastes) into out[0..n_tastes): seeds are the n_seed seedable books with the
+   highest popularity[0..n_items), scored as a new reader (user -1) through score/score_ctx. */
+int bookrec_personas(int n_items, const float *popularity, const bookrec_taste_books *tastes, int n_tastes,
                      bookrec_score_fn score, void *score_ctx, const bookrec_persona_options *opt,
                      bookrec_persona_result *out, bookrec_error *err);
 

@@ -203,6 +203,7 @@ static const char *base_name(const char *p) {
 int cmd_eval(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *models = cli_default_model(), *report = NULL, *tags_dir = NULL, *tastes = EVR_TASTES;
+    double min_share = -1;
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     bookrec_bias_options bo = {0};
@@ -221,7 +222,10 @@ int cmd_eval(int argc, char **argv) {
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
         {"report", 0, CLI_STR, &report, "FILE", "also write the table to FILE.md and FILE.json", "none"},
         EVR_EVAL_FLAGS(&ro),
-        {"tastes", 0, CLI_STR, &tastes, "LIST", "with --personas: shelf names of tags.csv, comma-separated", EVR_TASTES},
+        {"tastes", 0, CLI_STR, &tastes, "LIST", "with --personas: tastes, comma-separated: a built-in name, or "
+         "name=shelf/shelf/... (shelf names of tags.csv)", EVR_TASTES},
+        {"min-share", 0, CLI_DOUBLE, &min_share, "X", "with --personas: exit 1, naming the tastes below X, when the "
+         "mean share over the tastes is below X", "off"},
         {"tags", 0, CLI_STR, &tags_dir, "DIR", "with --personas: where book_tags.csv and tags.csv are",
          "the data directory"},
     };
@@ -231,7 +235,7 @@ int cmd_eval(int argc, char **argv) {
     if (ro.personas) {
         if (strchr(models, ',')) cli_usage_die("eval", "eval: --personas takes one --model file");
         if (ro.all) cli_usage_die("eval", "eval: --personas and --all do not go together");
-        return evr_personas(&d, models, tags_dir, tastes, &ro, report);
+        return evr_personas(&d, models, tags_dir, tastes, min_share, &ro, report);
     }
 
     /* model paths */

@@ -1,10 +1,16 @@
 /*
- * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. For each taste (a shelf of
- * book_tags.csv such as fantasy or poetry) a new reader gives the top rating to the 5 best-known books (most
- * ratings in the ratings file) having that shelf among their 20 strongest tags, is folded into the model, and the
- * share of its top-10 (those 5 excluded) on the same shelf is printed beside the shelf's share of the catalogue and
- * the share the popularity ranking gets, with the titles, so a person can read the lists. --report FILE also
- * writes FILE.md and FILE.json. The figures are the core's (src/personas.c); this file reads files and prints.
+ * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. A taste (fantasy, classics, ...) is
+ * a set of shelf names of book_tags.csv, folded so spelling variants meet ("clàssics", "classic" and "classics";
+ * "sci-fi" and "scifi"). A book carries a taste when one of its shelves is among the book's 20 strongest tags. It may
+ * seed the taste when the taste's shelves hold at least half the count of its 3 strongest content tags (shelf names
+ * such as to-read or favorites and the labels fiction, adult, adult-fiction, book-club and literature left out; the
+ * counts of variants added up), and only the most rated book of a series may (so a reader is not five volumes of
+ * one saga). For each taste a new reader gives the top rating to the 5 seedable books with most ratings, is folded
+ * into the model, and the share of its top-10 (those 5 excluded) carrying the taste is printed beside the taste's
+ * share of the catalogue and the share the popularity ranking gets, with the seeds and titles, so a person can read
+ * the lists, and the mean share over the tastes, which --min-share turns into a floor. --report FILE also writes
+ * FILE.md and FILE.json. The figures are the core's (src/personas.c); this file reads files, builds each taste's
+ * per-book arrays and prints.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -15,7 +21,180 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PERSONA_SHELVES 20 /* a book carries a shelf when it is among its 20 strongest tags */
+#define PERSONA_SHELVES 20 /* a book carries a taste when one of its shelves is among its 20 strongest tags */
+#define SEED_SHELVES 3     /* ... and may seed it when they hold half the count of its 3 strongest content tags */
+#define FOLD_MAX 128       /* bytes of a folded tag name */
+#define TASTE_SHELVES 16   /* most shelf names of a taste */
+
+/* The built-in tastes: name and shelf names (as in goodbooks' tags.csv, before folding), '/'-separated. */
+static const char *const known_tastes[][2] = {
+    {"fantasy", "fantasy/high-fantasy/epic-fantasy/urban-fantasy"},
+    {"classics", "classics/classic-literature"},
+    {"mystery", "mystery/crime/mystery-thriller/crime-fiction/detective/mystery-suspense"},
+    {"non-fiction", "non-fiction"},
+    {"science-fiction", "science-fiction/sci-fi/sf"},
+    {"romance", "romance/contemporary-romance/historical-romance/paranormal-romance"},
+    {"graphic-novels", "graphic-novels/comics/manga/comics-graphic-novels/graphic-novels-comics/comic-books/"
+                       "comics-and-graphic-novels"},
+    {"horror", "horror"},
+    {"historical-fiction", "historical-fiction/historical"},
+    {"poetry", "poetry/poems"},
+    {"young-adult", "young-adult/ya/teen"},
+    {"biography", "biography/memoir/autobiography/biography-memoir/memoir-biography"},
+    {"science", "science/popular-science"},
+};
+
+/* Labels on most books that say nothing about a taste: never a reason to seed (folded names). */
+static const char *const generic_labels[] = {"fiction", "adult", "adultfiction", "bookclub", "literature"};
+
+/* One taste: its name, its shelves as given, their folded forms, and how many tags.csv names fold into them. */
+typedef struct taste {
+    const char *name, *shelves;
+    char fold[TASTE_SHELVES][FOLD_MAX];
+    int n_fold, n_tags;
+} taste;
+
+/* Parses one --tastes entry ("name" or "name=shelf/shelf/...") into *t; exits naming the entry when it is bad. */
+static void parse_taste(char *tok, taste *t) {
+    memset(t, 0, sizeof *t);
+    char *eq = strchr(tok, '=');
+    if (eq) *eq = '\0';
+    t->name = tok;
+    t->shelves = eq ? eq + 1 : tok;
+    if (!eq)
+        for (size_t k = 0; k < sizeof known_tastes / sizeof known_tastes[0]; k++)
+            if (!strcmp(tok, known_tastes[k][0])) t->shelves = known_tastes[k][1];
+    if (!*t->name) cli_usage_die("eval", "eval: --tastes: an entry has no name ('=%s')", t->shelves);
+    const char *p = t->shelves;
+    while (*p) {
+        size_t l = strcspn(p, "/");
+        char raw[FOLD_MAX];
+        if (l == 0 || l >= sizeof raw || t->n_fold == TASTE_SHELVES)
+            cli_usage_die("eval", "eval: --tastes: taste '%s' needs 1..%d shelf names of 1..%d bytes, '/'-separated",
+                          t->name, TASTE_SHELVES, FOLD_MAX - 1);
+        memcpy(raw, p, l);
+        raw[l] = '\0';
+        cli_tag_fold(raw, t->fold[t->n_fold], FOLD_MAX);
+        if (!t->fold[t->n_fold][0])
+            cli_usage_die("eval", "eval: --tastes: taste '%s': shelf '%s' has no letters or digits", t->name, raw);
+        t->n_fold++;
+        p += l + (p[l] == '/');
+    }
+    if (t->n_fold == 0) cli_usage_die("eval", "eval: --tastes: taste '%s' has no shelf names", t->name);
+}
+
+/* Per tag id of sh: its folded name, the tastes it belongs to (bit t of mask) and whether it is content (neither a
+   shelf name nor a generic label); counts each taste's tags.csv names into n_tags. */
+static void tag_masks(const cli_shelves *sh, taste *ts, int n, uint64_t *mask, unsigned char *content,
+                      char (*folded)[FOLD_MAX]) {
+    for (long id = 0; id < sh->n_names; id++) {
+        mask[id] = 0;
+        content[id] = 0;
+        folded[id][0] = '\0';
+        if (!sh->name[id]) continue;
+        cli_tag_fold(sh->name[id], folded[id], FOLD_MAX);
+        content[id] = !cli_tag_is_shelf(sh->name[id]) && folded[id][0];
+        for (size_t g = 0; g < sizeof generic_labels / sizeof generic_labels[0]; g++)
+            if (!strcmp(folded[id], generic_labels[g])) content[id] = 0;
+        for (int t = 0; t < n; t++)
+            for (int j = 0; j < ts[t].n_fold; j++)
+                if (!strcmp(folded[id], ts[t].fold[j])) { mask[id] |= (uint64_t)1 << t; ts[t].n_tags++; break; }
+    }
+}
+
+/* One content tag of a book, its spelling variants merged. */
+typedef struct book_tag {
+    const char *folded;
+    long count;
+    uint64_t mask;
+} book_tag;
+
+/* The tastes book i may seed: those whose shelves hold at least half the count of the book's SEED_SHELVES strongest
+   content tags (the counts of names that fold together added up first). */
+static uint64_t seed_mask(const cli_shelves *sh, int i, const uint64_t *mask, const unsigned char *content,
+                          char (*folded)[FOLD_MAX]) {
+    book_tag bt[64];
+    int m = 0;
+    for (int32_t j = sh->off[i]; j < sh->off[i + 1]; j++) {
+        int32_t id = sh->tag[j];
+        if (id < 0 || id >= sh->n_names || !content[id]) continue;
+        int k = 0;
+        while (k < m && strcmp(bt[k].folded, folded[id])) k++;
+        if (k == m) {
+            if (m == 64) continue; /* past the 64th distinct name: too weak to matter */
+            bt[m++] = (book_tag){folded[id], 0, mask[id]};
+        }
+        bt[k].count += sh->count[j];
+    }
+    long total = 0, on[64] = {0};
+    for (int r = 0; r < SEED_SHELVES && r < m; r++) { /* the strongest first; ties keep the stronger first tag */
+        int best = r;
+        for (int k = r + 1; k < m; k++)
+            if (bt[k].count > bt[best].count) best = k;
+        book_tag tmp = bt[r]; bt[r] = bt[best]; bt[best] = tmp;
+        total += bt[r].count;
+        for (int t = 0; t < 64; t++)
+            if ((bt[r].mask >> t) & 1) on[t] += bt[r].count;
+    }
+    uint64_t seed = 0;
+    for (int t = 0; t < 64; t++)
+        if (total > 0 && 2 * on[t] >= total) seed |= (uint64_t)1 << t;
+    return seed;
+}
+
+/* Fills seedable[t * ni + i] and carries[t * ni + i] for every taste t and book i from the books' tags. */
+static void taste_books(const cli_shelves *sh, taste *ts, int n, unsigned char *seedable, unsigned char *carries) {
+    long nn = sh->n_names > 0 ? sh->n_names : 1;
+    uint64_t *mask = malloc((size_t)nn * sizeof *mask);
+    unsigned char *content = malloc((size_t)nn);
+    char (*folded)[FOLD_MAX] = malloc((size_t)nn * FOLD_MAX);
+    if (!mask || !content || !folded) cli_die("out of memory");
+    tag_masks(sh, ts, n, mask, content, folded);
+    int ni = sh->n_items;
+    for (int i = 0; i < ni; i++) {
+        uint64_t carry = 0, seed = seed_mask(sh, i, mask, content, folded);
+        for (int32_t j = sh->off[i]; j < sh->off[i + 1] && j - sh->off[i] < PERSONA_SHELVES; j++)
+            if (sh->tag[j] >= 0 && sh->tag[j] < sh->n_names) carry |= mask[sh->tag[j]];
+        for (int t = 0; t < n; t++) {
+            carries[(size_t)t * ni + i] = (unsigned char)((carry >> t) & 1);
+            seedable[(size_t)t * ni + i] = (unsigned char)((seed >> t) & 1);
+        }
+    }
+    free(mask);
+    free(content);
+    free(folded);
+}
+
+/* The series a goodbooks title names in its last parentheses ("Mistborn" of "The Final Empire (Mistborn, #1)"),
+   as a new string, or NULL when it names none. */
+static char *series_of(const char *title) {
+    const char *open = strrchr(title, '('), *hash = open ? strchr(open, '#') : NULL;
+    if (!hash || !strchr(hash, ')')) return NULL;
+    const char *a = open + 1, *e = hash;
+    while (a < e && *a == ' ') a++;
+    while (e > a && (e[-1] == ' ' || e[-1] == ',')) e--;
+    return e > a ? strndup(a, (size_t)(e - a)) : NULL;
+}
+
+/* Keeps one seedable book per series (the most rated, ties to the lower index), so a reader is not five volumes of
+   one saga; series[i] is book i's series or NULL. */
+static void one_per_series(unsigned char *seedable, int ni, const float *pop, char *const *series) {
+    int32_t *in = malloc((size_t)ni * sizeof *in);
+    if (!in) cli_die("out of memory");
+    int m = 0;
+    for (int i = 0; i < ni; i++)
+        if (seedable[i] && series[i]) in[m++] = i;
+    for (int a = 0; a < m; a++)
+        for (int b = 0; b < m; b++) {
+            int i = in[a], j = in[b];
+            int better = pop[j] > pop[i] || (pop[j] == pop[i] && j < i);
+            if (i != j && better && !strcmp(series[i], series[j])) {
+                seedable[i] = 0;
+                break;
+            }
+        }
+    free(in);
+}
 
 /* What the printers need about one model book. */
 typedef struct book_info {
@@ -45,49 +224,101 @@ static float *model_popularity(const bookrec_model *m, const bookrec_ratings *r)
     return pop;
 }
 
-static cJSON *book_json(const book_info *b, int on_shelf) {
+/* The mean share over the tastes that have one (NaN when none has). */
+static double mean_share(const bookrec_persona_result *res, int n) {
+    double sum = 0;
+    int m = 0;
+    for (int t = 0; t < n; t++)
+        if (!isnan(res[t].share)) { sum += res[t].share; m++; }
+    return m ? sum / m : NAN;
+}
+
+static cJSON *book_json(const book_info *b, int carries) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "book_id", b->id);
     cJSON_AddStringToObject(o, "title", b->title);
     cJSON_AddStringToObject(o, "authors", b->authors);
-    if (on_shelf >= 0) cJSON_AddBoolToObject(o, "on_shelf", on_shelf);
+    if (carries >= 0) cJSON_AddBoolToObject(o, "carries", carries);
     return o;
 }
 
-/* Prints the table and the lists to f (Markdown when md). */
-static void print_personas(FILE *f, int md, const char *caption, char **names, const bookrec_persona_result *res,
-                           const bookrec_persona_result *pop_res, int n, const bookrec_model *m,
-                           const bookrec_items *books) {
-    fprintf(f, "%s\n\n", caption);
-    if (md) fprintf(f, "| taste | share@%d | popularity | base | books on the shelf |\n|---|---:|---:|---:|---:|\n",
-                    res[0].n_top > 0 ? res[0].n_top : 10);
-    else fprintf(f, "%-20s  %8s  %10s  %6s  %6s\n", "taste", "share", "popularity", "base", "books");
-    for (int t = 0; t < n; t++) {
+/* The run's outcome, for the printers. */
+typedef struct persona_run {
+    const char *caption;
+    const taste *ts;
+    const bookrec_persona_result *res, *pop_res;
+    int n;
+    const bookrec_model *m;
+    const bookrec_items *books;
+} persona_run;
+
+/* Prints the table, the mean share and the lists to f (Markdown when md). */
+static void print_personas(FILE *f, int md, const persona_run *pr) {
+    const bookrec_persona_result *res = pr->res, *pres = pr->pop_res;
+    fprintf(f, "%s\n\n", pr->caption);
+    if (md) fprintf(f, "| taste | share@%d | popularity | base | books carrying | seedable | shelves |\n"
+                       "|---|---:|---:|---:|---:|---:|---|\n", res[0].n_top > 0 ? res[0].n_top : 10);
+    else fprintf(f, "%-20s  %6s  %10s  %6s  %6s  %8s  %s\n", "taste", "share", "popularity", "base", "books",
+                 "seedable", "shelves");
+    for (int t = 0; t < pr->n; t++) {
         char sh[16] = "-", ps[16] = "-";
         if (!isnan(res[t].share)) snprintf(sh, sizeof sh, "%.2f", res[t].share);
-        if (!isnan(pop_res[t].share)) snprintf(ps, sizeof ps, "%.2f", pop_res[t].share);
-        if (md) fprintf(f, "| %s | %s | %s | %.3f | %d |\n", names[t], sh, ps, res[t].base, res[t].n_tagged);
-        else fprintf(f, "%-20s  %8s  %10s  %6.3f  %6d\n", names[t], sh, ps, res[t].base, res[t].n_tagged);
+        if (!isnan(pres[t].share)) snprintf(ps, sizeof ps, "%.2f", pres[t].share);
+        if (md) fprintf(f, "| %s | %s | %s | %.3f | %d | %d | %s |\n", pr->ts[t].name, sh, ps, res[t].base,
+                        res[t].n_carrying, res[t].n_seedable, pr->ts[t].shelves);
+        else fprintf(f, "%-20s  %6s  %10s  %6.3f  %6d  %8d  %s\n", pr->ts[t].name, sh, ps, res[t].base,
+                     res[t].n_carrying, res[t].n_seedable, pr->ts[t].shelves);
     }
-    for (int t = 0; t < n; t++) {
-        fprintf(f, md ? "\n**%s**: loved " : "\n%s: loved ", names[t]);
+    fprintf(f, "\nmean share over tastes: %.3f (popularity %.3f)\n", mean_share(res, pr->n), mean_share(pres, pr->n));
+    for (int t = 0; t < pr->n; t++) {
+        fprintf(f, md ? "\n**%s**: loved " : "\n%s: loved ", pr->ts[t].name);
         for (int j = 0; j < res[t].n_seed; j++) {
-            book_info b = book_of(m, books, res[t].seed[j]);
+            book_info b = book_of(pr->m, pr->books, res[t].seed[j]);
             fprintf(f, "%s%s", j ? "; " : "", b.title);
         }
         fprintf(f, md ? "\n\n" : "\n");
-        if (res[t].n_seed == 0) fprintf(f, "  (no book has this shelf among its %d strongest tags)\n", PERSONA_SHELVES);
+        if (res[t].n_seed == 0)
+            fprintf(f, "  (no book may seed it: none has these shelves holding half the count of its %d strongest "
+                       "content tags)\n", SEED_SHELVES);
         for (int p = 0; p < res[t].n_top; p++) {
-            book_info b = book_of(m, books, res[t].top[p]);
-            if (md) fprintf(f, "%d. %s%s — %s\n", p + 1, res[t].top_has_tag[p] ? "✓ " : "", b.title, b.authors);
-            else fprintf(f, "  %2d. [%c] %s — %s\n", p + 1, res[t].top_has_tag[p] ? 'x' : ' ', b.title, b.authors);
+            book_info b = book_of(pr->m, pr->books, res[t].top[p]);
+            if (md) fprintf(f, "%d. %s%s — %s\n", p + 1, res[t].top_carries[p] ? "✓ " : "", b.title, b.authors);
+            else fprintf(f, "  %2d. [%c] %s — %s\n", p + 1, res[t].top_carries[p] ? 'x' : ' ', b.title, b.authors);
         }
     }
 }
 
-static void write_report(const char *report, const char *caption, char **names, const long *tag_ids,
-                         const bookrec_persona_result *res, const bookrec_persona_result *pop_res, int n,
-                         const bookrec_model *m, const bookrec_items *books, const char *model_path) {
+/* One taste's JSON object. */
+static cJSON *taste_json(const persona_run *pr, int t) {
+    const bookrec_persona_result *r = &pr->res[t], *p = &pr->pop_res[t];
+    cJSON *o = cJSON_CreateObject(), *shelves = cJSON_CreateArray(), *seeds = cJSON_CreateArray(),
+          *top = cJSON_CreateArray();
+    cJSON_AddStringToObject(o, "taste", pr->ts[t].name);
+    for (int j = 0; j < pr->ts[t].n_fold; j++) cJSON_AddItemToArray(shelves, cJSON_CreateString(pr->ts[t].fold[j]));
+    cJSON_AddItemToObject(o, "shelves_folded", shelves);
+    cJSON_AddNumberToObject(o, "tag_names", pr->ts[t].n_tags);
+    if (isnan(r->share)) cJSON_AddNullToObject(o, "share");
+    else cJSON_AddNumberToObject(o, "share", r->share);
+    cJSON_AddNumberToObject(o, "hits", r->hits);
+    if (isnan(p->share)) cJSON_AddNullToObject(o, "popularity_share");
+    else cJSON_AddNumberToObject(o, "popularity_share", p->share);
+    cJSON_AddNumberToObject(o, "base", r->base);
+    cJSON_AddNumberToObject(o, "books_carrying", r->n_carrying);
+    cJSON_AddNumberToObject(o, "books_seedable", r->n_seedable);
+    for (int j = 0; j < r->n_seed; j++) {
+        book_info b = book_of(pr->m, pr->books, r->seed[j]);
+        cJSON_AddItemToArray(seeds, book_json(&b, -1));
+    }
+    for (int q = 0; q < r->n_top; q++) {
+        book_info b = book_of(pr->m, pr->books, r->top[q]);
+        cJSON_AddItemToArray(top, book_json(&b, r->top_carries[q]));
+    }
+    cJSON_AddItemToObject(o, "seeds", seeds);
+    cJSON_AddItemToObject(o, "top", top);
+    return o;
+}
+
+static void write_report(const char *report, const persona_run *pr, const char *model_path) {
     char *base = strdup(report);
     size_t bl = strlen(base);
     if (bl > 3 && !strcmp(base + bl - 3, ".md")) base[bl - 3] = '\0';
@@ -97,35 +328,18 @@ static void write_report(const char *report, const char *caption, char **names, 
     size_t md_len = 0;
     FILE *f = open_memstream(&md, &md_len);
     if (!f) cli_die("out of memory");
-    print_personas(f, 1, caption, names, res, pop_res, n, m, books);
+    print_personas(f, 1, pr);
     fclose(f);
     cli_write_atomic_or_die(md_path, md, md_len);
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "model", model_path);
-    cJSON_AddStringToObject(root, "caption", caption);
-    for (int t = 0; t < n; t++) {
-        cJSON *o = cJSON_CreateObject(), *seeds = cJSON_CreateArray(), *top = cJSON_CreateArray();
-        cJSON_AddStringToObject(o, "taste", names[t]);
-        cJSON_AddNumberToObject(o, "tag_id", (double)tag_ids[t]);
-        if (isnan(res[t].share)) cJSON_AddNullToObject(o, "share");
-        else cJSON_AddNumberToObject(o, "share", res[t].share);
-        cJSON_AddNumberToObject(o, "hits", res[t].hits);
-        if (isnan(pop_res[t].share)) cJSON_AddNullToObject(o, "popularity_share");
-        else cJSON_AddNumberToObject(o, "popularity_share", pop_res[t].share);
-        cJSON_AddNumberToObject(o, "base", res[t].base);
-        cJSON_AddNumberToObject(o, "books_on_shelf", res[t].n_tagged);
-        for (int j = 0; j < res[t].n_seed; j++) {
-            book_info b = book_of(m, books, res[t].seed[j]);
-            cJSON_AddItemToArray(seeds, book_json(&b, -1));
-        }
-        for (int p = 0; p < res[t].n_top; p++) {
-            book_info b = book_of(m, books, res[t].top[p]);
-            cJSON_AddItemToArray(top, book_json(&b, res[t].top_has_tag[p]));
-        }
-        cJSON_AddItemToObject(o, "seeds", seeds);
-        cJSON_AddItemToObject(o, "top", top);
-        cJSON_AddItemToArray(arr, o);
-    }
+    cJSON_AddStringToObject(root, "caption", pr->caption);
+    double ms = mean_share(pr->res, pr->n), mp = mean_share(pr->pop_res, pr->n);
+    if (isnan(ms)) cJSON_AddNullToObject(root, "mean_share");
+    else cJSON_AddNumberToObject(root, "mean_share", ms);
+    if (isnan(mp)) cJSON_AddNullToObject(root, "mean_popularity_share");
+    else cJSON_AddNumberToObject(root, "mean_popularity_share", mp);
+    for (int t = 0; t < pr->n; t++) cJSON_AddItemToArray(arr, taste_json(pr, t));
     cJSON_AddItemToObject(root, "personas", arr);
     char *json = cJSON_Print(root);
     cJSON_Delete(root);
@@ -134,10 +348,61 @@ static void write_report(const char *report, const char *caption, char **names, 
     free(json); free(md); free(md_path); free(json_path); free(base);
 }
 
+/* With --min-share (min_share >= 0; -1 is off): exits 1 naming the tastes below the floor when the mean share is below it. */
+static void check_floor(const persona_run *pr, double min_share) {
+    double ms = mean_share(pr->res, pr->n);
+    if (min_share < 0 || ms >= min_share) return;
+    if (isnan(ms))
+        cli_die("eval --personas: --min-share %g: no taste has seed books, so there is no mean share", min_share);
+    char below[2048] = "";
+    size_t l = 0;
+    for (int t = 0; t < pr->n && l + 160 < sizeof below; t++) {
+        double s = pr->res[t].share;
+        if (!isnan(s) && s >= min_share) continue;
+        if (isnan(s)) l += (size_t)snprintf(below + l, sizeof below - l, "%s%.100s (no seeds)", l ? ", " : "",
+                                            pr->ts[t].name);
+        else l += (size_t)snprintf(below + l, sizeof below - l, "%s%.100s %.2f", l ? ", " : "", pr->ts[t].name, s);
+    }
+    cli_die("eval --personas: the mean share over the tastes, %.3f, is below --min-share %g; tastes below it: %s",
+            ms, min_share, below);
+}
+
+/* The seedable and carrying arrays of every taste (n x n_items each, taste-major) into tb[0..n). */
+static void build_tastes(const cli_shelves *sh, taste *ts, int n, const bookrec_model *m, const bookrec_items *books,
+                         const float *pop, const char *tags_path, unsigned char **seedable, unsigned char **carries,
+                         bookrec_taste_books *tb) {
+    int ni = sh->n_items;
+    *seedable = malloc((size_t)n * ni);
+    *carries = malloc((size_t)n * ni);
+    char **series = calloc((size_t)ni, sizeof *series);
+    if (!*seedable || !*carries || !series) cli_die("out of memory");
+    taste_books(sh, ts, n, *seedable, *carries);
+    for (int i = 0; i < ni; i++) series[i] = series_of(book_of(m, books, i).title);
+    for (int t = 0; t < n; t++) {
+        if (ts[t].n_tags == 0)
+            cli_die("%s: no tag named '%s' or a variant of it (--tastes %s)", tags_path, ts[t].shelves, ts[t].name);
+        one_per_series(*seedable + (size_t)t * ni, ni, pop, series);
+        tb[t] = (bookrec_taste_books){*seedable + (size_t)t * ni, *carries + (size_t)t * ni};
+    }
+    for (int i = 0; i < ni; i++) free(series[i]);
+    free(series);
+}
+
 int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
-                 const evr_eval_opts *o, const char *report) {
+                 double min_share, const evr_eval_opts *o, const char *report) {
     if (o->k < 1 || o->k > BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: -k must be in 1..%d with --personas",
                                                               BOOKREC_PERSONA_MAX);
+    if (min_share != -1.0 && !(min_share >= 0 && min_share <= 1)) /* -1: off, the default */
+        cli_usage_die("eval", "eval: --min-share must be in 0..1, got %g", min_share);
+    char *list = strdup(tastes);
+    taste *ts = calloc(BOOKREC_PERSONA_MAX, sizeof *ts);
+    if (!list || !ts) cli_die("out of memory");
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: --tastes: at most %d", BOOKREC_PERSONA_MAX);
+        parse_taste(tok, &ts[n++]);
+    }
+    if (n == 0) cli_usage_die("eval", "eval: --tastes needs at least one taste");
     bookrec_error err = {0};
     bookrec_model *m = cli_load_model(model_path);
     bookrec_ratings *r = cli_load_ratings(d, NULL, NULL);
@@ -145,51 +410,39 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     const char *dir = tags_dir ? tags_dir : cli_data_dir(d);
     char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
     cli_shelves sh;
-    cli_read_shelves(btp, tp, books, bookrec_model_items(m), PERSONA_SHELVES, &sh);
-    char *list = strdup(tastes);
-    char *names[BOOKREC_PERSONA_MAX];
-    long tag_ids[BOOKREC_PERSONA_MAX];
-    int32_t tag32[BOOKREC_PERSONA_MAX];
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n == BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: --tastes: at most %d", BOOKREC_PERSONA_MAX);
-        long id = cli_shelves_find(&sh, tok);
-        if (id < 0) cli_die("%s: no tag named '%s' (--tastes)", tp, tok);
-        names[n] = tok;
-        tag_ids[n] = id;
-        tag32[n] = (int32_t)id;
-        n++;
-    }
-    if (n == 0) cli_usage_die("eval", "eval: --tastes needs at least one shelf name");
+    cli_read_shelves(btp, tp, books, bookrec_model_items(m), 1 << 20, &sh); /* every tag, strongest first */
     const bookrec_model_config *c = bookrec_model_get_config(m);
     float *pop = model_popularity(m, r);
-    bookrec_book_tags bt = {c->n_items, sh.off, sh.tag};
+    unsigned char *seedable = NULL, *carries = NULL;
+    bookrec_taste_books tb[BOOKREC_PERSONA_MAX];
+    build_tastes(&sh, ts, n, m, books, pop, tp, &seedable, &carries, tb);
     bookrec_persona_options po = {5, o->k, c->max_rating};
     cli_check(bookrec_model_prepare(m, &err), &err, "prepare model");
     bookrec_model_scorer sc = {m, {o->foldin_iters, 0.0f, o->foldin_l2}};
     bookrec_persona_result *res = calloc((size_t)n, sizeof *res), *pres = calloc((size_t)n, sizeof *pres);
     if (!res || !pres) cli_die("out of memory");
-    cli_check(bookrec_personas(&bt, pop, tag32, n, bookrec_score_model, &sc, &po, res, &err), &err, "personas");
+    cli_check(bookrec_personas(c->n_items, pop, tb, n, bookrec_score_model, &sc, &po, res, &err), &err, "personas");
     bookrec_fixed_scorer fs = {pop, c->n_items};
-    cli_check(bookrec_personas(&bt, pop, tag32, n, bookrec_score_fixed, &fs, &po, pres, &err), &err, "personas");
+    cli_check(bookrec_personas(c->n_items, pop, tb, n, bookrec_score_fixed, &fs, &po, pres, &err), &err, "personas");
     char g[32];
     char *caption = cli_fmt(
-        "Personas of %s (%s, dim %d): for each taste a new reader gives %g stars to the 5 best-known books (most "
-        "ratings in %s) having that shelf among their %d strongest tags in book_tags.csv, and is folded in with the "
-        "book side frozen. share: books of its top-%d (those 5 excluded) having the shelf among their %d strongest "
-        "tags; popularity: the same share when the most rated books are recommended (those 5 excluded); base: the "
-        "shelf's share of the %d books (%s book_tags rows, %d books tagged).",
-        model_path, cli_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), PERSONA_SHELVES, o->k,
+        "Personas of %s (%s, dim %d). A taste is a set of shelf names of book_tags.csv, folded (case, accents, "
+        "punctuation, a final plural). For each taste a new reader gives %g stars to the 5 books with most ratings "
+        "in %s whose taste shelves hold at least half the count of their %d strongest content tags (shelf names "
+        "such as to-read and the labels fiction, adult, adult-fiction, book-club, literature left out; one book per "
+        "series), and is folded in with the book side frozen. share: books of its top-%d (those 5 excluded) having "
+        "one of the shelves among their %d strongest tags; popularity: the same share when the most rated books are "
+        "recommended (those 5 excluded); base: the taste's share of the %d books (%s book_tags rows, %d books "
+        "tagged); seedable: books that may seed the taste.",
+        model_path, cli_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), SEED_SHELVES, o->k,
         PERSONA_SHELVES, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
-    print_personas(stdout, 0, caption, names, res, pres, n, m, books);
-    if (report) write_report(report, caption, names, tag_ids, res, pres, n, m, books, model_path);
-    free(caption);
-    free(res);
-    free(pres);
-    free(pop);
-    free(list);
-    free(btp);
-    free(tp);
+    persona_run pr = {caption, ts, res, pres, n, m, books};
+    print_personas(stdout, 0, &pr);
+    if (report) write_report(report, &pr, model_path);
+    fflush(stdout);
+    check_floor(&pr, min_share);
+    free(caption); free(res); free(pres); free(pop); free(seedable); free(carries); free(ts); free(list);
+    free(btp); free(tp);
     cli_shelves_free(&sh);
     bookrec_items_free(books);
     bookrec_ratings_free(r);

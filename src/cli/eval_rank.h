@@ -94,7 +94,7 @@ void evr_eval_opts_default(evr_eval_opts *o);
      "matched to the row's training L2"},                                                                          \
     {"threads", 0, CLI_INT, &(o)->threads, "N", "threads for training and ranking", NULL},                        \
     {"personas", 0, CLI_FLAG, &(o)->personas, NULL, "the persona suite of one --model instead of the table: for "    \
-     "each --tastes shelf, the share of the top-k on that shelf after loving its 5 best-known books", "off"}
+     "each --tastes taste, the share of the top-k carrying it after loving 5 best-known books of it", "off"}
 
 /* Where evr_extend_eval puts its figures: the caller's table, through callbacks. */
 typedef struct evr_sink {
@@ -122,15 +122,17 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
 bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
                                    const bookrec_ratings *r, int k, int max_users, cli_runner *runner, int threads);
 
-/* The default tastes of `bookrec eval --personas`: shelf names of goodbooks' tags.csv. */
+/* The default tastes of `bookrec eval --personas`: names of its built-in tastes (each a set of shelf names of
+   goodbooks' tags.csv, eval_personas.c). */
 #define EVR_TASTES "fantasy,classics,mystery,non-fiction,science-fiction,romance,graphic-novels,horror," \
                    "historical-fiction,poetry,young-adult,biography,science"
 
 /* `bookrec eval --personas` (eval_personas.c): the persona suite for the model file at model_path, shelves from
-   tags_dir (NULL: the data directory) for the comma-separated tastes; prints the table and the lists, writes
-   report.md / report.json when report is not NULL; returns 0 or exits 1 with a message. */
+   tags_dir (NULL: the data directory) for the comma-separated tastes ("name" of a built-in taste, or
+   "name=shelf/shelf/..."); prints the table, the mean share and the lists, writes report.md / report.json when
+   report is not NULL; returns 0, or exits 1 with a message (also when min_share >= 0 and the mean share is below). */
 int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
-                 const evr_eval_opts *o, const char *report);
+                 double min_share, const evr_eval_opts *o, const char *report);
 
 /* The entries kept per row of B by the shipped EASE model (npm start) and the "ease" row of bookrec eval. */
 #define EVR_EASE_K 24

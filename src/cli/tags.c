@@ -1,11 +1,12 @@
 /*
  * tags.c - reads goodbooks' book_tags.csv (goodreads_book_id,tag_id,count; CRLF) and tags.csv
  * (tag_id,tag_name) for `bookrec train --tags`, and turns them into per-book tag weights for the core; and, for
- * `bookrec eval --personas`, each book's strongest shelves with nothing dropped (read with the core's RFC 4180
- * tokenizer, so quoted names and CRLF are handled as everywhere else).
+ * `bookrec eval --personas`, each book's strongest shelves with their counts and nothing dropped (read with the
+ * core's RFC 4180 tokenizer, so quoted names and CRLF are handled as everywhere else), and the two helpers its
+ * tastes are built with: the shelf-name test and the folding of tag names' spelling variants.
  * Tags that are shelf names rather than content (to-read, currently-reading, favorites, owned, kindle,
- * read-in-2015, ...) are dropped; of the rest the max_tags found on most books are kept, and each book keeps
- * its per_book strongest (highest count) with weights log(1 + count) normalised to sum 1.
+ * read-in-2015, ...) are dropped for `train --tags`; of the rest the max_tags found on most books are kept, and
+ * each book keeps its per_book strongest (highest count) with weights log(1 + count) normalised to sum 1.
  * Not here: the tag model itself (the core, src/model.c and src/train.c).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -34,7 +35,8 @@ static const char *const junk_sub[] = {"to-read", "currently", "favori", "favour
                                        "read-in-", "read-20", "read-19", "-read-", "library", "borrow", "own-it",
                                        "my-books", "tbr", "dnf", "stars", NULL};
 
-static int is_junk(const char *s) {
+/* Is the tag name a shelf name rather than content (see tags.h)? */
+int cli_tag_is_shelf(const char *s) {
     for (int k = 0; junk_exact[k]; k++)
         if (!strcmp(s, junk_exact[k])) return 1;
     for (int k = 0; junk_sub[k]; k++)
@@ -202,7 +204,7 @@ void cli_read_tags(const char *book_tags_path, const char *tags_path, const book
     for (long k = 0; k < n_ord && freq[order[k]] > 0; k++) {
         long t = order[k];
         const char *name = t < tn.cap && tn.name[t] ? tn.name[t] : NULL;
-        if (name && is_junk(name)) {
+        if (name && cli_tag_is_shelf(name)) {
             out->dropped++;
             size_t l = strlen(name);
             if (dl + l + 3 < sizeof out->dropped_list - 4) {
@@ -359,14 +361,18 @@ void cli_read_shelves(const char *book_tags_path, const char *tags_path, const b
     qsort(bc.rows, bc.n, sizeof *bc.rows, cmp_row); /* book, then count descending, then tag */
     out->off = calloc((size_t)ni + 1, sizeof *out->off);
     out->tag = malloc((bc.n ? bc.n : 1) * sizeof *out->tag);
-    if (!out->off || !out->tag) cli_die("out of memory");
+    out->count = malloc((bc.n ? bc.n : 1) * sizeof *out->count);
+    if (!out->off || !out->tag || !out->count) cli_die("out of memory");
     size_t w = 0, k = 0;
     for (int i = 0; i < ni; i++) {
         size_t start = w;
         for (; k < bc.n && bc.rows[k].item == i; k++) {
             int dup = 0; /* a tag listed twice for a book counts once */
             for (size_t a = start; a < w; a++) dup |= out->tag[a] == bc.rows[k].tag;
-            if (!dup && (int)(w - start) < per_book) out->tag[w++] = bc.rows[k].tag;
+            if (!dup && (int)(w - start) < per_book) {
+                out->count[w] = bc.rows[k].count;
+                out->tag[w++] = bc.rows[k].tag;
+            }
         }
         if (w > start) out->books_with_tags++;
         out->off[i + 1] = (int32_t)w;
@@ -387,5 +393,41 @@ void cli_shelves_free(cli_shelves *s) {
     free(s->name);
     free(s->off);
     free(s->tag);
+    free(s->count);
     memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------------ folding tag names */
+
+/* Base letters of U+00C0..U+00FF and U+0100..U+017F ('\0': kept as it is). */
+static const char latin1[64 + 1] = "aaaaaaaceeeeiiiidnooooo\0ouuuuy\0saaaaaaaceeeeiiiidnooooo\0ouuuuy\0y";
+static const char latin_ext_a[128 + 1] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnn"
+                                         "oooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+void cli_tag_fold(const char *name, char *out, size_t cap) {
+    size_t w = 0;
+    const unsigned char *s = (const unsigned char *)name;
+    while (*s && w + 1 < cap) {
+        int keep = 0;  /* 1: copy the sequence's bytes as they are */
+        char c = 0;    /* else the ASCII letter or digit it folds to, or 0 to drop it */
+        size_t used = 1;
+        if (*s < 0x80) {
+            c = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) c = 0; /* '-', '_', ' ', punctuation */
+        } else if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+            unsigned cp = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+            used = 2;
+            if (cp >= 0xC0 && cp <= 0xFF && latin1[cp - 0xC0]) c = latin1[cp - 0xC0];
+            else if (cp >= 0x100 && cp <= 0x17F) c = latin_ext_a[cp - 0x100];
+            else keep = !(cp >= 0x300 && cp <= 0x36F); /* a combining accent is dropped */
+        } else {
+            keep = 1; /* other scripts, longer sequences and stray bytes */
+        }
+        if (keep) out[w++] = (char)*s, used = 1; /* byte by byte: continuation bytes are kept the same way */
+        else if (c) out[w++] = c;
+        s += used;
+    }
+    out[w] = '\0';
+    if (w > 4 && !strcmp(out + w - 3, "ies")) strcpy(out + w - 3, "y");     /* mysteries -> mystery */
+    else if (w > 3 && out[w - 1] == 's' && out[w - 2] != 's') out[w - 1] = '\0'; /* classics -> classic */
 }

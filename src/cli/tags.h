@@ -1,7 +1,8 @@
 /*
  * tags.h - goodbooks' book_tags.csv and tags.csv for the CLI: the per-book tag weights `bookrec train --tags`
  * trains on (bookrec_model_set_tags; shelf names such as to-read dropped), and each book's strongest shelves as they
- * are (genre and shelf names alike) for `bookrec eval --personas`. Only the CLI includes it.
+ * are (genre and shelf names alike, with counts) for `bookrec eval --personas`, with the shelf-name test and the
+ * folding of spelling variants its tastes use. Only the CLI includes it.
  */
 #ifndef BOOKREC_CLI_TAGS_H
 #define BOOKREC_CLI_TAGS_H
@@ -35,6 +36,7 @@ typedef struct cli_shelves {
     int n_items;
     int32_t *off;        /* [n_items + 1]: book i's tags are tag[off[i] .. off[i+1]), strongest first */
     int32_t *tag;        /* tag ids as in tags.csv */
+    int32_t *count;      /* their counts (how many readers gave the book the tag), parallel to tag */
     char **name;         /* [n_names]: tag id -> name (NULL when tags.csv has no such id) */
     long n_names;
     size_t rows;         /* data rows of book_tags.csv */
@@ -52,5 +54,14 @@ long cli_shelves_find(const cli_shelves *s, const char *name);
 
 /* Frees the arrays of s. */
 void cli_shelves_free(cli_shelves *s);
+
+/* 1 when a tag name is a shelf name that says nothing about content (to-read, favorites, owned, kindle, read-2015,
+   ...), the names `train --tags` drops. */
+int cli_tag_is_shelf(const char *name);
+
+/* Folds a tag name into out (cap bytes, NUL-terminated) so spelling variants meet: lowercase, Latin accents dropped
+   ("clàssics" -> "classics"), everything but letters and digits dropped ("sci-fi" -> "scifi"), then a final plural
+   folded ("classics" -> "classic", "mysteries" -> "mystery"). */
+void cli_tag_fold(const char *name, char *out, size_t cap);
 
 #endif
