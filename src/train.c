@@ -3,7 +3,7 @@
  * with Keras (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7, batch 64, a seeded shuffle every epoch).
  *
  * Threads stay outside: each batch is cut into opt->n_tasks equal slices whose forward and backward
- * passes run through the caller's parallel-for callback into per-task gradient buffers; a second
+ * passes br_trainer_run through the caller's parallel-for callback into per-task gradient buffers; a second
  * callback round reduces them in a fixed order and applies Adam, the dense layers split by rows and
  * the touched embedding rows split by row, so the same seed and n_tasks give a bit-identical model.
  * Embedding rows and biases get lazy Adam by default (only the rows a batch touches are updated, their
@@ -20,9 +20,12 @@
  * q_i + sum_t w_it g_t, b_i + sum_t w_it c_t; each (example, tag) pair is one occurrence of the tag row, its
  * L2 weighted by w_it); while training item_emb / item_bias hold q_i / b_i, and the tag sums are folded into
  * them for validation and when training ends.
+ * The epoch loop of bookrec_train (shuffling, early stopping, the callbacks) is in train_loop.c, which drives
+ * the batch machinery here through trainer.h.
  * Not here: the model's structure (model.c), threads, printing.
  */
 #include "internal.h"
+#include "trainer.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,62 +45,6 @@ void bookrec_train_options_default(bookrec_train_options *o) {
     o->n_tasks = 1;
 }
 
-/* One task's private buffers (padded so that tasks do not share cache lines). */
-typedef struct task_buf {
-    float *dg;         /* dense gradient: dW1 [H, in_pad] | db1 [H] | dw2 [H] | db2 [1] */
-    float *x, *h, *dh, *dx; /* scratch: input [in_pad], activations [H], their gradient [H], input grad [in_pad] */
-    float *pe;         /* scratch [dim]: the effective user vector of implicit models */
-    float *qe;         /* scratch [dim]: the effective item vector of tag models */
-    double sq, ab;     /* sums of squared and absolute errors of the task's examples */
-    float sink;        /* keeps touch_rows' loads alive */
-    char pad[64];
-} task_buf;
-
-typedef struct trainer {
-    bookrec_model *m;
-    int arch, d, H, in, in_pad, egs, dense, bias;
-    float mu, l2, l2_dense, b1, b2, eps, lr_t, inv_b;
-    /* per-occurrence L2 coefficient of each item, user and implicit-factor row (NULL: l2 for every row) */
-    const float *coef_i, *coef_u, *coef_y;
-    float *coef_mem;
-    int lazy, T;
-    float *w1p;        /* [H, in_pad]: dense1_w with rows padded to in_pad (zeros), for the backward pass */
-    float *w1t;        /* [in, H]: dense1_w transposed, for the forward pass */
-    float *grad, *am, *av; /* parallel to the parameter block: gradient, Adam's first and second moments */
-    task_buf *tb;
-    size_t dg_size;
-    float *dg_mem, *scratch_mem;
-    /* the current batch: examples idx[0..B) of the triples */
-    const bookrec_triples *data;
-    const uint32_t *idx;
-    int B;
-    float *eg;         /* [batch, egs]: per-example row gradients: dq [d] | dp [d] | db_i | db_u */
-    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_uy-1 users, n_uy..n_ut-1 implicit
-       factors y_j, n_ut..n_units-1 tag rows; occurrences are linked lists over examples (items, users) or over (example, j) pairs */
-    int32_t *mark_i, *mark_u, *slot_i, *slot_u, *mark_y, *slot_y;
-    int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u, *pair_e, *pair_next;
-    int n_ui, n_uy, n_ut, n_units, stamp;
-    /* tag features: units n_ut..n_units-1 are tag rows; occurrences are (example, weight) pairs */
-    int tags;
-    int32_t *mark_t, *slot_t, *tpair_e, *tpair_next;
-    float *tpair_w;
-    size_t max_tpairs;
-    /* implicit feedback (SVD++): N(u) as CSR, |N(u)|^-1/2 of each batch example */
-    int imp;
-    const int32_t *imp_off, *imp_items;
-    float *ec;         /* [batch]: |N(u)|^-1/2 of each distinct user of the batch (user units n_ui..n_uy-1) */
-    float *usum;       /* [batch, dim]: |N(u)|^-1/2 sum y_j of each distinct user, computed once per batch */
-    float *gsum;       /* [batch, dim]: sum of the user-vector gradients of each distinct user's examples */
-    float *ucnt;       /* [batch]: examples of each distinct user in the batch */
-    size_t max_pairs;
-    int do_adam;
-    const int32_t *next_users, *next_items; /* the next batch, for touch_rows */
-    int next_n;
-    /* evaluation */
-    const bookrec_triples *eval;
-    double *eval_sums; /* [T][2] */
-} trainer;
-
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* out = p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j, with p_u as the parameter block holds it. */
@@ -109,7 +56,7 @@ static void effective_user(const trainer *tr, int u, float *out) {
 }
 
 /* The parameter row of unit k (and its bias, or NULL). */
-static float *unit_ptr(const trainer *tr, int k, float **bias) {
+float *br_trainer_unit_ptr(const trainer *tr, int k, float **bias) {
     bookrec_model *m = tr->m;
     int row = tr->unit_row[k];
     *bias = NULL;
@@ -144,7 +91,7 @@ static float touch_rows(const trainer *tr, const int32_t *users, const int32_t *
 }
 
 
-static void task_forward_backward(void *arg, int t) {
+void br_trainer_forward_backward(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     task_buf *b = &tr->tb[t];
@@ -214,7 +161,7 @@ static void task_forward_backward(void *arg, int t) {
 }
 
 /* Implicit models, between the two phases: sums each distinct user's user-vector gradients over its examples. */
-static void sum_user_grads(trainer *tr) {
+void br_trainer_sum_user_grads(trainer *tr) {
     if (!tr->imp) return;
     int d = tr->d;
     for (int k = tr->n_ui; k < tr->n_uy; k++) {
@@ -237,7 +184,7 @@ static void adam1(trainer *tr, float *p, const float *g, int n) {
     br_adam(p, tr->am + off, tr->av + off, g, n, tr->lr_t, tr->b1, tr->b2, tr->eps);
 }
 
-static void task_reduce_update(void *arg, int t) {
+void br_trainer_reduce_update(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     int d = tr->d, T = tr->T;
@@ -282,7 +229,7 @@ static void task_reduce_update(void *arg, int t) {
     int u0 = (int)((long long)tr->n_units * t / T), u1 = (int)((long long)tr->n_units * (t + 1) / T);
     for (int k = u0; k < u1; k++) {
         int user = k >= tr->n_ui;
-        float *pb, *P = unit_ptr(tr, k, &pb);
+        float *pb, *P = br_trainer_unit_ptr(tr, k, &pb);
         const float *ca = k >= tr->n_ut ? NULL : k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
         float l2s = 2.0f * (ca ? ca[tr->unit_row[k]] : tr->l2) * tr->inv_b;
         float *G = tr->grad + (P - m->params);
@@ -322,7 +269,7 @@ static void task_reduce_update(void *arg, int t) {
 }
 
 /* Dense (not lazy) Adam over every embedding row, split by range. */
-static void task_full_embedding_adam(void *arg, int t) {
+void br_trainer_full_embedding_adam(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     const bookrec_model_config *c = &m->cfg;
@@ -338,12 +285,12 @@ static void task_full_embedding_adam(void *arg, int t) {
 
 /* ------------------------------------------------------------------ setup */
 
-static void run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr) {
+void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr) {
     if (o && o->parallel && tr->T > 1) o->parallel(o->parallel_ctx, fn, tr, tr->T);
     else for (int t = 0; t < tr->T; t++) fn(tr, t);
 }
 
-static void trainer_free(trainer *tr) {
+void br_trainer_free(trainer *tr) {
     free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->am); free(tr->av);
     free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
@@ -355,7 +302,7 @@ static void trainer_free(trainer *tr) {
 }
 
 /* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
-static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
+int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
     const bookrec_model_config *c = &m->cfg;
     memset(tr, 0, sizeof *tr);
     tr->m = m;
@@ -439,7 +386,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||
                      !tr->ucnt)) ||
         (tr->tags && (!tr->mark_t || !tr->slot_t || !tr->tpair_e || !tr->tpair_next || !tr->tpair_w))) {
-        trainer_free(tr);
+        br_trainer_free(tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
     }
     memset(tr->mark_i, 0xff, (size_t)c->n_items * sizeof(int32_t));
@@ -467,7 +414,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
 }
 
 /* Points the trainer at examples idx[0..B) of data and lists the rows they touch. */
-static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *idx, int B) {
+void br_trainer_set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *idx, int B) {
     tr->data = data;
     tr->idx = idx;
     tr->B = B;
@@ -552,7 +499,7 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
     tr->n_units = n;
 }
 
-static int check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err) {
+int br_check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err) {
     if (t->n && (!t->user || !t->item || !t->rating))
         return br_fail(err, BOOKREC_E_ARG, "%s triples: NULL arrays", what);
     for (size_t k = 0; k < t->n; k++) {
@@ -581,12 +528,12 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     if (!m || !users || !items || !ratings || n <= 0 || !grad || n_tasks < 1 || !rg)
         return br_fail(err, BOOKREC_E_ARG, "br_model_loss_grad: bad arguments");
     bookrec_triples t = {(int32_t *)users, (int32_t *)items, (float *)ratings, (size_t)n};
-    int rc = check_triples(m, &t, "batch", err);
+    int rc = br_check_triples(m, &t, "batch", err);
     if (rc) return rc;
     trainer tr;
-    if ((rc = trainer_init(&tr, m, n_tasks, n, 0, err))) return rc;
+    if ((rc = br_trainer_init(&tr, m, n_tasks, n, 0, err))) return rc;
     uint32_t *idx = malloc((size_t)n * sizeof *idx);
-    if (!idx) { trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
+    if (!idx) { br_trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
     for (int k = 0; k < n; k++) idx[k] = (uint32_t)k;
     float l2 = rg->l2, l2_dense = rg->l2_dense;
     tr.l2 = l2;
@@ -594,17 +541,17 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     tr.coef_i = rg->coef_i;
     tr.coef_u = rg->coef_u;
     tr.coef_y = rg->coef_y;
-    set_batch(&tr, &t, idx, n);
-    run(NULL, task_forward_backward, &tr);
-    sum_user_grads(&tr);
-    run(NULL, task_reduce_update, &tr);
+    br_trainer_set_batch(&tr, &t, idx, n);
+    br_trainer_run(NULL, br_trainer_forward_backward, &tr);
+    br_trainer_sum_user_grads(&tr);
+    br_trainer_run(NULL, br_trainer_reduce_update, &tr);
     memset(grad, 0, m->n_params * sizeof(float));
     double sq = 0.0, reg = 0.0;
     for (int s = 0; s < n_tasks; s++) sq += tr.tb[s].sq;
     /* copy the gradient of what the batch touched */
     int d = m->cfg.dim;
     for (int k = 0; k < tr.n_units; k++) {
-        float *pb, *P = unit_ptr(&tr, k, &pb);
+        float *pb, *P = br_trainer_unit_ptr(&tr, k, &pb);
         size_t off = (size_t)(P - m->params);
         memcpy(grad + off, tr.grad + off, (size_t)d * sizeof(float));
         if (pb) grad[pb - m->params] = tr.grad[pb - m->params];
@@ -644,13 +591,13 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     }
     if (loss) *loss = sq / n + reg;
     free(idx);
-    trainer_free(&tr);
+    br_trainer_free(&tr);
     return br_ok(err);
 }
 
 /* Per-occurrence L2 coefficients l2 + l2_row / occurrences of the row in one epoch over t (items, users and, for
    implicit models, the factors y_j, which occur once per rating of every user whose N(u) holds j). */
-static int row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
+int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
     bookrec_model *m = tr->m;
     size_t ni = (size_t)m->cfg.n_items, nu = (size_t)m->cfg.n_users;
     size_t total = ni + nu + (tr->imp ? ni : 0);
@@ -672,7 +619,7 @@ static int row_coefficients(trainer *tr, const bookrec_triples *t, float l2, flo
 
 /* ------------------------------------------------------------------ evaluation */
 
-static void task_eval(void *arg, int t) {
+void br_trainer_eval_task(void *arg, int t) {
     trainer *tr = arg;
     const bookrec_triples *v = tr->eval;
     bookrec_model *m = tr->m;
@@ -700,7 +647,7 @@ int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *m
         return br_fail(err, BOOKREC_E_STATE, "bookrec_evaluate: a top-N model ranks books and predicts no ratings");
     if (!m->has_users) return br_fail(err, BOOKREC_E_STATE, "the model's users part is not loaded");
     if (t->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "bookrec_evaluate: no triples to evaluate");
-    int rc = check_triples(m, t, "evaluation", err);
+    int rc = br_check_triples(m, t, "evaluation", err);
     if (rc) return rc;
     double sq = 0.0, ab = 0.0;
     int d = m->cfg.dim;
@@ -721,7 +668,7 @@ int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *m
 /* ------------------------------------------------------------------ training */
 
 /* N(u) = the items each user rated in t (CSR), for implicit models trained without explicit sets. */
-static int implicit_from_triples(bookrec_model *m, const bookrec_triples *t, bookrec_error *err) {
+int br_implicit_from_triples(bookrec_model *m, const bookrec_triples *t, bookrec_error *err) {
     int nu = m->cfg.n_users;
     if (t->n > 0x7FFFFFFF) return br_fail(err, BOOKREC_E_ARG, "too many ratings for implicit sets");
     int32_t *off = calloc((size_t)nu + 1, sizeof *off), *items = malloc((t->n ? t->n : 1) * sizeof *items);
@@ -736,367 +683,4 @@ static int implicit_from_triples(bookrec_model *m, const bookrec_triples *t, boo
     int rc = bookrec_model_set_implicit(m, off, items, err);
     free(off); free(items); free(fill);
     return rc;
-}
-
-/* user_emb[u] += sign * |N(u)|^-1/2 sum y_j for every user: -1 before training, +1 after. */
-static void fold_implicit(trainer *tr, float sign) {
-    bookrec_model *m = tr->m;
-    float *s = tr->tb[0].pe;
-    for (int u = 0; u < m->cfg.n_users; u++) {
-        int a = m->imp_off[u], b = m->imp_off[u + 1];
-        br_model_implicit_sum(m, m->imp_items + a, b - a, s);
-        br_axpy(m->user_emb + (size_t)u * tr->d, sign, s, tr->d);
-    }
-}
-
-/* Tag models: item_emb / item_bias += sign * the tag sums of every book: -1 before training, +1 after. */
-static void fold_tags(trainer *tr, float sign) {
-    bookrec_model *m = tr->m;
-    float *s = tr->tb[0].qe, b;
-    for (int i = 0; i < m->cfg.n_items; i++) {
-        br_model_tag_sum(m, i, s, &b);
-        br_axpy(m->item_emb + (size_t)i * tr->d, sign, s, tr->d);
-        m->item_bias[i] += sign * b;
-    }
-}
-
-/* ------------------------------------------------------------------ the epoch loop */
-
-/* Checks bookrec_train's arguments (opt already defaulted). */
-static int train_check(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
-                       const bookrec_train_options *opt, bookrec_error *err) {
-    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
-    if (br_is_topn(&m->cfg))
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_train: a top-N model is fitted by its own function (bookrec_ease_fit)");
-    if (opt->epochs < 0 || opt->batch < 1 || opt->batch > (1 << 20))
-        return br_fail(err, BOOKREC_E_ARG, "train options: epochs %d must be >= 0 and batch %d in 1..%d", opt->epochs,
-                       opt->batch, 1 << 20);
-    if (!(opt->lr > 0.0f) || !isfinite(opt->lr) || !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) ||
-        !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f) || !(opt->eps > 0.0f) || !(opt->l2 >= 0.0f) ||
-        !(opt->l2_dense >= 0.0f) || !isfinite(opt->l2) || !isfinite(opt->l2_dense) || !(opt->l2_row >= 0.0f) ||
-        !isfinite(opt->l2_row))
-        return br_fail(err, BOOKREC_E_ARG, "train options: lr %g, beta1 %g, beta2 %g, eps %g, l2 %g, l2_dense %g "
-                       "out of range", (double)opt->lr, (double)opt->beta1, (double)opt->beta2, (double)opt->eps,
-                       (double)opt->l2, (double)opt->l2_dense);
-    if (train->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "no training ratings");
-    if (train->n > 0xFFFFFFFFu) return br_fail(err, BOOKREC_E_ARG, "too many training ratings (%zu)", train->n);
-    int rc = check_triples(m, train, "training", err);
-    if (!rc && valid) rc = check_triples(m, valid, "validation", err);
-    return rc;
-}
-
-/* One bookrec_train call: the trainer, the epoch order and what is kept aside between epochs. */
-typedef struct train_run {
-    trainer tr;
-    bookrec_model *m;
-    const bookrec_train_options *opt;
-    const bookrec_triples *train, *valid;
-    int T, batch;
-    size_t n, n_batches;
-    /* ep: the epoch's triples in its order (sequential reads in the batch loop). Each epoch shuffles ep itself
-       (Fisher-Yates from the previous epoch's order, so ep[k] = train[perm[k]] for the permutation perm the swaps
-       make: no index array, no gather). ep is train's own arrays with shuffle_in_place, else a copy. Grouped
-       epochs (group_users) instead gather ep through perm, an order built from per-user index lists. */
-    bookrec_triples ep;
-    int own_ep;
-    uint32_t *perm, *iota;
-    size_t *uoff;        /* group_users: each user's training ratings as CSR over indices, and the user order */
-    uint32_t *ulist;
-    int32_t *uord;
-    br_rng rng;
-    double p1, p2;       /* beta1^t, beta2^t */
-    float *raw_items;    /* tag models: q_i and b_i kept aside while validation sees the effective books */
-    float *raw_users;    /* implicit models: p_u kept aside while on_epoch sees the effective readers */
-    size_t ni_d, nu_d;
-    float *best;         /* early stopping: the best epoch's parameters */
-    double best_rmse;
-    int best_epoch, since_best;
-} train_run;
-
-/* Frees what run_alloc and train_begin allocated, and the trainer. */
-static void run_free(train_run *r) {
-    free(r->raw_items);
-    free(r->raw_users);
-    free(r->best);
-    free(r->uoff); free(r->ulist); free(r->uord);
-    free(r->perm); free(r->iota);
-    if (r->own_ep) { free(r->ep.user); free(r->ep.item); free(r->ep.rating); }
-    trainer_free(&r->tr);
-}
-
-/* Allocates the epoch order (ep, perm, iota and, with group_users, the per-user lists). */
-static int run_alloc(train_run *r, bookrec_error *err) {
-    const bookrec_train_options *opt = r->opt;
-    const bookrec_triples *train = r->train;
-    size_t n = r->n;
-    r->own_ep = !(opt->shuffle_in_place && !opt->group_users);
-    r->perm = opt->group_users ? malloc(n * sizeof *r->perm) : NULL;
-    r->iota = malloc((size_t)r->batch * sizeof *r->iota);
-    r->ep = *train;
-    if (r->own_ep) {
-        r->ep.user = malloc(n * sizeof(int32_t));
-        r->ep.item = malloc(n * sizeof(int32_t));
-        r->ep.rating = malloc(n * sizeof(float));
-    }
-    if ((opt->group_users && !r->perm) || !r->iota || !r->ep.user || !r->ep.item || !r->ep.rating)
-        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the shuffle");
-    if (r->own_ep && !opt->group_users) {
-        memcpy(r->ep.user, train->user, n * sizeof *r->ep.user);
-        memcpy(r->ep.item, train->item, n * sizeof *r->ep.item);
-        memcpy(r->ep.rating, train->rating, n * sizeof *r->ep.rating);
-    }
-    for (int k = 0; k < r->batch; k++) r->iota[k] = (uint32_t)k;
-    if (opt->group_users) {
-        int nu = r->m->cfg.n_users;
-        r->uoff = calloc((size_t)nu + 1, sizeof *r->uoff);
-        r->ulist = malloc(n * sizeof *r->ulist);
-        r->uord = malloc((size_t)nu * sizeof *r->uord);
-        size_t *fill = calloc((size_t)nu, sizeof *fill);
-        if (!r->uoff || !r->ulist || !r->uord || !fill) {
-            free(fill);
-            return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the grouped shuffle");
-        }
-        for (size_t k = 0; k < n; k++) r->uoff[train->user[k] + 1]++;
-        for (int u = 0; u < nu; u++) r->uoff[u + 1] += r->uoff[u];
-        for (size_t k = 0; k < n; k++) r->ulist[r->uoff[train->user[k]] + fill[train->user[k]]++] = (uint32_t)k;
-        for (int u = 0; u < nu; u++) r->uord[u] = u;
-        free(fill);
-    }
-    return BOOKREC_OK;
-}
-
-/* Switches the model to what training works on (p_u, q_i) and allocates the copies kept aside between epochs. */
-static int train_begin(train_run *r, bookrec_error *err) {
-    bookrec_model *m = r->m;
-    int rc = BOOKREC_OK;
-    if (r->tr.imp) fold_implicit(&r->tr, -1.0f); /* user_emb holds p_u + s_u: train on p_u */
-    r->ni_d = (size_t)m->cfg.n_items * (size_t)m->cfg.dim;
-    if (r->tr.tags) {
-        fold_tags(&r->tr, -1.0f); /* item_emb holds q_i + tag sum: train on q_i */
-        r->raw_items = malloc((r->ni_d + (size_t)m->cfg.n_items) * sizeof *r->raw_items);
-        if (!r->raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's item copy");
-    }
-    r->nu_d = (size_t)m->cfg.n_users * (size_t)m->cfg.dim;
-    if (r->tr.imp && r->opt->on_epoch && !rc) {
-        r->raw_users = malloc(r->nu_d * sizeof *r->raw_users);
-        if (!r->raw_users) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the implicit model's reader copy");
-    }
-    return rc;
-}
-
-/* Puts ep in the next epoch's order. */
-static void shuffle_epoch(train_run *r) {
-    bookrec_triples *ep = &r->ep;
-    size_t n = r->n;
-    if (r->uoff) { /* users in a shuffled order, each user's ratings (shuffled) together */
-        int nu = r->m->cfg.n_users;
-        for (int k = nu - 1; k > 0; k--) {
-            int j = (int)br_rng_below(&r->rng, (uint32_t)(k + 1));
-            int32_t t = r->uord[k]; r->uord[k] = r->uord[j]; r->uord[j] = t;
-        }
-        size_t w = 0;
-        for (int k = 0; k < nu; k++) {
-            int u = r->uord[k];
-            uint32_t *g = r->ulist + r->uoff[u];
-            size_t cnt = r->uoff[u + 1] - r->uoff[u];
-            for (size_t a = cnt; a > 1; a--) {
-                size_t j = br_rng_below(&r->rng, (uint32_t)a);
-                uint32_t t = g[a - 1]; g[a - 1] = g[j]; g[j] = t;
-            }
-            memcpy(r->perm + w, g, cnt * sizeof *r->perm);
-            w += cnt;
-        }
-        for (size_t k = 0; k < n; k++) {
-            ep->user[k] = r->train->user[r->perm[k]];
-            ep->item[k] = r->train->item[r->perm[k]];
-            ep->rating[k] = r->train->rating[r->perm[k]];
-        }
-    } else {
-        for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates on the triples themselves */
-            size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&r->rng, (uint32_t)(k + 1)) : k;
-            int32_t u = ep->user[k], i = ep->item[k];
-            float v = ep->rating[k];
-            ep->user[k] = ep->user[j]; ep->item[k] = ep->item[j]; ep->rating[k] = ep->rating[j];
-            ep->user[j] = u; ep->item[j] = i; ep->rating[j] = v;
-        }
-    }
-}
-
-/* Runs one epoch's batches in ep's order, reporting progress; sums the squared and absolute training errors
-   into *sq and *ab over *done examples. Returns 1 when a progress callback asked to stop. */
-static int epoch_batches(train_run *r, int epoch, double *sq, double *ab, size_t *done) {
-    trainer *tr = &r->tr;
-    const bookrec_train_options *opt = r->opt;
-    bookrec_model *m = r->m;
-    size_t n = r->n, batch = (size_t)r->batch;
-    int stop = 0;
-    *sq = *ab = 0.0;
-    *done = 0;
-    for (size_t bi = 0; bi < r->n_batches && !stop; bi++) {
-        size_t start = bi * batch;
-        int B = (int)(n - start < batch ? n - start : batch);
-        bookrec_triples view = {r->ep.user + start, r->ep.item + start, r->ep.rating + start, (size_t)B};
-        set_batch(tr, &view, r->iota, B);
-        tr->next_users = r->ep.user + start + B; /* each task warms the caches for its slice of the next batch */
-        tr->next_items = r->ep.item + start + B;
-        tr->next_n = start + (size_t)B >= n ? 0 : n - start - (size_t)B < batch ? (int)(n - start - (size_t)B) : (int)batch;
-        run(opt, task_forward_backward, tr);
-        for (int t = 0; t < r->T; t++) { *sq += tr->tb[t].sq; *ab += tr->tb[t].ab; }
-        r->p1 *= opt->beta1;
-        r->p2 *= opt->beta2;
-        tr->lr_t = (float)(opt->lr * sqrt(1.0 - r->p2) / (1.0 - r->p1));
-        sum_user_grads(tr);
-        run(opt, task_reduce_update, tr);
-        if (!tr->lazy) {
-            run(opt, task_full_embedding_adam, tr);
-            for (int k = 0; k < tr->n_units; k++) { /* keep untouched rows' gradients zero */
-                float *pb, *P = unit_ptr(tr, k, &pb);
-                memset(tr->grad + (P - m->params), 0, (size_t)tr->d * sizeof(float));
-                if (pb) tr->grad[pb - m->params] = 0.0f;
-            }
-        }
-        *done += (size_t)B;
-        if (opt->progress && opt->progress_every > 0 && (bi + 1) % opt->progress_every == 0 && bi + 1 < r->n_batches)
-            if (opt->progress(opt->progress_ctx, epoch, *done, n, *sq / (double)*done)) stop = 1;
-    }
-    if (opt->progress && !stop && opt->progress(opt->progress_ctx, epoch, *done, n, *sq / (double)*done)) stop = 1;
-    return stop;
-}
-
-/* Fills the epoch's figures: training errors from the sums, validation errors on the effective books (tag models:
-   q_i and b_i are copied aside first, and stay folded in until epoch_callback puts them back). */
-static void epoch_figures(train_run *r, int epoch, double sq, double ab, size_t done, bookrec_epoch_stats *st) {
-    trainer *tr = &r->tr;
-    bookrec_model *m = r->m;
-    const bookrec_triples *valid = r->valid;
-    if (tr->tags) { /* q_i, b_i aside: validation and on_epoch see the effective books */
-        memcpy(r->raw_items, m->item_emb, r->ni_d * sizeof *r->raw_items);
-        memcpy(r->raw_items + r->ni_d, m->item_bias, (size_t)m->cfg.n_items * sizeof *r->raw_items);
-    }
-    memset(st, 0, sizeof *st);
-    st->epoch = epoch;
-    st->train_mse = sq / (double)done;
-    st->train_rmse = sqrt(st->train_mse);
-    st->train_mae = ab / (double)done;
-    if (valid && valid->n) {
-        tr->eval = valid;
-        if (tr->tags) fold_tags(tr, 1.0f);
-        run(r->opt, task_eval, tr);
-        double vs = 0.0, va = 0.0;
-        for (int t = 0; t < r->T; t++) { vs += tr->eval_sums[2 * t]; va += tr->eval_sums[2 * t + 1]; }
-        st->test_mse = vs / (double)valid->n;
-        st->test_rmse = sqrt(st->test_mse);
-        st->test_mae = va / (double)valid->n;
-    } else {
-        st->test_mse = st->test_rmse = st->test_mae = NAN;
-    }
-}
-
-/* Calls on_epoch with the effective books and readers, then puts back what training works on; returns 1 when
-   on_epoch asked to stop. */
-static int epoch_callback(train_run *r, const bookrec_epoch_stats *st) {
-    trainer *tr = &r->tr;
-    bookrec_model *m = r->m;
-    const bookrec_train_options *opt = r->opt;
-    int stop = 0;
-    if (tr->tags && !(r->valid && r->valid->n)) fold_tags(tr, 1.0f); /* on_epoch sees the effective books too */
-    if (r->raw_users) { /* ... and the effective readers: p_u + s_u, then p_u back exactly */
-        memcpy(r->raw_users, m->user_emb, r->nu_d * sizeof *r->raw_users);
-        fold_implicit(tr, 1.0f);
-    }
-    if (opt->on_epoch && opt->on_epoch(opt->on_epoch_ctx, st)) stop = 1;
-    if (r->raw_users) memcpy(m->user_emb, r->raw_users, r->nu_d * sizeof *r->raw_users);
-    if (tr->tags) { /* back to q_i, b_i */
-        memcpy(m->item_emb, r->raw_items, r->ni_d * sizeof *r->raw_items);
-        memcpy(m->item_bias, r->raw_items + r->ni_d, (size_t)m->cfg.n_items * sizeof *r->raw_items);
-    }
-    return stop;
-}
-
-/* Early stopping: keeps a copy of the best epoch's parameters by validation RMSE; sets *stop after `patience`
-   epochs without a better one. */
-static int early_stopping(train_run *r, const bookrec_epoch_stats *st, int *stop, bookrec_error *err) {
-    const bookrec_train_options *opt = r->opt;
-    bookrec_model *m = r->m;
-    if (!(opt->patience > 0 && r->valid && r->valid->n)) return BOOKREC_OK;
-    if (st->test_rmse < r->best_rmse) {
-        r->best_rmse = st->test_rmse;
-        r->best_epoch = st->epoch;
-        r->since_best = 0;
-        if (!r->best) r->best = malloc(m->n_params * sizeof *r->best);
-        if (!r->best) return br_fail(err, BOOKREC_E_NOMEM, "out of memory keeping the best epoch");
-        memcpy(r->best, m->params, m->n_params * sizeof *r->best);
-    } else if (++r->since_best >= opt->patience) {
-        *stop = 1;
-    }
-    return BOOKREC_OK;
-}
-
-/* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
-int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
-                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
-                  int *n_history, bookrec_error *err) {
-    if (n_history) *n_history = 0;
-    bookrec_train_options def;
-    if (!opt) { bookrec_train_options_default(&def); opt = &def; }
-    int rc = train_check(m, train, valid, opt, err);
-    if (rc) return rc;
-    if (m->cfg.arch != BOOKREC_ARCH_SEED && m->cfg.global_mean == 0.0f) {
-        double s = 0.0;
-        for (size_t k = 0; k < train->n; k++) s += train->rating[k];
-        m->cfg.global_mean = (float)(s / (double)train->n);
-    }
-    if (m->cfg.implicit && !m->imp_off && (rc = implicit_from_triples(m, train, err))) return rc;
-    train_run r;
-    memset(&r, 0, sizeof r);
-    r.m = m;
-    r.opt = opt;
-    r.train = train;
-    r.valid = valid;
-    r.T = opt->n_tasks < 1 ? 1 : opt->n_tasks > 256 ? 256 : opt->n_tasks;
-    r.batch = opt->batch;
-    r.n = train->n;
-    r.n_batches = (r.n + (size_t)r.batch - 1) / (size_t)r.batch;
-    r.p1 = r.p2 = 1.0;
-    r.best_rmse = INFINITY;
-    trainer *tr = &r.tr;
-    if ((rc = trainer_init(tr, m, r.T, r.batch, 1, err))) return rc;
-    tr->mu = m->cfg.global_mean;
-    tr->l2 = opt->l2;
-    tr->l2_dense = opt->l2_dense;
-    if ((opt->l2_row > 0.0f && (rc = row_coefficients(tr, train, opt->l2, opt->l2_row, err))) ||
-        (rc = run_alloc(&r, err))) {
-        run_free(&r);
-        return rc;
-    }
-    tr->b1 = opt->beta1;
-    tr->b2 = opt->beta2;
-    tr->eps = opt->eps;
-    tr->lazy = opt->lazy_adam != 0;
-    tr->do_adam = 1;
-    br_rng_seed(&r.rng, opt->seed);
-    m->has_users = 1;
-    br_model_invalidate(m);
-    rc = train_begin(&r, err);
-
-    int stop = 0, nh = 0;
-    for (int epoch = 1; epoch <= opt->epochs && !stop && !rc; epoch++) {
-        shuffle_epoch(&r);
-        double sq, ab;
-        size_t done;
-        stop = epoch_batches(&r, epoch, &sq, &ab, &done);
-        bookrec_epoch_stats st;
-        epoch_figures(&r, epoch, sq, ab, done, &st);
-        if (history && nh < max_history) history[nh] = st;
-        nh++;
-        if (epoch_callback(&r, &st)) stop = 1;
-        rc = early_stopping(&r, &st, &stop, err);
-    }
-    if (!rc && r.best && r.best_epoch != nh) memcpy(m->params, r.best, m->n_params * sizeof *r.best);
-    if (tr->imp) fold_implicit(tr, 1.0f); /* back to the effective vectors */
-    if (tr->tags) fold_tags(tr, 1.0f);
-    run_free(&r);
-    br_model_invalidate(m);
-    if (n_history) *n_history = nh < max_history ? nh : (history ? max_history : nh);
-    return rc ? rc : br_ok(err);
 }
