@@ -3,7 +3,8 @@
  * helpers the ratings and items parsers share: trimming, a hand-written decimal number parser
  * (strtod per field is slow and locale-dependent), UTF-8 validation, message-safe quoting of bad
  * values, and the rules for reading an id column. It knows nothing about ratings or books and does
- * no file I/O: callers hand in bytes and a name to use in "FILE:LINE: what" messages.
+ * no file I/O: callers hand in bytes and a name to use in "FILE:LINE: what" messages. The tokenizer is
+ * also public (bookrec_csv_*, an opaque wrapper) for front-ends that read other CSV files.
  */
 #include "internal.h"
 
@@ -402,4 +403,63 @@ int br_idcol_read(br_idcol *col, const char *s, size_t len, char tmp[16], const 
     *out = s;
     *out_len = (int)len;
     return 0;
+}
+
+/* ---------------------------------------------------------------- the public tokenizer (bookrec.h) */
+
+struct bookrec_csv {
+    br_csv c;
+};
+
+int bookrec_csv_create(const char *buf, size_t len, const char *source, bookrec_csv **out, bookrec_error *err) {
+    if (!out) return br_fail(err, BOOKREC_E_ARG, "bookrec_csv_create: out is NULL");
+    *out = NULL;
+    if (!buf && len) return br_fail(err, BOOKREC_E_ARG, "bookrec_csv_create: NULL buffer of %zu bytes", len);
+    bookrec_csv *t = malloc(sizeof *t);
+    if (!t) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for a CSV tokenizer");
+    br_csv_init(&t->c, buf, len, source);
+    *out = t;
+    return br_ok(err);
+}
+
+void bookrec_csv_free(bookrec_csv *c) {
+    if (!c) return;
+    br_csv_free(&c->c);
+    free(c);
+}
+
+int bookrec_csv_next(bookrec_csv *c, bookrec_error *err) {
+    if (!c) {
+        br_fail(err, BOOKREC_E_ARG, "bookrec_csv_next: NULL tokenizer");
+        return -1;
+    }
+    return br_csv_next(&c->c, err);
+}
+
+int bookrec_csv_count(const bookrec_csv *c) { return c ? c->c.nf : 0; }
+
+const char *bookrec_csv_field(const bookrec_csv *c, int f, size_t *len) {
+    if (len) *len = 0;
+    if (!c || f < 0 || f >= c->c.nf) return NULL;
+    if (len) *len = c->c.field[f].len;
+    return c->c.field[f].s;
+}
+
+long bookrec_csv_line(const bookrec_csv *c) { return c ? c->c.line : 0; }
+
+int bookrec_csv_column(const bookrec_csv *c, const char *name) { return c && name ? br_csv_column(&c->c, name) : -1; }
+
+int bookrec_csv_integer(const bookrec_csv *c, int f, const char *what, long lo, long hi, long *out,
+                        bookrec_error *err) {
+    if (!c || !what || !out) return br_fail(err, BOOKREC_E_ARG, "bookrec_csv_integer: NULL argument");
+    if (f < 0 || f >= c->c.nf) return br_csv_fail(&c->c, err, BOOKREC_E_PARSE, "missing %s", what);
+    size_t len = c->c.field[f].len;
+    const char *s = br_trim(c->c.field[f].s, &len);
+    double v;
+    char show[48];
+    if (br_parse_number(s, len, &v) != 0 || v != floor(v) || v < (double)lo || v > (double)hi)
+        return br_csv_fail(&c->c, err, BOOKREC_E_PARSE, "%s must be an integer in %ld..%ld, got \"%s\"", what, lo, hi,
+                           br_csv_show(s, len, show, sizeof show));
+    *out = (long)v;
+    return br_ok(err);
 }

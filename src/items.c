@@ -101,6 +101,78 @@ static int find_col(br_csv *c, const char *given, const char *dflt, int required
     return BOOKREC_OK;
 }
 
+/* Reads the optional year and average rating fields of the current record into row; returns 1 with the reason in
+   why when one is malformed. */
+static int row_numbers(const br_csv *c, int cyear, int cavg, item_row *row, char *why, size_t why_cap) {
+    char shown[48];
+    if (cyear >= 0) {
+        size_t l = c->field[cyear].len;
+        const char *s = br_trim(c->field[cyear].s, &l);
+        double v;
+        if (l) {
+            if (br_parse_number(s, l, &v) || v != floor(v)) {
+                snprintf(why, why_cap, "year \"%s\" is not a whole number", br_csv_show(s, l, shown, sizeof shown));
+                return 1;
+            }
+            if (v < -9999 || v > 9999) {
+                snprintf(why, why_cap, "year %s is out of range (-9999..9999)", br_csv_show(s, l, shown, sizeof shown));
+                return 1;
+            }
+            row->year = (int)v;
+        }
+    }
+    if (cavg >= 0) {
+        size_t l = c->field[cavg].len;
+        const char *s = br_trim(c->field[cavg].s, &l);
+        double v;
+        if (l) {
+            if (br_parse_number(s, l, &v) || fabs(v) > 1e6) {
+                snprintf(why, why_cap, "average rating \"%s\" is not a number", br_csv_show(s, l, shown, sizeof shown));
+                return 1;
+            }
+            row->avg = (float)v;
+        }
+    }
+    return 0;
+}
+
+/* Copies the record's string fields (the id as normalised: ids[0..idl)) into the arena, their offsets into row;
+   -1 on allocation failure. */
+static int row_strings(arena *a, const br_csv *c, const int strcol[N_STR], const char *ids, int idl, item_row *row) {
+    for (int k = 0; k < N_STR; k++) {
+        if (strcol[k] < 0) continue;
+        size_t off;
+        if (k == F_ID) {
+            if (arena_room(a, (size_t)idl + 1)) return -1;
+            off = a->n;
+            memcpy(a->p + a->n, ids, (size_t)idl);
+            a->n += (size_t)idl;
+            a->p[a->n++] = '\0';
+        } else {
+            off = arena_text(a, c->field[strcol[k]].s, c->field[strcol[k]].len);
+            if (off == (size_t)-1) return -1;
+        }
+        row->off[k] = off;
+    }
+    return 0;
+}
+
+/* Points the public items (im->pub.item, allocated for nrows) into the arena im->arena. */
+static void items_publish(items_impl *im, const item_row *rows, size_t nrows) {
+    for (size_t k = 0; k < nrows; k++) {
+        bookrec_item *it = &im->pub.item[k];
+        it->id = im->arena + rows[k].off[F_ID];
+        it->title = im->arena + rows[k].off[F_TITLE];
+        it->authors = im->arena + rows[k].off[F_AUTHORS];
+        it->image_url = im->arena + rows[k].off[F_IMAGE];
+        it->small_image_url = im->arena + rows[k].off[F_SMALL];
+        it->extra = im->arena + rows[k].off[F_EXTRA];
+        it->year = rows[k].year;
+        it->avg_rating = rows[k].avg;
+    }
+    im->pub.n = (int)nrows;
+}
+
 int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options *opt,
                         bookrec_items **out, bookrec_error *err) {
     bookrec_items_options o;
@@ -178,50 +250,8 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
                 goto bad;
             }
         }
-        if (cyear >= 0) {
-            size_t l = c.field[cyear].len;
-            const char *s = br_trim(c.field[cyear].s, &l);
-            double v;
-            if (l) {
-                if (br_parse_number(s, l, &v) || v != floor(v)) {
-                    snprintf(why, sizeof why, "year \"%s\" is not a whole number", br_csv_show(s, l, shown, sizeof shown));
-                    goto bad;
-                }
-                if (v < -9999 || v > 9999) {
-                    snprintf(why, sizeof why, "year %s is out of range (-9999..9999)", br_csv_show(s, l, shown, sizeof shown));
-                    goto bad;
-                }
-                row.year = (int)v;
-            }
-        }
-        if (cavg >= 0) {
-            size_t l = c.field[cavg].len;
-            const char *s = br_trim(c.field[cavg].s, &l);
-            double v;
-            if (l) {
-                if (br_parse_number(s, l, &v) || fabs(v) > 1e6) {
-                    snprintf(why, sizeof why, "average rating \"%s\" is not a number",
-                             br_csv_show(s, l, shown, sizeof shown));
-                    goto bad;
-                }
-                row.avg = (float)v;
-            }
-        }
-        for (int k = 0; k < N_STR; k++) {
-            if (strcol[k] < 0) continue;
-            size_t off;
-            if (k == F_ID) {
-                if (arena_room(&a, (size_t)idl + 1)) goto nomem;
-                off = a.n;
-                memcpy(a.p + a.n, ids, (size_t)idl);
-                a.n += (size_t)idl;
-                a.p[a.n++] = '\0';
-            } else {
-                off = arena_text(&a, c.field[strcol[k]].s, c.field[strcol[k]].len);
-                if (off == (size_t)-1) goto nomem;
-            }
-            row.off[k] = off;
-        }
+        if (row_numbers(&c, cyear, cavg, &row, why, sizeof why)) goto bad;
+        if (row_strings(&a, &c, strcol, ids, idl, &row)) goto nomem;
         if (nrows == caprows) {
             size_t nc = caprows ? caprows * 2 : 256;
             item_row *q = realloc(rows, nc * sizeof *q);
@@ -254,18 +284,7 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
     }
     im->arena = a.p;
     a.p = NULL;
-    for (size_t k = 0; k < nrows; k++) {
-        bookrec_item *it = &im->pub.item[k];
-        it->id = im->arena + rows[k].off[F_ID];
-        it->title = im->arena + rows[k].off[F_TITLE];
-        it->authors = im->arena + rows[k].off[F_AUTHORS];
-        it->image_url = im->arena + rows[k].off[F_IMAGE];
-        it->small_image_url = im->arena + rows[k].off[F_SMALL];
-        it->extra = im->arena + rows[k].off[F_EXTRA];
-        it->year = rows[k].year;
-        it->avg_rating = rows[k].avg;
-    }
-    im->pub.n = (int)nrows;
+    items_publish(im, rows, nrows);
     free(rows);
     br_csv_free(&c);
     *out = &im->pub;

@@ -179,233 +179,255 @@ done:
     return rc;
 }
 
-int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options *opt,
-                          bookrec_ratings **out, bookrec_error *err) {
+/* One ratings parse: the options, the header's columns, the rows read so far and what they say about the scale. */
+typedef struct ratings_parse {
     bookrec_csv_options o;
-    if (opt) o = *opt;
-    else memset(&o, 0, sizeof o);
-    if (!out || (!buf && len)) return br_fail(err, BOOKREC_E_ARG, "ratings_parse: NULL argument");
-    *out = NULL;
-    const char *ucol = o.user_col ? o.user_col : "user_id";
-    const char *icol = o.item_col ? o.item_col : "book_id";
-    const char *rcol = o.rating_col ? o.rating_col : "rating";
-    const char *src = o.source ? o.source : "<buffer>";
-    int explicit_range = !(o.min_rating == 0 && o.max_rating == 0);
-    if (explicit_range && !(isfinite(o.min_rating) && isfinite(o.max_rating) && o.min_rating < o.max_rating))
-        return br_fail(err, BOOKREC_E_ARG, "rating range %g..%g is not valid (need min < max)",
-                       (double)o.min_rating, (double)o.max_rating);
-    if (o.max_id_len < 0) return br_fail(err, BOOKREC_E_ARG, "max_id_len %d is negative", o.max_id_len);
+    const char *ucol, *icol, *rcol, *src;
+    int explicit_range;
+    int colix[3];              /* user, item, rating column */
+    int nh;                    /* fields in the header */
+    char item_what[80];        /* "book id", "item id" or "<noun> id" */
+    br_idcol ucolr, icolr;
+    id_map um, im;
+    raw_rows w;
+    int all_integral;
+    float lo, hi;
+    size_t out15;              /* whole-number ratings outside 1..5 (matter only when no range is given) */
+    long out15_line;
+    double out15_val;
+} ratings_parse;
 
-    br_csv c;
-    br_csv_init(&c, buf, len, src);
-    bookrec_ratings *r = calloc(1, sizeof *r);
-    id_map um = {0}, im = {0};
-    raw_rows w = {0};
-    int rc = BOOKREC_OK;
-    if (!r) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
-    um.ids = r->users = br_ids_create();
-    im.ids = r->items = br_ids_create();
-    w.cap = len / 16 + 64;
-    w.user = malloc(w.cap * sizeof *w.user);
-    w.item = malloc(w.cap * sizeof *w.item);
-    w.rating = malloc(w.cap * sizeof *w.rating);
-    if (!r->users || !r->items || !w.user || !w.item || !w.rating) {
-        rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
-        goto fail;
-    }
-
-    /* header */
-    int t = br_csv_next(&c, err);
-    if (t < 0) { rc = err ? err->code : BOOKREC_E_PARSE; goto fail; }
-    if (t == 0) {
-        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: the file is empty (expected a header line such as %s,%s,%s)",
-                     src, icol, ucol, rcol);
-        goto fail;
-    }
-    const char *names[3] = {ucol, icol, rcol};
-    int colix[3];
+/* Reads the header and finds the user, item and rating columns (each once, all different). */
+static int parse_header(ratings_parse *p, br_csv *c, bookrec_error *err) {
+    int t = br_csv_next(c, err);
+    if (t < 0) return err ? err->code : BOOKREC_E_PARSE;
+    if (t == 0)
+        return br_fail(err, BOOKREC_E_EMPTY, "%s: the file is empty (expected a header line such as %s,%s,%s)",
+                       p->src, p->icol, p->ucol, p->rcol);
+    const char *names[3] = {p->ucol, p->icol, p->rcol};
     for (int k = 0; k < 3; k++) {
-        colix[k] = br_csv_column(&c, names[k]);
-        if (colix[k] < 0) {
+        p->colix[k] = br_csv_column(c, names[k]);
+        if (p->colix[k] < 0) {
             char have[256];
             size_t hl = 0;
             have[0] = '\0';
-            for (int f = 0; f < c.nf && hl < 200; f++) {
+            for (int f = 0; f < c->nf && hl < 200; f++) {
                 char shown[48];
                 hl += (size_t)snprintf(have + hl, sizeof have - hl, "%s%s", f ? "," : "",
-                                       br_csv_show(c.field[f].s, c.field[f].len, shown, sizeof shown));
+                                       br_csv_show(c->field[f].s, c->field[f].len, shown, sizeof shown));
             }
-            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "missing column \"%s\" (the header has: %s)", names[k], have);
-            goto fail;
+            return br_csv_fail(c, err, BOOKREC_E_PARSE, "missing column \"%s\" (the header has: %s)", names[k], have);
         }
-        if (br_csv_column_count(&c, names[k]) > 1) {
-            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "column \"%s\" appears more than once in the header", names[k]);
-            goto fail;
-        }
+        if (br_csv_column_count(c, names[k]) > 1)
+            return br_csv_fail(c, err, BOOKREC_E_PARSE, "column \"%s\" appears more than once in the header", names[k]);
     }
-    if ((colix[0] == colix[1]) || (colix[0] == colix[2]) || (colix[1] == colix[2])) {
-        rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "the user, item and rating columns must be different columns");
-        goto fail;
+    if ((p->colix[0] == p->colix[1]) || (p->colix[0] == p->colix[2]) || (p->colix[1] == p->colix[2]))
+        return br_csv_fail(c, err, BOOKREC_E_PARSE, "the user, item and rating columns must be different columns");
+    p->nh = c->nf;
+    snprintf(p->item_what, sizeof p->item_what, "%s id",
+             p->o.noun && *p->o.noun ? p->o.noun
+                                     : (!p->o.item_col || strcmp(p->o.item_col, "book_id") == 0) ? "book" : "item");
+    p->ucolr = (br_idcol){0, p->o.max_id_len, "user id"};
+    p->icolr = (br_idcol){0, p->o.max_id_len, p->item_what};
+    return BOOKREC_OK;
+}
+
+/* Checks the rating field of the current record into *v; returns 1 with the reason in why when it is bad. */
+static int read_rating(const ratings_parse *p, const br_csv_field *fr, double *v, char *why, size_t why_cap) {
+    char shown[48];
+    size_t rl = fr->len;
+    const char *rs = br_trim(fr->s, &rl);
+    if (rl == 0) { snprintf(why, why_cap, "rating is empty"); return 1; }
+    if (br_parse_number(rs, rl, v)) {
+        snprintf(why, why_cap, "rating \"%s\" is not a number", br_csv_show(rs, rl, shown, sizeof shown));
+        return 1;
     }
-    const int nh = c.nf;
-    char item_what[80];
-    snprintf(item_what, sizeof item_what, "%s id",
-             o.noun && *o.noun ? o.noun : (!o.item_col || strcmp(o.item_col, "book_id") == 0) ? "book" : "item");
-    br_idcol ucolr = {0, o.max_id_len, "user id"}, icolr = {0, o.max_id_len, item_what};
+    if (fabs(*v) > 1e6) {
+        snprintf(why, why_cap, "rating %s is out of range", br_csv_show(rs, rl, shown, sizeof shown));
+        return 1;
+    }
+    if (p->explicit_range && (*v < p->o.min_rating || *v > p->o.max_rating)) {
+        snprintf(why, why_cap, "rating %s is outside the accepted range %g..%g",
+                 br_csv_show(rs, rl, shown, sizeof shown), (double)p->o.min_rating, (double)p->o.max_rating);
+        return 1;
+    }
+    return 0;
+}
 
-    int all_integral = 1;
-    float lo = INFINITY, hi = -INFINITY;
-    size_t out15 = 0;          /* whole-number ratings outside 1..5 (matter only when no range is given) */
-    long out15_line = 0;
-    double out15_val = 0;
-    char why[320], shown[48], tu[16], ti[16];
+/* Reads the current data record into the rows: 0 when it was added, 1 when it is bad (the reason in why),
+   -1 on allocation failure. */
+static int read_row(ratings_parse *p, const br_csv *c, char *why, size_t why_cap) {
+    const char *us, *is;
+    int ul, il;
+    long un, in;
+    double v = 0;
+    char tu[16], ti[16];
+    if (c->nf != p->nh) {
+        if (c->nf < p->nh)
+            snprintf(why, why_cap, "row has %d field%s, expected %d (%s,%s,%s in some order): missing fields",
+                     c->nf, c->nf == 1 ? "" : "s", p->nh, p->icol, p->ucol, p->rcol);
+        else
+            snprintf(why, why_cap, "row has %d fields, expected %d: extra data after the last column", c->nf, p->nh);
+        return 1;
+    }
+    const br_csv_field *fu = &c->field[p->colix[0]], *fi = &c->field[p->colix[1]], *fr = &c->field[p->colix[2]];
+    if (br_idcol_read(&p->ucolr, fu->s, fu->len, tu, &us, &ul, &un, why, why_cap)) return 1;
+    if (br_idcol_read(&p->icolr, fi->s, fi->len, ti, &is, &il, &in, why, why_cap)) return 1;
+    if (read_rating(p, fr, &v, why, why_cap)) return 1;
+    int uix = map_intern(&p->um, us, ul, un), iix = map_intern(&p->im, is, il, in);
+    if (uix < 0 || iix < 0) return -1;
+    float fv = (float)v;
+    if (fv != floorf(fv)) p->all_integral = 0;
+    else if (!p->explicit_range && (fv < 1 || fv > 5)) {
+        if (!p->out15++) { p->out15_line = c->line; p->out15_val = v; }
+    }
+    if (fv < p->lo) p->lo = fv;
+    if (fv > p->hi) p->hi = fv;
+    return raw_push(&p->w, uix, iix, fv) ? -1 : 0;
+}
 
+/* Reads every data record (skipping bad ones with skip_bad), reporting finished parts of buf to done_reading. */
+static int parse_rows(ratings_parse *p, br_csv *c, bookrec_ratings *r, bookrec_error *err) {
+    char why[320];
     size_t released = 0; /* buf[0..released) reported to done_reading */
     for (;;) {
-        if (o.done_reading && c.pos - released >= ((size_t)1 << 20)) { /* the records before c.pos are done */
-            released = c.pos;
-            o.done_reading(o.done_reading_ctx, released);
+        if (p->o.done_reading && c->pos - released >= ((size_t)1 << 20)) { /* the records before c->pos are done */
+            released = c->pos;
+            p->o.done_reading(p->o.done_reading_ctx, released);
         }
-        t = br_csv_next(&c, err);
-        if (t == 0) break;
+        int t = br_csv_next(c, err);
+        if (t == 0) return BOOKREC_OK;
         if (t < 0) {
-            if (err && err->code == BOOKREC_E_NOMEM) { rc = BOOKREC_E_NOMEM; goto fail; }
+            if (err && err->code == BOOKREC_E_NOMEM) return BOOKREC_E_NOMEM;
             r->rows_read++;
-            if (o.skip_bad) { r->rows_skipped++; continue; }
-            rc = BOOKREC_E_PARSE;
-            goto fail;
+            if (p->o.skip_bad) { r->rows_skipped++; continue; }
+            return BOOKREC_E_PARSE;
         }
         r->rows_read++;
-        const char *us, *is;
-        int ul, il;
-        long un, in;
-        double v = 0;
-        if (c.nf != nh) {
-            if (c.nf < nh)
-                snprintf(why, sizeof why, "row has %d field%s, expected %d (%s,%s,%s in some order): missing fields",
-                         c.nf, c.nf == 1 ? "" : "s", nh, icol, ucol, rcol);
-            else
-                snprintf(why, sizeof why, "row has %d fields, expected %d: extra data after the last column", c.nf, nh);
-            goto bad;
-        }
-        const br_csv_field *fu = &c.field[colix[0]], *fi = &c.field[colix[1]], *fr = &c.field[colix[2]];
-        if (br_idcol_read(&ucolr, fu->s, fu->len, tu, &us, &ul, &un, why, sizeof why)) goto bad;
-        if (br_idcol_read(&icolr, fi->s, fi->len, ti, &is, &il, &in, why, sizeof why)) goto bad;
-        {
-            size_t rl = fr->len;
-            const char *rs = br_trim(fr->s, &rl);
-            if (rl == 0) { snprintf(why, sizeof why, "rating is empty"); goto bad; }
-            if (br_parse_number(rs, rl, &v)) {
-                snprintf(why, sizeof why, "rating \"%s\" is not a number", br_csv_show(rs, rl, shown, sizeof shown));
-                goto bad;
-            }
-            if (fabs(v) > 1e6) {
-                snprintf(why, sizeof why, "rating %s is out of range", br_csv_show(rs, rl, shown, sizeof shown));
-                goto bad;
-            }
-            if (explicit_range && (v < o.min_rating || v > o.max_rating)) {
-                snprintf(why, sizeof why, "rating %s is outside the accepted range %g..%g",
-                         br_csv_show(rs, rl, shown, sizeof shown), (double)o.min_rating, (double)o.max_rating);
-                goto bad;
-            }
-        }
-        {
-            int uix = map_intern(&um, us, ul, un), iix = map_intern(&im, is, il, in);
-            if (uix < 0 || iix < 0) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
-            float fv = (float)v;
-            if (fv != floorf(fv)) all_integral = 0;
-            else if (!explicit_range && (fv < 1 || fv > 5)) {
-                if (!out15++) { out15_line = c.line; out15_val = v; }
-            }
-            if (fv < lo) lo = fv;
-            if (fv > hi) hi = fv;
-            if (raw_push(&w, uix, iix, fv)) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
-        }
-        continue;
-    bad:
-        if (o.skip_bad) { r->rows_skipped++; continue; }
-        rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "%s", why);
-        goto fail;
+        int bad = read_row(p, c, why, sizeof why);
+        if (bad < 0) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+        if (!bad) continue;
+        if (p->o.skip_bad) { r->rows_skipped++; continue; }
+        return br_csv_fail(c, err, BOOKREC_E_PARSE, "%s", why);
     }
+}
 
-    if (o.done_reading) o.done_reading(o.done_reading_ctx, len); /* buf is not read from here on */
-    if (r->rows_read == 0) {
-        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", src);
-        goto fail;
-    }
-    /* the rating scale */
-    if (explicit_range) {
-        r->min_rating = o.min_rating;
-        r->max_rating = o.max_rating;
-    } else if (all_integral && out15 && o.infer_range) {
-        r->min_rating = lo;
-        r->max_rating = hi;
+/* Settles the rating scale: the explicit range, the data's own (non-whole ratings, or infer_range), or 1..5 for
+   whole numbers, whose rows outside 1..5 are an error, or skipped and their ids dropped with skip_bad. */
+static int settle_scale(ratings_parse *p, bookrec_ratings *r, bookrec_error *err) {
+    raw_rows *w = &p->w;
+    if (p->explicit_range) {
+        r->min_rating = p->o.min_rating;
+        r->max_rating = p->o.max_rating;
+    } else if (p->all_integral && p->out15 && p->o.infer_range) {
+        r->min_rating = p->lo;
+        r->max_rating = p->hi;
         r->scale_from_data = 1;
-    } else if (all_integral) {
+    } else if (p->all_integral) {
         r->min_rating = 1;
         r->max_rating = 5;
-        if (out15) {
-            if (!o.skip_bad) {
-                rc = br_fail(err, BOOKREC_E_PARSE,
-                             "%s:%ld: rating %g is outside 1..5 (whole-number ratings are read on the 1..5 scale; "
-                             "this file's ratings span %g..%g: set another scale with %s)", src, out15_line, out15_val,
-                             (double)lo, (double)hi, o.range_hint && *o.range_hint ? o.range_hint
-                                                                                    : "min_rating and max_rating");
-                goto fail;
-            }
+        if (p->out15) {
+            if (!p->o.skip_bad)
+                return br_fail(err, BOOKREC_E_PARSE,
+                               "%s:%ld: rating %g is outside 1..5 (whole-number ratings are read on the 1..5 scale; "
+                               "this file's ratings span %g..%g: set another scale with %s)", p->src, p->out15_line,
+                               p->out15_val, (double)p->lo, (double)p->hi,
+                               p->o.range_hint && *p->o.range_hint ? p->o.range_hint : "min_rating and max_rating");
             size_t j = 0;
-            for (size_t k = 0; k < w.n; k++) {
-                if (w.rating[k] < 1 || w.rating[k] > 5) continue;
-                w.user[j] = w.user[k]; w.item[j] = w.item[k]; w.rating[j] = w.rating[k];
+            for (size_t k = 0; k < w->n; k++) {
+                if (w->rating[k] < 1 || w->rating[k] > 5) continue;
+                w->user[j] = w->user[k]; w->item[j] = w->item[k]; w->rating[j] = w->rating[k];
                 j++;
             }
-            w.n = j;
-            r->rows_skipped += out15;
-            if (compact_ids(&r->users, w.user, w.n) || compact_ids(&r->items, w.item, w.n)) {
-                rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
-                goto fail;
-            }
+            w->n = j;
+            r->rows_skipped += p->out15;
+            if (compact_ids(&r->users, w->user, w->n) || compact_ids(&r->items, w->item, w->n))
+                return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
         }
     } else {
-        r->min_rating = lo;
-        r->max_rating = hi;
+        r->min_rating = p->lo;
+        r->max_rating = p->hi;
         r->scale_from_data = 1;
     }
-    r->integral = all_integral;
-    if (w.n == 0) {
-        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no usable rows (%zu of %zu rows were malformed and skipped)", src,
+    r->integral = p->all_integral;
+    return BOOKREC_OK;
+}
+
+int bookrec_ratings_parse(const char *buf, size_t len, const bookrec_csv_options *opt,
+                          bookrec_ratings **out, bookrec_error *err) {
+    ratings_parse p;
+    memset(&p, 0, sizeof p);
+    if (opt) p.o = *opt;
+    if (!out || (!buf && len)) return br_fail(err, BOOKREC_E_ARG, "ratings_parse: NULL argument");
+    *out = NULL;
+    p.ucol = p.o.user_col ? p.o.user_col : "user_id";
+    p.icol = p.o.item_col ? p.o.item_col : "book_id";
+    p.rcol = p.o.rating_col ? p.o.rating_col : "rating";
+    p.src = p.o.source ? p.o.source : "<buffer>";
+    p.explicit_range = !(p.o.min_rating == 0 && p.o.max_rating == 0);
+    if (p.explicit_range && !(isfinite(p.o.min_rating) && isfinite(p.o.max_rating) && p.o.min_rating < p.o.max_rating))
+        return br_fail(err, BOOKREC_E_ARG, "rating range %g..%g is not valid (need min < max)",
+                       (double)p.o.min_rating, (double)p.o.max_rating);
+    if (p.o.max_id_len < 0) return br_fail(err, BOOKREC_E_ARG, "max_id_len %d is negative", p.o.max_id_len);
+    p.all_integral = 1;
+    p.lo = INFINITY;
+    p.hi = -INFINITY;
+
+    br_csv c;
+    br_csv_init(&c, buf, len, p.src);
+    bookrec_ratings *r = calloc(1, sizeof *r);
+    raw_rows *w = &p.w;
+    int rc = BOOKREC_OK;
+    if (!r) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory"); goto fail; }
+    p.um.ids = r->users = br_ids_create();
+    p.im.ids = r->items = br_ids_create();
+    w->cap = len / 16 + 64;
+    w->user = malloc(w->cap * sizeof *w->user);
+    w->item = malloc(w->cap * sizeof *w->item);
+    w->rating = malloc(w->cap * sizeof *w->rating);
+    if (!r->users || !r->items || !w->user || !w->item || !w->rating) {
+        rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = parse_header(&p, &c, err)) || (rc = parse_rows(&p, &c, r, err))) goto fail;
+    if (p.o.done_reading) p.o.done_reading(p.o.done_reading_ctx, len); /* buf is not read from here on */
+    if (r->rows_read == 0) {
+        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no data rows after the header", p.src);
+        goto fail;
+    }
+    if ((rc = settle_scale(&p, r, err))) goto fail;
+    if (w->n == 0) {
+        rc = br_fail(err, BOOKREC_E_EMPTY, "%s: no usable rows (%zu of %zu rows were malformed and skipped)", p.src,
                      r->rows_skipped, r->rows_read);
         goto fail;
     }
-    if (dedupe(&w, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &r->duplicates, &r->conflicting)) {
+    if (dedupe(w, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &r->duplicates, &r->conflicting)) {
         rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
         goto fail;
     }
     /* hand the rows over, shrunk to size */
-    {
-        int32_t *a = realloc(w.user, w.n * sizeof *a);
-        if (a) w.user = a;
-        int32_t *b = realloc(w.item, w.n * sizeof *b);
-        if (b) w.item = b;
-        float *f = realloc(w.rating, w.n * sizeof *f);
-        if (f) w.rating = f;
-    }
-    r->all.user = w.user;
-    r->all.item = w.item;
-    r->all.rating = w.rating;
-    r->all.n = w.n;
-    free(um.dir);
-    free(im.dir);
+    int32_t *a = realloc(w->user, w->n * sizeof *a);
+    if (a) w->user = a;
+    int32_t *b = realloc(w->item, w->n * sizeof *b);
+    if (b) w->item = b;
+    float *f = realloc(w->rating, w->n * sizeof *f);
+    if (f) w->rating = f;
+    r->all.user = w->user;
+    r->all.item = w->item;
+    r->all.rating = w->rating;
+    r->all.n = w->n;
+    free(p.um.dir);
+    free(p.im.dir);
     br_csv_free(&c);
     *out = r;
     return br_ok(err);
 
 fail:
-    free(w.user);
-    free(w.item);
-    free(w.rating);
-    free(um.dir);
-    free(im.dir);
+    free(w->user);
+    free(w->item);
+    free(w->rating);
+    free(p.um.dir);
+    free(p.im.dir);
     br_csv_free(&c);
     if (r) {
         memset(&r->all, 0, sizeof r->all);

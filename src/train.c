@@ -3,7 +3,7 @@
  * with Keras (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7, batch 64, a seeded shuffle every epoch).
  *
  * Threads stay outside: each batch is cut into opt->n_tasks equal slices whose forward and backward
- * passes run through the caller's parallel-for callback into per-task gradient buffers; a second
+ * passes br_trainer_run through the caller's parallel-for callback into per-task gradient buffers; a second
  * callback round reduces them in a fixed order and applies Adam, the dense layers split by rows and
  * the touched embedding rows split by row, so the same seed and n_tasks give a bit-identical model.
  * Embedding rows and biases get lazy Adam by default (only the rows a batch touches are updated, their
@@ -20,9 +20,12 @@
  * q_i + sum_t w_it g_t, b_i + sum_t w_it c_t; each (example, tag) pair is one occurrence of the tag row, its
  * L2 weighted by w_it); while training item_emb / item_bias hold q_i / b_i, and the tag sums are folded into
  * them for validation and when training ends.
+ * The epoch loop of bookrec_train (shuffling, early stopping, the callbacks) is in train_loop.c, which drives
+ * the batch machinery here through trainer.h.
  * Not here: the model's structure (model.c), threads, printing.
  */
 #include "internal.h"
+#include "trainer.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,62 +45,6 @@ void bookrec_train_options_default(bookrec_train_options *o) {
     o->n_tasks = 1;
 }
 
-/* One task's private buffers (padded so that tasks do not share cache lines). */
-typedef struct task_buf {
-    float *dg;         /* dense gradient: dW1 [H, in_pad] | db1 [H] | dw2 [H] | db2 [1] */
-    float *x, *h, *dh, *dx; /* scratch: input [in_pad], activations [H], their gradient [H], input grad [in_pad] */
-    float *pe;         /* scratch [dim]: the effective user vector of implicit models */
-    float *qe;         /* scratch [dim]: the effective item vector of tag models */
-    double sq, ab;     /* sums of squared and absolute errors of the task's examples */
-    float sink;        /* keeps touch_rows' loads alive */
-    char pad[64];
-} task_buf;
-
-typedef struct trainer {
-    bookrec_model *m;
-    int arch, d, H, in, in_pad, egs, dense, bias;
-    float mu, l2, l2_dense, b1, b2, eps, lr_t, inv_b;
-    /* per-occurrence L2 coefficient of each item, user and implicit-factor row (NULL: l2 for every row) */
-    const float *coef_i, *coef_u, *coef_y;
-    float *coef_mem;
-    int lazy, T;
-    float *w1p;        /* [H, in_pad]: dense1_w with rows padded to in_pad (zeros), for the backward pass */
-    float *w1t;        /* [in, H]: dense1_w transposed, for the forward pass */
-    float *grad, *am, *av; /* parallel to the parameter block: gradient, Adam's first and second moments */
-    task_buf *tb;
-    size_t dg_size;
-    float *dg_mem, *scratch_mem;
-    /* the current batch: examples idx[0..B) of the triples */
-    const bookrec_triples *data;
-    const uint32_t *idx;
-    int B;
-    float *eg;         /* [batch, egs]: per-example row gradients: dq [d] | dp [d] | db_i | db_u */
-    /* rows the batch touches: units 0..n_ui-1 are items, n_ui..n_uy-1 users, n_uy..n_ut-1 implicit
-       factors y_j, n_ut..n_units-1 tag rows; occurrences are linked lists over examples (items, users) or over (example, j) pairs */
-    int32_t *mark_i, *mark_u, *slot_i, *slot_u, *mark_y, *slot_y;
-    int32_t *unit_row, *unit_first, *unit_last, *next_i, *next_u, *pair_e, *pair_next;
-    int n_ui, n_uy, n_ut, n_units, stamp;
-    /* tag features: units n_ut..n_units-1 are tag rows; occurrences are (example, weight) pairs */
-    int tags;
-    int32_t *mark_t, *slot_t, *tpair_e, *tpair_next;
-    float *tpair_w;
-    size_t max_tpairs;
-    /* implicit feedback (SVD++): N(u) as CSR, |N(u)|^-1/2 of each batch example */
-    int imp;
-    const int32_t *imp_off, *imp_items;
-    float *ec;         /* [batch]: |N(u)|^-1/2 of each distinct user of the batch (user units n_ui..n_uy-1) */
-    float *usum;       /* [batch, dim]: |N(u)|^-1/2 sum y_j of each distinct user, computed once per batch */
-    float *gsum;       /* [batch, dim]: sum of the user-vector gradients of each distinct user's examples */
-    float *ucnt;       /* [batch]: examples of each distinct user in the batch */
-    size_t max_pairs;
-    int do_adam;
-    const int32_t *next_users, *next_items; /* the next batch, for touch_rows */
-    int next_n;
-    /* evaluation */
-    const bookrec_triples *eval;
-    double *eval_sums; /* [T][2] */
-} trainer;
-
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* out = p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j, with p_u as the parameter block holds it. */
@@ -109,7 +56,7 @@ static void effective_user(const trainer *tr, int u, float *out) {
 }
 
 /* The parameter row of unit k (and its bias, or NULL). */
-static float *unit_ptr(const trainer *tr, int k, float **bias) {
+float *br_trainer_unit_ptr(const trainer *tr, int k, float **bias) {
     bookrec_model *m = tr->m;
     int row = tr->unit_row[k];
     *bias = NULL;
@@ -144,7 +91,7 @@ static float touch_rows(const trainer *tr, const int32_t *users, const int32_t *
 }
 
 
-static void task_forward_backward(void *arg, int t) {
+void br_trainer_forward_backward(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     task_buf *b = &tr->tb[t];
@@ -214,7 +161,7 @@ static void task_forward_backward(void *arg, int t) {
 }
 
 /* Implicit models, between the two phases: sums each distinct user's user-vector gradients over its examples. */
-static void sum_user_grads(trainer *tr) {
+void br_trainer_sum_user_grads(trainer *tr) {
     if (!tr->imp) return;
     int d = tr->d;
     for (int k = tr->n_ui; k < tr->n_uy; k++) {
@@ -237,7 +184,7 @@ static void adam1(trainer *tr, float *p, const float *g, int n) {
     br_adam(p, tr->am + off, tr->av + off, g, n, tr->lr_t, tr->b1, tr->b2, tr->eps);
 }
 
-static void task_reduce_update(void *arg, int t) {
+void br_trainer_reduce_update(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     int d = tr->d, T = tr->T;
@@ -282,7 +229,7 @@ static void task_reduce_update(void *arg, int t) {
     int u0 = (int)((long long)tr->n_units * t / T), u1 = (int)((long long)tr->n_units * (t + 1) / T);
     for (int k = u0; k < u1; k++) {
         int user = k >= tr->n_ui;
-        float *pb, *P = unit_ptr(tr, k, &pb);
+        float *pb, *P = br_trainer_unit_ptr(tr, k, &pb);
         const float *ca = k >= tr->n_ut ? NULL : k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
         float l2s = 2.0f * (ca ? ca[tr->unit_row[k]] : tr->l2) * tr->inv_b;
         float *G = tr->grad + (P - m->params);
@@ -322,7 +269,7 @@ static void task_reduce_update(void *arg, int t) {
 }
 
 /* Dense (not lazy) Adam over every embedding row, split by range. */
-static void task_full_embedding_adam(void *arg, int t) {
+void br_trainer_full_embedding_adam(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
     const bookrec_model_config *c = &m->cfg;
@@ -338,12 +285,12 @@ static void task_full_embedding_adam(void *arg, int t) {
 
 /* ------------------------------------------------------------------ setup */
 
-static void run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr) {
+void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr) {
     if (o && o->parallel && tr->T > 1) o->parallel(o->parallel_ctx, fn, tr, tr->T);
     else for (int t = 0; t < tr->T; t++) fn(tr, t);
 }
 
-static void trainer_free(trainer *tr) {
+void br_trainer_free(trainer *tr) {
     free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->am); free(tr->av);
     free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
@@ -355,7 +302,7 @@ static void trainer_free(trainer *tr) {
 }
 
 /* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
-static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
+int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
     const bookrec_model_config *c = &m->cfg;
     memset(tr, 0, sizeof *tr);
     tr->m = m;
@@ -439,7 +386,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
         (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||
                      !tr->ucnt)) ||
         (tr->tags && (!tr->mark_t || !tr->slot_t || !tr->tpair_e || !tr->tpair_next || !tr->tpair_w))) {
-        trainer_free(tr);
+        br_trainer_free(tr);
         return br_fail(err, BOOKREC_E_NOMEM, "out of memory for training buffers");
     }
     memset(tr->mark_i, 0xff, (size_t)c->n_items * sizeof(int32_t));
@@ -467,7 +414,7 @@ static int trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int
 }
 
 /* Points the trainer at examples idx[0..B) of data and lists the rows they touch. */
-static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *idx, int B) {
+void br_trainer_set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *idx, int B) {
     tr->data = data;
     tr->idx = idx;
     tr->B = B;
@@ -552,7 +499,7 @@ static void set_batch(trainer *tr, const bookrec_triples *data, const uint32_t *
     tr->n_units = n;
 }
 
-static int check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err) {
+int br_check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err) {
     if (t->n && (!t->user || !t->item || !t->rating))
         return br_fail(err, BOOKREC_E_ARG, "%s triples: NULL arrays", what);
     for (size_t k = 0; k < t->n; k++) {
@@ -581,12 +528,12 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     if (!m || !users || !items || !ratings || n <= 0 || !grad || n_tasks < 1 || !rg)
         return br_fail(err, BOOKREC_E_ARG, "br_model_loss_grad: bad arguments");
     bookrec_triples t = {(int32_t *)users, (int32_t *)items, (float *)ratings, (size_t)n};
-    int rc = check_triples(m, &t, "batch", err);
+    int rc = br_check_triples(m, &t, "batch", err);
     if (rc) return rc;
     trainer tr;
-    if ((rc = trainer_init(&tr, m, n_tasks, n, 0, err))) return rc;
+    if ((rc = br_trainer_init(&tr, m, n_tasks, n, 0, err))) return rc;
     uint32_t *idx = malloc((size_t)n * sizeof *idx);
-    if (!idx) { trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
+    if (!idx) { br_trainer_free(&tr); return br_fail(err, BOOKREC_E_NOMEM, "out of memory"); }
     for (int k = 0; k < n; k++) idx[k] = (uint32_t)k;
     float l2 = rg->l2, l2_dense = rg->l2_dense;
     tr.l2 = l2;
@@ -594,17 +541,17 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     tr.coef_i = rg->coef_i;
     tr.coef_u = rg->coef_u;
     tr.coef_y = rg->coef_y;
-    set_batch(&tr, &t, idx, n);
-    run(NULL, task_forward_backward, &tr);
-    sum_user_grads(&tr);
-    run(NULL, task_reduce_update, &tr);
+    br_trainer_set_batch(&tr, &t, idx, n);
+    br_trainer_run(NULL, br_trainer_forward_backward, &tr);
+    br_trainer_sum_user_grads(&tr);
+    br_trainer_run(NULL, br_trainer_reduce_update, &tr);
     memset(grad, 0, m->n_params * sizeof(float));
     double sq = 0.0, reg = 0.0;
     for (int s = 0; s < n_tasks; s++) sq += tr.tb[s].sq;
     /* copy the gradient of what the batch touched */
     int d = m->cfg.dim;
     for (int k = 0; k < tr.n_units; k++) {
-        float *pb, *P = unit_ptr(&tr, k, &pb);
+        float *pb, *P = br_trainer_unit_ptr(&tr, k, &pb);
         size_t off = (size_t)(P - m->params);
         memcpy(grad + off, tr.grad + off, (size_t)d * sizeof(float));
         if (pb) grad[pb - m->params] = tr.grad[pb - m->params];
@@ -644,13 +591,13 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
     }
     if (loss) *loss = sq / n + reg;
     free(idx);
-    trainer_free(&tr);
+    br_trainer_free(&tr);
     return br_ok(err);
 }
 
 /* Per-occurrence L2 coefficients l2 + l2_row / occurrences of the row in one epoch over t (items, users and, for
    implicit models, the factors y_j, which occur once per rating of every user whose N(u) holds j). */
-static int row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
+int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
     bookrec_model *m = tr->m;
     size_t ni = (size_t)m->cfg.n_items, nu = (size_t)m->cfg.n_users;
     size_t total = ni + nu + (tr->imp ? ni : 0);
@@ -672,7 +619,7 @@ static int row_coefficients(trainer *tr, const bookrec_triples *t, float l2, flo
 
 /* ------------------------------------------------------------------ evaluation */
 
-static void task_eval(void *arg, int t) {
+void br_trainer_eval_task(void *arg, int t) {
     trainer *tr = arg;
     const bookrec_triples *v = tr->eval;
     bookrec_model *m = tr->m;
@@ -700,7 +647,7 @@ int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *m
         return br_fail(err, BOOKREC_E_STATE, "bookrec_evaluate: a top-N model ranks books and predicts no ratings");
     if (!m->has_users) return br_fail(err, BOOKREC_E_STATE, "the model's users part is not loaded");
     if (t->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "bookrec_evaluate: no triples to evaluate");
-    int rc = check_triples(m, t, "evaluation", err);
+    int rc = br_check_triples(m, t, "evaluation", err);
     if (rc) return rc;
     double sq = 0.0, ab = 0.0;
     int d = m->cfg.dim;
@@ -721,7 +668,7 @@ int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *m
 /* ------------------------------------------------------------------ training */
 
 /* N(u) = the items each user rated in t (CSR), for implicit models trained without explicit sets. */
-static int implicit_from_triples(bookrec_model *m, const bookrec_triples *t, bookrec_error *err) {
+int br_implicit_from_triples(bookrec_model *m, const bookrec_triples *t, bookrec_error *err) {
     int nu = m->cfg.n_users;
     if (t->n > 0x7FFFFFFF) return br_fail(err, BOOKREC_E_ARG, "too many ratings for implicit sets");
     int32_t *off = calloc((size_t)nu + 1, sizeof *off), *items = malloc((t->n ? t->n : 1) * sizeof *items);
@@ -736,271 +683,4 @@ static int implicit_from_triples(bookrec_model *m, const bookrec_triples *t, boo
     int rc = bookrec_model_set_implicit(m, off, items, err);
     free(off); free(items); free(fill);
     return rc;
-}
-
-/* user_emb[u] += sign * |N(u)|^-1/2 sum y_j for every user: -1 before training, +1 after. */
-static void fold_implicit(trainer *tr, float sign) {
-    bookrec_model *m = tr->m;
-    float *s = tr->tb[0].pe;
-    for (int u = 0; u < m->cfg.n_users; u++) {
-        int a = m->imp_off[u], b = m->imp_off[u + 1];
-        br_model_implicit_sum(m, m->imp_items + a, b - a, s);
-        br_axpy(m->user_emb + (size_t)u * tr->d, sign, s, tr->d);
-    }
-}
-
-/* Tag models: item_emb / item_bias += sign * the tag sums of every book: -1 before training, +1 after. */
-static void fold_tags(trainer *tr, float sign) {
-    bookrec_model *m = tr->m;
-    float *s = tr->tb[0].qe, b;
-    for (int i = 0; i < m->cfg.n_items; i++) {
-        br_model_tag_sum(m, i, s, &b);
-        br_axpy(m->item_emb + (size_t)i * tr->d, sign, s, tr->d);
-        m->item_bias[i] += sign * b;
-    }
-}
-
-/* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
-int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
-                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
-                  int *n_history, bookrec_error *err) {
-    if (n_history) *n_history = 0;
-    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
-    if (br_is_topn(&m->cfg))
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_train: a top-N model is fitted by its own function (bookrec_ease_fit)");
-    bookrec_train_options def;
-    if (!opt) { bookrec_train_options_default(&def); opt = &def; }
-    if (opt->epochs < 0 || opt->batch < 1 || opt->batch > (1 << 20))
-        return br_fail(err, BOOKREC_E_ARG, "train options: epochs %d must be >= 0 and batch %d in 1..%d", opt->epochs,
-                       opt->batch, 1 << 20);
-    if (!(opt->lr > 0.0f) || !isfinite(opt->lr) || !(opt->beta1 >= 0.0f && opt->beta1 < 1.0f) ||
-        !(opt->beta2 >= 0.0f && opt->beta2 < 1.0f) || !(opt->eps > 0.0f) || !(opt->l2 >= 0.0f) ||
-        !(opt->l2_dense >= 0.0f) || !isfinite(opt->l2) || !isfinite(opt->l2_dense) || !(opt->l2_row >= 0.0f) ||
-        !isfinite(opt->l2_row))
-        return br_fail(err, BOOKREC_E_ARG, "train options: lr %g, beta1 %g, beta2 %g, eps %g, l2 %g, l2_dense %g "
-                       "out of range", (double)opt->lr, (double)opt->beta1, (double)opt->beta2, (double)opt->eps,
-                       (double)opt->l2, (double)opt->l2_dense);
-    if (train->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "no training ratings");
-    if (train->n > 0xFFFFFFFFu) return br_fail(err, BOOKREC_E_ARG, "too many training ratings (%zu)", train->n);
-    int rc = check_triples(m, train, "training", err);
-    if (!rc && valid) rc = check_triples(m, valid, "validation", err);
-    if (rc) return rc;
-    int T = opt->n_tasks < 1 ? 1 : opt->n_tasks > 256 ? 256 : opt->n_tasks;
-
-    if (m->cfg.arch != BOOKREC_ARCH_SEED && m->cfg.global_mean == 0.0f) {
-        double s = 0.0;
-        for (size_t k = 0; k < train->n; k++) s += train->rating[k];
-        m->cfg.global_mean = (float)(s / (double)train->n);
-    }
-    if (m->cfg.implicit && !m->imp_off && (rc = implicit_from_triples(m, train, err))) return rc;
-    int batch = opt->batch;
-    trainer tr;
-    if ((rc = trainer_init(&tr, m, T, batch, 1, err))) return rc;
-    tr.mu = m->cfg.global_mean;
-    tr.l2 = opt->l2;
-    tr.l2_dense = opt->l2_dense;
-    if (opt->l2_row > 0.0f && (rc = row_coefficients(&tr, train, opt->l2, opt->l2_row, err))) {
-        trainer_free(&tr);
-        return rc;
-    }
-    tr.b1 = opt->beta1;
-    tr.b2 = opt->beta2;
-    tr.eps = opt->eps;
-    tr.lazy = opt->lazy_adam != 0;
-    tr.do_adam = 1;
-    size_t n = train->n;
-    /* ep: the epoch's triples in its order (sequential reads in the batch loop). Each epoch shuffles ep itself
-       (Fisher-Yates from the previous epoch's order, so ep[k] = train[perm[k]] for the permutation perm the swaps
-       make: no index array, no gather). ep is train's own arrays with shuffle_in_place, else a copy. Grouped
-       epochs (group_users) instead gather ep through perm, an order built from per-user index lists. */
-    int own_ep = !(opt->shuffle_in_place && !opt->group_users);
-    uint32_t *perm = opt->group_users ? malloc(n * sizeof *perm) : NULL, *iota = malloc((size_t)batch * sizeof *iota);
-    bookrec_triples ep = *train;
-    if (own_ep) {
-        ep.user = malloc(n * sizeof(int32_t));
-        ep.item = malloc(n * sizeof(int32_t));
-        ep.rating = malloc(n * sizeof(float));
-    }
-    float *best = NULL;
-    if ((opt->group_users && !perm) || !iota || !ep.user || !ep.item || !ep.rating) {
-        free(perm); free(iota);
-        if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
-        trainer_free(&tr);
-        return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the shuffle");
-    }
-    if (own_ep && !opt->group_users) {
-        memcpy(ep.user, train->user, n * sizeof *ep.user);
-        memcpy(ep.item, train->item, n * sizeof *ep.item);
-        memcpy(ep.rating, train->rating, n * sizeof *ep.rating);
-    }
-    for (int k = 0; k < batch; k++) iota[k] = (uint32_t)k;
-    /* group_users: each user's training ratings as CSR over indices, and the user order */
-    size_t *uoff = NULL;
-    uint32_t *ulist = NULL;
-    int32_t *uord = NULL;
-    if (opt->group_users) {
-        int nu = m->cfg.n_users;
-        uoff = calloc((size_t)nu + 1, sizeof *uoff);
-        ulist = malloc(n * sizeof *ulist);
-        uord = malloc((size_t)nu * sizeof *uord);
-        size_t *fill = calloc((size_t)nu, sizeof *fill);
-        if (!uoff || !ulist || !uord || !fill) {
-            free(uoff); free(ulist); free(uord); free(fill);
-            free(perm); free(iota);
-            if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
-            trainer_free(&tr);
-            return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the grouped shuffle");
-        }
-        for (size_t k = 0; k < n; k++) uoff[train->user[k] + 1]++;
-        for (int u = 0; u < nu; u++) uoff[u + 1] += uoff[u];
-        for (size_t k = 0; k < n; k++) ulist[uoff[train->user[k]] + fill[train->user[k]]++] = (uint32_t)k;
-        for (int u = 0; u < nu; u++) uord[u] = u;
-        free(fill);
-    }
-    br_rng rng;
-    br_rng_seed(&rng, opt->seed);
-    m->has_users = 1;
-    br_model_invalidate(m);
-    if (tr.imp) fold_implicit(&tr, -1.0f); /* user_emb holds p_u + s_u: train on p_u */
-    float *raw_items = NULL; /* tag models: q_i and b_i kept aside while validation sees the effective books */
-    size_t ni_d = (size_t)m->cfg.n_items * (size_t)m->cfg.dim;
-    if (tr.tags) {
-        fold_tags(&tr, -1.0f); /* item_emb holds q_i + tag sum: train on q_i */
-        raw_items = malloc((ni_d + (size_t)m->cfg.n_items) * sizeof *raw_items);
-        if (!raw_items) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the tag model's item copy");
-    }
-    float *raw_users = NULL; /* implicit models: p_u kept aside while on_epoch sees the effective readers */
-    size_t nu_d = (size_t)m->cfg.n_users * (size_t)m->cfg.dim;
-    if (tr.imp && opt->on_epoch && !rc) {
-        raw_users = malloc(nu_d * sizeof *raw_users);
-        if (!raw_users) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory for the implicit model's reader copy");
-    }
-
-    double p1 = 1.0, p2 = 1.0, best_rmse = INFINITY;
-    int best_epoch = 0, since_best = 0, stop = 0, nh = 0;
-    size_t n_batches = (n + (size_t)batch - 1) / (size_t)batch;
-    for (int epoch = 1; epoch <= opt->epochs && !stop && !rc; epoch++) {
-        if (uoff) { /* users in a shuffled order, each user's ratings (shuffled) together */
-            int nu = m->cfg.n_users;
-            for (int k = nu - 1; k > 0; k--) {
-                int j = (int)br_rng_below(&rng, (uint32_t)(k + 1));
-                int32_t t = uord[k]; uord[k] = uord[j]; uord[j] = t;
-            }
-            size_t w = 0;
-            for (int k = 0; k < nu; k++) {
-                int u = uord[k];
-                uint32_t *g = ulist + uoff[u];
-                size_t cnt = uoff[u + 1] - uoff[u];
-                for (size_t a = cnt; a > 1; a--) {
-                    size_t j = br_rng_below(&rng, (uint32_t)a);
-                    uint32_t t = g[a - 1]; g[a - 1] = g[j]; g[j] = t;
-                }
-                memcpy(perm + w, g, cnt * sizeof *perm);
-                w += cnt;
-            }
-            for (size_t k = 0; k < n; k++) {
-                ep.user[k] = train->user[perm[k]];
-                ep.item[k] = train->item[perm[k]];
-                ep.rating[k] = train->rating[perm[k]];
-            }
-        } else {
-            for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates on the triples themselves */
-                size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&rng, (uint32_t)(k + 1)) : k;
-                int32_t u = ep.user[k], i = ep.item[k];
-                float v = ep.rating[k];
-                ep.user[k] = ep.user[j]; ep.item[k] = ep.item[j]; ep.rating[k] = ep.rating[j];
-                ep.user[j] = u; ep.item[j] = i; ep.rating[j] = v;
-            }
-        }
-        double sq = 0.0, ab = 0.0;
-        size_t done = 0;
-        for (size_t bi = 0; bi < n_batches && !stop; bi++) {
-            size_t start = bi * (size_t)batch;
-            int B = (int)(n - start < (size_t)batch ? n - start : (size_t)batch);
-            bookrec_triples view = {ep.user + start, ep.item + start, ep.rating + start, (size_t)B};
-            set_batch(&tr, &view, iota, B);
-            tr.next_users = ep.user + start + B; /* each task warms the caches for its slice of the next batch */
-            tr.next_items = ep.item + start + B;
-            tr.next_n = start + (size_t)B >= n ? 0 : n - start - (size_t)B < (size_t)batch ? (int)(n - start - (size_t)B) : batch;
-            run(opt, task_forward_backward, &tr);
-            for (int t = 0; t < T; t++) { sq += tr.tb[t].sq; ab += tr.tb[t].ab; }
-            p1 *= opt->beta1;
-            p2 *= opt->beta2;
-            tr.lr_t = (float)(opt->lr * sqrt(1.0 - p2) / (1.0 - p1));
-            sum_user_grads(&tr);
-            run(opt, task_reduce_update, &tr);
-            if (!tr.lazy) {
-                run(opt, task_full_embedding_adam, &tr);
-                for (int k = 0; k < tr.n_units; k++) { /* keep untouched rows' gradients zero */
-                    float *pb, *P = unit_ptr(&tr, k, &pb);
-                    memset(tr.grad + (P - m->params), 0, (size_t)tr.d * sizeof(float));
-                    if (pb) tr.grad[pb - m->params] = 0.0f;
-                }
-            }
-            done += (size_t)B;
-            if (opt->progress && opt->progress_every > 0 && (bi + 1) % opt->progress_every == 0 && bi + 1 < n_batches)
-                if (opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
-        }
-        if (opt->progress && !stop && opt->progress(opt->progress_ctx, epoch, done, n, sq / (double)done)) stop = 1;
-        if (tr.tags) { /* q_i, b_i aside: validation and on_epoch see the effective books */
-            memcpy(raw_items, m->item_emb, ni_d * sizeof *raw_items);
-            memcpy(raw_items + ni_d, m->item_bias, (size_t)m->cfg.n_items * sizeof *raw_items);
-        }
-        bookrec_epoch_stats st;
-        memset(&st, 0, sizeof st);
-        st.epoch = epoch;
-        st.train_mse = sq / (double)done;
-        st.train_rmse = sqrt(st.train_mse);
-        st.train_mae = ab / (double)done;
-        if (valid && valid->n) {
-            tr.eval = valid;
-            if (tr.tags) fold_tags(&tr, 1.0f);
-            run(opt, task_eval, &tr);
-            double vs = 0.0, va = 0.0;
-            for (int t = 0; t < T; t++) { vs += tr.eval_sums[2 * t]; va += tr.eval_sums[2 * t + 1]; }
-            st.test_mse = vs / (double)valid->n;
-            st.test_rmse = sqrt(st.test_mse);
-            st.test_mae = va / (double)valid->n;
-        } else {
-            st.test_mse = st.test_rmse = st.test_mae = NAN;
-        }
-        if (history && nh < max_history) history[nh] = st;
-        nh++;
-        if (tr.tags && !(valid && valid->n)) fold_tags(&tr, 1.0f); /* on_epoch sees the effective books too */
-        if (raw_users) { /* ... and the effective readers: p_u + s_u, then p_u back exactly */
-            memcpy(raw_users, m->user_emb, nu_d * sizeof *raw_users);
-            fold_implicit(&tr, 1.0f);
-        }
-        if (opt->on_epoch && opt->on_epoch(opt->on_epoch_ctx, &st)) stop = 1;
-        if (raw_users) memcpy(m->user_emb, raw_users, nu_d * sizeof *raw_users);
-        if (tr.tags) { /* back to q_i, b_i */
-            memcpy(m->item_emb, raw_items, ni_d * sizeof *raw_items);
-            memcpy(m->item_bias, raw_items + ni_d, (size_t)m->cfg.n_items * sizeof *raw_items);
-        }
-        if (opt->patience > 0 && valid && valid->n) {
-            if (st.test_rmse < best_rmse) {
-                best_rmse = st.test_rmse;
-                best_epoch = epoch;
-                since_best = 0;
-                if (!best) best = malloc(m->n_params * sizeof *best);
-                if (!best) { rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory keeping the best epoch"); break; }
-                memcpy(best, m->params, m->n_params * sizeof *best);
-            } else if (++since_best >= opt->patience) {
-                stop = 1;
-            }
-        }
-    }
-    if (!rc && best && best_epoch != nh) memcpy(m->params, best, m->n_params * sizeof *best);
-    if (tr.imp) fold_implicit(&tr, 1.0f); /* back to the effective vectors */
-    if (tr.tags) fold_tags(&tr, 1.0f);
-    free(raw_items);
-    free(raw_users);
-    free(best);
-    free(uoff); free(ulist); free(uord);
-    free(perm); free(iota);
-    if (own_ep) { free(ep.user); free(ep.item); free(ep.rating); }
-    trainer_free(&tr);
-    br_model_invalidate(m);
-    if (n_history) *n_history = nh < max_history ? nh : (history ? max_history : nh);
-    return rc ? rc : br_ok(err);
 }

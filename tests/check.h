@@ -1,8 +1,10 @@
 /*
- * check.h - the one assertion macro of the C tests: CHECK(cond, fmt, ...) counts a failure and prints
- * FILE:LINE with the condition and a message, and lets the test go on, so one run reports every
- * failing check. A test's main returns `failures != 0`. Also slurp(), which reads a whole file for the
- * tests that parse the committed fixtures or the goodbooks data. Not a framework.
+ * check.h - the one assertion header of the C tests (test_*.c) and of the fuzz targets (fuzz/fuzz_*.c):
+ * CHECK(cond) or CHECK(cond, fmt, ...) counts a failure and prints FILE:LINE with the condition and the
+ * message, and lets the test go on, so one run reports every failing check; a test's main returns
+ * `failures != 0`. A file that defines CHECK_ABORTS before including it (the fuzz targets, where a crash is
+ * what libFuzzer reports) aborts at the first failed check instead. Also slurp(), which reads a whole file
+ * for the tests that parse the committed fixtures or the goodbooks data. Not a framework.
  */
 #ifndef BOOKREC_TEST_CHECK_H
 #define BOOKREC_TEST_CHECK_H
@@ -12,13 +14,38 @@
 
 static int failures = 0;
 
-#define CHECK(cond, ...)                                                              \
+#ifdef CHECK_ABORTS
+#define CHECK_STOP_() abort()
+#else
+#define CHECK_STOP_() ((void)0)
+#endif
+
+/* CHECK(cond) and CHECK(cond, fmt, ...): the message is optional (picked by the number of arguments, up to 20). */
+#define CHECK(...)                                                                                           \
+    CHECK_PICK_(__VA_ARGS__, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, \
+                CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_,  \
+                CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_MSG_, CHECK_BARE_, CHECK_NONE_)(__VA_ARGS__)
+#define CHECK_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, \
+                    name, ...)                                                                             \
+    name
+
+#define CHECK_BARE_(cond)                                                                     \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            failures++;                                                                       \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);          \
+            CHECK_STOP_();                                                                    \
+        }                                                                                     \
+    } while (0)
+
+#define CHECK_MSG_(cond, ...)                                                         \
     do {                                                                              \
         if (!(cond)) {                                                                \
             failures++;                                                               \
             fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
             fprintf(stderr, __VA_ARGS__);                                             \
             fprintf(stderr, "\n");                                                    \
+            CHECK_STOP_();                                                            \
         }                                                                             \
     } while (0)
 

@@ -1,18 +1,14 @@
 /* test_adam.c - one Adam step of bookrec_train against values computed by hand (Keras's formulation:
    lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), p -= lr_t m / (sqrt(v) + eps)), lazy and dense, and a second
    step of the Adam kernel with the bias correction of t = 2. */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static int fails = 0;
-
 static void expect(const char *what, double got, double want) {
-    if (fabs(got - want) > 2e-6) {
-        fails++;
-        fprintf(stderr, "FAIL %s: got %.9f want %.9f\n", what, got, want);
-    }
+    CHECK(!(fabs(got - want) > 2e-6), "%s: got %.9f want %.9f", what, got, want);
 }
 
 static void one_step(int lazy) {
@@ -25,7 +21,7 @@ static void one_step(int lazy) {
     cfg.global_mean = 3.0f;
     bookrec_model *m;
     bookrec_error err;
-    if (bookrec_model_create(&cfg, &m, &err)) { fprintf(stderr, "create: %s\n", err.msg); fails++; return; }
+    if (bookrec_model_create(&cfg, &m, &err)) { CHECK(0, "create: %s", err.msg); return; }
     m->user_emb[0] = 0.1f; m->user_emb[1] = 0.2f;
     m->item_emb[0] = 0.3f; m->item_emb[1] = -0.1f;
     float u1[2] = {m->user_emb[2], m->user_emb[3]}, i1[2] = {m->item_emb[2], m->item_emb[3]};
@@ -41,7 +37,7 @@ static void one_step(int lazy) {
     o.beta2 = 0.9f;
     o.eps = 0.01f;
     o.lazy_adam = lazy;
-    if (bookrec_train(m, &t, NULL, &o, NULL, 0, NULL, &err)) { fprintf(stderr, "train: %s\n", err.msg); fails++; }
+    CHECK(bookrec_train(m, &t, NULL, &o, NULL, 0, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
     /* gradient: dy = 2 (3 + 0.03 - 0.02 - 4) = -1.98; g_p = dy q, g_q = dy p, g_b = dy; step = -lr_t m/(sqrt v + eps) */
     expect("user bias", m->user_bias[0], 0.0 + 0.098427997);
     expect("item bias", m->item_bias[0], 0.0 + 0.098427997);
@@ -49,11 +45,9 @@ static void one_step(int lazy) {
     expect("user_emb[1]", m->user_emb[1], 0.2 - 0.086228380);
     expect("item_emb[0]", m->item_emb[0], 0.3 + 0.086228380);
     expect("item_emb[1]", m->item_emb[1], -0.1 + 0.092604983);
-    if (m->user_emb[2] != u1[0] || m->user_emb[3] != u1[1] || m->item_emb[2] != i1[0] || m->item_emb[3] != i1[1] ||
-        m->user_bias[1] != 0.0f || m->item_bias[1] != 0.0f) {
-        fails++;
-        fprintf(stderr, "FAIL rows the batch did not touch changed (lazy %d)\n", lazy);
-    }
+    CHECK(m->user_emb[2] == u1[0] && m->user_emb[3] == u1[1] && m->item_emb[2] == i1[0] && m->item_emb[3] == i1[1] &&
+              m->user_bias[1] == 0.0f && m->item_bias[1] == 0.0f,
+          "rows the batch did not touch changed (lazy %d)", lazy);
     bookrec_model_free(m);
 }
 
@@ -71,7 +65,7 @@ int main(void) {
         expect("kernel p", p, 0.450044960);
     }
     bookrec_force_scalar(0);
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("adam ok\n");
     return 0;
 }

@@ -4,11 +4,10 @@
  * shrinkage), clamping to the training range, and the error paths (empty data, indices out of range).
  */
 #include "bookrec.h"
+#include "check.h"
 #include <math.h>
 #include <stdio.h>
 
-static int fails = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { fails++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
 #define NEAR(a, b) (fabs((double)(a) - (double)(b)) < 1e-5)
 
 int main(void) {
@@ -61,7 +60,7 @@ int main(void) {
     CHECK(bookrec_bias_evaluate(NULL, &t, &mse, &mae, &err) == BOOKREC_E_ARG, "NULL model accepted");
     bookrec_bias_free(NULL);
 
-    if (fails) printf("%d failure(s)\n", fails);
+    if (failures) printf("%d failure(s)\n", failures);
     else printf("baseline tests passed\n");
-    return fails ? 1 : 0;
+    return failures ? 1 : 0;
 }

@@ -611,8 +611,39 @@ static void test_scale_and_noun(void) {
                 "ratings.csv:3: movie id \"x\" is not a whole number (this column's ids are numeric)", 1);
 }
 
+/* The public tokenizer (bookrec_csv_*): fields, columns, lines and whole-number fields with their messages. */
+static void test_public_tokenizer(void) {
+    static const char text[] = "\xEF\xBB\xBFtag_id, Tag_Name \r\n1,\"a, \"\"b\"\"\"\r\n\r\n 7 ,x\n2.5,y\n9\n";
+    bookrec_csv *c = NULL;
+    bookrec_error err;
+    CHECK(bookrec_csv_create(text, sizeof text - 1, "tags.csv", &c, &err) == BOOKREC_OK && c, "create: %s", err.msg);
+    if (!c) return;
+    CHECK(bookrec_csv_next(c, &err) == 1 && bookrec_csv_count(c) == 2 && bookrec_csv_line(c) == 1, "header");
+    CHECK(bookrec_csv_column(c, "tag_name") == 1 && bookrec_csv_column(c, "count") == -1, "columns");
+    size_t len = 9;
+    CHECK(bookrec_csv_field(c, 2, &len) == NULL && len == 0, "field out of range");
+    long v = 0;
+    CHECK(bookrec_csv_next(c, &err) == 1 && bookrec_csv_integer(c, 0, "tag_id", 0, 10, &v, &err) == 0 && v == 1,
+          "first id %ld", v);
+    const char *f = bookrec_csv_field(c, 1, &len);
+    CHECK(f && len == 6 && !memcmp(f, "a, \"b\"", 6), "quoted field");
+    CHECK(bookrec_csv_next(c, &err) == 1 && bookrec_csv_line(c) == 4 &&
+              bookrec_csv_integer(c, 0, "tag_id", 0, 10, &v, &err) == 0 && v == 7, "trimmed id after a blank line");
+    CHECK(bookrec_csv_integer(c, 0, "tag_id", 0, 5, &v, &err) == BOOKREC_E_PARSE &&
+              !strcmp(err.msg, "tags.csv:4: tag_id must be an integer in 0..5, got \"7\""), "range: %s", err.msg);
+    CHECK(bookrec_csv_next(c, &err) == 1 && bookrec_csv_integer(c, 0, "tag_id", 0, 10, &v, &err) == BOOKREC_E_PARSE &&
+              !strcmp(err.msg, "tags.csv:5: tag_id must be an integer in 0..10, got \"2.5\""), "fraction: %s", err.msg);
+    CHECK(bookrec_csv_next(c, &err) == 1 && bookrec_csv_integer(c, 1, "tag_name", 0, 10, &v, &err) == BOOKREC_E_PARSE &&
+              !strcmp(err.msg, "tags.csv:6: missing tag_name"), "missing: %s", err.msg);
+    CHECK(bookrec_csv_next(c, &err) == 0, "end");
+    bookrec_csv_free(c);
+    bookrec_csv_free(NULL);
+    CHECK(bookrec_csv_create(NULL, 3, NULL, &c, &err) == BOOKREC_E_ARG && c == NULL, "NULL buffer: %s", err.msg);
+}
+
 int main(void) {
     test_tokenizer();
+    test_public_tokenizer();
     test_ids();
     test_ratings_basic();
     test_duplicates();

@@ -6,15 +6,15 @@
  * It does not train models: the model scorer is exercised by the CLI and integration tests.
  */
 #include "bookrec.h"
+#include "check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
-#define NEAR(a, b) do { double a_ = (a), b_ = (b); if (!(fabs(a_ - b_) <= 1e-9)) { \
-    fprintf(stderr, "%s:%d: %s = %.12f, expected %.12f\n", __FILE__, __LINE__, #a, a_, b_); failures++; } } while (0)
+/* CHECK that a equals b within 1e-9, printing both (a and b are evaluated twice: plain expressions only). */
+#define NEAR(a, b) \
+    CHECK(fabs((double)(a) - (double)(b)) <= 1e-9, "%s = %.12f, expected %.12f", #a, (double)(a), (double)(b))
 
 /* ---------------------------------------------------------------- helpers */
 

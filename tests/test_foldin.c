@@ -4,14 +4,13 @@
    fitted better than the zero (average) reader, on those ratings and on the reader's other ratings.
    The same for implicit (SVD++) mf and ncf, whose reader state includes the implicit sum of the folded items.
    Bad input (NaN or out-of-scale rating, out-of-range item, n <= 0) gives BOOKREC_E_ARG naming the pair. */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fails = 0;
-#define FAIL(...) do { fails++; fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); } while (0)
 
 static float urand(br_rng *r) { return 2.0f * br_rng_float(r) - 1.0f; }
 
@@ -25,7 +24,7 @@ static void test_mf_recovery(void) {
     cfg.global_mean = 3.0f;
     bookrec_model *m;
     bookrec_error err;
-    if (bookrec_model_create(&cfg, &m, &err)) { FAIL("create: %s", err.msg); return; }
+    if (bookrec_model_create(&cfg, &m, &err)) { CHECK(0, "create: %s", err.msg); return; }
     br_rng r;
     br_rng_seed(&r, 21);
     for (int i = 0; i < 200 * 8; i++) m->item_emb[i] = 0.5f * urand(&r);
@@ -43,13 +42,13 @@ static void test_mf_recovery(void) {
     }
     float st[9];
     bookrec_foldin_options o = {0, 0.0f, 0.001f};
-    if (bookrec_model_fold_in(m, items, ratings, 30, &o, st, &err)) { FAIL("mf fold-in: %s", err.msg); return; }
+    if (bookrec_model_fold_in(m, items, ratings, 30, &o, st, &err)) { CHECK(0, "mf fold-in: %s", err.msg); return; }
     double dot = 0, n0 = 0, n1 = 0;
     for (int k = 0; k < 8; k++) { dot += (double)st[k] * p[k]; n0 += (double)st[k] * st[k]; n1 += (double)p[k] * p[k]; }
     double cosv = dot / sqrt(n0 * n1);
     printf("mf fold-in: cosine to the true vector %.4f, bias %.3f (true %.3f)\n", cosv, st[8], b);
-    if (!(cosv > 0.95)) FAIL("mf fold-in cosine %.4f <= 0.95", cosv);
-    if (fabsf(st[8] - b) > 0.1f) FAIL("mf fold-in bias %.3f far from %.3f", st[8], b);
+    CHECK(cosv > 0.95, "mf fold-in cosine %.4f <= 0.95", cosv);
+    CHECK(!(fabsf(st[8] - b) > 0.1f), "mf fold-in bias %.3f far from %.3f", st[8], b);
     bookrec_model_free(m);
 }
 
@@ -104,7 +103,7 @@ static void test_nonlinear(bookrec_arch arch, int implicit, const char *name) {
     o.epochs = 10;
     o.lr = 0.01f;
     o.batch = 32;
-    if (bookrec_train(m, &t, NULL, &o, NULL, 0, NULL, &err)) FAIL("%s train: %s", name, err.msg);
+    CHECK(bookrec_train(m, &t, NULL, &o, NULL, 0, NULL, &err) == BOOKREC_OK, "%s train: %s", name, err.msg);
     /* the new reader is user NU of the factor model: 20 ratings to fold in, 40 held out */
     int32_t items[60];
     float ratings[60];
@@ -113,16 +112,17 @@ static void test_nonlinear(bookrec_arch arch, int implicit, const char *name) {
     memset(zero, 0, sizeof zero);
     if (arch == BOOKREC_ARCH_SEED) memset(st, 0, sizeof st);
     bookrec_foldin_options fo = {300, 0.05f, 0.01f};
-    if (bookrec_model_fold_in(m, items, ratings, 20, &fo, st, &err)) { FAIL("%s fold-in: %s", name, err.msg); return; }
+    if (bookrec_model_fold_in(m, items, ratings, 20, &fo, st, &err)) { CHECK(0, "%s fold-in: %s", name, err.msg); return; }
     double fit0 = state_mse(m, zero, items, ratings, 0, 20), fit1 = state_mse(m, st, items, ratings, 0, 20);
     double held0 = state_mse(m, zero, items, ratings, 20, 60), held1 = state_mse(m, st, items, ratings, 20, 60);
     printf("%s fold-in: MSE on its 20 ratings %.4f -> %.4f, on 40 held-out %.4f -> %.4f\n", name, fit0, fit1, held0, held1);
-    if (!(fit1 < 0.7 * fit0)) FAIL("%s: fold-in did not improve the fit enough (%.4f vs %.4f)", name, fit1, fit0);
-    if (!(held1 < held0)) FAIL("%s: fold-in did not improve held-out ratings (%.4f vs %.4f)", name, held1, held0);
+    CHECK(fit1 < 0.7 * fit0, "%s: fold-in did not improve the fit enough (%.4f vs %.4f)", name, fit1, fit0);
+    CHECK(held1 < held0, "%s: fold-in did not improve held-out ratings (%.4f vs %.4f)", name, held1, held0);
     /* determinism */
     float st2[16];
     bookrec_model_fold_in(m, items, ratings, 20, &fo, st2, &err);
-    if (memcmp(st, st2, (size_t)bookrec_model_user_state_size(m) * sizeof(float))) FAIL("%s: fold-in not deterministic", name);
+    CHECK(!memcmp(st, st2, (size_t)bookrec_model_user_state_size(m) * sizeof(float)),
+          "%s: fold-in not deterministic", name);
     free(t.user); free(t.item); free(t.rating);
     bookrec_model_free(m);
 }
@@ -132,8 +132,9 @@ static void expect_arg(bookrec_model *m, const int32_t *items, const float *rati
     bookrec_error err;
     float st[32];
     int rc = bookrec_model_fold_in(m, items, ratings, n, NULL, st, &err);
-    if (rc != BOOKREC_E_ARG) FAIL("%s: fold-in returned %d, expected BOOKREC_E_ARG", what, rc);
-    else if (needle && !strstr(err.msg, needle)) FAIL("%s: message \"%s\" does not name \"%s\"", what, err.msg, needle);
+    CHECK(rc == BOOKREC_E_ARG, "%s: fold-in returned %d, expected BOOKREC_E_ARG", what, rc);
+    CHECK(rc != BOOKREC_E_ARG || !needle || strstr(err.msg, needle), "%s: message \"%s\" does not name \"%s\"", what,
+          err.msg, needle);
 }
 
 static void test_bad_input(void) {
@@ -159,9 +160,10 @@ static void test_bad_input(void) {
         expect_arg(m, items, ok, -2, NULL, "negative n");
         expect_arg(m, NULL, ok, 3, NULL, "NULL items");
         float st[32];
-        if (bookrec_model_fold_in(m, items, ok, 3, NULL, st, &err)) FAIL("valid fold-in failed: %s", err.msg);
+        CHECK(bookrec_model_fold_in(m, items, ok, 3, NULL, st, &err) == BOOKREC_OK,
+              "valid fold-in failed: %s", err.msg);
         for (int k = 0; k < bookrec_model_user_state_size(m); k++)
-            if (!isfinite(st[k])) { FAIL("fold-in state not finite"); break; }
+            if (!isfinite(st[k])) { CHECK(0, "fold-in state not finite"); break; }
         bookrec_model_free(m);
     }
 }
@@ -173,7 +175,7 @@ int main(void) {
     test_nonlinear(BOOKREC_ARCH_MF, 1, "mf+implicit");
     test_nonlinear(BOOKREC_ARCH_NCF, 1, "ncf+implicit");
     test_bad_input();
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("fold-in ok\n");
     return 0;
 }

@@ -4,13 +4,13 @@
    vector q_i + sum_t w_it g_t, bias b_i + sum_t w_it c_t, L2 w_it (|g_t|^2 + c_t^2)), one task and several tasks. The numeric side is central differences
    of an independent double-precision implementation of the documented loss (step 1e-6, so ReLU kinks are
    practically never crossed), which also checks the loss value itself. */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fails = 0;
 
 
 /* An independent double-precision implementation of the batch loss documented in internal.h. */
@@ -173,10 +173,7 @@ static void check_arch(bookrec_arch arch, int implicit, int row_l2, int tags, co
         else if (!strcmp(tn, "tag_bias")) rm.tb = off;
     }
     double ref0 = ref_loss(&rm, us, is, rs, N, l2, l2d);
-    if (fabs(ref0 - loss) > 1e-5 * (1.0 + fabs(ref0))) {
-        fails++;
-        fprintf(stderr, "FAIL %s: loss %.8g, double reference %.8g\n", name, loss, ref0);
-    }
+    CHECK(!(fabs(ref0 - loss) > 1e-5 * (1.0 + fabs(ref0))), "%s: loss %.8g, double reference %.8g", name, loss, ref0);
     int checked = 0, nonzero = 0;
     const double h = 1e-6;
     for (int t = 0; t < nt; t++) {
@@ -192,15 +189,10 @@ static void check_arch(bookrec_arch arch, int implicit, int row_l2, int tags, co
             double num = (lp - lm) / (2 * h), ana = grad[off];
             checked++;
             if (ana != 0.0) nonzero++;
-            if (fabs(ana - num) > 1e-4 + 1e-3 * fabs(num)) {
-                fails++;
-                fprintf(stderr, "FAIL %s %s[%d]: analytic %.8g numeric %.8g\n", name, ts[t].name, k, ana, num);
-            }
-            if (fabs((double)grad3[off] - ana) > 1e-6 + 1e-5 * fabs(ana)) {
-                fails++;
-                fprintf(stderr, "FAIL %s %s[%d]: 3 tasks give %.8g, 1 task %.8g\n", name, ts[t].name, k,
-                        (double)grad3[off], ana);
-            }
+            CHECK(!(fabs(ana - num) > 1e-4 + 1e-3 * fabs(num)),
+                  "%s %s[%d]: analytic %.8g numeric %.8g", name, ts[t].name, k, ana, num);
+            CHECK(!(fabs((double)grad3[off] - ana) > 1e-6 + 1e-5 * fabs(ana)),
+                  "%s %s[%d]: 3 tasks give %.8g, 1 task %.8g", name, ts[t].name, k, (double)grad3[off], ana);
         }
     }
     free(rm.P);
@@ -208,22 +200,15 @@ static void check_arch(bookrec_arch arch, int implicit, int row_l2, int tags, co
     const float *ue = m->user_emb + 5 * cfg.dim, *ie = m->item_emb + 7 * cfg.dim;
     for (int k = 0; k < 2 * cfg.dim; k++)
         if (grad[ue - params + k] != 0.0f || grad[ie - params + k] != 0.0f) {
-            fails++;
-            fprintf(stderr, "FAIL %s: untouched row has a gradient\n", name);
+            CHECK(0, "%s: untouched row has a gradient", name);
             break;
         }
     int tag_nz = 0;
     if (tags)
         for (int k = 0; k < 4 * cfg.dim; k++) tag_nz += grad[m->tag_emb - params + k] != 0.0f;
-    if (tags && tag_nz < 2 * cfg.dim) {
-        fails++;
-        fprintf(stderr, "FAIL %s: only %d non-zero tag_emb gradients\n", name, tag_nz);
-    }
+    CHECK(!tags || tag_nz >= 2 * cfg.dim, "%s: only %d non-zero tag_emb gradients", name, tag_nz);
     printf("%s: %d entries checked (%d non-zero), loss %.4f\n", name, checked, nonzero, loss);
-    if (nonzero < checked / 2) {
-        fails++;
-        fprintf(stderr, "FAIL %s: too few non-zero gradients (%d of %d)\n", name, nonzero, checked);
-    }
+    CHECK(nonzero >= checked / 2, "%s: too few non-zero gradients (%d of %d)", name, nonzero, checked);
     free(grad); free(grad3);
     bookrec_model_free(m);
 }
@@ -244,7 +229,7 @@ int main(void) {
         check_arch(BOOKREC_ARCH_MF, 1, 1, 1, "mf+implicit+tags, per-row L2");
     }
     bookrec_force_scalar(0);
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("gradients ok\n");
     return 0;
 }

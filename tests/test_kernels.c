@@ -1,18 +1,14 @@
 /* test_kernels.c - every kernel of the SIMD layer against a double-precision reference, for lengths
    0..70 (all tail cases), on the SIMD path in force and on the scalar path (bookrec_force_scalar). */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fails = 0;
-
 static void check(int ok, const char *what, const char *path, int n, double got, double want) {
-    if (!ok) {
-        fails++;
-        if (fails < 20) fprintf(stderr, "FAIL %s [%s] n=%d: got %.9g want %.9g\n", what, path, n, got, want);
-    }
+    CHECK(ok, "%s [%s] n=%d: got %.9g want %.9g", what, path, n, got, want);
 }
 
 static int close_to(double got, double want, double scale) {
@@ -124,14 +120,12 @@ int main(void) {
     printf("kernel path: %s\n", simd);
     run_all(simd);
     int prev = bookrec_force_scalar(1);
-    if (prev != 0) { fprintf(stderr, "FAIL force_scalar did not return the previous value 0\n"); fails++; }
-    if (strcmp(bookrec_kernel_name(), "scalar") != 0) {
-        fprintf(stderr, "FAIL force_scalar(1) did not select the scalar path (%s)\n", bookrec_kernel_name());
-        fails++;
-    }
+    CHECK(prev == 0, "force_scalar did not return the previous value 0");
+    CHECK(!strcmp(bookrec_kernel_name(), "scalar"), "force_scalar(1) did not select the scalar path (%s)",
+          bookrec_kernel_name());
     run_all("scalar");
-    if (bookrec_force_scalar(0) != 1) { fprintf(stderr, "FAIL force_scalar did not return 1\n"); fails++; }
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    CHECK(bookrec_force_scalar(0) == 1, "force_scalar did not return 1");
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("kernels ok\n");
     return 0;
 }

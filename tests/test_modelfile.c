@@ -575,6 +575,21 @@ static void test_nonfinite(void) {
         bookrec_free(users);
     }
 
+    /* tensors by position name the same views as by name, and end with a NULL name */
+    const char *tname = "";
+    int trows = 0, tcols = 0, tpart = 0, seen = 0;
+    for (int t = 0; t < 64; t++) {
+        const float *d = bookrec_model_tensor_at(m, t, &tname, &trows, &tcols, &tpart);
+        if (!tname) break;
+        int r2, c2;
+        const float *byname = bookrec_model_tensor(m, tname, &r2, &c2);
+        CHECK(d == byname && trows == r2 && tcols == c2, "tensor %d (%s) differs by name", t, tname);
+        CHECK(tpart == BOOKREC_PART_ITEMS || tpart == BOOKREC_PART_USERS, "tensor %s part %d", tname, tpart);
+        seen += !strcmp(tname, "item_emb");
+    }
+    CHECK(seen == 1 && !tname, "tensor listing: item_emb seen %d times", seen);
+    CHECK(bookrec_model_tensor_at(m, -1, &tname, NULL, NULL, NULL) == NULL && !tname, "tensor -1");
+
     /* the writer refuses what the loader would refuse */
     int rows, cols;
     float *emb = (float *)bookrec_model_tensor(m, "item_emb", &rows, &cols);

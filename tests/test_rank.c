@@ -1,14 +1,13 @@
 /* test_rank.c - ranking: bookrec_topk against a brute-force sort (ties by lower index, NaN skipped,
    exclusions honoured, k larger than what is eligible), score_all against predict for every arch,
    recommend and similar against brute force, and their bad-argument and no-users cases. */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fails = 0;
-#define FAIL(...) do { fails++; fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); } while (0)
 
 /* Brute force: eligible indices sorted by score desc, index asc. */
 static const float *g_s;
@@ -39,17 +38,19 @@ static void test_topk(void) {
     int32_t idx[10];
     float sc[10];
     int n = bookrec_topk(s, 6, NULL, 0, 3, idx, sc);
-    if (n != 3 || idx[0] != 1 || idx[1] != 2 || idx[2] != 5 || sc[0] != 3.0f) FAIL("topk ties: %d [%d %d %d]", n, idx[0], idx[1], idx[2]);
+    CHECK(n == 3 && idx[0] == 1 && idx[1] == 2 && idx[2] == 5 && sc[0] == 3.0f,
+          "topk ties: %d [%d %d %d]", n, idx[0], idx[1], idx[2]);
     int32_t ex[3] = {2, 99, -4}; /* out-of-range entries are ignored */
     n = bookrec_topk(s, 6, ex, 3, 3, idx, NULL);
-    if (n != 3 || idx[0] != 1 || idx[1] != 5 || idx[2] != 3) FAIL("topk exclude: %d [%d %d %d]", n, idx[0], idx[1], idx[2]);
+    CHECK(n == 3 && idx[0] == 1 && idx[1] == 5 && idx[2] == 3,
+          "topk exclude: %d [%d %d %d]", n, idx[0], idx[1], idx[2]);
     n = bookrec_topk(s, 6, NULL, 0, 10, idx, sc);
-    if (n != 5 || idx[4] != 0 || sc[4] != 1.0f) FAIL("topk k > n: %d", n);
-    if (bookrec_topk(s, 6, NULL, 0, 0, idx, sc) != 0) FAIL("topk k = 0");
-    if (bookrec_topk(s, 6, NULL, 0, -1, idx, sc) != -1) FAIL("topk k < 0 accepted");
-    if (bookrec_topk(NULL, 6, NULL, 0, 3, idx, sc) != -1) FAIL("topk NULL scores accepted");
-    if (bookrec_topk(s, 6, NULL, 2, 3, idx, sc) != -1) FAIL("topk NULL exclude with n_exclude accepted");
-    if (bookrec_topk(s, 0, NULL, 0, 3, idx, sc) != 0) FAIL("topk n = 0");
+    CHECK(n == 5 && idx[4] == 0 && sc[4] == 1.0f, "topk k > n: %d", n);
+    CHECK(bookrec_topk(s, 6, NULL, 0, 0, idx, sc) == 0, "topk k = 0");
+    CHECK(bookrec_topk(s, 6, NULL, 0, -1, idx, sc) == -1, "topk k < 0 accepted");
+    CHECK(bookrec_topk(NULL, 6, NULL, 0, 3, idx, sc) == -1, "topk NULL scores accepted");
+    CHECK(bookrec_topk(s, 6, NULL, 2, 3, idx, sc) == -1, "topk NULL exclude with n_exclude accepted");
+    CHECK(bookrec_topk(s, 0, NULL, 0, 3, idx, sc) == 0, "topk n = 0");
     /* random cases with many ties */
     br_rng r;
     br_rng_seed(&r, 5);
@@ -60,7 +61,7 @@ static void test_topk(void) {
         for (int i = 0; i < nn; i++) v[i] = br_rng_below(&r, 10) == 0 ? NAN : (float)br_rng_below(&r, 7);
         for (int i = 0; i < nex; i++) e[i] = (int32_t)br_rng_below(&r, (uint32_t)nn);
         int ca = bookrec_topk(v, nn, e, nex, k, a, NULL), cb = brute_topk(v, nn, e, nex, k, b);
-        if (ca != cb || memcmp(a, b, (size_t)cb * sizeof *a)) { FAIL("topk random trial %d: %d vs %d", trial, ca, cb); free(v); break; }
+        if (ca != cb || memcmp(a, b, (size_t)cb * sizeof *a)) { CHECK(0, "topk random trial %d: %d vs %d", trial, ca, cb); free(v); break; }
         free(v);
     }
 }
@@ -77,7 +78,7 @@ static bookrec_model *random_model(bookrec_arch arch) {
     cfg.global_mean = 3.5f;
     bookrec_model *m;
     bookrec_error err;
-    if (bookrec_model_create(&cfg, &m, &err)) { FAIL("create: %s", err.msg); exit(1); }
+    if (bookrec_model_create(&cfg, &m, &err)) { CHECK(0, "create: %s", err.msg); exit(1); }
     br_rng r;
     br_rng_seed(&r, 11 + arch);
     if (m->item_bias) for (int i = 0; i < 150; i++) m->item_bias[i] = 2.0f * br_rng_float(&r) - 1.0f;
@@ -90,14 +91,14 @@ static void test_model_ranking(bookrec_arch arch, const char *name) {
     bookrec_model *m = random_model(arch);
     bookrec_error err;
     int ni = m->cfg.n_items, S = bookrec_model_user_state_size(m);
-    if (S != m->cfg.dim + (arch == BOOKREC_ARCH_SEED ? 0 : 1)) FAIL("%s: user state size %d", name, S);
+    CHECK(S == m->cfg.dim + (arch == BOOKREC_ARCH_SEED ? 0 : 1), "%s: user state size %d", name, S);
     float *scores = malloc((size_t)ni * sizeof *scores), state[16];
     for (int u = 0; u < m->cfg.n_users; u++) {
-        if (bookrec_model_user_state(m, u, state, &err)) { FAIL("%s: user_state: %s", name, err.msg); break; }
-        if (bookrec_model_score_all(m, state, scores, &err)) { FAIL("%s: score_all: %s", name, err.msg); break; }
+        if (bookrec_model_user_state(m, u, state, &err)) { CHECK(0, "%s: user_state: %s", name, err.msg); break; }
+        if (bookrec_model_score_all(m, state, scores, &err)) { CHECK(0, "%s: score_all: %s", name, err.msg); break; }
         for (int i = 0; i < ni; i++) {
             float p = bookrec_model_predict(m, u, i), s = br_model_clamp(m, scores[i]);
-            if (fabsf(p - s) > 1e-4f * (1.0f + fabsf(p))) { FAIL("%s: user %d item %d: score %g predict %g", name, u, i, s, p); u = 99; break; }
+            if (fabsf(p - s) > 1e-4f * (1.0f + fabsf(p))) { CHECK(0, "%s: user %d item %d: score %g predict %g", name, u, i, s, p); u = 99; break; }
         }
     }
     /* recommend = brute force on score_all, with exclusions, scores clamped for display */
@@ -107,15 +108,16 @@ static void test_model_ranking(bookrec_arch arch, const char *name) {
     bookrec_model_score_all(m, state, scores, &err);
     int n = bookrec_model_recommend(m, 4, ex, 4, 10, got, gs, &err);
     int nw = brute_topk(scores, ni, ex, 4, 10, want);
-    if (n != 10 || nw != 10 || memcmp(got, want, 10 * sizeof *got)) FAIL("%s: recommend differs from brute force", name);
+    CHECK(n == 10 && nw == 10 && !memcmp(got, want, 10 * sizeof *got), "%s: recommend differs from brute force", name);
     for (int j = 0; j < n; j++) {
-        for (int e = 0; e < 4; e++) if (got[j] == ex[e]) FAIL("%s: recommend returned excluded item %d", name, got[j]);
-        if (fabsf(gs[j] - bookrec_model_predict(m, 4, got[j])) > 1e-4f) FAIL("%s: recommend score is not the prediction", name);
+        for (int e = 0; e < 4; e++) CHECK(got[j] != ex[e], "%s: recommend returned excluded item %d", name, got[j]);
+        CHECK(!(fabsf(gs[j] - bookrec_model_predict(m, 4, got[j])) > 1e-4f),
+              "%s: recommend score is not the prediction", name);
     }
     n = bookrec_model_recommend(m, 4, ex, 4, 1000, got, gs, &err);
-    if (n != ni - 4) FAIL("%s: recommend k > n gave %d, expected %d", name, n, ni - 4);
-    if (bookrec_model_recommend(m, 20, NULL, 0, 5, got, gs, &err) != -1 || err.code != BOOKREC_E_ARG)
-        FAIL("%s: recommend for an out-of-range user not rejected", name);
+    CHECK(n == ni - 4, "%s: recommend k > n gave %d, expected %d", name, n, ni - 4);
+    CHECK(bookrec_model_recommend(m, 20, NULL, 0, 5, got, gs, &err) == -1 && err.code == BOOKREC_E_ARG,
+          "%s: recommend for an out-of-range user not rejected", name);
     /* similar: cosine of item embeddings, the item itself never listed */
     int item = 7;
     float *cs = malloc((size_t)ni * sizeof *cs);
@@ -129,21 +131,22 @@ static void test_model_ranking(bookrec_arch arch, const char *name) {
     int32_t sex[2] = {20, 30};
     n = bookrec_model_similar(m, item, sex, 2, 12, got, gs, &err);
     nw = brute_topk(cs, ni, sex, 2, 12, want);
-    if (n != 12 || nw != 12) FAIL("%s: similar returned %d", name, n);
+    CHECK(n == 12 && nw == 12, "%s: similar returned %d", name, n);
     for (int j = 0; j < n && j < nw; j++) {
-        if (got[j] == item || got[j] == 20 || got[j] == 30) FAIL("%s: similar returned excluded item %d", name, got[j]);
-        if (fabsf(gs[j] - cs[want[j]]) > 1e-5f) FAIL("%s: similar rank %d: cosine %g, brute force %g", name, j, gs[j], cs[want[j]]);
+        CHECK(!(got[j] == item || got[j] == 20 || got[j] == 30), "%s: similar returned excluded item %d", name, got[j]);
+        CHECK(!(fabsf(gs[j] - cs[want[j]]) > 1e-5f),
+              "%s: similar rank %d: cosine %g, brute force %g", name, j, gs[j], cs[want[j]]);
     }
-    if (gs[0] > 1.0001f || gs[0] < gs[n - 1]) FAIL("%s: similar scores not descending cosines", name);
+    CHECK(!(gs[0] > 1.0001f || gs[0] < gs[n - 1]), "%s: similar scores not descending cosines", name);
     n = bookrec_model_similar(m, item, NULL, 0, 100000, got, NULL, &err);
-    if (n != ni - 1) FAIL("%s: similar with k > n gave %d", name, n);
-    if (bookrec_model_similar(m, ni, NULL, 0, 5, got, NULL, &err) != -1 || err.code != BOOKREC_E_ARG)
-        FAIL("%s: similar for an out-of-range item not rejected", name);
+    CHECK(n == ni - 1, "%s: similar with k > n gave %d", name, n);
+    CHECK(bookrec_model_similar(m, ni, NULL, 0, 5, got, NULL, &err) == -1 && err.code == BOOKREC_E_ARG,
+          "%s: similar for an out-of-range item not rejected", name);
     /* without the users part */
     br_model_set_has_users(m, 0);
-    if (bookrec_model_recommend(m, 1, NULL, 0, 5, got, gs, &err) != -1 || err.code != BOOKREC_E_STATE)
-        FAIL("%s: recommend without users did not fail with E_STATE", name);
-    if (!isnan(bookrec_model_predict(m, 1, 1))) FAIL("%s: predict without users is not NaN", name);
+    CHECK(bookrec_model_recommend(m, 1, NULL, 0, 5, got, gs, &err) == -1 && err.code == BOOKREC_E_STATE,
+          "%s: recommend without users did not fail with E_STATE", name);
+    CHECK(isnan(bookrec_model_predict(m, 1, 1)), "%s: predict without users is not NaN", name);
     free(cs);
     free(scores);
     bookrec_model_free(m);
@@ -154,7 +157,7 @@ int main(void) {
     test_model_ranking(BOOKREC_ARCH_SEED, "seed");
     test_model_ranking(BOOKREC_ARCH_MF, "mf");
     test_model_ranking(BOOKREC_ARCH_NCF, "ncf");
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("ranking ok\n");
     return 0;
 }

@@ -5,6 +5,8 @@
  */
 #include "../src/cli/runner.c" /* first: it sets _GNU_SOURCE before any system header */
 
+#include "check.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,18 +44,17 @@ static void task(void *arg, int t) {
 }
 
 int main(void) {
-    int fails = 0;
     const int sizes[] = {2, 3, 4};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         cli_runner *r = cli_runner_start(sizes[s]);
         if (!r) {
-            printf("FAIL: no pool of %d\n", sizes[s]);
+            CHECK(0, "no pool of %d", sizes[s]);
             return 1;
         }
         job j;
         memset(&j, 0, sizeof j);
         long calls = 20000;
-        for (long c = 1; c <= calls && fails < 10; c++) {
+        for (long c = 1; c <= calls && failures < 10; c++) {
             int n = 1 + (int)(c * 7 % MAX_T);
             j.call = c;
             atomic_store(&j.total, 0);
@@ -61,36 +62,24 @@ int main(void) {
             cli_runner_parallel(r, task, &j, n);
             for (int t = 0; t < MAX_T; t++) {
                 int want = t < n ? 1 : 0;
-                if (j.ran[t] != want || (want && j.stamp[t] != c)) {
-                    printf("FAIL: pool %d, call %ld (%d tasks): task %d ran %d times (stamp %ld)\n", sizes[s], c, n,
-                           t, j.ran[t], j.stamp[t]);
-                    fails++;
-                }
+                CHECK(j.ran[t] == want && (!want || j.stamp[t] == c),
+                      "pool %d, call %ld (%d tasks): task %d ran %d times (stamp %ld)", sizes[s], c, n, t, j.ran[t],
+                      j.stamp[t]);
             }
-            if (atomic_load(&j.total) != n) {
-                printf("FAIL: pool %d, call %ld: %d tasks counted, expected %d\n", sizes[s], c, atomic_load(&j.total), n);
-                fails++;
-            }
+            CHECK(atomic_load(&j.total) == n, "pool %d, call %ld: %d tasks counted, expected %d", sizes[s], c,
+                  atomic_load(&j.total), n);
         }
         cli_runner_stop(r);
     }
     /* n <= 1: no pool, the calls run in the caller */
-    if (cli_runner_start(1) != NULL) {
-        printf("FAIL: a pool of 1 thread should be NULL\n");
-        fails++;
-    }
+    CHECK(cli_runner_start(1) == NULL, "a pool of 1 thread should be NULL");
     job j;
     memset(&j, 0, sizeof j);
     j.call = 1;
     cli_runner_parallel(NULL, task, &j, 3);
-    if (j.ran[0] != 1 || j.ran[1] != 1 || j.ran[2] != 1) {
-        printf("FAIL: NULL pool did not run the tasks in turn\n");
-        fails++;
-    }
-    if (cli_default_threads() < 2 || cli_default_threads() > 8) {
-        printf("FAIL: default threads %d outside 2..8\n", cli_default_threads());
-        fails++;
-    }
-    printf(fails ? "%d failure(s)\n" : "runner tests passed\n", fails);
-    return fails ? 1 : 0;
+    CHECK(j.ran[0] == 1 && j.ran[1] == 1 && j.ran[2] == 1, "NULL pool did not run the tasks in turn");
+    CHECK(!(cli_default_threads() < 2 || cli_default_threads() > 8), "default threads %d outside 2..8",
+          cli_default_threads());
+    printf(failures ? "%d failure(s)\n" : "runner tests passed\n", failures);
+    return failures ? 1 : 0;
 }

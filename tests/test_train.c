@@ -3,6 +3,7 @@
    parallel-for, which must also equal the serial run with the same slicing), callbacks are honoured,
    early stopping keeps the best epoch's parameters, and shuffling the training arrays in place gives the
    same model as shuffling a copy. */
+#include "check.h"
 #include "internal.h"
 #include <math.h>
 #include <pthread.h>
@@ -10,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fails = 0;
-#define FAIL(...) do { fails++; fprintf(stderr, "FAIL " __VA_ARGS__); fputc('\n', stderr); } while (0)
 
 enum { NU = 300, NI = 120, K = 4 };
 
@@ -83,7 +82,7 @@ static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
     epoch_view *v = ctx;
     double mse = -1.0;
     bookrec_error err;
-    if (v && v->m && bookrec_evaluate(v->m, v->va, &mse, NULL, &err)) FAIL("on_epoch evaluate: %s", err.msg);
+    CHECK(!(v && v->m && bookrec_evaluate(v->m, v->va, &mse, NULL, &err)), "on_epoch evaluate: %s", err.msg);
     if (v) v->rmse = sqrt(mse);
     n_epoch_calls++;
     return 0;
@@ -91,7 +90,7 @@ static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
 static epoch_view g_view;
 static int on_progress(void *ctx, int epoch, size_t done, size_t total, double mse) {
     (void)ctx; (void)epoch;
-    if (done > total || !(mse >= 0)) FAIL("progress: done %zu total %zu mse %g", done, total, mse);
+    CHECK(!(done > total || !(mse >= 0)), "progress: done %zu total %zu mse %g", done, total, mse);
     n_progress_calls++;
     return 0;
 }
@@ -110,7 +109,7 @@ static bookrec_model *train_one(bookrec_arch arch, const bookrec_triples *tr, co
     cfg.implicit = g_implicit;
     bookrec_model *m;
     bookrec_error err;
-    if (bookrec_model_create(&cfg, &m, &err)) { FAIL("create: %s", err.msg); return NULL; }
+    if (bookrec_model_create(&cfg, &m, &err)) { CHECK(0, "create: %s", err.msg); return NULL; }
     bookrec_train_options o;
     bookrec_train_options_default(&o);
     o.epochs = epochs;
@@ -124,7 +123,7 @@ static bookrec_model *train_one(bookrec_arch arch, const bookrec_triples *tr, co
     o.on_epoch_ctx = &g_view;
     o.progress = on_progress;
     o.progress_every = 50;
-    if (bookrec_train(m, tr, va, &o, hist, 64, nh, &err)) FAIL("train: %s", err.msg);
+    CHECK(bookrec_train(m, tr, va, &o, hist, 64, nh, &err) == BOOKREC_OK, "train: %s", err.msg);
     return m;
 }
 
@@ -148,19 +147,21 @@ int main(void) {
         if (!m1) continue;
         printf("%s: train RMSE %.4f -> %.4f, valid RMSE %.4f -> %.4f\n", names[a], h[0].train_rmse,
                h[nh - 1].train_rmse, h[0].test_rmse, h[nh - 1].test_rmse);
-        if (nh != 8 || n_epoch_calls != 8) FAIL("%s: %d history records, %d on_epoch calls, expected 8", names[a], nh, n_epoch_calls);
-        if (n_progress_calls < 8) FAIL("%s: only %d progress calls", names[a], n_progress_calls);
-        if (!(h[nh - 1].train_mse < 0.7 * h[0].train_mse)) FAIL("%s: training loss did not fall enough", names[a]);
-        if (!(h[nh - 1].test_rmse < h[0].test_rmse)) FAIL("%s: validation RMSE did not fall", names[a]);
-        if (a != 0 && !(h[nh - 1].test_rmse < 0.8 * base))
-            FAIL("%s: valid RMSE %.4f not clearly below the global mean's %.4f", names[a], h[nh - 1].test_rmse, base);
+        CHECK(nh == 8 && n_epoch_calls == 8,
+              "%s: %d history records, %d on_epoch calls, expected 8", names[a], nh, n_epoch_calls);
+        CHECK(n_progress_calls >= 8, "%s: only %d progress calls", names[a], n_progress_calls);
+        CHECK(h[nh - 1].train_mse < 0.7 * h[0].train_mse, "%s: training loss did not fall enough", names[a]);
+        CHECK(h[nh - 1].test_rmse < h[0].test_rmse, "%s: validation RMSE did not fall", names[a]);
+        CHECK(!(a != 0 && !(h[nh - 1].test_rmse < 0.8 * base)),
+              "%s: valid RMSE %.4f not clearly below the global mean's %.4f", names[a], h[nh - 1].test_rmse, base);
         double mse, mae;
         bookrec_error err;
-        if (bookrec_evaluate(m1, &va, &mse, &mae, &err) || fabs(sqrt(mse) - h[nh - 1].test_rmse) > 1e-6)
-            FAIL("%s: bookrec_evaluate %.6f differs from the epoch's valid RMSE %.6f", names[a], sqrt(mse),
-                 h[nh - 1].test_rmse);
-        if (fabs(g_view.rmse - sqrt(mse)) > 1e-6) /* on_epoch saw the model as it is saved */
-            FAIL("%s: on_epoch's evaluate %.6f differs from the trained model's %.6f", names[a], g_view.rmse, sqrt(mse));
+        CHECK(!(bookrec_evaluate(m1, &va, &mse, &mae, &err) || fabs(sqrt(mse) - h[nh - 1].test_rmse) > 1e-6),
+              "%s: bookrec_evaluate %.6f differs from the epoch's valid RMSE %.6f", names[a], sqrt(mse),
+              h[nh - 1].test_rmse);
+        /* on_epoch saw the model as it is saved */
+        CHECK(!(fabs(g_view.rmse - sqrt(mse)) > 1e-6),
+              "%s: on_epoch's evaluate %.6f differs from the trained model's %.6f", names[a], g_view.rmse, sqrt(mse));
 
         /* determinism: same seed and n_tasks -> identical bytes */
         bookrec_model *m2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 1, 0, 8, NULL, NULL);
@@ -169,11 +170,11 @@ int main(void) {
         bookrec_model *s2 = train_one((bookrec_arch)(a >= 3 ? a - 2 : a), &tr, &va, 2, 0, 3, NULL, NULL);
         if (!m2 || !t1 || !t2 || !s2) continue;
         size_t np = m1->n_params * sizeof(float);
-        if (memcmp(m1->params, m2->params, np)) FAIL("%s: two serial runs differ", names[a]);
-        if (memcmp(t1->params, t2->params, np)) FAIL("%s: two 2-thread runs differ", names[a]);
-        if (memcmp(t1->params, s2->params, np)) FAIL("%s: 2-thread run differs from 2 slices run serially", names[a]);
-        if (m1->cfg.arch != BOOKREC_ARCH_SEED && fabs(m1->cfg.global_mean - mean) > 1e-4)
-            FAIL("%s: global mean %g not set from the data (%g)", names[a], (double)m1->cfg.global_mean, mean);
+        CHECK(!memcmp(m1->params, m2->params, np), "%s: two serial runs differ", names[a]);
+        CHECK(!memcmp(t1->params, t2->params, np), "%s: two 2-thread runs differ", names[a]);
+        CHECK(!memcmp(t1->params, s2->params, np), "%s: 2-thread run differs from 2 slices run serially", names[a]);
+        CHECK(!(m1->cfg.arch != BOOKREC_ARCH_SEED && fabs(m1->cfg.global_mean - mean) > 1e-4),
+              "%s: global mean %g not set from the data (%g)", names[a], (double)m1->cfg.global_mean, mean);
         bookrec_model_free(m1); bookrec_model_free(m2); bookrec_model_free(t1); bookrec_model_free(t2);
         bookrec_model_free(s2);
     }
@@ -192,13 +193,13 @@ int main(void) {
         o.epochs = 40; o.lr = 0.05f; o.patience = 2; o.batch = 16;
         bookrec_epoch_stats h[64];
         int nh = 0;
-        if (bookrec_train(m, &tr, &va, &o, h, 64, &nh, &err)) FAIL("train: %s", err.msg);
+        CHECK(bookrec_train(m, &tr, &va, &o, h, 64, &nh, &err) == BOOKREC_OK, "train: %s", err.msg);
         double best = INFINITY, mse;
         for (int e = 0; e < nh; e++) best = fmin(best, h[e].test_rmse);
         bookrec_evaluate(m, &va, &mse, NULL, &err);
         printf("early stopping: %d epochs, best valid RMSE %.4f, kept %.4f\n", nh, best, sqrt(mse));
-        if (nh >= 40) FAIL("early stopping never stopped");
-        if (fabs(sqrt(mse) - best) > 1e-9) FAIL("early stopping kept RMSE %.6f, best was %.6f", sqrt(mse), best);
+        CHECK(nh < 40, "early stopping never stopped");
+        CHECK(!(fabs(sqrt(mse) - best) > 1e-9), "early stopping kept RMSE %.6f, best was %.6f", sqrt(mse), best);
         bookrec_model_free(m);
     }
     /* shuffle_in_place: the same model as with a copy; train's arrays end as a permutation of themselves (a copy
@@ -216,16 +217,17 @@ int main(void) {
             cfg.arch = (bookrec_arch)a;
             cfg.n_users = NU; cfg.n_items = NI; cfg.dim = 8; cfg.hidden = 16;
             bookrec_error err;
-            if (bookrec_model_create(&cfg, &ms[inplace], &err)) { FAIL("create: %s", err.msg); break; }
+            if (bookrec_model_create(&cfg, &ms[inplace], &err)) { CHECK(0, "create: %s", err.msg); break; }
             bookrec_train_options o;
             bookrec_train_options_default(&o);
             o.epochs = 3; o.batch = 32; o.n_tasks = 2; o.shuffle_in_place = inplace;
-            if (bookrec_train(ms[inplace], &cp, &va, &o, NULL, 0, NULL, &err)) FAIL("train: %s", err.msg);
+            CHECK(bookrec_train(ms[inplace], &cp, &va, &o, NULL, 0, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
             int same = !memcmp(cp.user, tr.user, tr.n * sizeof *cp.user) && !memcmp(cp.item, tr.item, tr.n * sizeof *cp.item);
-            if (inplace == same) FAIL("%s: shuffle_in_place %d %s train's order", names[a], inplace, same ? "kept" : "changed");
+            CHECK(inplace != same, "%s: shuffle_in_place %d %s train's order", names[a], inplace,
+                  same ? "kept" : "changed");
         }
-        if (ms[0] && ms[1] && memcmp(ms[0]->params, ms[1]->params, ms[0]->n_params * sizeof(float)))
-            FAIL("%s: shuffle_in_place changed the model", names[a]);
+        CHECK(!(ms[0] && ms[1] && memcmp(ms[0]->params, ms[1]->params, ms[0]->n_params * sizeof(float))),
+              "%s: shuffle_in_place changed the model", names[a]);
         /* a permutation: the (user, item, rating) multiset is unchanged */
         double s0 = 0, s1 = 0;
         long long k0 = 0, k1 = 0;
@@ -235,7 +237,7 @@ int main(void) {
             k0 += (long long)tr.user[k] * NI + tr.item[k];
             k1 += (long long)cp.user[k] * NI + cp.item[k];
         }
-        if (k0 != k1 || fabs(s0 - s1) > 1e-6 * fabs(s0)) FAIL("%s: shuffle_in_place lost or changed ratings", names[a]);
+        CHECK(!(k0 != k1 || fabs(s0 - s1) > 1e-6 * fabs(s0)), "%s: shuffle_in_place lost or changed ratings", names[a]);
         bookrec_model_free(ms[0]);
         bookrec_model_free(ms[1]);
         free_triples(&cp);
@@ -251,15 +253,15 @@ int main(void) {
         int32_t u = NU, i = 0;
         float r = 3.0f;
         bookrec_triples bad = {&u, &i, &r, 1};
-        if (bookrec_train(m, &bad, NULL, NULL, NULL, 0, NULL, &err) != BOOKREC_E_ARG || !strstr(err.msg, "user index"))
-            FAIL("out-of-range user not rejected: %s", err.msg);
+        CHECK(bookrec_train(m, &bad, NULL, NULL, NULL, 0, NULL, &err) == BOOKREC_E_ARG && strstr(err.msg, "user index"),
+              "out-of-range user not rejected: %s", err.msg);
         u = 0; r = NAN;
-        if (bookrec_train(m, &bad, NULL, NULL, NULL, 0, NULL, &err) != BOOKREC_E_ARG) FAIL("NaN rating not rejected");
+        CHECK(bookrec_train(m, &bad, NULL, NULL, NULL, 0, NULL, &err) == BOOKREC_E_ARG, "NaN rating not rejected");
         bookrec_model_free(m);
     }
     free_triples(&tr);
     free_triples(&va);
-    if (fails) { fprintf(stderr, "%d failures\n", fails); return 1; }
+    if (failures) { fprintf(stderr, "%d failures\n", failures); return 1; }
     printf("training ok\n");
     return 0;
 }

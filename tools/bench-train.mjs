@@ -87,7 +87,7 @@ function benchEase(ratings, tmp, lambda) {
   const cache = readFileSync(path.join(BUILD, 'CMakeCache.txt'), 'utf8');
   const lapack = (cache.match(/^BOOKREC_LAPACK_LIB:FILEPATH=(.+)$/m) || [])[1];
   const libs = lapack && !lapack.endsWith('NOTFOUND') ? [lapack] : [];
-  const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'src'), path.join(ROOT, 'tools', 'bench_ease.c'),
+  const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'include'), path.join(ROOT, 'tools', 'bench_ease.c'),
     path.join(BUILD, 'libbookrec_core.a'), ...libs, '-lm', '-o', helper], { stdio: 'inherit' });
   if (cc.status !== 0) throw new Error('could not compile tools/bench_ease.c');
   const triples = path.join(tmp, 'ease-triples.csv');
@@ -129,7 +129,7 @@ function main() {
       // bookrec's split, written by a helper linked with the core (the same parse and bookrec_split call)
       const helper = path.join(BUILD, 'bench_split');
       const lib = path.join(BUILD, 'libbookrec_core.a');
-      const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'src'), path.join(ROOT, 'tools', 'bench_split.c'),
+      const cc = spawnSync('cc', ['-O2', '-std=c11', '-I', path.join(ROOT, 'include'), path.join(ROOT, 'tools', 'bench_split.c'),
         lib, '-lm', '-o', helper], { stdio: 'inherit' });
       if (cc.status !== 0) throw new Error('could not compile tools/bench_split.c');
       const trainCsv = path.join(tmp, 'train.csv');

@@ -6,7 +6,7 @@
  * Prints one JSON line with the timings. Compiled and run by tools/bench-train.mjs; not part of bookrec.
  * Usage: bench_ease RATINGS.csv LAMBDA TRIPLES_OUT.csv ROWS_OUT.f32 ROWS
  */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include "bookrec.h"
 
 #include <stdio.h>

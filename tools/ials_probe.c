@@ -6,7 +6,7 @@
  * and the training time per epoch. Tune with another `readers` seed than the one reported.
  * A measuring tool, not part of the build or of bookrec's CLI; build it against the core:
  *   cmake --build build --target bookrec_core
- *   cc -O2 -std=c11 -Isrc tools/ials_probe.c build/libbookrec_core.a -lm -lpthread -o build/ials_probe
+ *   cc -O2 -std=c11 -Iinclude tools/ials_probe.c build/libbookrec_core.a -lm -lpthread -o build/ials_probe
  * Usage: ials_probe RATINGS.csv [key=value ...]; keys: dim iters lambda nu alpha w0 cg seed init readers
  *   threads weights=w1,w2,w3,w4,w5 loss=1 (print the objective after every epoch). Options not given print
  *   as 0 and take ials.c's defaults.

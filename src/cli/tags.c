@@ -12,7 +12,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tags.h"
 #include "cli.h"
-#include "internal.h" /* br_csv: the core's CSV tokenizer */
 
 #include <math.h>
 #include <stdlib.h>
@@ -255,43 +254,42 @@ void cli_tags_free(cli_tags *t) {
 
 /* ------------------------------------------------------------------ shelves for personas */
 
-/* Opens a CSV and finds the named columns in its header; exits 1 naming the file when one is missing. */
-static char *csv_open(const char *path, br_csv *c, const char *const *cols, int n_cols, int *idx) {
+/* Opens a CSV with the core's tokenizer and finds the named columns in its header; exits 1 naming the file when
+   one is missing. Returns the file's bytes (free them after bookrec_csv_free). */
+static char *csv_open(const char *path, bookrec_csv **c, const char *const *cols, int n_cols, int *idx) {
     size_t len = 0;
     char *buf = cli_read_file_or_die(path, &len);
     bookrec_error err = {0};
-    br_csv_init(c, buf, len, path);
-    int st = br_csv_next(c, &err);
+    if (bookrec_csv_create(buf, len, path, c, &err) != BOOKREC_OK) cli_die("%s", err.msg);
+    int st = bookrec_csv_next(*c, &err);
     if (st < 0) cli_die("%s", err.msg);
     if (st == 0) cli_die("%s: empty file (expected a header with %s)", path, cols[0]);
     for (int j = 0; j < n_cols; j++)
-        if ((idx[j] = br_csv_column(c, cols[j])) < 0) cli_die("%s:%ld: no column %s in the header", path, c->line, cols[j]);
+        if ((idx[j] = bookrec_csv_column(*c, cols[j])) < 0)
+            cli_die("%s:%ld: no column %s in the header", path, bookrec_csv_line(*c), cols[j]);
     return buf;
 }
 
 /* Field f of the current record as an integer in lo..hi; exits 1 naming file and line otherwise. */
-static long csv_long(const br_csv *c, int f, const char *what, long lo, long hi) {
-    if (f >= c->nf) cli_die("%s:%ld: missing %s", c->source, c->line, what);
-    size_t len = c->field[f].len;
-    const char *s = br_trim(c->field[f].s, &len);
-    double v;
-    char show[48];
-    if (br_parse_number(s, len, &v) != 0 || v != floor(v) || v < (double)lo || v > (double)hi)
-        cli_die("%s:%ld: %s must be an integer in %ld..%ld, got \"%s\"", c->source, c->line, what, lo, hi,
-                br_csv_show(s, len, show, sizeof show));
-    return (long)v;
+static long csv_long(const bookrec_csv *c, int f, const char *what, long lo, long hi) {
+    long v = 0;
+    bookrec_error err = {0};
+    if (bookrec_csv_integer(c, f, what, lo, hi, &v, &err) != BOOKREC_OK) cli_die("%s", err.msg);
+    return v;
 }
 
 static void read_tag_names(const char *path, cli_shelves *out) {
     static const char *const cols[2] = {"tag_id", "tag_name"};
     int idx[2];
-    br_csv c;
+    bookrec_csv *c = NULL;
     char *buf = csv_open(path, &c, cols, 2, idx);
     bookrec_error err = {0};
     int st;
-    while ((st = br_csv_next(&c, &err)) > 0) {
-        long id = csv_long(&c, idx[0], "tag_id", 0, 10000000);
-        if (idx[1] >= c.nf) cli_die("%s:%ld: missing tag_name", path, c.line);
+    while ((st = bookrec_csv_next(c, &err)) > 0) {
+        long id = csv_long(c, idx[0], "tag_id", 0, 10000000);
+        size_t name_len = 0;
+        const char *name = bookrec_csv_field(c, idx[1], &name_len);
+        if (!name) cli_die("%s:%ld: missing tag_name", path, bookrec_csv_line(c));
         if (id >= out->n_names) {
             long nc = out->n_names ? out->n_names : 1024;
             while (nc <= id) nc *= 2;
@@ -302,11 +300,11 @@ static void read_tag_names(const char *path, cli_shelves *out) {
             out->n_names = nc;
         }
         free(out->name[id]);
-        out->name[id] = strndup(c.field[idx[1]].s, c.field[idx[1]].len);
+        out->name[id] = strndup(name, name_len);
         if (!out->name[id]) cli_die("out of memory");
     }
     if (st < 0) cli_die("%s", err.msg);
-    br_csv_free(&c);
+    bookrec_csv_free(c);
     free(buf);
 }
 
@@ -333,15 +331,15 @@ void cli_read_shelves(const char *book_tags_path, const char *tags_path, const b
 
     static const char *const cols[3] = {"goodreads_book_id", "tag_id", "count"};
     int idx[3];
-    br_csv c;
+    bookrec_csv *c = NULL;
     char *buf = csv_open(book_tags_path, &c, cols, 3, idx);
     bt_ctx bc = {map, nm, NULL, 0, 0, 0, -1};
     bookrec_error err = {0};
     int st;
-    while ((st = br_csv_next(&c, &err)) > 0) {
-        long gid = csv_long(&c, idx[0], "goodreads_book_id", 0, 2147483647L);
-        long tag = csv_long(&c, idx[1], "tag_id", 0, 10000000);
-        long count = csv_long(&c, idx[2], "count", -2147483647L, 2147483647L);
+    while ((st = bookrec_csv_next(c, &err)) > 0) {
+        long gid = csv_long(c, idx[0], "goodreads_book_id", 0, 2147483647L);
+        long tag = csv_long(c, idx[1], "tag_id", 0, 10000000);
+        long count = csv_long(c, idx[2], "count", -2147483647L, 2147483647L);
         bc.total++;
         if (count <= 0) continue; /* a few rows have negative counts: no evidence */
         gid_map key = {gid, 0};
@@ -355,7 +353,7 @@ void cli_read_shelves(const char *book_tags_path, const char *tags_path, const b
         bc.rows[bc.n++] = (bt_row){f->item, (int32_t)tag, (int32_t)count};
     }
     if (st < 0) cli_die("%s", err.msg);
-    br_csv_free(&c);
+    bookrec_csv_free(c);
     free(buf);
     out->rows = bc.total;
     qsort(bc.rows, bc.n, sizeof *bc.rows, cmp_row); /* book, then count descending, then tag */

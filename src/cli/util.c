@@ -440,7 +440,7 @@ const char *cli_project_root(void) {
         char *bindir = dir_of(exe);     /* .../build */
         char *up = dir_of(bindir);      /* project root */
         char *marker = cli_join(up, "CMakeLists.txt");
-        char *marker2 = cli_join(up, "src/bookrec.h");
+        char *marker2 = cli_join(up, "include/bookrec.h");
         int ok = cli_is_file(marker) && cli_is_file(marker2);
         free(marker);
         free(marker2);

@@ -9,8 +9,9 @@
  * every argument. Not a public C API: only bookrec.js calls these.
  */
 #include "bookrec.h"
-#include "internal.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,21 @@ static int keep(int status, const bookrec_error *err) {
         last_err.msg[sizeof last_err.msg - 1] = '\0';
     }
     return status;
+}
+
+/* Remembers a glue-level failure (code and printf-style message) as the last error; returns code. */
+static int fail(int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static int fail(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    last_err.code = code;
+    vsnprintf(last_err.msg, sizeof last_err.msg, fmt, ap);
+    va_end(ap);
+    return code;
 }
 
 /* Allocates n bytes in the module's memory (0 on failure). */
@@ -106,8 +122,7 @@ static char *ids_blob(const bookrec_ids *ids, int *out_len) {
     for (int i = 0; i < n; i++) total += strlen(bookrec_ids_get(ids, i)) + 1;
     char *buf = malloc(total ? total : 1);
     if (!buf) {
-        bookrec_error err;
-        keep(br_fail(&err, BOOKREC_E_NOMEM, "out of memory copying %d ids", n), &err);
+        fail(BOOKREC_E_NOMEM, "out of memory copying %d ids", n);
         return NULL;
     }
     size_t at = 0;
@@ -162,10 +177,7 @@ BW_EXPORT int bw_score_all(bookrec_model *m, const float *state, float *scores) 
 BW_EXPORT int bw_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
                       int32_t *out_idx, float *out_score) {
     int r = bookrec_topk(scores, n, exclude, n_exclude, k, out_idx, out_score);
-    if (r < 0) {
-        bookrec_error err;
-        keep(br_fail(&err, BOOKREC_E_ARG, "bad top-k arguments (n %d, k %d, %d excluded)", n, k, n_exclude), &err);
-    }
+    if (r < 0) fail(BOOKREC_E_ARG, "bad top-k arguments (n %d, k %d, %d excluded)", n, k, n_exclude);
     return r;
 }
 
@@ -185,7 +197,7 @@ BW_EXPORT int bw_recommend_state(bookrec_model *m, const float *state, const int
     float *scores = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
     bookrec_error err = {0};
     if (!scores) {
-        keep(br_fail(&err, BOOKREC_E_NOMEM, "out of memory for %d scores", n), &err);
+        fail(BOOKREC_E_NOMEM, "out of memory for %d scores", n);
         return -1;
     }
     int r = -1;
@@ -229,7 +241,7 @@ BW_EXPORT float bw_rating_weight(const bookrec_model *m, float rating) { return 
 BW_EXPORT int bw_predict_many(const bookrec_model *m, const int32_t *users, const int32_t *items, int n,
                               float *out) {
     bookrec_error err = {0};
-    if (n < 0) return keep(br_fail(&err, BOOKREC_E_ARG, "negative pair count %d", n), &err);
+    if (n < 0) return fail(BOOKREC_E_ARG, "negative pair count %d", n);
     return keep(bookrec_model_predict_many(m, users, items, (size_t)n, out, &err), &err);
 }
 
@@ -237,23 +249,18 @@ BW_EXPORT int bw_predict_many(const bookrec_model *m, const int32_t *users, cons
    cols and part into dims[0..3) and returns a pointer to its name, or 0 when t is out of range. The
    floats are then read with bw_tensor_data. */
 BW_EXPORT const char *bw_tensor_info(bookrec_model *m, int t, int *dims) {
-    br_tensor ts[32];
-    if (!m || t < 0) return NULL;
-    int n = br_model_tensors(m, ts, 32);
-    if (t >= n || t >= 32) return NULL;
-    if (dims) {
-        dims[0] = ts[t].rows;
-        dims[1] = ts[t].cols;
-        dims[2] = ts[t].part;
+    const char *name = NULL;
+    int rows, cols, part;
+    bookrec_model_tensor_at(m, t, &name, &rows, &cols, &part);
+    if (name && dims) {
+        dims[0] = rows;
+        dims[1] = cols;
+        dims[2] = part;
     }
-    return ts[t].name;
+    return name;
 }
 
 /* Returns a pointer to tensor t's floats (rows x cols, row-major), or 0. */
 BW_EXPORT const float *bw_tensor_data(bookrec_model *m, int t) {
-    br_tensor ts[32];
-    if (!m || t < 0) return NULL;
-    int n = br_model_tensors(m, ts, 32);
-    if (t >= n || t >= 32) return NULL;
-    return ts[t].data;
+    return bookrec_model_tensor_at(m, t, NULL, NULL, NULL, NULL);
 }

@@ -17,7 +17,8 @@
 
 #include "fuzz_checksum.h"
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define CHECK_ABORTS 1 /* a failed check is a crash, which is what libFuzzer reports */
+#include "../check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

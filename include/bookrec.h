@@ -179,6 +179,44 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
 /* Frees an items table. */
 void bookrec_items_free(bookrec_items *it);
 
+/* ------------------------------------------------------------- CSV tokenizer (src/csv.c) */
+/* The RFC 4180 tokenizer the ratings and items parsers use, for front-ends reading other CSV files (the CLI's
+   book_tags.csv and tags.csv): ',' between fields, LF, CRLF or CR between records, "quoted" fields with "" for a
+   quote and embedded line breaks, a UTF-8 BOM skipped, blank lines skipped. */
+
+/* A tokenizer over a caller-owned buffer (opaque). */
+typedef struct bookrec_csv bookrec_csv;
+
+/* Starts tokenizing buf[0..len), which must outlive the tokenizer (it is not copied); source names it in messages
+   ("<buffer>" when NULL); *out is a new tokenizer the caller frees with bookrec_csv_free. */
+int bookrec_csv_create(const char *buf, size_t len, const char *source, bookrec_csv **out, bookrec_error *err);
+
+/* Frees a tokenizer and its scratch memory, not the buffer it reads. */
+void bookrec_csv_free(bookrec_csv *c);
+
+/* Reads the next non-blank record: returns 1 for a record, 0 at the end, -1 on a malformed record or no memory
+   (err filled with "SOURCE:LINE: ..."; the tokenizer has moved past the record). */
+int bookrec_csv_next(bookrec_csv *c, bookrec_error *err);
+
+/* Number of fields of the current record. */
+int bookrec_csv_count(const bookrec_csv *c);
+
+/* Field f of the current record: *len bytes (quotes removed, not NUL-terminated, owned by the tokenizer and valid
+   until the next bookrec_csv_next), or NULL and *len 0 when f is out of range. */
+const char *bookrec_csv_field(const bookrec_csv *c, int f, size_t *len);
+
+/* The 1-based line on which the current record starts. */
+long bookrec_csv_line(const bookrec_csv *c);
+
+/* Index of the column named `name` in the current record (the header), ignoring ASCII case and surrounding
+   spaces, or -1. */
+int bookrec_csv_column(const bookrec_csv *c, const char *name);
+
+/* Reads field f (spaces trimmed) as a whole number in lo..hi into *out; else returns BOOKREC_E_PARSE with err
+   "SOURCE:LINE: missing WHAT" or "SOURCE:LINE: WHAT must be an integer in LO..HI, got \"...\"". */
+int bookrec_csv_integer(const bookrec_csv *c, int f, const char *what, long lo, long hi, long *out,
+                        bookrec_error *err);
+
 /* ------------------------------------------------------------------ model */
 
 typedef enum bookrec_arch {
@@ -868,6 +906,11 @@ int bookrec_ials_score(void *ctx, const bookrec_reader *reader, float *scores, i
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
    row-major floats (owned by the model), or NULL when the model has no such tensor. */
 const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows, int *cols);
+
+/* Describes tensor t (0, 1, ... in the model's order): sets *name (static text; NULL when t is out of range), *rows,
+   *cols and *part (BOOKREC_PART_ITEMS or BOOKREC_PART_USERS), any of them may be NULL, and returns its rows x cols
+   row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
+const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
 
 #ifdef __cplusplus
 }
