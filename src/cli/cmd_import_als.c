@@ -321,7 +321,7 @@ int cmd_import_als(int argc, char **argv) {
         {"reg-param", 0, CLI_FLOAT, &reg_param, "X",
          "Spark's regParam: a reader's L2 is regParam x their ratings (Spark's ALS-WR scaling)", "0.1"},
         {"lambda", 0, CLI_FLOAT, &lambda, "X",
-         "instead of --reg-param, bookrec's L2: lambda (n + n_books)^reg_exp (factors trained by bookrec)", NULL},
+         "instead of --reg-param, bookrec's L2: lambda (n + n_books)^reg_exp (factors trained by bookrec)", "none"},
         {"reg-exp", 0, CLI_FLOAT, &reg_exp, "X", "with --lambda: its exponent (0: plain lambda)", "1"},
         {"weights", 0, CLI_STR, &weights, "W1,..,W5",
          "w(r) at the min, 1/4, 1/2, 3/4 and max of the scale (>= 0; 0 leaves a rating out)",
