@@ -824,7 +824,7 @@ int bookrec_personas(int n_items, const float *popularity, const bookrec_taste_b
    c = 1 + alpha w; every other pair has target 0 and weight w0 = `unobserved`. The model minimises
      L = sum_obs c (1 - x_u.y_i)^2 + w0 sum_unobserved (x_u.y_i)^2 + sum_u lambda_u |x_u|^2 + sum_i lambda_i |y_i|^2
    with lambda_u = lambda (n_u + w0 n_items)^reg_exp and lambda_i = lambda (n_i + w0 n_users)^reg_exp
-   (n_u, n_i: the row's observed pairs). A reader's score for book i is dot(x_u, y_i). Factors are
+   (n_u, n_i: the row's observed pairs; reg_observed_only drops the w0 terms). A reader's score for book i is dot(x_u, y_i). Factors are
    caller-owned row-major float arrays: users [n_users * dim], books [n_items * dim]. */
 
 #define BOOKREC_IALS_MAX_DIM 256
@@ -839,6 +839,8 @@ typedef struct bookrec_ials_options {
     float lambda;     /* L2 strength; 0 means 1e-3 (with reg_exp 1), else must be > 0 */
     float reg_exp;    /* exponent nu of the frequency scaling of lambda; 0 means 1 (Rendle et al.), < 0 means
                          none (plain lambda for every row) */
+    int reg_observed_only; /* 1: lambda_u = lambda n_u^reg_exp (the row's observed pairs only: with reg_exp 1 the
+                              ALS-WR scaling of Spark MLlib's ALS, regParam n_u); 0: as written above */
     float alpha;      /* confidence c = 1 + alpha w of an observed pair; 0 means 10, < 0 means 0 */
     float unobserved; /* weight w0 of every unobserved pair; 0 means 1, else must be > 0 */
     int cg_steps;     /* conjugate-gradient steps per row and half-step, warm-started from the row's current
@@ -888,6 +890,11 @@ int bookrec_ials_fold_in(const float *item_factors, const float *gram, int n_ite
    lambda, the unobserved weight, reg_exp) in the model, so that a saved model folds readers in as it was fitted. */
 int bookrec_ials_fit_model(bookrec_model *m, const bookrec_triples *train, const bookrec_ials_options *opt,
                            bookrec_error *err);
+
+/* Sets the fold-in options an iALS model keeps (rating weights, alpha, lambda, the unobserved weight, reg_exp,
+   reg_observed_only; defaults resolved as bookrec_ials_fit does, dim ignored) without fitting it, for factors
+   trained elsewhere and copied into the model's tensors. */
+int bookrec_ials_set_options(bookrec_model *m, const bookrec_ials_options *opt, bookrec_error *err);
 
 /* A trained iALS model as a ranker for the evaluators: the ctx of bookrec_ials_score. */
 typedef struct bookrec_ials_scorer {

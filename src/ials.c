@@ -36,6 +36,7 @@ static const float IALS_DEF_WEIGHTS[BOOKREC_IALS_N_WEIGHTS] = {0, 0, 0.5f, 1, 1}
 /* The options with every default filled in. */
 typedef struct ials_cfg {
     int dim, iters, cg_steps; /* cg_steps < 0: exact */
+    int reg_obs;              /* lambda scales with the observed pairs only */
     double lambda, reg_exp, alpha, w0, init_scale;
     uint64_t seed;
     float weight[BOOKREC_IALS_N_WEIGHTS];
@@ -57,6 +58,7 @@ static int resolve(const bookrec_ials_options *o, int need_dim, ials_cfg *c, boo
     c->lambda = o->lambda ? o->lambda : IALS_DEF_LAMBDA;
     if (!isfinite(o->reg_exp)) return br_fail(err, BOOKREC_E_ARG, "ials: reg_exp is not finite");
     c->reg_exp = o->reg_exp == 0 ? IALS_DEF_REG_EXP : o->reg_exp < 0 ? 0.0 : o->reg_exp;
+    c->reg_obs = o->reg_observed_only != 0;
     if (!isfinite(o->alpha)) return br_fail(err, BOOKREC_E_ARG, "ials: alpha is not finite");
     c->alpha = o->alpha == 0 ? IALS_DEF_ALPHA : o->alpha < 0 ? 0.0 : o->alpha;
     if (!isfinite(o->unobserved) || o->unobserved < 0)
@@ -93,10 +95,10 @@ float bookrec_ials_rating_weight(const bookrec_ials_options *opt, float rating) 
     return weight_of(&c, rating);
 }
 
-/* Row r's L2: lambda (n_obs + w0 n_other)^nu. */
+/* Row r's L2: lambda (n_obs + w0 n_other)^nu, or lambda n_obs^nu with reg_obs. */
 static double row_lambda(const ials_cfg *c, size_t n_obs, int n_other) {
     if (c->reg_exp == 0) return c->lambda;
-    return c->lambda * pow((double)n_obs + c->w0 * (double)n_other, c->reg_exp);
+    return c->lambda * pow((double)n_obs + (c->reg_obs ? 0.0 : c->w0 * (double)n_other), c->reg_exp);
 }
 
 /* ---------------------------------------------------------------- dense linear algebra */

@@ -165,6 +165,7 @@ enum {
     BR_META_LAMBDA = 8,   /* iALS: L2 of the fold-in solve */
     BR_META_UNOBS = 9,    /* iALS: weight of an unobserved pair */
     BR_META_REGEXP = 10,  /* iALS: exponent of the frequency scaling of lambda (0: none) */
+    BR_META_REGOBS = 11,  /* iALS: 1 when lambda scales with the observed pairs only (Spark's ALS-WR), 0 otherwise */
     BR_META_SIZE = 16
 };
 

@@ -101,6 +101,7 @@ static void ials_options_of(const bookrec_model *m, bookrec_ials_options *o) {
     o->lambda = t[BR_META_LAMBDA];
     o->unobserved = t[BR_META_UNOBS];
     o->reg_exp = t[BR_META_REGEXP] > 0 ? t[BR_META_REGEXP] : -1.0f;
+    o->reg_observed_only = t[BR_META_REGOBS] != 0;
     memcpy(o->rating_weight, t + BR_META_WEIGHTS, sizeof o->rating_weight);
     o->min_rating = m->cfg.min_rating;
     o->max_rating = m->cfg.max_rating;
@@ -114,6 +115,21 @@ static int ials_fold_in(bookrec_model *m, const int32_t *items, const float *rat
     bookrec_ials_options o;
     ials_options_of(m, &o);
     return bookrec_ials_fold_in(m->item_emb, m->gram, m->cfg.n_items, m->cfg.dim, items, ratings, n, &o, x, err);
+}
+
+/* Keeps the settings the fold-in must repeat in topn_meta, defaults resolved (o's scale is the model's). */
+static void keep_ials_options(bookrec_model *m, const bookrec_ials_options *o) {
+    float *t = m->topn_meta;
+    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
+        float r = o->min_rating + (o->max_rating - o->min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
+        t[BR_META_WEIGHTS + k] = bookrec_ials_rating_weight(o, r);
+    }
+    t[BR_META_ALPHA] = o->alpha == 0 ? 10.0f : o->alpha < 0 ? 0.0f : o->alpha;
+    t[BR_META_LAMBDA] = o->lambda ? o->lambda : 1e-3f;
+    t[BR_META_UNOBS] = o->unobserved ? o->unobserved : 1.0f;
+    t[BR_META_REGEXP] = o->reg_exp == 0 ? 1.0f : o->reg_exp < 0 ? 0.0f : o->reg_exp;
+    t[BR_META_REGOBS] = o->reg_observed_only ? 1.0f : 0.0f;
+    br_model_invalidate(m);
 }
 
 /* Fits a model created with arch BOOKREC_ARCH_IALS (see bookrec.h). */
@@ -133,17 +149,25 @@ int bookrec_ials_fit_model(bookrec_model *m, const bookrec_triples *train, const
     o.max_rating = m->cfg.max_rating;
     int rc = bookrec_ials_fit(train, m->cfg.n_users, m->cfg.n_items, &o, m->user_emb, m->item_emb, err);
     if (rc) return rc;
-    /* the settings the fold-in must repeat, defaults resolved */
-    float *t = m->topn_meta;
-    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
-        float r = o.min_rating + (o.max_rating - o.min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
-        t[BR_META_WEIGHTS + k] = bookrec_ials_rating_weight(&o, r);
-    }
-    t[BR_META_ALPHA] = o.alpha == 0 ? 10.0f : o.alpha < 0 ? 0.0f : o.alpha;
-    t[BR_META_LAMBDA] = o.lambda ? o.lambda : 1e-3f;
-    t[BR_META_UNOBS] = o.unobserved ? o.unobserved : 1.0f;
-    t[BR_META_REGEXP] = o.reg_exp == 0 ? 1.0f : o.reg_exp < 0 ? 0.0f : o.reg_exp;
-    br_model_invalidate(m);
+    keep_ials_options(m, &o);
+    return br_ok(err);
+}
+
+/* Sets the fold-in options of an iALS model without fitting it (see bookrec.h). */
+int bookrec_ials_set_options(bookrec_model *m, const bookrec_ials_options *opt, bookrec_error *err) {
+    if (!m || !opt) return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_set_options: NULL argument");
+    if (m->cfg.arch != BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_set_options: the model is not an iALS model (arch %d)",
+                       (int)m->cfg.arch);
+    bookrec_ials_options o = *opt;
+    o.dim = 0;
+    o.min_rating = m->cfg.min_rating;
+    o.max_rating = m->cfg.max_rating;
+    /* bookrec_ials_rating_weight is NaN exactly when bookrec_ials_fit would refuse the options */
+    if (isnan(bookrec_ials_rating_weight(&o, o.min_rating)))
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_set_options: bad options (rating weights must be finite and "
+                       ">= 0, lambda and the unobserved weight finite and >= 0, alpha and reg_exp finite)");
+    keep_ials_options(m, &o);
     return br_ok(err);
 }
 

@@ -3,7 +3,8 @@
  * exact solve; the objective reported after each epoch is the real one (checked by brute force over every
  * pair) and never goes up; folding a training reader in reproduces that reader's row; results are
  * bit-identical for 1, 2, 3 and 11 tasks (real threads); a zero rating weight is the same as leaving the rating
- * out; the scorer; and bad arguments give clear errors.
+ * out; the scorer; bad arguments give clear errors; and the fold-in solves Spark MLlib's implicit ALS normal
+ * equations when given its settings (reg_observed_only), also through bookrec_ials_set_options.
  */
 #include "bookrec.h"
 #include "check.h"
@@ -349,6 +350,78 @@ static void test_scorer(const bookrec_triples *t) {
 
 static int has(const bookrec_error *e, const char *what) { return strstr(e->msg, what) != NULL; }
 
+/* Spark MLlib's implicit ALS solves each reader's row from (Y^T Y + sum_{r>0} alpha r y y^T + regParam n I) x =
+   sum_{r>0} (1 + alpha r) y with n the reader's ratings > 0; the fold-in with weights = the ratings themselves,
+   w0 = 1, lambda = regParam, reg_exp 1 and reg_observed_only must be that solve. Also through a model whose
+   options were set by bookrec_ials_set_options (what bookrec import-als does). */
+static void test_spark_foldin(const bookrec_triples *t) {
+    enum { D = 5 };
+    static float X[NU * D], Y[NI * D];
+    bookrec_ials_options o = base_opts(D);
+    bookrec_error err;
+    CHECK(bookrec_ials_fit(t, NU, NI, &o, X, Y, &err) == BOOKREC_OK, "%s", err.msg);
+    const double alpha = 0.7, reg = 0.05;
+    bookrec_ials_options s;
+    memset(&s, 0, sizeof s);
+    s.alpha = (float)alpha, s.lambda = (float)reg, s.reg_exp = 1, s.reg_observed_only = 1, s.unobserved = 1;
+    for (int k = 0; k < BOOKREC_IALS_N_WEIGHTS; k++) s.rating_weight[k] = (float)(k + 1);
+    int32_t items[4] = {3, 10, 17, 40};
+    float ratings[4] = {5, 2, 4, 3.5f}, x[D], xm[D];
+    double A[D][D + 1];
+    memset(A, 0, sizeof A);
+    for (int i = 0; i < NI; i++)
+        for (int a = 0; a < D; a++)
+            for (int b = 0; b < D; b++) A[a][b] += (double)Y[i * D + a] * Y[i * D + b];
+    for (int e = 0; e < 4; e++) {
+        const float *y = Y + items[e] * D;
+        double c1 = alpha * ratings[e];
+        for (int a = 0; a < D; a++) {
+            for (int b = 0; b < D; b++) A[a][b] += c1 * y[a] * y[b];
+            A[a][D] += (1 + c1) * y[a];
+        }
+    }
+    for (int a = 0; a < D; a++) A[a][a] += reg * 4;
+    for (int p = 0; p < D; p++) /* Gauss-Jordan (A is positive definite: no pivoting needed) */
+        for (int q = 0; q < D; q++) {
+            if (q == p) continue;
+            double f = A[q][p] / A[p][p];
+            for (int b = p; b <= D; b++) A[q][b] -= f * A[p][b];
+        }
+    CHECK(bookrec_ials_fold_in(Y, NULL, NI, D, items, ratings, 4, &s, x, &err) == BOOKREC_OK, "%s", err.msg);
+    double worst = 0, scale = 0;
+    for (int a = 0; a < D; a++) {
+        worst = fmax(worst, fabs(x[a] - A[a][D] / A[a][a]));
+        scale = fmax(scale, fabs(A[a][D] / A[a][a]));
+    }
+    CHECK(worst < 1e-5 * scale, "fold-in vs Spark's normal equations: differ by %g (scale %g)", worst, scale);
+
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = BOOKREC_ARCH_IALS, cfg.n_users = NU, cfg.n_items = NI, cfg.dim = D, cfg.hidden = 0;
+    bookrec_model *m = NULL;
+    CHECK(bookrec_model_create(&cfg, &m, &err) == BOOKREC_OK, "%s", err.msg);
+    if (!m) return;
+    int rows, cols;
+    float *emb = (float *)bookrec_model_tensor(m, "item_emb", &rows, &cols);
+    CHECK(emb && rows == NI && cols == D, "item_emb %d x %d", rows, cols);
+    if (emb) memcpy(emb, Y, sizeof Y);
+    CHECK(bookrec_ials_set_options(m, &s, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(bookrec_model_fold_in(m, items, ratings, 4, NULL, xm, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(max_abs_diff(x, xm, D) < 1e-6 * scale, "a model with the options set folds in differently (%g)",
+          max_abs_diff(x, xm, D));
+    CHECK(fabsf(bookrec_model_rating_weight(m, 3.5f) - 3.5f) < 1e-6f, "weight of 3.5 stars: %g",
+          bookrec_model_rating_weight(m, 3.5f));
+    s.rating_weight[1] = -1;
+    CHECK(bookrec_ials_set_options(m, &s, &err) == BOOKREC_E_ARG, "a negative weight was set");
+    bookrec_model_free(m);
+    cfg.arch = BOOKREC_ARCH_MF;
+    m = NULL;
+    CHECK(bookrec_model_create(&cfg, &m, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(bookrec_ials_set_options(m, &s, &err) == BOOKREC_E_ARG && has(&err, "not an iALS"), "mf model: %s", err.msg);
+    bookrec_model_free(m);
+}
+
+
 static void test_bad_args(const bookrec_triples *t) {
     enum { D = 4 };
     static float X[NU * D], Y[NI * D], G[D * D];
@@ -448,6 +521,7 @@ int main(void) {
     test_zero_weight(&t);
     test_scorer(&t);
     test_bad_args(&t);
+    test_spark_foldin(&t);
     printf("%s: %d failed checks\n", failures ? "FAIL" : "ok", failures);
     return failures != 0;
 }

@@ -261,6 +261,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_similar(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import_als(int argc, char **argv); /* cmd_import_als.c: factors trained by Spark's ALS */
 int cmd_predict(int argc, char **argv);
 int cmd_tune(int argc, char **argv); /* cmd_tune.c (ranking/tuning engineer) */
 

@@ -8,7 +8,8 @@
  *   meta.tsv         the matching titles, one per line, no header
  *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
  * It also measures what quantising costs: the re-loaded exported model against the F32 one on the
- * training run's test split. Not a converter to other frameworks' formats.
+ * training run's test split. With --als-json an ials model's factors are also written as Spark MLlib's ALS
+ * writes its own (what `bookrec import-als` reads). Not a converter of the rating models to other formats.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -61,6 +62,55 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
 
 
 
+/* Writes one factor table as Spark's ALS writes it: DIR/NAME/part-00000.json, one {"id": ..., "features": [...]}
+   per line (an id that is an integer is written as a number, as Spark's are), and an empty _SUCCESS. */
+static void write_als_table(const char *dir, const char *name, const bookrec_ids *ids, const float *v, int rows,
+                            int cols) {
+    sbuf b = {0};
+    char num[64];
+    for (int i = 0; i < rows; i++) {
+        const char *id = bookrec_ids_get(ids, i);
+        char *end = NULL;
+        long long n = id && *id && strlen(id) < 16 ? strtoll(id, &end, 10) : 0;
+        int w = end && !*end ? snprintf(num, sizeof num, "%lld", n) : 0;
+        sb_put(&b, "{\"id\":", 6);
+        if (w && !strcmp(num, id)) {
+            sb_put(&b, num, (size_t)w);
+        } else {
+            cJSON *js = cJSON_CreateString(id ? id : "");
+            char *t = js ? cJSON_PrintUnformatted(js) : NULL;
+            if (!t) cli_die("out of memory");
+            sb_put(&b, t, strlen(t));
+            free(t);
+            cJSON_Delete(js);
+        }
+        sb_put(&b, ",\"features\":[", 13);
+        for (int k = 0; k < cols; k++) {
+            if (k) sb_put(&b, ",", 1);
+            w = short_float(num, sizeof num, v[(size_t)i * cols + k]);
+            sb_put(&b, num, (size_t)w);
+        }
+        sb_put(&b, "]}\n", 3);
+    }
+    char *sub = cli_join(dir, name), *part = cli_join(sub, "part-00000.json"), *ok = cli_join(sub, "_SUCCESS");
+    cli_write_atomic_or_die(part, b.s ? b.s : "", b.n);
+    cli_write_atomic_or_die(ok, "", 0);
+    printf("wrote %s (%d rows of %d factors)\n", part, rows, cols);
+    free(sub); free(part); free(ok); free(b.s);
+}
+
+/* --als-json: an ials model's factors as Spark's model.itemFactors / userFactors.write.json would give them. */
+static void write_als_json(bookrec_model *m, const char *dir) {
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    if (c->arch != BOOKREC_ARCH_IALS || !bookrec_model_has_users(m) || !bookrec_model_users(m))
+        cli_die("--als-json needs an ials model with its readers and their ids");
+    int r = 0, k = 0;
+    const float *y = bookrec_model_tensor(m, "item_emb", &r, &k);
+    write_als_table(dir, "itemFactors", bookrec_model_items(m), y, r, k);
+    const float *x = bookrec_model_tensor(m, "user_emb", &r, &k);
+    write_als_table(dir, "userFactors", bookrec_model_users(m), x, r, k);
+}
+
 typedef struct out_file {
     const char *name;
     char *path;
@@ -110,7 +160,7 @@ int cmd_export(int argc, char **argv) {
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     int no_eval = 0;
-    const char *vectors_path = NULL;
+    const char *vectors_path = NULL, *als_json = NULL;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "trained model to export", "<project>/models/model.bkr"},
@@ -124,6 +174,8 @@ int cmd_export(int argc, char **argv) {
         {"no-eval", 0, CLI_FLAG, &no_eval, NULL, "skip the quantisation check (no ratings needed)", NULL},
         {"vectors", 0, CLI_STR, &vectors_path, "FILE",
          "model whose book vectors go into vecs.tsv (for an EASE model, which has none)", "the exported model"},
+        {"als-json", 0, CLI_STR, &als_json, "DIR",
+         "ials models: also write the factors as Spark's ALS does (DIR/itemFactors, DIR/userFactors; JSON lines)", NULL},
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -146,6 +198,7 @@ int cmd_export(int argc, char **argv) {
     const bookrec_ids *items = bookrec_model_items(m);
     if (!items) cli_die("%s: the model carries no %s id table; cannot export", model_path, cli_noun(0));
     int n_items = c->n_items;
+    if (als_json) write_als_json(m, als_json);
 
     /* read every input before writing anything: a bad ratings or books row leaves no half-written export */
     bookrec_items *books = cli_load_books(&d);

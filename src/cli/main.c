@@ -22,6 +22,8 @@ static const cli_command commands[] = {
      "bookrec tune [--arch mf] [--trials N]", cmd_tune},
     {"export", "write the browser's files (model parts, books.json, projector TSVs, manifest) into models/",
      "bookrec export [--model FILE] [--out models/]", cmd_export},
+    {"import-als", "make an ials model file from implicit ALS factors trained elsewhere (Spark's JSON part files)",
+     "bookrec import-als --items DIR --users DIR [--alpha X --reg-param X] -o FILE", cmd_import_als},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
