@@ -60,6 +60,16 @@ const char *bookrec_kernel_name(void);
 /* An ordered table of external ids (strings); index = dense id. */
 typedef struct bookrec_ids bookrec_ids;
 
+/* Creates an empty id table (free it with bookrec_ids_free); NULL when out of memory. */
+bookrec_ids *bookrec_ids_create(void);
+
+/* Frees an id table (NULL is a no-op). */
+void bookrec_ids_free(bookrec_ids *ids);
+
+/* Returns the dense index of id (len bytes, or strlen when len < 0), adding it at the end if new; -1 when out of
+   memory or for an empty id. The table copies the bytes. */
+int bookrec_ids_add(bookrec_ids *ids, const char *id, int len);
+
 /* Returns the number of ids in the table (0 for NULL). */
 int bookrec_ids_count(const bookrec_ids *ids);
 

@@ -162,3 +162,17 @@ bookrec_ids *br_ids_clone(const bookrec_ids *ids) {
     memcpy(t->slot, ids->slot, ((size_t)ids->mask + 1) * sizeof *t->slot);
     return t;
 }
+
+/* Creates an empty id table; NULL when out of memory. */
+bookrec_ids *bookrec_ids_create(void) { return br_ids_create(); }
+
+/* Frees an id table (NULL is a no-op). */
+void bookrec_ids_free(bookrec_ids *ids) { br_ids_free(ids); }
+
+/* Returns the dense index of id, adding it if new; -1 when out of memory or for an empty id. */
+int bookrec_ids_add(bookrec_ids *ids, const char *id, int len) {
+    if (!ids || !id) return -1;
+    if (len < 0) len = (int)strlen(id);
+    if (len == 0) return -1;
+    return br_ids_intern(ids, id, len);
+}

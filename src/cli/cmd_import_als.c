@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "internal.h" /* br_ids_*: building the model's id tables */
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -100,7 +99,7 @@ static void parse_line(factors *f, int file, size_t line, const char *text, size
             cli_die("%s:%zu: features[%d] is not a finite number", path, line, a);
         row[a] = (float)x->valuedouble;
     }
-    if (br_ids_intern(f->ids, id, (int)strlen(id)) != (int)f->n) cli_die("out of memory reading %s", path);
+    if (bookrec_ids_add(f->ids, id, (int)strlen(id)) != (int)f->n) cli_die("out of memory reading %s", path);
     f->file_of[f->n] = file;
     f->line_of[f->n] = line > INT32_MAX ? INT32_MAX : (int32_t)line;
     f->n++;
@@ -175,7 +174,7 @@ static void list_files(factors *f, const char *path) {
 static void read_factors(factors *f, const char *what, const char *path) {
     memset(f, 0, sizeof *f);
     f->what = what;
-    f->ids = br_ids_create();
+    f->ids = bookrec_ids_create();
     if (!f->ids) cli_die("out of memory");
     list_files(f, path);
     for (int k = 0; k < f->n_files; k++) read_file(f, k);
@@ -188,7 +187,7 @@ static void free_factors(factors *f) {
     free(f->v);
     free(f->file_of);
     free(f->line_of);
-    br_ids_free(f->ids);
+    bookrec_ids_free(f->ids);
 }
 
 /* The model's rows of one side: the catalogue's ids (NULL: every factor row in file order) that have factors.
@@ -200,7 +199,7 @@ static int join(const factors *f, const bookrec_ids *cat, const char *cat_name, 
     char listed[MAX_LISTED * (MAX_ID_LEN + 2) + 1] = "";
     unsigned char *used = calloc(f->n, 1);
     *rows = malloc((size_t)(n_cat ? n_cat : 1) * sizeof **rows);
-    *ids = br_ids_create();
+    *ids = bookrec_ids_create();
     if (!used || !*rows || !*ids) cli_die("out of memory");
     for (int i = 0; i < n_cat; i++) {
         const char *id = cat ? bookrec_ids_get(cat, i) : bookrec_ids_get(f->ids, i);
@@ -212,7 +211,7 @@ static int join(const factors *f, const bookrec_ids *cat, const char *cat_name, 
         }
         used[k] = 1;
         (*rows)[n++] = k;
-        if (br_ids_intern(*ids, id, (int)strlen(id)) < 0) cli_die("out of memory");
+        if (bookrec_ids_add(*ids, id, (int)strlen(id)) < 0) cli_die("out of memory");
     }
     size_t extra = 0, first = 0;
     for (size_t k = 0; k < f->n; k++)
@@ -390,8 +389,8 @@ int cmd_import_als(int argc, char **argv) {
     bookrec_model_free(m);
     free(irows);
     free(urows);
-    br_ids_free(iids);
-    br_ids_free(uids);
+    bookrec_ids_free(iids);
+    bookrec_ids_free(uids);
     free_factors(&fi);
     free_factors(&fu);
     bookrec_items_free(books);
