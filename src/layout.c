@@ -3,7 +3,8 @@
  * vectors (seed, mf, ncf, ials: item_emb) get their first two principal components by power iteration; an EASE
  * model, which has no vectors, gets a spectral layout of its kept rows of B (positive entries, symmetrised): the
  * two leading non-trivial eigenvectors of the normalised adjacency, by orthogonal power iteration with the
- * trivial one deflated. Deterministic (fixed starting vectors, fixed iteration counts, no threads).
+ * trivial one deflated. The adjacency is regularised with a weak link between every pair of books (tau / n, tau
+ * the mean degree), so rarely read books with one or two neighbours do not take an axis each. Deterministic (fixed starting vectors, fixed iteration counts, no threads).
  * Not here: quantising or writing the map (bookrec export), drawing it (web/map.js).
  */
 #include "bookrec.h"
@@ -109,9 +110,12 @@ static int layout_pca(const float *emb, int n, int d, double *x, double *y, book
     return BOOKREC_OK;
 }
 
-/* y = W v for the symmetrised kept rows of an EASE model: W_ij = (max(B_ij, 0) + max(B_ji, 0)) / 2. */
-static void ease_apply(const bookrec_model *m, int n, int K, const double *v, double *out) {
-    memset(out, 0, sizeof(double) * (size_t)n);
+/* y = W v for the symmetrised kept rows of an EASE model, W_ij = (max(B_ij, 0) + max(B_ji, 0)) / 2, plus
+   tau / n between every pair (the regulariser). */
+static void ease_apply(const bookrec_model *m, int n, int K, double tau, const double *v, double *out) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += v[i];
+    for (int i = 0; i < n; i++) out[i] = tau / n * sum;
     for (int i = 0; i < n; i++) {
         const float *val = m->item_emb + (size_t)i * (size_t)K;
         const int32_t *col = m->topn_col + (size_t)i * (size_t)K;
@@ -133,11 +137,13 @@ static int layout_ease(const bookrec_model *m, int n, double *x, double *y, book
     double *deg = buf, *isd = buf + n, *v0 = buf + 2 * (size_t)n, *a = buf + 3 * (size_t)n, *b = buf + 4 * (size_t)n,
            *t = buf + 5 * (size_t)n;
     for (int i = 0; i < n; i++) t[i] = 1;
-    ease_apply(m, n, K, t, deg);
+    ease_apply(m, n, K, 0, t, deg);
     double mean_deg = 0;
     for (int i = 0; i < n; i++) mean_deg += deg[i];
     mean_deg = mean_deg > 0 ? mean_deg / n : 1;
-    /* a small self-loop on every book keeps books without kept neighbours finite (they sit near the middle) */
+    double tau = mean_deg;
+    for (int i = 0; i < n; i++) deg[i] += tau;
+    /* a small self-loop on every book keeps the operator well defined for any data */
     double loop = 1e-3 * mean_deg, norm0 = 0;
     for (int i = 0; i < n; i++) {
         deg[i] += loop;
@@ -161,7 +167,7 @@ static int layout_ease(const bookrec_model *m, int n, double *x, double *y, book
         double *in[2] = {a, b}, *outv[2] = {ma, mb};
         for (int s = 0; s < 2; s++) {
             for (int i = 0; i < n; i++) t[i] = in[s][i] * isd[i];
-            ease_apply(m, n, K, t, outv[s]);
+            ease_apply(m, n, K, tau, t, outv[s]);
             for (int i = 0; i < n; i++) outv[s][i] = 0.5 * (in[s][i] + isd[i] * (outv[s][i] + loop * t[i]));
         }
         if (it == iters) { ritz2(a, b, ma, mb, n); break; }
