@@ -314,6 +314,7 @@ function renderResults(list, results, scoreKind, focusTarget, { level = 'h4', wh
     if (i === undefined) continue;
     const why = explains ? S.model.explain(state, r.id, { k: 2 }) : null;
     list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why, level, where }));
+    if (r.startsFor !== undefined) markSeriesStart(list.lastElementChild, r.startsFor);
   }
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
   restoreFocus(list, snap, focusTarget);
@@ -907,6 +908,15 @@ function seriesLine(i) {
   return text ? el('p', { class: 'series', text }) : null;
 }
 
+// A card offered in place of a later book of its series: says so (its own match can be lower than the next card's).
+function markSeriesStart(card, later) {
+  const s = S.series?.of[later];
+  if (!card || !s) return;
+  card.dataset.seriesStart = String(S.books.book_id[later]);
+  card.querySelector('.info .series')?.after(el('p', { class: 'series-start',
+    text: `Offered first: #${s.num} of this series, “${bookTitle(later)}”, matched your taste` }));
+}
+
 // The new reader's top k: ranked over the whole catalogue, kept to the chosen genre, and with a series the
 // reader has not started offered from its first book (series.js seriesFirst). Returns [{id, i, score, match}].
 function rankForNewReader(state, k, exclude) {
@@ -937,8 +947,9 @@ function rankForNewReader(state, k, exclude) {
       const s = S.series.of[S.index.get(id)];
       if (s) started.add(s.key);
     }
-    const allowed = (f) => !excluded.has(String(S.books.book_id[f])) && (g < 0 || S.books.genre[f].includes(g));
-    list = seriesFirst(list, S.series, started, allowed, (f) => entry(f, scoresOf()[f]));
+    const inGenre = (f) => g < 0 || S.books.genre[f].includes(g);
+    const allowed = (f) => !excluded.has(String(S.books.book_id[f])) && inGenre(f);
+    list = seriesFirst(list, S.series, started, allowed, (f, e) => ({ ...entry(f, scoresOf()[f]), startsFor: e.i }), (f) => !inGenre(f));
   }
   return list.slice(0, k);
 }

@@ -178,6 +178,7 @@ export function createMap(root, buf, opts) {
   const pan = (dx, dy) => {
     view.cx -= dx / view.scale;
     view.cy += dy / view.scale;
+    root.dataset.center = `${view.cx.toFixed(3)},${view.cy.toFixed(3)}`;
     redraw();
     updateList();
   };

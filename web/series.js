@@ -42,9 +42,11 @@ export function seriesLabel(s) {
 
 // Reorders a ranked list [{i, ...}] (best first) for a reader: an entry that is #N > 1 of a series the reader
 // has not started (no book of it in `started`, a Set of series keys) is replaced by the series' first book
-// (entryOf(first) makes its entry) when that book is allowed (allowed(first)) and not already listed, or is put
-// just below the first book when that is listed further down. Returns the new list (no index twice).
-export function seriesFirst(list, series, started, allowed, entryOf) {
+// (entryOf(first, later entry) makes its entry) when that book is allowed (allowed(first)) and not already listed, or is put
+// just below the first book when that is listed further down. When the first book is not allowed, the later one
+// is left out if hide(first) says so (e.g. the first is outside the chosen genre), else kept (e.g. the reader is not
+// interested in the first). Returns the new list (no index twice).
+export function seriesFirst(list, series, started, allowed, entryOf, hide = () => false) {
   const listed = new Set(list.map((e) => e.i));
   const placed = new Set();
   const waiting = new Map(); // first book's index -> entries to put right after it
@@ -69,8 +71,9 @@ export function seriesFirst(list, series, started, allowed, entryOf) {
       waiting.get(f).push(e);
       continue;
     }
-    if (allowed(f)) { listed.add(f); put(entryOf(f)); continue; } // offered instead of the later book
-    put(e); // the first book is not to be offered (rated away, not interested): keep this one
+    if (allowed(f)) { listed.add(f); put(entryOf(f, e)); continue; } // offered instead of the later book
+    if (hide(f)) continue; // never above a first book that cannot be shown here
+    put(e); // the first book is not to be offered (not interested): keep this one
   }
   for (const rest of waiting.values()) for (const e of rest) put(e);
   return out;

@@ -128,6 +128,7 @@ describe('series.js', () => {
     assert.deepEqual(seriesFirst([{ i: 0 }, { i: 2 }, { i: 1 }], s, new Set(), () => true, entry).map((e) => e.i), [2, 1, 0], '#2 goes below #1');
     assert.deepEqual(seriesFirst([{ i: 0 }], s, new Set(['s']), () => true, entry).map((e) => e.i), [0], 'a started series is left alone');
     assert.deepEqual(seriesFirst([{ i: 0 }], s, new Set(), () => false, entry).map((e) => e.i), [0], 'a first book not to offer');
+    assert.deepEqual(seriesFirst([{ i: 0 }, { i: 2 }], s, new Set(), () => false, entry, () => true).map((e) => e.i), [2], 'a first book outside the view');
   });
 });
 
@@ -159,6 +160,9 @@ describe('finding books on the site', () => {
     const cards = await recCards();
     assert.equal(cards.length, 10);
     for (const c of cards) assert.equal(genreOf.get(c.id), 'crime', `book ${c.id} is ${genreOf.get(c.id)}`);
+    if (genreOf.get(second) === 'crime' && genreOf.get(first) !== 'crime') {
+      assert.ok(!cards.some((c) => c.id === second), 'a #2 whose #1 is of another genre is not offered in this genre');
+    }
     assert.match(await page.textContent('#rec-new-info'), /Only crime books/);
     await page.screenshot({ path: path.join(OUT, 'discover.png'), fullPage: false });
     const b2 = await updatedCount('#rec-new');
@@ -177,6 +181,10 @@ describe('finding books on the site', () => {
     const i1 = ids.indexOf(first);
     assert.ok(i1 >= 0, `the most read book's series #1 is offered (${ids.join(',')})`);
     assert.equal(cards[i1].series, '#1 in The Stormlight Archive');
+    if (!ids.includes(second)) { // offered in the #2's place, and saying so
+      assert.equal(await page.getAttribute(`#rec-new .card[data-book-id="${first}"]`, 'data-series-start'), second);
+      assert.match(await page.textContent(`#rec-new .card[data-book-id="${first}"] .series-start`), /#2 of this series, “Words of Radiance/);
+    }
     // every card that is a later book of a series is below that series' first book
     const titles = site.books.map((b) => b.title);
     const s = indexSeries(titles);
@@ -262,7 +270,16 @@ describe('finding books on the site', () => {
     const name = await firstNear.textContent();
     await firstNear.focus();
     assert.equal(await page.textContent('#map-focus'), name);
-    // hover: find a book under the pointer, then drag pans without opening anything
+    // drag pans the map and opens nothing
+    const c0 = await page.getAttribute('#map-view', 'data-center');
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5 + 60, box.y + box.height * 0.5 + 30, { steps: 5 });
+    await page.mouse.up();
+    assert.notEqual(await page.getAttribute('#map-view', 'data-center'), c0, 'dragging moved the map');
+    assert.equal(await page.isHidden('#similar'), true, 'a drag is not a click');
+    await page.click('#map-view button:text("Whole map")');
+    // hover: find a book under the pointer
     let hit = null;
     for (let gy = 0.2; gy <= 0.8 && !hit; gy += 0.05) {
       for (let gx = 0.2; gx <= 0.8 && !hit; gx += 0.02) {
