@@ -1,10 +1,12 @@
 /*
  * layout.c - a 2-D map of a model's books for the site's in-page map (bookrec_model_layout2d): models with book
  * vectors (seed, mf, ncf, ials: item_emb) get their first two principal components by power iteration; an EASE
- * model, which has no vectors, gets a spectral layout of its kept rows of B (positive entries, symmetrised): the
- * two leading non-trivial eigenvectors of the normalised adjacency, by orthogonal power iteration with the
- * trivial one deflated. The adjacency is regularised with a weak link between every pair of books (tau / n, tau
- * the mean degree), so rarely read books with one or two neighbours do not take an axis each. Deterministic (fixed starting vectors, fixed iteration counts, no threads).
+ * model, which has no vectors, gets a spectral layout of its kept rows of B (each positive kept entry an edge,
+ * symmetrised): the two leading non-trivial eigenvectors of the normalised adjacency, by orthogonal power
+ * iteration with the trivial one deflated. The adjacency is regularised with a weak link between every pair of
+ * books (tau / n, tau three times the mean degree), and each axis is replaced by its ranks: on goodbooks the
+ * eigenvectors are heavy-tailed (tight series take the ends of an axis), and ranks spread the rest out while
+ * keeping each axis' order. Edges are unweighted for the same reason (a series' large weights cut it off). Deterministic (fixed starting vectors, fixed iteration counts, no threads).
  * Not here: quantising or writing the map (bookrec export), drawing it (web/map.js).
  */
 #include "bookrec.h"
@@ -110,8 +112,8 @@ static int layout_pca(const float *emb, int n, int d, double *x, double *y, book
     return BOOKREC_OK;
 }
 
-/* y = W v for the symmetrised kept rows of an EASE model, W_ij = (max(B_ij, 0) + max(B_ji, 0)) / 2, plus
-   tau / n between every pair (the regulariser). */
+/* y = W v for the symmetrised kept rows of an EASE model, W_ij = ([B_ij > 0] + [B_ji > 0]) / 2, plus tau / n
+   between every pair (the regulariser). */
 static void ease_apply(const bookrec_model *m, int n, int K, double tau, const double *v, double *out) {
     double sum = 0;
     for (int i = 0; i < n; i++) sum += v[i];
@@ -122,7 +124,7 @@ static void ease_apply(const bookrec_model *m, int n, int K, double tau, const d
         for (int k = 0; k < K; k++) {
             int j = col[k];
             if (j == i || j < 0 || j >= n || !(val[k] > 0)) continue;
-            double w = 0.5 * val[k];
+            const double w = 0.5;
             out[i] += w * v[j];
             out[j] += w * v[i];
         }
@@ -130,6 +132,25 @@ static void ease_apply(const bookrec_model *m, int n, int K, double tau, const d
 }
 
 /* Spectral layout of an EASE model's kept rows (see the file comment). */
+typedef struct ranked { double v; int i; } ranked;
+
+static int cmp_ranked(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Replaces v[0..n) by its ranks (0..n-1, ties by index); 0 on allocation failure. */
+static int to_ranks(double *v, int n) {
+    ranked *r = malloc(sizeof *r * (size_t)n);
+    if (!r) return 0;
+    for (int i = 0; i < n; i++) r[i] = (ranked){v[i], i};
+    qsort(r, (size_t)n, sizeof *r, cmp_ranked);
+    for (int k = 0; k < n; k++) v[r[k].i] = k;
+    free(r);
+    return 1;
+}
+
 static int layout_ease(const bookrec_model *m, int n, double *x, double *y, bookrec_error *err) {
     int K = m->cfg.dim;
     double *buf = malloc(sizeof(double) * (size_t)n * 6);
@@ -141,7 +162,7 @@ static int layout_ease(const bookrec_model *m, int n, double *x, double *y, book
     double mean_deg = 0;
     for (int i = 0; i < n; i++) mean_deg += deg[i];
     mean_deg = mean_deg > 0 ? mean_deg / n : 1;
-    double tau = mean_deg;
+    double tau = 3 * mean_deg;
     for (int i = 0; i < n; i++) deg[i] += tau;
     /* a small self-loop on every book keeps the operator well defined for any data */
     double loop = 1e-3 * mean_deg, norm0 = 0;
@@ -179,6 +200,7 @@ static int layout_ease(const bookrec_model *m, int n, double *x, double *y, book
     for (int i = 0; i < n; i++) { x[i] = a[i] * isd[i]; y[i] = b[i] * isd[i]; } /* random-walk eigenvectors */
     free(buf);
     free(ma);
+    if (!to_ranks(x, n) || !to_ranks(y, n)) return br_fail(err, BOOKREC_E_NOMEM, "layout: out of memory");
     return BOOKREC_OK;
 }
 

@@ -221,6 +221,7 @@ describe('finding books on the site', () => {
       new MutationObserver(() => window.__progress.push({ shown: !bar.closest('.progress').hidden }))
         .observe(bar.closest('.progress'), { attributes: true, attributeFilter: ['hidden'] });
     });
+    await page.locator('#dataset').scrollIntoViewIfNeeded();
     await page.fill('#user-id', '1');
     await page.click('#user-go');
     await page.waitForFunction(() => (window.__progress || []).some((p) => Number(p.now) > 0 && Number(p.now) < 100), null, { timeout: 30000 });
