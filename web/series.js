@@ -4,8 +4,9 @@
 // titles: no DOM, no model (web/app.js calls them with the model's scores).
 
 // "Title (The Stormlight Archive, #2)" -> { name: 'The Stormlight Archive', num: 2 }; "#1-3" (a boxed set) and
-// "#0.5" (a novella) parse too, with range set for the first; null when the title names no series.
-const SERIES_RE = /\(([^()]*?),?\s*#\s*(\d+(?:\.\d+)?)(\s*[-–]\s*\d+(?:\.\d+)?)?\)\s*$/u;
+// "#0.5" (a novella) and "#3: Part 1 of 2" parse too, with range set for the first; null when the title names no
+// series.
+const SERIES_RE = /\(([^()]*?),?\s*#\s*(\d+(?:\.\d+)?)(\s*[-–]\s*\d+(?:\.\d+)?)?(?:[:;,]\s*[^()#]*)?\)\s*$/u;
 
 export function parseSeries(title) {
   const m = SERIES_RE.exec(String(title ?? ''));
@@ -18,7 +19,8 @@ export function parseSeries(title) {
 }
 
 // The series of every title: { of: Array(n) of {name, key, num, range}|null, first: Map(key -> index of the
-// lowest-numbered single book of the series in the catalogue, ties by lower index) }.
+// lowest-numbered single book of the series in the catalogue numbered 1 or more (a prequel novella, #0.5, is not
+// where a series starts) or else the lowest-numbered, ties by lower index) }.
 export function indexSeries(titles) {
   const of = new Array(titles.length).fill(null);
   const first = new Map();
@@ -29,7 +31,8 @@ export function indexSeries(titles) {
     of[i] = { ...s, key };
     if (s.range) continue; // an omnibus is never the book a series starts with
     const f = first.get(key);
-    if (f === undefined || s.num < of[f].num) first.set(key, i);
+    const before = (a, b) => (a >= 1) !== (b >= 1) ? a >= 1 : a < b; // would a start the series before b?
+    if (f === undefined || before(s.num, of[f].num)) first.set(key, i);
   }
   return { of, first };
 }

@@ -120,6 +120,9 @@ describe('series.js', () => {
     assert.deepEqual(parseSeries('Words of Radiance (The Stormlight Archive, #2)'), { name: 'The Stormlight Archive', num: 2, range: false });
     assert.deepEqual(parseSeries('Oathbringer (The Stormlight Archive #3)'), { name: 'The Stormlight Archive', num: 3, range: false });
     assert.equal(parseSeries('The Hobbit'), null);
+    assert.deepEqual(parseSeries('A Storm of Swords: Steel and Snow (A Song of Ice and Fire, #3: Part 1 of 2)'), { name: 'A Song of Ice and Fire', num: 3, range: false });
+    assert.equal(indexSeries(['Prequel (N, #0.5)', 'One (N, #1)', 'Two (N, #2)']).first.get('n'), 1, 'a #0.5 prequel is not the start');
+    assert.equal(indexSeries(['Prequel (N, #0.5)', 'Two (N, #2)']).first.get('n'), 1, 'without #1, the lowest from 1 up');
     assert.equal(parseSeries('Harry Potter Boxset (Harry Potter, #1-7)').range, true);
     const s = indexSeries(['B (S, #2)', 'A (S, #1)', 'C', 'D (S, #3)', 'Box (S, #1-3)']);
     assert.equal(s.first.get('s'), 1, 'the #1, not the boxed set');
