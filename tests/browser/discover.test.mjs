@@ -313,6 +313,12 @@ describe('finding books on the site', () => {
     await page.waitForSelector('#similar:not([hidden])');
     assert.equal(await page.textContent('#similar-h'), `Books similar to “${site.books[hit.i].title}”`);
     assert.ok((await page.locator('#similar-list .card').count()) > 0);
+    // from the keyboard: a book of the list near the centre, Enter
+    const li = page.locator('#map-near li').nth(1);
+    const idx = Number(await li.getAttribute('data-index'));
+    await li.locator('button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((t) => document.getElementById('similar-h').textContent === `Books similar to “${t}”`, site.books[idx].title);
     await page.setViewportSize({ width: 375, height: 812 });
     await page.locator('#map-view').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(OUT, 'discover-map-phone.png') });
