@@ -929,6 +929,13 @@ const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows,
    row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
 const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
 
+/* ------------------------------------------------------------- a 2-D map of the books (src/layout.c) */
+
+/* Writes a 2-D position of every book into xy[0 .. 2*n_items) (x0, y0, x1, y1, ...), each axis centred with unit
+   standard deviation: the first two principal components of item_emb for models with book vectors (seed, mf, ncf,
+   ials), a spectral layout of the kept rows of B for EASE. Deterministic. Returns BOOKREC_OK or an error code. */
+int bookrec_model_layout2d(bookrec_model *m, float *xy, bookrec_error *err);
+
 #ifdef __cplusplus
 }
 #endif

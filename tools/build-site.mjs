@@ -4,7 +4,10 @@
 // year (firebase.json) and a new build is picked up at once. It also writes:
 //   - sw.js: the service worker (web/sw.js with this build's asset folder and first-view files), which
 //     keeps the site usable offline;
-//   - catalog.json: the books of books.json as columns, with only what the page shows;
+//   - catalog.json: the books of books.json as columns, with only what the page shows; with the genre shelves
+//     of books.json (bookrec export) as a vocabulary (genres, most common first) and each book's indices into
+//     it (genre, strongest first), and the byte sizes of the files the page shows download progress for;
+//   - model/map.bin: the 2-D book map bookrec export wrote, when it did (fetched only when the map is opened);
 //   - model/match.json: what the Goodreads import matches on besides titles and authors (Goodreads ids,
 //     ISBN-13s, original titles; web/goodreads.js makeMatchData), from books.csv beside the ratings CSV;
 //     fetched only when a reader imports a Goodreads library. catalog.json gets the Goodreads id (gr)
@@ -21,10 +24,10 @@ import { gzipSync, constants as zc } from 'node:zlib';
 import { makeMatchData, goodreadsIdFromCover } from '../web/goodreads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
-  'manifest.webmanifest'];
+const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'series.js', 'map.js', 'style.css', 'icon.svg',
+  'cover.svg', 'bookrec.js', 'manifest.webmanifest'];
 // What a first view needs (the service worker caches these on install; the rest when first used).
-const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
+const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'series.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
   'manifest.webmanifest', 'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
 const WASM_FILES = ['bookrec-simd.mjs', 'bookrec-simd.wasm', 'bookrec-nosimd.mjs', 'bookrec-nosimd.wasm'];
 const MODEL_FILES = ['model-items.bkr', 'model-users.bkr', 'books.json'];
@@ -232,6 +235,14 @@ function makeCatalog(books, file) {
     const a = Number(b.average_rating);
     cat.avg.push(Number.isFinite(a) ? Math.round(a * 100) / 100 : 0);
   });
+  // genre shelves: a vocabulary ordered by how many books carry each, and per book its indices
+  if (books.some((b) => Array.isArray(b.genres) && b.genres.length)) {
+    const count = new Map();
+    for (const b of books) for (const g of new Set(b.genres || [])) if (typeof g === 'string' && g) count.set(g, (count.get(g) || 0) + 1);
+    cat.genres = [...count].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([g]) => g);
+    const at = new Map(cat.genres.map((g, k) => [g, k]));
+    cat.genre = books.map((b) => [...new Set(b.genres || [])].filter((g) => at.has(g)).slice(0, 3).map((g) => at.get(g)));
+  }
   return cat;
 }
 
@@ -290,10 +301,15 @@ export function buildSite(opts = {}) {
   const assets = new Map();
   for (const f of WEB_FILES) assets.set(f, readFileSync(path.join(ROOT, 'web', f)));
   for (const f of WASM_FILES) assets.set(`wasm/${f}`, readFileSync(path.join(o.wasm, f)));
-  assets.set('model/catalog.json', Buffer.from(JSON.stringify(catalog)));
   assets.set('model/model-items.bkr', readFileSync(path.join(o.models, 'model-items.bkr')));
   assets.set('model/model-users.bkr', readFileSync(path.join(o.models, 'model-users.bkr')));
   assets.set('model/rated.bin', ratedBin);
+  const mapPath = path.join(o.models, 'map.bin');
+  if (existsSync(mapPath)) assets.set('model/map.bin', readFileSync(mapPath));
+  // what the page shows a progress bar for: their sizes before any transfer compression
+  catalog.sizes = { 'model-users.bkr': assets.get('model/model-users.bkr').length, 'rated.bin': ratedBin.length };
+  if (assets.has('model/map.bin')) catalog.sizes['map.bin'] = assets.get('model/map.bin').length;
+  assets.set('model/catalog.json', Buffer.from(JSON.stringify(catalog)));
   if (match) assets.set('model/match.json', Buffer.from(JSON.stringify(match)));
   if (manifest) assets.set('model/manifest.json', Buffer.from(JSON.stringify(manifest)));
 
@@ -347,7 +363,7 @@ export function buildSite(opts = {}) {
 }
 
 function report(r) {
-  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'goodreads.js', 'style.css', 'bookrec.js', 'icon.svg',
+  const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'goodreads.js', 'series.js', 'style.css', 'bookrec.js', 'icon.svg',
     'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
   const byName = new Map(r.sizes.map((s) => [s.file.startsWith(r.prefix) ? s.file.slice(r.prefix.length) : s.file, s]));
   const lines = [`built ${path.relative(process.cwd(), r.out) || r.out}/ (${r.nBooks} books, ${r.rated.users.size} dataset readers; assets in ${r.prefix})`];

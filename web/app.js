@@ -3,7 +3,8 @@
 // every rating, kept in localStorage), the reader's own books (want to read, not interested, the
 // Goodreads import and the reader data file), a reader from the dataset (the users part of the model
 // and their rated lists are fetched only when that panel is used), and similar books for any book
-// shown. It registers the service worker (sw.js) that keeps the site usable offline. All data is
+// shown, a genre filter and series order for the recommendations (series.js), download progress for the
+// readers' part, and a map of the books (map.js, loaded when opened). It registers the service worker (sw.js) that keeps the site usable offline. All data is
 // inserted as text through dom.js. This file holds the page logic only: no model maths (that is the C
 // core), no storage or file formats (store.js, rated.js, goodreads.js).
 import { ready, configure, Model } from './bookrec.js';
@@ -13,6 +14,7 @@ import { loadReader, saveReader, emptyReader, makeReaderFile, parseReaderFile, m
 import { decodeRated } from './rated.js';
 import { createSearch } from './search.js';
 import { goodreadsIdFromCover, parseGoodreadsExport, createMatcher, matchExport } from './goodreads.js';
+import { indexSeries, seriesLabel, seriesFirst } from './series.js';
 
 // `?nosimd` in the page URL runs the scalar build (for comparisons); must precede the module's first use.
 if (new URLSearchParams(location.search).has('nosimd')) configure({ forceNoSimd: true });
@@ -41,6 +43,9 @@ const S = {
   radioSeq: 0,
   shown: { mine: LIST_STEP, want: LIST_STEP, hidden: LIST_STEP }, // rows shown in the reader's long lists
   similarOf: null,
+  series: null,         // the catalogue's series (series.js indexSeries), or null when no title names one
+  genre: -1,            // the genre the new reader's recommendations are filtered to (index into books.genres), -1: all
+  map: null,            // the book map (map.js) once opened
 };
 
 // ------------------------------------------------------------------ status and notices
@@ -119,6 +124,11 @@ function checkCatalogue(books, model) {
     if (!Array.isArray(books[key]) || books[key].length !== n) throw new Error(`catalog.json: field ${key} should have ${n} entries`);
   }
   if (books.gr !== undefined && (!Array.isArray(books.gr) || books.gr.length !== n)) delete books.gr; // links only
+  if (books.genres !== undefined && !(Array.isArray(books.genres) && Array.isArray(books.genre) && books.genre.length === n &&
+    books.genre.every((g) => Array.isArray(g) && g.every((k) => Number.isInteger(k) && k >= 0 && k < books.genres.length)))) {
+    delete books.genres; // the filter only: the page works without it
+    delete books.genre;
+  }
   if (model.nItems !== n) throw new Error(`the model has ${model.nItems} books but the catalogue ${n}; rebuild the site from one export`);
   const ids = model.itemIds;
   if (ids) {
@@ -260,6 +270,7 @@ function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = n
     el('div', { class: 'info' },
       el(level, { class: 'title', text: title }),
       el('p', { class: 'authors', text: String(b.authors[i] ?? '') }),
+      seriesLine(i),
       facts.length ? el('p', { class: 'facts', text: facts.join(' · ') }) : null,
       scoreLine,
       reason,
@@ -303,6 +314,7 @@ function renderResults(list, results, scoreKind, focusTarget, { level = 'h4', wh
     if (i === undefined) continue;
     const why = explains ? S.model.explain(state, r.id, { k: 2 }) : null;
     list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why, level, where }));
+    if (r.startsFor !== undefined) markSeriesStart(list.lastElementChild, r.startsFor);
   }
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
   restoreFocus(list, snap, focusTarget);
@@ -487,16 +499,18 @@ function updateNewReader() {
     const t0 = performance.now();
     const state = pairs.length ? S.model.foldIn(pairs) : emptyState();
     const t1 = performance.now();
-    const recs = S.model.recommendState(state, { k, exclude: [...S.ratings.keys(), ...S.hidden] });
+    const recs = rankForNewReader(state, k, [...S.ratings.keys(), ...S.hidden]);
     const t2 = performance.now();
     const scoring = `top-${k} of ${S.model.nItems.toLocaleString('en')} ${ms(t2 - t1)} ms`;
     S.lastTiming = pairs.length ? `fold-in ${ms(t1 - t0)} ms + ${scoring}` : scoring;
     info.textContent = (S.ratings.size
       ? `From your ${S.ratings.size} rating${S.ratings.size > 1 ? 's' : ''}; books you rated are left out.`
       : 'What the model suggests before it knows you. Rate books to make these yours.') +
-      (S.hidden.size ? ` ${S.hidden.size} book${S.hidden.size > 1 ? 's' : ''} you are not interested in ${S.hidden.size > 1 ? 'are' : 'is'} left out too.` : '');
+      (S.hidden.size ? ` ${S.hidden.size} book${S.hidden.size > 1 ? 's' : ''} you are not interested in ${S.hidden.size > 1 ? 'are' : 'is'} left out too.` : '') +
+      genreNote(recs.length, k);
     renderResults(list, recs, 'rating', $('rec-new-h'), { level: 'h4', where: 'rec', state: pairs.length ? state : null });
     announce(`Recommendations updated: ${recs.length} books.`);
+    S.map?.refresh();
   } catch (e) {
     info.textContent = `Could not compute recommendations: ${e.message}`;
     clear(list);
@@ -566,7 +580,9 @@ function showSimilar(id) {
 function ensureUsers() {
   if (!S.users) {
     S.users = (async () => {
-      const [usersBuf, ratedBuf] = await Promise.all([fetchBytes('model-users.bkr'), fetchBytes('rated.bin')]);
+      const progress = downloadProgress($('user-progress'), ['model-users.bkr', 'rated.bin']);
+      const [usersBuf, ratedBuf] = await Promise.all([fetchWithProgress('model-users.bkr', progress),
+        fetchWithProgress('rated.bin', progress)]).finally(() => progress.done());
       const t0 = performance.now();
       await S.model.loadUsers(usersBuf);
       const rated = decodeRated(ratedBuf);
@@ -853,6 +869,196 @@ function registerServiceWorker() {
     .catch(() => { document.documentElement.dataset.offline = 'unavailable'; });
 }
 
+// ------------------------------------------------------------------ genres, series, download progress, the map
+
+// Series and the genre select, from the catalogue (called once at start, before the first recommendations).
+function setupDiscovery() {
+  const series = indexSeries(S.books.title);
+  S.series = series.first.size ? series : null;
+  const pick = $('genre-pick');
+  const select = $('new-genre');
+  if (!S.books.genres || !S.books.genres.length) return; // a catalogue without genre shelves: no filter
+  const count = new Array(S.books.genres.length).fill(0);
+  for (const g of S.books.genre) for (const k of g) count[k]++;
+  S.books.genres.forEach((name, k) => {
+    select.append(el('option', { value: String(k), text: `${genreName(k)} (${count[k].toLocaleString('en')})` }));
+  });
+  select.addEventListener('change', () => {
+    S.genre = select.value === '' ? -1 : Number(select.value);
+    updateNewReader();
+  });
+  pick.hidden = false;
+}
+
+// "historical-fiction" -> "Historical fiction".
+function genreName(k) {
+  const s = String(S.books.genres[k]).replace(/[-_]+/g, ' ').trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function genreNote(shown, k) {
+  if (S.genre < 0) return '';
+  const name = genreName(S.genre).toLowerCase();
+  return shown < k ? ` Only ${name} books: ${shown} of them are left to recommend.` : ` Only ${name} books.`;
+}
+
+// "#2 in The Stormlight Archive" under a card's authors, or nothing.
+function seriesLine(i) {
+  const text = S.series ? seriesLabel(S.series.of[i]) : null;
+  return text ? el('p', { class: 'series', text }) : null;
+}
+
+// A card offered in place of a later book of its series: says so (its own match can be lower than the next card's).
+function markSeriesStart(card, later) {
+  const s = S.series?.of[later];
+  if (!card || !s) return;
+  card.dataset.seriesStart = String(S.books.book_id[later]);
+  card.querySelector('.info .series')?.after(el('p', { class: 'series-start',
+    text: `Offered first: #${s.num} of this series, “${bookTitle(later)}”, matched your taste` }));
+}
+
+// The new reader's top k: ranked over the whole catalogue, kept to the chosen genre, and with a series the
+// reader has not started offered from its first book (series.js seriesFirst). Returns [{id, i, score, match}].
+function rankForNewReader(state, k, exclude) {
+  const g = S.genre;
+  const extra = S.series ? 10 : 0; // room for the series rule to replace or move books
+  const topn = S.model.kind === 'topn';
+  let scores = null;
+  const scoresOf = () => (scores ||= S.model.scoreState(state));
+  const entry = (i, score) => ({ id: String(S.books.book_id[i]), i, score,
+    match: topn && Number.isFinite(score) ? S.model.match(score) : null });
+  const excluded = new Set(exclude);
+  let list;
+  if (g >= 0) {
+    const sc = scoresOf();
+    const cand = [];
+    for (let i = 0; i < sc.length; i++) {
+      if (S.books.genre[i].includes(g) && Number.isFinite(sc[i]) && !excluded.has(String(S.books.book_id[i]))) cand.push(i);
+    }
+    cand.sort((a, b) => sc[b] - sc[a] || a - b);
+    list = cand.slice(0, k + extra).map((i) => entry(i, sc[i]));
+  } else {
+    list = S.model.recommendState(state, { k: Math.min(k + extra, S.model.nItems), exclude })
+      .map((r) => ({ ...r, i: S.index.get(String(r.id)) }));
+  }
+  if (S.series) {
+    const started = new Set();
+    for (const id of S.ratings.keys()) {
+      const s = S.series.of[S.index.get(id)];
+      if (s) started.add(s.key);
+    }
+    const inGenre = (f) => g < 0 || S.books.genre[f].includes(g);
+    const allowed = (f) => !excluded.has(String(S.books.book_id[f])) && inGenre(f);
+    list = seriesFirst(list, S.series, started, allowed, (f, e) => ({ ...entry(f, scoresOf()[f]), startsFor: e.i }), (f) => !inGenre(f));
+  }
+  return list.slice(0, k);
+}
+
+// A progress bar over several downloads: the files' sizes come from the catalogue (before transfer compression,
+// which Content-Length would count instead); without them, from Content-Length when the response is not
+// compressed; else the bar shows no value (indeterminate). Returns { add(name, total), step(n), done() }.
+function downloadProgress(bar, names) {
+  const known = S.books.sizes || {};
+  let total = 0;
+  let got = 0;
+  let unknown = false;
+  const seen = new Set();
+  const show = () => {
+    if (unknown || !total) {
+      bar.removeAttribute('value');
+      bar.removeAttribute('aria-valuenow');
+      bar.setAttribute('aria-valuetext', `${(got / 1048576).toFixed(1)} MB downloaded`);
+      return;
+    }
+    const pct = Math.min(100, Math.round((100 * got) / total));
+    bar.value = pct;
+    bar.setAttribute('aria-valuenow', String(pct));
+    bar.setAttribute('aria-valuetext', `${pct}% of ${(total / 1048576).toFixed(1)} MB`);
+  };
+  for (const n of names) {
+    if (Number.isFinite(known[n]) && known[n] > 0) { total += known[n]; seen.add(n); }
+  }
+  bar.closest('.progress').hidden = false;
+  show();
+  return {
+    add(name, size) {
+      if (seen.has(name)) return;
+      seen.add(name);
+      if (size > 0) total += size;
+      else unknown = true;
+      show();
+    },
+    step(n) {
+      got += n;
+      show();
+    },
+    done() {
+      bar.closest('.progress').hidden = true;
+    },
+  };
+}
+
+// Downloads one model file with a ReadableStream reader, telling progress how many bytes arrived.
+async function fetchWithProgress(name, progress) {
+  let res;
+  try {
+    res = await fetch(new URL(name, MODEL_DIR));
+  } catch (e) {
+    throw new Error(`could not download ${name} (${e.message})`);
+  }
+  if (!res.ok) throw new Error(`could not download ${name}: HTTP ${res.status}`);
+  const enc = (res.headers.get('content-encoding') || 'identity').toLowerCase();
+  const len = Number(res.headers.get('content-length'));
+  progress.add(name, enc === 'identity' && len > 0 ? len : 0);
+  if (!res.body || !res.body.getReader) {
+    const buf = await res.arrayBuffer();
+    progress.step(buf.byteLength);
+    return buf;
+  }
+  const reader = res.body.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    progress.step(value.length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out.buffer;
+}
+
+// The map of the books: map.js and map.bin are fetched on the first open only.
+async function openMap() {
+  const button = $('map-open');
+  const info = $('map-info');
+  if (S.map) { S.map.focus(); return; }
+  button.setAttribute('aria-busy', 'true');
+  info.textContent = 'Loading the map…';
+  try {
+    const { createMap } = await import('./map.js');
+    const progress = downloadProgress($('map-progress'), ['map.bin']);
+    const buf = await fetchWithProgress('map.bin', progress).finally(() => progress.done());
+    S.map = createMap($('map-view'), buf, {
+      count: S.books.book_id.length,
+      title: (i) => `${bookTitle(i)} by ${String(S.books.authors[i] ?? '')}`,
+      rated: () => new Set([...S.ratings.keys()].map((id) => S.index.get(id))),
+      recommended: () => [...$('rec-new').querySelectorAll('.card')].map((c) => S.index.get(c.dataset.bookId)).filter((i) => i !== undefined),
+      select: (i) => showSimilar(String(S.books.book_id[i])),
+    });
+    button.hidden = true;
+    info.textContent = 'Books close together are read by the same readers. Drag or use the arrow keys to move, the wheel, + and − to zoom; press Enter or click a book for similar books.';
+    S.map.focus();
+  } catch (e) {
+    info.textContent = `The map could not be shown: ${e.message}`;
+  } finally {
+    button.removeAttribute('aria-busy');
+  }
+}
+
 // ------------------------------------------------------------------ start
 
 async function main() {
@@ -874,6 +1080,7 @@ async function main() {
   S.aside = saved.aside;
   if (saved.notice) notice(saved.notice, 'warn');
 
+  setupDiscovery();
   renderMyRatings();
   renderLibrary();
   updateNewReader();
@@ -910,6 +1117,8 @@ async function main() {
     $('search').focus();
   });
   $('user-form').addEventListener('submit', recommendForUser);
+  $('map-open').addEventListener('click', () => { openMap(); });
+  $('map-open').disabled = false;
   $('user-go').disabled = false;
   setStatus();
   document.documentElement.dataset.state = 'ready';

@@ -3,7 +3,9 @@
  * TensorFlow Embedding Projector reads, all written atomically into one directory:
  *   model-items.bkr  the book side and the network (embeddings Q8 by default, F16/F32 with --quantize)
  *   model-users.bkr  the dataset users' part (loaded by the site only when that panel is used)
- *   books.json       display fields of every book the model knows, in the model's item order
+ *   books.json       display fields of every book the model knows, in the model's item order, with its
+ *                    genre shelves ("genres", up to 3 of a vocabulary of 40) when book_tags.csv is found
+ *   map.bin          a 2-D map of the books (bookrec_model_layout2d, 16-bit grid; the site's book map)
  *   vecs.tsv         one book embedding row per line, tab-separated (as the tutorial wrote it)
  *   meta.tsv         the matching titles, one per line, no header
  *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
@@ -13,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "genres.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -160,7 +163,7 @@ int cmd_export(int argc, char **argv) {
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     int no_eval = 0;
-    const char *vectors_path = NULL, *als_json = NULL;
+    const char *vectors_path = NULL, *als_json = NULL, *tags_dir = "auto";
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "trained model to export", "<project>/models/model.bkr"},
@@ -176,6 +179,8 @@ int cmd_export(int argc, char **argv) {
          "model whose book vectors go into vecs.tsv (for an EASE model, which has none)", "the exported model"},
         {"als-json", 0, CLI_STR, &als_json, "DIR",
          "ials models: also write the factors as Spark's ALS does (DIR/itemFactors, DIR/userFactors; JSON lines)", NULL},
+        {"tags", 0, CLI_STR, &tags_dir, "DIR|auto|none",
+         "where book_tags.csv and tags.csv are, for the books' genre shelves in books.json", "auto: the data directory"},
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -208,10 +213,27 @@ int cmd_export(int argc, char **argv) {
         no_eval = 1;
     }
     if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
+    cli_genres genres = {0};
+    int have_genres = 0;
+    if (strcmp(tags_dir, "none") != 0 && books) {
+        const char *dir = !strcmp(tags_dir, "auto") ? cli_data_dir_try(&d) : tags_dir;
+        char *btp = dir ? cli_join(dir, "book_tags.csv") : NULL, *tp = dir ? cli_join(dir, "tags.csv") : NULL;
+        FILE *f1 = btp ? fopen(btp, "rb") : NULL, *f2 = tp ? fopen(tp, "rb") : NULL;
+        if (f1 && f2) {
+            cli_read_genres(btp, tp, books, items, 40, 3, &genres);
+            have_genres = 1;
+        } else if (strcmp(tags_dir, "auto") != 0) {
+            cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+        }
+        if (f1) fclose(f1);
+        if (f2) fclose(f2);
+        free(btp);
+        free(tp);
+    }
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
     bookrec_error err = {0};
-    out_file files[8];
+    out_file files[12];
     int n_files = 0;
 #define ADD_FILE(nm, data, len)                                                                                        \
     do {                                                                                                               \
@@ -255,6 +277,11 @@ int cmd_export(int argc, char **argv) {
         else cJSON_AddNullToObject(o, "year");
         if (b && b->avg_rating > 0) cJSON_AddNumberToObject(o, "average_rating", cli_f32(b->avg_rating));
         else cJSON_AddNullToObject(o, "average_rating");
+        if (have_genres) {
+            cJSON *g = cJSON_AddArrayToObject(o, "genres");
+            for (int32_t a = genres.off[i]; a < genres.off[i + 1]; a++)
+                cJSON_AddItemToArray(g, cJSON_CreateString(genres.name[genres.idx[a]]));
+        }
         cJSON_AddItemToArray(arr, o);
     }
     if (missing && books)
@@ -265,6 +292,44 @@ int cmd_export(int argc, char **argv) {
     if (!bj) cli_die("out of memory");
     ADD_FILE("books.json", bj, strlen(bj));
     free(bj);
+    if (have_genres)
+        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres.n_names, genres.books_with, n_items,
+               cli_noun(1));
+    cli_genres_free(&genres);
+
+    /* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit
+       grid over those ranges (little-endian); coordinates past 4 standard deviations are pulled in to it */
+    {
+        float *xy = malloc(sizeof(float) * 2 * (size_t)n_items);
+        if (!xy) cli_die("out of memory");
+        if (bookrec_model_layout2d(m, xy, &err) == BOOKREC_OK) {
+            float lo[2] = {4, 4}, hi[2] = {-4, -4};
+            for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
+                float v = xy[k] < -4 ? -4 : xy[k] > 4 ? 4 : xy[k];
+                xy[k] = v;
+                if (v < lo[k & 1]) lo[k & 1] = v;
+                if (v > hi[k & 1]) hi[k & 1] = v;
+            }
+            size_t len = 32 + 4 * (size_t)n_items;
+            uint8_t *mb = calloc(1, len);
+            if (!mb) cli_die("out of memory");
+            uint32_t head[4] = {0x504d4b42u /* "BKMP" */, 1, (uint32_t)n_items, 0};
+            float range[4] = {lo[0], hi[0], lo[1], hi[1]};
+            memcpy(mb, head, 16); /* the formats are little-endian, as every target of bookrec is */
+            memcpy(mb + 16, range, 16);
+            for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
+                float span = hi[k & 1] - lo[k & 1];
+                double q = span > 0 ? (xy[k] - lo[k & 1]) / span * 65535.0 + 0.5 : 0;
+                uint16_t u = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q);
+                memcpy(mb + 32 + 2 * k, &u, 2);
+            }
+            ADD_FILE("map.bin", mb, len);
+            free(mb);
+        } else {
+            cli_warn("no book map (map.bin): %s", err.msg);
+        }
+        free(xy);
+    }
 
     /* Embedding Projector files: the book embedding matrix and the titles */
     int rows = 0, cols = 0;

@@ -57,9 +57,9 @@ export function missingPrereqs() {
 }
 
 // Trains and exports a small model on the fixture (the kind `npm start` ships: its DEFAULT_TRAIN_ARGS, unless
-// `train` names other flags), then builds a site from it into a temp dir.
-export async function buildFixtureSite({ train = null } = {}) {
-  const data = fixtureDir();
+// `train` names other flags), then builds a site from it into a temp dir; `data` uses another dataset directory.
+export async function buildFixtureSite({ train = null, data: dataDir = null } = {}) {
+  const data = dataDir || fixtureDir();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-site-'));
   const model = path.join(tmp, 'model.bkr');
   const models = path.join(tmp, 'models');
