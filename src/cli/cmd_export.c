@@ -215,8 +215,18 @@ int cmd_export(int argc, char **argv) {
     if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
     cli_genres genres = {0};
     int have_genres = 0;
-    if (strcmp(tags_dir, "none") != 0 && books) {
-        const char *dir = !strcmp(tags_dir, "auto") ? cli_data_dir_try(&d) : tags_dir;
+    int auto_tags = !strcmp(tags_dir, "auto"), joinable = 0;
+    for (int i = 0; books && i < books->n && !joinable; i++) joinable = books->item[i].extra && *books->item[i].extra;
+    if (strcmp(tags_dir, "none") != 0 && books && (joinable || !auto_tags)) {
+        /* auto: beside the books file (book_tags.csv is keyed by the books file's goodreads_book_id) */
+        const char *bp = auto_tags ? cli_books_path(&d) : NULL;
+        char *books_dir = bp ? strdup(bp) : NULL;
+        if (books_dir) {
+            char *slash = strrchr(books_dir, '/');
+            if (slash) *slash = '\0';
+            else strcpy(books_dir, ".");
+        }
+        const char *dir = auto_tags ? books_dir : tags_dir;
         char *btp = dir ? cli_join(dir, "book_tags.csv") : NULL, *tp = dir ? cli_join(dir, "tags.csv") : NULL;
         FILE *f1 = btp ? fopen(btp, "rb") : NULL, *f2 = tp ? fopen(tp, "rb") : NULL;
         if (f1 && f2) {
@@ -227,6 +237,7 @@ int cmd_export(int argc, char **argv) {
         }
         if (f1) fclose(f1);
         if (f2) fclose(f2);
+        free(books_dir);
         free(btp);
         free(tp);
     }
