@@ -378,12 +378,13 @@ int cmd_import_als(int argc, char **argv) {
     char g1[32], g2[32], b1[32];
     printf("imported %s %s and %s readers, %d factors each, from %d + %d files\n", cli_group((size_t)ni, g1),
            cli_noun(1), cli_group((size_t)nu, g2), fi.dim, fi.n_files, fu.n_files);
+    char scaling[64];
+    if (io.reg_observed_only) snprintf(scaling, sizeof scaling, "the reader's ratings (Spark)");
+    else if (io.reg_exp > 0) snprintf(scaling, sizeof scaling, "(ratings + books)^%g (bookrec)", (double)io.reg_exp);
+    else snprintf(scaling, sizeof scaling, "1 (plain)");
     printf("fold-in: confidence 1 + %g w(r), w = %g,%g,%g,%g,%g on %g..%g; L2 %g x %s\n", (double)(io.alpha > 0 ? io.alpha : 0),
            (double)io.rating_weight[0], (double)io.rating_weight[1], (double)io.rating_weight[2],
-           (double)io.rating_weight[3], (double)io.rating_weight[4], (double)lo, (double)hi, (double)io.lambda,
-           io.reg_observed_only ? "the reader's ratings (Spark)"
-           : io.reg_exp > 0     ? cli_fmt("(ratings + books)^%g (bookrec)", (double)io.reg_exp)
-                                : "1 (plain)");
+           (double)io.rating_weight[3], (double)io.rating_weight[4], (double)lo, (double)hi, (double)io.lambda, scaling);
     printf("wrote %s (%s; no match calibration: the site shows scores only)\n", out, cli_bytes((long long)n_bytes, b1));
     bookrec_free(bytes);
     bookrec_model_free(m);

@@ -17,6 +17,18 @@ static struct {
     int n_items;
 } cache;
 
+/* The rows' settings, freed by evr_topn_done. */
+static void *rows_made[64];
+static int n_rows_made;
+
+static void *row_alloc(size_t size) {
+    if (n_rows_made == (int)(sizeof rows_made / sizeof rows_made[0])) cli_die("eval: too many top-N rows");
+    void *p = calloc(1, size);
+    if (!p) cli_die("out of memory");
+    rows_made[n_rows_made++] = p;
+    return p;
+}
+
 typedef struct topn_row {
     int K;                    /* EASE: entries kept per row; iALS: factors */
     bookrec_ease_options eo;
@@ -165,8 +177,7 @@ static int blend_ranker(const char *name, bookrec_ranker *rk) {
     float beta = 0;
     if (sscanf(name, "ease+ials%d@%f", &D, &beta) != 2 || D < 1 || D > BOOKREC_IALS_MAX_DIM || !(beta >= 0))
         cli_usage_die("eval", "eval: --archs: '%s' is not ease+ialsD@BETA", name);
-    blend_row *row = calloc(1, sizeof *row);
-    if (!row) cli_die("out of memory");
+    blend_row *row = row_alloc(sizeof *row);
     row->ease.K = K;
     row->ials.K = D;
     row->beta = beta;
@@ -189,16 +200,16 @@ int evr_topn_ranker(const char *name, bookrec_ranker *rk) {
                           max);
         K = (int)v;
     }
-    topn_row *row = calloc(1, sizeof *row); /* lives as long as the evaluation: a few bytes per row */
-    if (!row) cli_die("out of memory");
+    topn_row *row = row_alloc(sizeof *row); /* lives until evr_topn_done */
     row->K = K;
     *rk = (bookrec_ranker){name, ials ? ials_fit : topn_fit, topn_score, topn_release, row};
     return 1;
 }
 
-/* Frees the dense B kept between EASE rows. */
+/* Frees the dense B kept between EASE rows and the rows' settings. */
 void evr_topn_done(void) {
     free(cache.B);
     cache.B = NULL;
     cache.train = NULL;
+    while (n_rows_made > 0) free(rows_made[--n_rows_made]);
 }
