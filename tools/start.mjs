@@ -20,6 +20,9 @@ import { ROOT, CLI, ensureDeps, buildNative, buildWasm, findData, run, log } fro
 // readers. `--arch mf` is the best rating model; `--arch seed` is the tutorial's network.
 export const DEFAULT_TRAIN_ARGS = ['--arch', 'ease']; // K, lambda, weights: bookrec's own defaults
 export const DEFAULT_EXPORT_ARGS = ['--quantize', 'q8'];
+// EASE has no book vectors; the Embedding Projector files (vecs.tsv, meta.tsv, as the tutorial made them) take
+// them from a small iALS model of the same books, trained beside it (models/vectors.bkr, a few seconds).
+export const VECTORS_TRAIN_ARGS = ['--arch', 'ials', '--dim', '32'];
 
 const DATA_URL = process.env.BOOKREC_DATA_URL || 'https://raw.githubusercontent.com/zygmuntz/goodbooks-10k/master';
 
@@ -127,9 +130,16 @@ async function main() {
   } else {
     log(`using the trained model ${model} (npm start -- --retrain trains it again)`);
   }
+  const vectors = path.join(models, 'vectors.bkr');
+  const easeDefault = DEFAULT_TRAIN_ARGS.includes('ease');
+  if (easeDefault && (!existsSync(vectors) || !newer(vectors, model))) {
+    log(`training the book vectors for the Embedding Projector files into ${vectors}`);
+    run(CLI, ['train', '--data', data, '--out', vectors, ...VECTORS_TRAIN_ARGS]);
+  }
   if (!newer(path.join(models, 'manifest.json'), model) || !existsSync(path.join(models, 'model-items.bkr'))) {
     log('exporting the browser files into models/');
-    run(CLI, ['export', '--data', data, '--model', model, '--out', models, ...DEFAULT_EXPORT_ARGS]);
+    run(CLI, ['export', '--data', data, '--model', model, '--out', models, ...DEFAULT_EXPORT_ARGS,
+      ...(easeDefault ? ['--vectors', vectors] : [])]);
   } else {
     log('export is up to date');
   }
