@@ -40,6 +40,39 @@ typedef struct topn_ctx {
     bookrec_model_scorer sc;
 } topn_ctx;
 
+/* Creates a top-N model of `arch` and `dim` for the fit data, fits it with fit(m, row, d), prepares it for scoring
+   from several threads and wraps it as a scorer context in *out. */
+static int make_ctx(bookrec_arch arch, int dim, const bookrec_fit_data *d, topn_row *row,
+                    int (*fit)(bookrec_model *, topn_row *, const bookrec_fit_data *, bookrec_error *), void **out,
+                    bookrec_error *err) {
+    bookrec_model_config c;
+    bookrec_model_config_default(&c);
+    c.arch = arch;
+    c.n_users = d->n_users;
+    c.n_items = d->n_items;
+    c.dim = dim;
+    c.min_rating = d->min_rating;
+    c.max_rating = d->max_rating;
+    c.n_entries = arch == BOOKREC_ARCH_EASE ? (int64_t)d->train->n : 0;
+    topn_ctx *t = calloc(1, sizeof *t);
+    if (!t) return BOOKREC_E_NOMEM;
+    int rc = bookrec_model_create(&c, &t->m, err);
+    if (!rc) rc = fit(t->m, row, d, err);
+    if (!rc) rc = bookrec_model_prepare(t->m, err);
+    if (rc) {
+        bookrec_model_free(t->m);
+        free(t);
+        return rc;
+    }
+    t->sc.model = t->m;
+    *out = t;
+    return BOOKREC_OK;
+}
+
+static int ease_from_cache(bookrec_model *m, topn_row *row, const bookrec_fit_data *d, bookrec_error *err) {
+    return bookrec_ease_fit_from(m, cache.B, d->train, NULL, &row->eo, err);
+}
+
 static int topn_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
     topn_row *row = arg;
     size_t N = (size_t)d->n_items;
@@ -56,28 +89,7 @@ static int topn_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_er
         cache.n = d->train->n;
         cache.n_items = d->n_items;
     }
-    bookrec_model_config c;
-    bookrec_model_config_default(&c);
-    c.arch = BOOKREC_ARCH_EASE;
-    c.n_users = d->n_users;
-    c.n_items = d->n_items;
-    c.dim = row->K < d->n_items ? row->K : d->n_items;
-    c.min_rating = d->min_rating;
-    c.max_rating = d->max_rating;
-    c.n_entries = (int64_t)d->train->n;
-    topn_ctx *t = calloc(1, sizeof *t);
-    if (!t) return BOOKREC_E_NOMEM;
-    int rc = bookrec_model_create(&c, &t->m, err);
-    if (!rc) rc = bookrec_ease_fit_from(t->m, cache.B, d->train, NULL, &row->eo, err);
-    if (!rc) rc = bookrec_model_prepare(t->m, err);
-    if (rc) {
-        bookrec_model_free(t->m);
-        free(t);
-        return rc;
-    }
-    t->sc.model = t->m;
-    *out = t;
-    return BOOKREC_OK;
+    return make_ctx(BOOKREC_ARCH_EASE, row->K < d->n_items ? row->K : d->n_items, d, row, ease_from_cache, out, err);
 }
 
 static int topn_score(void *ctx, const bookrec_reader *rd, float *scores, int n_items, bookrec_error *err) {
@@ -91,32 +103,16 @@ static void topn_release(void *arg, void *ctx) {
     free(t);
 }
 
+static int ials_of_row(bookrec_model *m, topn_row *row, const bookrec_fit_data *d, bookrec_error *err) {
+    return bookrec_ials_fit_model(m, d->train, &row->io, err);
+}
+
 /* iALS rows: the model fitted with the core's defaults (tuned on validation readers) at the row's dim. */
 static int ials_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
     topn_row *row = arg;
-    bookrec_model_config c;
-    bookrec_model_config_default(&c);
-    c.arch = BOOKREC_ARCH_IALS;
-    c.n_users = d->n_users;
-    c.n_items = d->n_items;
-    c.dim = row->K;
-    c.min_rating = d->min_rating;
-    c.max_rating = d->max_rating;
-    topn_ctx *t = calloc(1, sizeof *t);
-    if (!t) return BOOKREC_E_NOMEM;
     char g[32];
     fprintf(stderr, "fitting iALS (dim %d) on %s ratings\n", row->K, cli_group(d->train->n, g));
-    int rc = bookrec_model_create(&c, &t->m, err);
-    if (!rc) rc = bookrec_ials_fit_model(t->m, d->train, &row->io, err);
-    if (!rc) rc = bookrec_model_prepare(t->m, err);
-    if (rc) {
-        bookrec_model_free(t->m);
-        free(t);
-        return rc;
-    }
-    t->sc.model = t->m;
-    *out = t;
-    return BOOKREC_OK;
+    return make_ctx(BOOKREC_ARCH_IALS, row->K, d, row, ials_of_row, out, err);
 }
 
 /* A blend of an EASE row and an iALS row: score = EASE score + beta * iALS score (both fitted on the same part). */
