@@ -441,6 +441,14 @@ int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, con
    NaN when the model has no calibration. */
 float bookrec_model_match(const bookrec_model *m, float score);
 
+/* How the match holds on readers it was not calibrated on: the top 50 books of each reader of `foldin` (scored from
+   those ratings), binned by their match into n_bins equal bins of 0..1; for bin b, count[b] books, their mean match
+   mean_match[b] and the share observed[b] that the reader's `target` rates >= threshold (caller-owned arrays of
+   n_bins each). */
+int bookrec_model_reliability(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                              float threshold, int n_bins, int *count, double *mean_match, double *observed,
+                              bookrec_error *err);
+
 /* ------------------------------------------------------------- training */
 
 /* Runs fn(arg, t) for t in 0..n_tasks-1, possibly in parallel, and returns when all are done. */

@@ -283,12 +283,16 @@ int bookrec_model_explain(bookrec_model *m, const float *state, int item, int k,
 
 /* ------------------------------------------------------------------ match calibration */
 
+/* The calibration's input: asinh(20 s), close to the score near 0 and logarithmic for large scores, so that the
+   few very high scores do not all read as certainties. */
+static float calib_feature(float s) { return asinhf(20.0f * s); }
+
 /* Calibrated chance that a book with ranking score `score` is one the reader reads and rates highly. */
 float bookrec_model_match(const bookrec_model *m, float score) {
     if (!m || !br_is_topn(&m->cfg) || !isfinite(score)) return NAN;
     float a = m->topn_meta[BR_META_CAL_A], b = m->topn_meta[BR_META_CAL_B];
     if (a == 0.0f) return NAN;
-    return 1.0f / (1.0f + expf(-(a * score + b)));
+    return 1.0f / (1.0f + expf(-(a * calib_feature(score) + b)));
 }
 
 /* Groups triples by user into CSR (offsets n_users + 1). */
@@ -342,19 +346,19 @@ static int calib_reader(bookrec_model *m, const bookrec_triples *fold, const int
     for (int e = 0; e < nt; e++)
         if (target->rating[ti[e]] >= thr) rel_mark[target->item[ti[e]]] = 1;
     for (int r = 0; r < got; r++) {
-        s_out[*n_out] = scores[top[r]];
+        s_out[*n_out] = calib_feature(scores[top[r]]);
         y_out[(*n_out)++] = rel_mark[top[r]];
     }
     for (int e = 0; e < nt; e++) rel_mark[target->item[ti[e]]] = 0;
     return BOOKREC_OK;
 }
 
-/* Fits the model's match calibration on held-out readers (see bookrec.h). */
-int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
-                            float threshold, bookrec_error *err) {
-    if (!m || !foldin || !target) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_calibrate: NULL argument");
-    if (!br_is_topn(&m->cfg))
-        return br_fail(err, BOOKREC_E_STATE, "match calibration is for top-N models (ease, ials)");
+/* The top books' (score, relevant) pairs of every reader of foldin, into *s_out / *y_out (n of them, caller frees). */
+static int collect_pairs(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                         float threshold, float **s_out, unsigned char **y_out, size_t *n_out, bookrec_error *err) {
+    *s_out = NULL;
+    *y_out = NULL;
+    *n_out = 0;
     int nu = 0, ni = m->cfg.n_items;
     const bookrec_triples *parts[2] = {foldin, target};
     for (int p = 0; p < 2; p++)
@@ -385,18 +389,71 @@ int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, con
         rc = calib_reader(m, foldin, fx + fo[u], nf, target, tx + to[u], nt, threshold, state, state + S,
                           top, top + CALIB_TOP, state + S + ni, mark, s, y, &n, err);
     }
+    free(fo); free(fx); free(to); free(tx); free(state); free(top); free(mark);
+    if (rc) {
+        free(s);
+        free(y);
+        return rc;
+    }
+    *s_out = s;
+    *y_out = y;
+    *n_out = n;
+    return BOOKREC_OK;
+}
+
+/* Fits the model's match calibration on held-out readers (see bookrec.h). */
+int bookrec_model_calibrate(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                            float threshold, bookrec_error *err) {
+    if (!m || !foldin || !target) return br_fail(err, BOOKREC_E_ARG, "bookrec_model_calibrate: NULL argument");
+    if (!br_is_topn(&m->cfg))
+        return br_fail(err, BOOKREC_E_STATE, "match calibration is for top-N models (ease, ials)");
+    float *s = NULL;
+    unsigned char *y = NULL;
+    size_t n = 0, pos = 0;
+    int rc = collect_pairs(m, foldin, target, threshold, &s, &y, &n, err);
+    if (rc) return rc;
     double a = 0, b = 0;
-    size_t pos = 0;
     for (size_t e = 0; e < n; e++) pos += y[e];
-    if (!rc && (pos == 0 || pos == n))
+    if (pos == 0 || pos == n)
         rc = br_fail(err, BOOKREC_E_EMPTY, "calibration: %zu of %zu top books are relevant; nothing to fit", pos, n);
-    if (!rc && logistic_fit(s, y, n, &a, &b))
+    else if (logistic_fit(s, y, n, &a, &b))
         rc = br_fail(err, BOOKREC_E_ARG, "calibration: the scores do not separate relevant books (%zu pairs)", n);
     if (!rc) {
         m->topn_meta[BR_META_CAL_A] = (float)a;
         m->topn_meta[BR_META_CAL_B] = (float)b;
         rc = br_ok(err);
     }
-    free(fo); free(fx); free(to); free(tx); free(state); free(s); free(top); free(y); free(mark);
+    free(s);
+    free(y);
     return rc;
+}
+
+/* How well the model's match holds on readers it was not calibrated on (see bookrec.h). */
+int bookrec_model_reliability(bookrec_model *m, const bookrec_triples *foldin, const bookrec_triples *target,
+                              float threshold, int n_bins, int *count, double *mean_match, double *observed,
+                              bookrec_error *err) {
+    if (!m || !foldin || !target || n_bins < 1 || n_bins > 1000 || !count || !mean_match || !observed)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_model_reliability: NULL argument or n_bins %d", n_bins);
+    if (isnan(bookrec_model_match(m, 0.0f)))
+        return br_fail(err, BOOKREC_E_STATE, "the model has no match calibration");
+    float *s = NULL;
+    unsigned char *y = NULL;
+    size_t n = 0;
+    int rc = collect_pairs(m, foldin, target, threshold, &s, &y, &n, err);
+    if (rc) return rc;
+    for (int b = 0; b < n_bins; b++) { count[b] = 0; mean_match[b] = 0; observed[b] = 0; }
+    for (size_t e = 0; e < n; e++) {
+        double p = 1.0 / (1.0 + exp(-(m->topn_meta[BR_META_CAL_A] * s[e] + m->topn_meta[BR_META_CAL_B])));
+        int b = (int)(p * n_bins);
+        if (b >= n_bins) b = n_bins - 1;
+        if (b < 0) b = 0;
+        count[b]++;
+        mean_match[b] += p;
+        observed[b] += y[e];
+    }
+    for (int b = 0; b < n_bins; b++)
+        if (count[b]) { mean_match[b] /= count[b]; observed[b] /= count[b]; }
+    free(s);
+    free(y);
+    return br_ok(err);
 }

@@ -1,8 +1,8 @@
 /*
  * cmd_train_topn.c - `bookrec train --arch ease|ials`: fits a top-N model for ranking books for a reader. It holds
  * a few hundred readers out (as new readers: folded in from 10 of their ratings), fits EASE or iALS on everyone else's
- * ratings, fits the match calibration on the held-out readers and reports their HR/NDCG@10 (those readers
- * never entered the fit), then writes the model file and a history JSON beside it.
+ * ratings, fits the match calibration on half of the held-out readers and shows how it holds on the other half,
+ * reports their HR/NDCG@10 (those readers never entered the fit), then writes the model file and a history JSON.
  * Flags, printing and files only: the fit, the split and the calibration are the core's.
  */
 #include "eval_rank.h"
@@ -131,9 +131,58 @@ static bookrec_model *fit_model(const topn_flags *f, const bookrec_ratings *r, c
     return m;
 }
 
+/* Splits the held-out readers' triples by the parity of the reader index: even readers into *a, odd into *b. */
+static void split_readers(const bookrec_triples *t, bookrec_triples *a, bookrec_triples *b) {
+    size_t na = 0;
+    for (size_t e = 0; e < t->n; e++) na += (t->user[e] & 1) == 0;
+    if (bookrec_triples_alloc(a, na) || bookrec_triples_alloc(b, t->n - na)) cli_die("out of memory");
+    a->n = b->n = 0;
+    for (size_t e = 0; e < t->n; e++) {
+        bookrec_triples *o = (t->user[e] & 1) == 0 ? a : b;
+        o->user[o->n] = t->user[e];
+        o->item[o->n] = t->item[e];
+        o->rating[o->n++] = t->rating[e];
+    }
+}
+
+/* Calibrates the match on half of the held-out readers and prints how it holds on the other half. */
+static int calibrate_and_check(bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *fold,
+                               const bookrec_triples *target, cJSON **reliability) {
+    bookrec_triples fa = {0}, fb = {0}, ta = {0}, tb = {0};
+    split_readers(fold, &fa, &fb);
+    split_readers(target, &ta, &tb);
+    bookrec_error err = {0};
+    float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
+    int ok = bookrec_model_calibrate(m, &fa, &ta, thr, &err) == BOOKREC_OK;
+    if (!ok) cli_warn("no match calibration (%s); the site will show scores only", err.msg);
+    enum { BINS = 10 };
+    int count[BINS];
+    double mean[BINS], seen[BINS];
+    if (ok && bookrec_model_reliability(m, &fb, &tb, thr, BINS, count, mean, seen, &err) == BOOKREC_OK) {
+        *reliability = cJSON_CreateArray();
+        printf("match on the other half of the held-out readers (top 50 books each): shown -> rated %g+\n", (double)thr);
+        for (int b = 0; b < BINS; b++) {
+            if (!count[b]) continue;
+            printf("  %3d-%3d%%  %6d books  shown %5.1f%%  rated %g+ %5.1f%%\n", 100 * b / BINS, 100 * (b + 1) / BINS,
+                   count[b], 100 * mean[b], (double)thr, 100 * seen[b]);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "books", count[b]);
+            cJSON_AddNumberToObject(o, "mean_match", mean[b]);
+            cJSON_AddNumberToObject(o, "observed", seen[b]);
+            cJSON_AddItemToArray(*reliability, o);
+        }
+    }
+    bookrec_triples_free(&fa);
+    bookrec_triples_free(&fb);
+    bookrec_triples_free(&ta);
+    bookrec_triples_free(&tb);
+    return ok;
+}
+
 /* Writes the history JSON beside the model. */
 static char *write_history(const char *out, bookrec_model *m, const topn_flags *f, const bookrec_ratings *r,
-                           int n_held, const bookrec_rank_result *res, double t_fit, size_t n_bytes, int calibrated) {
+                           int n_held, const bookrec_rank_result *res, double t_fit, size_t n_bytes, int calibrated,
+                           cJSON *reliability) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
     cJSON_AddStringToObject(root, "model_file", out);
@@ -158,6 +207,7 @@ static char *write_history(const char *out, bookrec_model *m, const topn_flags *
     cJSON_AddNumberToObject(jf, "fit_seconds", t_fit);
     cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
     cJSON_AddBoolToObject(jf, "calibrated", calibrated);
+    if (reliability) cJSON_AddItemToObject(jf, "match_reliability", reliability);
     char *json = cJSON_Print(root);
     cJSON_Delete(root);
     if (!json) cli_die("out of memory");
@@ -265,9 +315,8 @@ int cmd_train_topn(int argc, char **argv) {
                 f.dim);
         double t_fit = 0;
         bookrec_model *m = fit_model(&f, r, &fit, &t_fit);
-        float thr = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-        int calibrated = bookrec_model_calibrate(m, &fold, &target, thr, &err) == BOOKREC_OK;
-        if (!calibrated) cli_warn("no match calibration (%s); the site will show scores only", err.msg);
+        cJSON *reliability = NULL;
+        int calibrated = calibrate_and_check(m, r, &fold, &target, &reliability);
         bookrec_rank_result res = held_out_ranking(m, r, &fold, &target);
         uint8_t *bytes = NULL;
         size_t n_bytes = 0;
@@ -275,7 +324,7 @@ int cmd_train_topn(int argc, char **argv) {
         cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
         cli_write_atomic_or_die(out, bytes, n_bytes);
         bookrec_free(bytes);
-        char *hist_path = write_history(out, m, &f, r, n_held, &res, t_fit, n_bytes, calibrated);
+        char *hist_path = write_history(out, m, &f, r, n_held, &res, t_fit, n_bytes, calibrated, reliability);
         char b1[32];
         printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n", res.n_users,
                res.hr, res.ndcg);
