@@ -165,11 +165,17 @@ typedef struct bookrec_items_options {
     const char *source;       /* name used in error messages */
     int skip_bad;
     const char *noun;         /* what an item is, in messages; NULL means "book" for the book_id column, else "item" */
+    /* the columns a Goodreads library is matched by (bookrec_gr_matcher_create); missing columns allowed */
+    const char *best_col;     /* NULL means "best_book_id" */
+    const char *isbn_col;     /* NULL means "isbn" (ISBN-10, leading zeros may be lost) */
+    const char *isbn13_col;   /* NULL means "isbn13" (may be a float such as 9.78043902348e+12) */
+    const char *original_title_col; /* NULL means "original_title" */
 } bookrec_items_options;
 
 /* One item's display fields; strings are NUL-terminated UTF-8 owned by the table ("" when absent). */
 typedef struct bookrec_item {
     const char *id, *title, *authors, *image_url, *small_image_url, *extra;
+    const char *best_id, *isbn, *isbn13, *original_title; /* as in the file, "" when absent */
     int year;            /* 0 when unknown */
     float avg_rating;    /* 0 when unknown */
 } bookrec_item;
