@@ -7,7 +7,7 @@
  * and first author's surname (full titles first; titles without their subtitle and original titles only
  * where they point to one book). The title normalisation follows the site's (series brackets dropped,
  * lower case, no diacritics, no punctuation, no leading article); its Unicode folding covers Latin,
- * Greek and Cyrillic letters and common punctuation, and keeps other scripts' letters as they are.
+ * Greek, Cyrillic and Arabic letters and common punctuation, and keeps other scripts' letters as they are.
  * No file I/O: the bytes come from the caller.
  */
 #include "internal.h"
@@ -112,7 +112,7 @@ static uint32_t cyrillic_fold(uint32_t cp) {
 /* Whether cp is a combining mark the folding removes. */
 static int is_mark(uint32_t cp) {
     return (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x483 && cp <= 0x489) || (cp >= 0x591 && cp <= 0x5C7) ||
-           (cp >= 0x610 && cp <= 0x61A) || (cp >= 0x64B && cp <= 0x65F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x610 && cp <= 0x61A) || (cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
            (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
 }
 
@@ -183,6 +183,12 @@ static void fold_cp(sbuf *b, uint32_t cp, const char *s, size_t len, size_t next
     case 0xBC: sb_put(b, "1 4", 3); return;
     case 0xBD: sb_put(b, "1 2", 3); return;
     case 0xBE: sb_put(b, "3 4", 3); return;
+    case 0x622: case 0x623: case 0x625: put_cp(b, 0x627); return; /* Arabic alef with madda or hamza */
+    case 0x624: put_cp(b, 0x648); return;
+    case 0x626: put_cp(b, 0x64A); return;
+    case 0x6C0: put_cp(b, 0x6D5); return;
+    case 0x6C2: put_cp(b, 0x6C1); return;
+    case 0x6D3: put_cp(b, 0x6D2); return;
     case 0x218: case 0x219: put_cp(b, 's'); return;
     case 0x21A: case 0x21B: put_cp(b, 't'); return;
     default: break;
