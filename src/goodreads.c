@@ -64,7 +64,8 @@ static void put_cp(sbuf *b, uint32_t cp) {
     if (cp < 0x80) { u[0] = (char)cp; n = 1; }
     else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
     else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+        u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
     } else {
         u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
@@ -112,7 +113,8 @@ static uint32_t cyrillic_fold(uint32_t cp) {
 /* Whether cp is a combining mark the folding removes. */
 static int is_mark(uint32_t cp) {
     return (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x483 && cp <= 0x489) || (cp >= 0x591 && cp <= 0x5C7) ||
-           (cp >= 0x610 && cp <= 0x61A) || (cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x610 && cp <= 0x61A) || (cp >= 0x64B && cp <= 0x65F) || cp == 0x670 ||
+           (cp >= 0x1AB0 && cp <= 0x1AFF) ||
            (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
 }
 
@@ -125,7 +127,8 @@ static int is_separator(uint32_t cp) {
         return 1;
     if (cp == 0x37E || cp == 0x375 || cp == 0x384 || cp == 0x385 || cp == 0x387) return 1;
     if (cp >= 0x55A && cp <= 0x55F) return 1;
-    if (cp == 0x589 || cp == 0x58A || cp == 0x5BE || cp == 0x5C0 || cp == 0x5C3 || cp == 0x5C6 || cp == 0x5F3 || cp == 0x5F4)
+    if (cp == 0x589 || cp == 0x58A || cp == 0x5BE || cp == 0x5C0 || cp == 0x5C3 || cp == 0x5C6 || cp == 0x5F3 ||
+        cp == 0x5F4)
         return 1;
     if (cp >= 0x1680 && cp <= 0x1680) return 1;
     if (cp >= 0x2000 && cp <= 0x206F) return 1;
@@ -201,7 +204,8 @@ static void fold_cp(sbuf *b, uint32_t cp, const char *s, size_t len, size_t next
         else if (c == '3') { put_cp(b, 'l'); put_sep(b); }
         else if (c == ' ') put_sep(b);
         else if (cp >= 0xC0 && cp <= 0xDE) put_cp(b, cp + 0x20);
-        else if (cp == 0x110 || cp == 0x126 || cp == 0x141 || cp == 0x14A || cp == 0x152 || cp == 0x166) put_cp(b, cp + 1);
+        else if (cp == 0x110 || cp == 0x126 || cp == 0x141 || cp == 0x14A || cp == 0x152 || cp == 0x166)
+            put_cp(b, cp + 1);
         else put_cp(b, cp);
         return;
     }
@@ -324,7 +328,8 @@ static void norm_title(sbuf *out, sbuf *tmp, const char *t, size_t len, int full
         }
     }
     plain(out, s, n);
-    static const char *const articles[] = {"the", "a", "an", "le", "la", "les", "der", "die", "das", "el", "los", "las", "il"};
+    static const char *const articles[] = {"the", "a",  "an", "le",  "la",  "les", "der",
+                                           "die", "das", "el", "los", "las", "il"};
     for (size_t a = 0; a < sizeof articles / sizeof articles[0]; a++) {
         size_t al = strlen(articles[a]);
         if (out->n > al && !memcmp(out->p, articles[a], al) && out->p[al] == ' ') {
@@ -348,8 +353,8 @@ static void author_key(sbuf *out, sbuf *tmp, const char *s, size_t len, int last
         while (st > 0 && tmp->p[st - 1] != ' ') st--;
         size_t wl = end - st;
         int suffix = !last_first && st > 0 &&
-                     ((wl == 2 && (!memcmp(tmp->p + st, "jr", 2) || !memcmp(tmp->p + st, "sr", 2) || !memcmp(tmp->p + st, "ii", 2) ||
-                                   !memcmp(tmp->p + st, "iv", 2))) ||
+                     ((wl == 2 && (!memcmp(tmp->p + st, "jr", 2) || !memcmp(tmp->p + st, "sr", 2) ||
+                                   !memcmp(tmp->p + st, "ii", 2) || !memcmp(tmp->p + st, "iv", 2))) ||
                       (wl == 3 && !memcmp(tmp->p + st, "iii", 3)));
         if (!suffix) {
             sb_put(out, tmp->p + st, wl);
@@ -585,7 +590,8 @@ int bookrec_goodreads_parse(const char *buf, size_t len, const char *source, boo
         int rating = read_rating(rs, rl);
         if (rating < 0) {
             char shown[48];
-            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE, "My Rating must be a whole number 0..5 (0: not rated), got \"%s\"",
+            rc = br_csv_fail(&c, err, BOOKREC_E_PARSE,
+                             "My Rating must be a whole number 0..5 (0: not rated), got \"%s\"",
                              br_csv_show(rs, rl, shown, sizeof shown));
             goto fail;
         }
@@ -783,7 +789,8 @@ static int add_titles(bookrec_gr_matcher *m, const bookrec_items *items, scratch
 }
 
 int bookrec_gr_matcher_create(const bookrec_items *items, bookrec_gr_matcher **out, bookrec_error *err) {
-    if (!out || !items || (items->n > 0 && !items->item)) return br_fail(err, BOOKREC_E_ARG, "gr_matcher_create: NULL argument");
+    if (!out || !items || (items->n > 0 && !items->item))
+        return br_fail(err, BOOKREC_E_ARG, "gr_matcher_create: NULL argument");
     *out = NULL;
     bookrec_gr_matcher *m = calloc(1, sizeof *m);
     scratch s = {{0}, {0}, {0}, {0}};
