@@ -165,11 +165,17 @@ typedef struct bookrec_items_options {
     const char *source;       /* name used in error messages */
     int skip_bad;
     const char *noun;         /* what an item is, in messages; NULL means "book" for the book_id column, else "item" */
+    /* the columns a Goodreads library is matched by (bookrec_gr_matcher_create); missing columns allowed */
+    const char *best_col;     /* NULL means "best_book_id" */
+    const char *isbn_col;     /* NULL means "isbn" (ISBN-10, leading zeros may be lost) */
+    const char *isbn13_col;   /* NULL means "isbn13" (may be a float such as 9.78043902348e+12) */
+    const char *original_title_col; /* NULL means "original_title" */
 } bookrec_items_options;
 
 /* One item's display fields; strings are NUL-terminated UTF-8 owned by the table ("" when absent). */
 typedef struct bookrec_item {
     const char *id, *title, *authors, *image_url, *small_image_url, *extra;
+    const char *best_id, *isbn, *isbn13, *original_title; /* as in the file, "" when absent */
     int year;            /* 0 when unknown */
     float avg_rating;    /* 0 when unknown */
 } bookrec_item;
@@ -188,6 +194,55 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
 
 /* Frees an items table. */
 void bookrec_items_free(bookrec_items *it);
+
+/* ------------------------------------------------------------- Goodreads library (src/goodreads.c) */
+/* A Goodreads library export (My Books, Import and export) read by header name and matched to a books table in
+   the same order and by the same rules as the site (web/goodreads.js): Goodreads book id, then ISBN, then the
+   normalised title and first author's surname. */
+
+/* One row of an export; strings are NUL-terminated UTF-8 owned by the export ("" when absent). */
+typedef struct bookrec_gr_row {
+    long line;                 /* the line of the file on which the row starts */
+    const char *book_id;       /* the Book Id's digits */
+    const char *title, *author, *author_lf;
+    const char *shelf;         /* Exclusive Shelf in lower case (read, currently-reading, to-read, ...); "read"
+                                  when empty, "to-read" when empty and Bookshelves names to-read */
+    char isbn13[2][14];        /* ISBN13 and ISBN as ISBN-13s ("" when absent), ISBN's only when it differs */
+    int rating;                /* My Rating 1..5, 0 for not rated */
+} bookrec_gr_row;
+
+/* A parsed export. */
+typedef struct bookrec_goodreads {
+    bookrec_gr_row *row;
+    int n;
+    int skipped;               /* rows with neither a title nor a book id, left out */
+} bookrec_goodreads;
+
+/* Parses an export (RFC 4180, optional BOM, LF or CRLF) from buf[0..len), which need not outlive it; source names
+   it in "SOURCE:LINE: ..." errors (a row with a bad My Rating, no Title or Book Id column); the caller frees *out
+   with bookrec_goodreads_free. */
+int bookrec_goodreads_parse(const char *buf, size_t len, const char *source, bookrec_goodreads **out,
+                            bookrec_error *err);
+
+/* Frees an export (NULL is a no-op). */
+void bookrec_goodreads_free(bookrec_goodreads *g);
+
+/* How a row was matched. */
+typedef enum bookrec_gr_how { BOOKREC_GR_NONE = 0, BOOKREC_GR_ID = 1, BOOKREC_GR_ISBN = 2, BOOKREC_GR_TITLE = 3 } bookrec_gr_how;
+
+/* A matcher over a books table (opaque). */
+typedef struct bookrec_gr_matcher bookrec_gr_matcher;
+
+/* Builds a matcher from items' extra (goodreads_book_id), best_id, isbn, isbn13, title, original_title and authors
+   (each may be ""); it copies what it needs, so items may be freed first; free *out with bookrec_gr_matcher_free. */
+int bookrec_gr_matcher_create(const bookrec_items *items, bookrec_gr_matcher **out, bookrec_error *err);
+
+/* Matches one row: returns the index of its book in the items table, or -1 when none (or on no memory), and
+   sets *how (may be NULL). */
+int bookrec_gr_match(const bookrec_gr_matcher *m, const bookrec_gr_row *row, bookrec_gr_how *how);
+
+/* Frees a matcher (NULL is a no-op). */
+void bookrec_gr_matcher_free(bookrec_gr_matcher *m);
 
 /* ------------------------------------------------------------- CSV tokenizer (src/csv.c) */
 /* The RFC 4180 tokenizer the ratings and items parsers use, for front-ends reading other CSV files (the CLI's

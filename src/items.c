@@ -1,7 +1,8 @@
 /*
  * items.c - reading an items CSV (goodbooks' books.csv, or any catalogue with configurable column
- * names) into a table of display fields: id, title, authors, cover urls, year, average rating, and
- * one extra column (goodreads_book_id, used to join book_tags.csv). Strings are cleaned for display:
+ * names) into a table of display fields: id, title, authors, cover urls, year, average rating, one
+ * extra column (goodreads_book_id, used to join book_tags.csv) and the columns a Goodreads library is
+ * matched by (best_book_id, isbn, isbn13, original_title; each may be missing). Strings are cleaned for display:
  * invalid UTF-8 becomes U+FFFD, control characters become spaces, outer spaces are trimmed. The data
  * is kept as text, never interpreted (a title that looks like HTML stays that text; escaping is the
  * front-end's job). No file I/O; the bytes come from the caller.
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { F_TITLE, F_AUTHORS, F_IMAGE, F_SMALL, F_EXTRA, F_ID, N_STR };
+enum { F_TITLE, F_AUTHORS, F_IMAGE, F_SMALL, F_EXTRA, F_BEST, F_ISBN, F_ISBN13, F_ORIG, F_ID, N_STR };
 
 typedef struct item_row {
     size_t off[N_STR]; /* arena offsets; 0 is the shared "" */
@@ -167,6 +168,10 @@ static void items_publish(items_impl *im, const item_row *rows, size_t nrows) {
         it->image_url = im->arena + rows[k].off[F_IMAGE];
         it->small_image_url = im->arena + rows[k].off[F_SMALL];
         it->extra = im->arena + rows[k].off[F_EXTRA];
+        it->best_id = im->arena + rows[k].off[F_BEST];
+        it->isbn = im->arena + rows[k].off[F_ISBN];
+        it->isbn13 = im->arena + rows[k].off[F_ISBN13];
+        it->original_title = im->arena + rows[k].off[F_ORIG];
         it->year = rows[k].year;
         it->avg_rating = rows[k].avg;
     }
@@ -201,7 +206,7 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
                      src, o.id_col ? o.id_col : "book_id", o.title_col ? o.title_col : "title");
         goto fail;
     }
-    int cid, ctitle, cauth, cimg, csmall, cyear, cavg, cextra;
+    int cid, ctitle, cauth, cimg, csmall, cyear, cavg, cextra, cbest, cisbn, cisbn13, corig;
     if ((rc = find_col(&c, o.id_col, "book_id", 1, &cid, err)) ||
         (rc = find_col(&c, o.title_col, "title", 1, &ctitle, err)) ||
         (rc = find_col(&c, o.author_col, "authors", 0, &cauth, err)) ||
@@ -209,10 +214,14 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
         (rc = find_col(&c, o.small_image_col, "small_image_url", 0, &csmall, err)) ||
         (rc = find_col(&c, o.year_col, "original_publication_year", 0, &cyear, err)) ||
         (rc = find_col(&c, o.avg_col, "average_rating", 0, &cavg, err)) ||
-        (rc = find_col(&c, o.extra_col, "goodreads_book_id", 0, &cextra, err)))
+        (rc = find_col(&c, o.extra_col, "goodreads_book_id", 0, &cextra, err)) ||
+        (rc = find_col(&c, o.best_col, "best_book_id", 0, &cbest, err)) ||
+        (rc = find_col(&c, o.isbn_col, "isbn", 0, &cisbn, err)) ||
+        (rc = find_col(&c, o.isbn13_col, "isbn13", 0, &cisbn13, err)) ||
+        (rc = find_col(&c, o.original_title_col, "original_title", 0, &corig, err)))
         goto fail;
     const int nh = c.nf;
-    const int strcol[N_STR] = {ctitle, cauth, cimg, csmall, cextra, cid};
+    const int strcol[N_STR] = {ctitle, cauth, cimg, csmall, cextra, cbest, cisbn, cisbn13, corig, cid};
     char id_what[80];
     snprintf(id_what, sizeof id_what, "%s id",
              o.noun && *o.noun ? o.noun : (!o.id_col || strcmp(o.id_col, "book_id") == 0) ? "book" : "item");

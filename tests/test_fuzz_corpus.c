@@ -22,6 +22,9 @@
 #define LLVMFuzzerTestOneInput fuzz_model_one
 #include "fuzz/fuzz_model.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_goodreads_one
+#include "fuzz/fuzz_goodreads.c"
+#undef LLVMFuzzerTestOneInput
 
 static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -72,7 +75,8 @@ int main(void) {
     const char *src = getenv("BOOKREC_SOURCE_DIR");
     char dir[4096];
     static const struct { const char *sub; int (*fn)(const uint8_t *, size_t); int models; int min; } t[] = {
-        {"ratings", fuzz_ratings_one, 0, 20}, {"items", fuzz_items_one, 0, 10}, {"model", fuzz_model_one, 1, 20}};
+        {"ratings", fuzz_ratings_one, 0, 20}, {"items", fuzz_items_one, 0, 10}, {"model", fuzz_model_one, 1, 20},
+        {"goodreads", fuzz_goodreads_one, 0, 10}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/%s", src ? src : "..", t[i].sub);
         int n = replay(dir, t[i].fn, t[i].models);

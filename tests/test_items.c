@@ -61,6 +61,26 @@ static void test_goodbooks_shape(void) {
     bookrec_items_free(it);
 }
 
+/* best_book_id, isbn, isbn13 and original_title, kept as text; "" when the columns are absent */
+static void test_match_columns(void) {
+    bookrec_items *it = parse("book_id,goodreads_book_id,best_book_id,isbn,isbn13,original_title,title\n"
+                              "1,2767052,2767053,439023483,9.78043902348e+12,The Hunger Games,\"The Hunger Games (#1)\"\n",
+                              NULL);
+    if (it) {
+        const bookrec_item *a = &it->item[0];
+        CHECK(strcmp(a->best_id, "2767053") == 0 && strcmp(a->isbn, "439023483") == 0 &&
+                  strcmp(a->isbn13, "9.78043902348e+12") == 0 && strcmp(a->original_title, "The Hunger Games") == 0,
+              "match columns: %s %s %s %s", a->best_id, a->isbn, a->isbn13, a->original_title);
+        bookrec_items_free(it);
+    }
+    it = parse("title,book_id\nA,10\n", NULL);
+    if (it) {
+        CHECK(!it->item[0].best_id[0] && !it->item[0].isbn[0] && !it->item[0].isbn13[0] && !it->item[0].original_title[0],
+              "absent match columns are \"\"");
+        bookrec_items_free(it);
+    }
+}
+
 static void test_columns(void) {
     /* only the required columns: optional ones absent are "" / 0 */
     bookrec_items *it = parse("title,book_id\nA,10\nB,11\n", NULL);
@@ -201,6 +221,7 @@ static void test_noun(void) {
 
 int main(void) {
     test_goodbooks_shape();
+    test_match_columns();
     test_columns();
     test_cleaning();
     test_bad_rows();

@@ -1,4 +1,4 @@
-// `npm run fuzz -- [--seconds N] [--jobs J] [--seeds-only] [ratings|items|model ...]`
+// `npm run fuzz -- [--seconds N] [--jobs J] [--seeds-only] [ratings|items|model|goodreads ...]`
 // Builds the libFuzzer targets with clang-14 (ASan + UBSan, -DBOOKREC_FUZZ=ON) into build-fuzz/,
 // regenerates the seed corpora (tests/fuzz/gen_csv_seeds.mjs and gen_model_seeds), then runs each target
 // for N seconds (default 60), J at a time (default 2), with a max_len suited to its input. New inputs go
@@ -15,8 +15,8 @@ import { ROOT, ensureDeps, run, log } from './lib.mjs';
 
 const BUILD_FUZZ = path.join(ROOT, 'build-fuzz');
 const CORPUS = path.join(ROOT, 'tests', 'fuzz', 'corpus');
-const ALL = ['ratings', 'items', 'model'];
-const MAX_LEN = { ratings: 4096, items: 4096, model: 0 }; // model: from the seeds (see below)
+const ALL = ['ratings', 'items', 'model', 'goodreads'];
+const MAX_LEN = { ratings: 4096, items: 4096, model: 0, goodreads: 4096 }; // model: from the seeds (see below)
 
 function parseArgs(argv) {
   const o = { seconds: 60, jobs: 2, seedsOnly: false, targets: [] };
@@ -26,7 +26,7 @@ function parseArgs(argv) {
     else if (a === '--jobs') o.jobs = Number(argv[++i]);
     else if (a === '--seeds-only') o.seedsOnly = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run fuzz -- [--seconds N (60)] [--jobs J (2)] [--seeds-only] [ratings|items|model ...]');
+      console.log('usage: npm run fuzz -- [--seconds N (60)] [--jobs J (2)] [--seeds-only] [ratings|items|model|goodreads ...]');
       process.exit(0);
     } else {
       const t = a.replace(/^fuzz_/, '');

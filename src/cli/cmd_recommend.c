@@ -1,7 +1,8 @@
 /*
  * cmd_recommend.c - `bookrec recommend` (top-k books for a dataset user, leaving out every book the user
  * rated anywhere in the ratings file, not only in the training part; or for a new reader given with --rate or
- * --rated, folded in exactly as the site does; top-N models show a match percentage and, with --explain, the
+ * --rated, folded in exactly as the site does, or given as a Goodreads library export with --goodreads, matched to
+ * the books file by the core as the site matches it; top-N models show a match percentage and, with --explain, the
  * rated books behind each book) and `bookrec similar` (nearest books by cosine of the book embeddings, or by
  * EASE's weights). Ids on the command line and in the output are external ids, as in
  * the CSV; titles and authors come from the books file when it is there. Ranking is the core's.
@@ -129,6 +130,78 @@ static int read_rated(const bookrec_model *m, const char *path, int32_t **items,
     return n;
 }
 
+/* The reader of a Goodreads library export: the rated matched books (a book listed twice keeps its last rating)
+   and every matched book, to leave out. */
+typedef struct gr_reader {
+    int32_t *rated, *seen;
+    float *ratings;
+    int n_rated, n_seen, n_want;
+} gr_reader;
+
+/* Reads, parses and matches the export at path against the books file, prints "matched N of M" and the
+   unmatched books (with `list`, every match too), and maps the matches to the model's books. */
+static gr_reader read_goodreads(const bookrec_model *m, const bookrec_items *books, const char *path, int list) {
+    gr_reader g = {0};
+    if (!books) cli_die("--goodreads needs the books file (books.csv with goodreads_book_id and isbn) to match against");
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(path, &len);
+    bookrec_goodreads *gr = NULL;
+    bookrec_gr_matcher *mt = NULL;
+    bookrec_error err = {0};
+    cli_check(bookrec_goodreads_parse(buf, len, path, &gr, &err), &err, NULL);
+    free(buf);
+    cli_check(bookrec_gr_matcher_create(books, &mt, &err), &err, NULL);
+    int n = gr->n, matched = 0, by[4] = {0}, not_in_model = 0, n_items = bookrec_ids_count(bookrec_model_items(m));
+    int *at = malloc(sizeof(int) * (size_t)(n + 1)), *slot = malloc(sizeof(int) * (size_t)(n_items + 1));
+    unsigned char *mark = calloc((size_t)n_items + 1, 1), *how = malloc((size_t)n + 1);
+    g.rated = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    g.seen = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    g.ratings = malloc(sizeof(float) * (size_t)(n + 1));
+    if (!at || !slot || !mark || !how || !g.rated || !g.seen || !g.ratings) cli_die("out of memory");
+    for (int r = 0; r < n; r++) {
+        bookrec_gr_how hw;
+        at[r] = bookrec_gr_match(mt, &gr->row[r], &hw);
+        how[r] = (unsigned char)hw;
+        if (at[r] < 0) continue;
+        matched++;
+        by[hw]++;
+    }
+    printf("Goodreads library %s: matched %d of %d books (%d by Goodreads id, %d by ISBN, %d by title and author)\n",
+           path, matched, n, by[BOOKREC_GR_ID], by[BOOKREC_GR_ISBN], by[BOOKREC_GR_TITLE]);
+    if (matched < n) printf("Not in the catalogue (%d):\n", n - matched);
+    for (int r = 0; r < n; r++)
+        if (at[r] < 0) printf("  line %ld: %s%s%s\n", gr->row[r].line, gr->row[r].title, *gr->row[r].author ? " / " : "",
+                              gr->row[r].author);
+    static const char *const how_name[] = {"", "id", "isbn", "title"};
+    for (int r = 0; r < n; r++) {
+        if (at[r] < 0) continue;
+        const bookrec_gr_row *row = &gr->row[r];
+        if (list) printf("  matched line %ld: book %s by %s: %s\n", row->line, books->item[at[r]].id, how_name[how[r] & 3],
+                         books->item[at[r]].title);
+        int j = model_item(m, books->item[at[r]].id);
+        if (j < 0 || j >= n_items) { not_in_model++; continue; }
+        if (!(mark[j] & 1)) g.seen[g.n_seen++] = j;
+        mark[j] |= 1;
+        if (row->rating >= 1) {
+            if (!(mark[j] & 2)) { slot[j] = g.n_rated; g.rated[g.n_rated++] = j; }
+            mark[j] |= 2;
+            g.ratings[slot[j]] = (float)row->rating;
+        } else if (!strcmp(row->shelf, "to-read") && !(mark[j] & 4)) {
+            mark[j] |= 4;
+            g.n_want++;
+        }
+    }
+    if (not_in_model) printf("(%d matched %s not in the model: neither folded in nor left out)\n", not_in_model,
+                             not_in_model == 1 ? "book is" : "books are");
+    free(at);
+    free(slot);
+    free(mark);
+    free(how);
+    bookrec_gr_matcher_free(mt);
+    bookrec_goodreads_free(gr);
+    return g;
+}
+
 /* Prints a top-N list with match percentages and, with `explain`, the rated books behind each one. */
 static void print_topn(bookrec_model *m, const bookrec_items *books, const float *state, const int32_t *idx,
                        const float *score, int n, int explain) {
@@ -159,8 +232,8 @@ static void print_topn(bookrec_model *m, const bookrec_items *books, const float
 
 int cmd_recommend(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *model_path = cli_default_model(), *user = NULL, *rate = NULL, *rated = NULL;
-    int k = 10, explain = 0;
+    const char *model_path = cli_default_model(), *user = NULL, *rate = NULL, *rated = NULL, *goodreads = NULL;
+    int k = 10, explain = 0, matches = 0;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &model_path, "FILE", "model file", "<project>/models/model.bkr"},
@@ -168,13 +241,20 @@ int cmd_recommend(int argc, char **argv) {
         {"rate", 0, CLI_STR, &rate, "ID:R,...", "a new reader's ratings, e.g. 1:5,27:4 (folded in as the site does)",
          "none"},
         {"rated", 0, CLI_STR, &rated, "FILE", "a new reader's ratings as a CSV of book_id,rating", "none"},
+        {"goodreads", 0, CLI_STR, &goodreads, "FILE",
+         "a new reader's Goodreads library export (goodreads_library_export.csv): rated books folded in, every "
+         "matched book left out", "none"},
+        {"matches", 0, CLI_FLAG, &matches, NULL, "with --goodreads, list every matched row and its book", NULL},
         {"explain", 0, CLI_FLAG, &explain, NULL, "name the rated books behind each recommendation (EASE models)", NULL},
         {"k", 'k', CLI_INT, &k, "N", "how many books (items) to list", NULL},
     };
-    cli_parse("recommend", "bookrec recommend (--user ID | --rate ID:R,... | --rated FILE) [-k 10] [--explain]", opts,
+    cli_parse("recommend",
+              "bookrec recommend (--user ID | --rate ID:R,... | --rated FILE | --goodreads FILE) [-k 10] [--explain]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    if (!!user + !!rate + !!rated != 1)
-        cli_usage_die("recommend", "recommend: give exactly one of --user ID, --rate ID:R,... or --rated FILE");
+    if (!!user + !!rate + !!rated + !!goodreads != 1)
+        cli_usage_die("recommend",
+                      "recommend: give exactly one of --user ID, --rate ID:R,... , --rated FILE or --goodreads FILE");
+    if (matches && !goodreads) cli_usage_die("recommend", "recommend: --matches goes with --goodreads FILE");
     if (k < 1 || k > 100000) cli_usage_die("recommend", "recommend: -k must be in 1..100000, got %d", k);
     cli_set_noun(&d);
 
@@ -188,6 +268,8 @@ int cmd_recommend(int argc, char **argv) {
     int32_t *ex = NULL;
     float *state = malloc(sizeof(float) * (size_t)S), *ratings = NULL;
     if (!state) cli_die("out of memory");
+    bookrec_items *books = cli_load_books(&d);
+    gr_reader g = {0};
     if (user) {
         if (!bookrec_model_has_users(m))
             cli_die("%s: the model has no user part (an export's model-items.bkr?); use the full model file", model_path);
@@ -210,6 +292,12 @@ int cmd_recommend(int argc, char **argv) {
             cli_warn("user '%s' has no ratings in %s; nothing to leave out", user, cli_ratings_path(&d));
         }
         bookrec_ratings_free(r);
+    } else if (goodreads) {
+        g = read_goodreads(m, books, goodreads, matches);
+        if (g.n_rated == 0 && !topn) cli_die("%s: no rated books of the model to fold in", goodreads);
+        cli_check(bookrec_model_fold_in(m, g.rated, g.ratings, g.n_rated, NULL, state, &err), &err, "fold-in");
+        ex = g.seen;
+        n_ex = g.n_seen;
     } else {
         if (rated) {
             n_ex = read_rated(m, rated, &ex, &ratings);
@@ -223,7 +311,6 @@ int cmd_recommend(int argc, char **argv) {
         if (n_ex == 0 && !topn) cli_die("no ratings of books in the model to fold in");
         cli_check(bookrec_model_fold_in(m, ex, ratings, n_ex, NULL, state, &err), &err, "fold-in");
     }
-    bookrec_items *books = cli_load_books(&d);
     float *scores = malloc(sizeof(float) * (size_t)c->n_items), *score = malloc(sizeof(float) * (size_t)k);
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)k);
     if (!idx || !score || !scores) cli_die("out of memory");
@@ -233,6 +320,9 @@ int cmd_recommend(int argc, char **argv) {
     if (user)
         printf("Top %d %s for user %s (who rated %d %s; those are left out)\n", n, cli_noun(1), user, n_ex,
                cli_noun(n_ex != 1));
+    else if (goodreads)
+        printf("Top %d %s for your Goodreads library: %d rated %s folded in; all %d matched %s left out (%d of them "
+               "want to read)\n", n, cli_noun(1), g.n_rated, cli_noun(g.n_rated != 1), n_ex, cli_noun(n_ex != 1), g.n_want);
     else
         printf("Top %d %s for a new reader who rated %d %s (left out)\n", n, cli_noun(1), n_ex, cli_noun(n_ex != 1));
     if (topn) {
@@ -247,6 +337,8 @@ int cmd_recommend(int argc, char **argv) {
     free(state);
     free(ratings);
     free(ex);
+    free(g.rated);
+    free(g.ratings);
     bookrec_items_free(books);
     bookrec_model_free(m);
     return 0;

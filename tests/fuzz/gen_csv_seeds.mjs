@@ -1,9 +1,10 @@
-// gen_csv_seeds.mjs - writes the CSV seed corpora for fuzz_ratings and fuzz_items
-// (tests/fuzz/corpus/ratings/, tests/fuzz/corpus/items/): valid files in every shape bookrec accepts and
+// gen_csv_seeds.mjs - writes the CSV seed corpora for fuzz_ratings, fuzz_items and fuzz_goodreads
+// (tests/fuzz/corpus/ratings/, items/ and goodreads/): valid files in every shape bookrec accepts and
 // every bad-input case the test suite knows (missing fields, non-numeric values, ratings out of range,
 // ids <= 0 or absurdly long, empty file, header only, missing columns, BOM, CRLF, quoting errors, NUL
 // bytes), plus the CSV fixtures under tests/fixtures/ when present (first 4 KB). Each ratings seed starts
-// with fuzz_ratings' two option bytes, each items seed with fuzz_items' option byte.
+// with fuzz_ratings' two option bytes, each items seed with fuzz_items' option byte, each Goodreads seed with
+// fuzz_goodreads' option byte (bit 0: a books CSV, a NUL, then the export).
 // Run by tools/fuzz.mjs; the output is committed so the corpus-replay tests work without it.
 import { writeFileSync, mkdirSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +14,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.argv[2] || path.join(HERE, 'corpus');
 const R = path.join(OUT, 'ratings');
 const I = path.join(OUT, 'items');
+const G = path.join(OUT, 'goodreads');
 mkdirSync(R, { recursive: true });
 mkdirSync(I, { recursive: true });
+mkdirSync(G, { recursive: true });
 
 // option bytes of fuzz_ratings: f0 bit0 skip_bad, bit1 columns u/i/r, bit2 range 0.5..5,
 // bit3 range from f1 nibbles, bit4 max_id_len 1..8 from f1, bit5 the catalogue fixture's columns
@@ -114,4 +117,32 @@ for (const [name, file] of csvs) {
     writeFileSync(path.join(R, `fixture-${name}`), Buffer.concat([Buffer.from([/catalogue/.test(name) ? 1 | 32 : 1, 0]), head]));
   }
 }
-console.log(`gen_csv_seeds: ${readdirSync(R).length} ratings and ${readdirSync(I).length} items seeds in ${OUT}`);
+// fuzz_goodreads: Goodreads library exports as Goodreads writes them, and broken ones
+const GH = 'Book Id,Title,Author,Author l-f,Additional Authors,ISBN,ISBN13,My Rating,Average Rating,Publisher,Binding,' +
+  'Number of Pages,Year Published,Original Publication Year,Date Read,Date Added,Bookshelves,Bookshelves with positions,' +
+  'Exclusive Shelf,My Review,Spoiler,Private Notes,Read Count,Owned Copies';
+const grRow = (id, title, author, lf, isbn, isbn13, rating, shelf, review = '') =>
+  `${id},${title},${author},${lf},,"=""${isbn}""","=""${isbn13}""",${rating},4.1,House,Paperback,300,2010,2008,,2019/12/01,` +
+  `${shelf === 'read' ? '' : shelf},,${shelf},${review},,,1,0`;
+const goodreads = {
+  'ok-export': `${GH}\n${grRow(2767052, '"The Hunger Games (The Hunger Games, #1)"', 'Suzanne Collins', '"Collins, Suzanne"', '0439023483', '9780439023481', 5, 'read')}\n`,
+  'ok-crlf-bom-review': `\xef\xbb\xbf${GH}\r\n${grRow(1, 'Cien A\xc3\xb1os de Soledad: A Novel', 'Gabriel Garc\xc3\xada M\xc3\xa1rquez', '"Garc\xc3\xada M\xc3\xa1rquez, Gabriel"', '', '9780000000124', 0, 'to-read', '"Long, ""good""\r\nand sad."')}\r\n`,
+  'ok-isbn-only': `${GH}\n${grRow(9, 'x', '', '', '043955493X', '', 3, 'currently-reading')}\n${grRow('', '', '', '', '', '', '', '')}\n`,
+  'ok-few-columns': 'Title,ISBN13,My Rating\nThe Great Gatsby (Anniversary Edition)\n"Twilight, #1",="9780316015844",2.0\n',
+  'ok-unicode-titles': 'Book Id,Title,Author\n5,"\xce\xa3\xce\xbf\xcf\x86\xce\xaf\xce\xb1 [#1.5]",\xd0\x81\xd0\xb6 Jr.\n' +
+    '6,\xd8\xa3\xd9\x86\xd8\xaa \xef\xbc\xa1&\xe2\x80\x99B \xe2\x80\x94 sub,"L\xc3\xa9, M"\n',
+  'bad-rating': `${GH}\n${grRow(1, 'A', 'B', 'B', '', '', 7, 'read')}\n`,
+  'bad-not-export': 'book_id,user_id,rating\n1,2,3\n',
+  'bad-empty': '',
+  'bad-unterminated': 'Book Id,Title\n1,"open\n',
+  'bad-invalid-utf8': 'Book Id,Title,Author\n1,\xff\xfe\xc3,\xe2\x80\n',
+};
+for (const [name, text] of Object.entries(goodreads)) put(G, name, [0], text);
+const grBooks = 'book_id,goodreads_book_id,best_book_id,isbn,isbn13,authors,original_title,title\n' +
+  '1,2767052,2767053,439023483,9.78043902348e+12,Suzanne Collins,The Hunger Games,"The Hunger Games (The Hunger Games, #1)"\n' +
+  '2,3,3,,9.78000000012e+12,"Garc\xc3\xada M\xc3\xa1rquez, G",Cien a\xc3\xb1os,Solitude: A Novel\n';
+put(G, 'ok-own-books', [1], `${grBooks}\x00${goodreads['ok-export']}`);
+put(G, 'ok-own-books-unicode', [1], `${grBooks}\x00${goodreads['ok-unicode-titles']}`);
+put(G, 'bad-own-books', [1], `book_id\n1\x00${goodreads['ok-export']}`);
+
+console.log(`gen_csv_seeds: ${readdirSync(R).length} ratings, ${readdirSync(I).length} items and ${readdirSync(G).length} Goodreads seeds in ${OUT}`);
