@@ -918,6 +918,94 @@ typedef struct bookrec_ials_scorer {
 /* bookrec_score_fn of an iALS model: dot(x_u, y_i) for a dataset user's row or a folded-in new reader. */
 int bookrec_ials_score(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
 
+/* ------------------------------------------------------------- implicit feedback (src/features.c) */
+
+/* (user, item) pairs in dense indices, and the data rows they were read from. */
+typedef struct bookrec_pairs {
+    size_t n;        /* pairs kept: user and book both known */
+    int32_t *user, *item;
+    size_t rows;     /* data rows read */
+} bookrec_pairs;
+
+/* Parses a want-to-read CSV buffer (header with user_id and book_id columns, any order, more columns ignored)
+   keeping the pairs whose user and book are in users/items; *out is new (free it with bookrec_pairs_free); a
+   malformed row fails naming source and line. */
+int bookrec_to_read_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
+                          const bookrec_ids *items, bookrec_pairs **out, bookrec_error *err);
+
+/* Frees p (NULL is fine). */
+void bookrec_pairs_free(bookrec_pairs *p);
+
+/* Sets N(u) on an implicit model: the books u rated in `fit` plus its to_read books (may be NULL), each book once,
+   never one of u's `test` books (may be NULL), so the test part never reaches training; *added (may be NULL) gets
+   the want-to-read books that entered the sets. */
+int bookrec_model_set_implicit_sets(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *test,
+                                    const bookrec_pairs *to_read, size_t *added, bookrec_error *err);
+
+/* ------------------------------------------------------------- book tags (src/tags.c) */
+/* goodbooks' book_tags.csv (goodreads_book_id,tag_id,count) and tags.csv (tag_id,tag_name), parsed from buffers
+   (RFC 4180, CRLF or LF, columns found by name) and joined through the books table's goodreads_book_id (the items'
+   `extra` field) to a model's items. Rows with a count <= 0 and books the model does not know are left out. */
+
+/* The two files' bytes (caller-owned, read during the call only), the names used in messages, and the join. */
+typedef struct bookrec_tag_files {
+    const char *book_tags; size_t book_tags_len; const char *book_tags_source; /* book_tags.csv */
+    const char *tags; size_t tags_len; const char *tags_source;                /* tags.csv */
+    const bookrec_items *books; /* the books table, goodreads_book_id in `extra` */
+    const bookrec_ids *items;   /* the model's items */
+} bookrec_tag_files;
+
+/* Per-book tags as CSR over the model's items, ready for bookrec_model_set_tags. */
+typedef struct bookrec_tag_weights {
+    int n_items, n_tags;   /* n_tags: tags kept */
+    int32_t *off;          /* [n_items + 1] */
+    int32_t *idx;          /* tag index 0..n_tags-1 */
+    float *w;              /* weight: log(1 + count) / sum over the book's kept tags */
+    int books_with_tags;   /* model books that got at least one tag */
+    size_t rows;           /* data rows of book_tags.csv */
+    int dropped;           /* tags dropped as shelf names (to-read, owned, ...) */
+    char dropped_list[512];/* the most frequent dropped ones, comma-separated */
+} bookrec_tag_weights;
+
+/* Drops shelf-name tags, keeps the max_tags tags found on most books and each book's per_book strongest of them;
+   *out is new (free it with bookrec_tag_weights_free); bad rows fail naming source and line. */
+int bookrec_tag_weights_create(const bookrec_tag_files *f, int max_tags, int per_book, bookrec_tag_weights **out,
+                               bookrec_error *err);
+
+/* Frees t (NULL is fine). */
+void bookrec_tag_weights_free(bookrec_tag_weights *t);
+
+/* Each book's strongest shelves, every tag kept (to-read and favorites as well as fantasy or poetry). */
+typedef struct bookrec_shelves {
+    int n_items;
+    int32_t *off;        /* [n_items + 1]: book i's tags are tag[off[i] .. off[i+1]), strongest first */
+    int32_t *tag;        /* tag ids as in tags.csv */
+    int32_t *count;      /* their counts (how many readers gave the book the tag), parallel to tag */
+    char **name;         /* [n_names]: tag id -> name (NULL when tags.csv has no such id) */
+    long n_names;
+    size_t rows;         /* data rows of book_tags.csv */
+    int books_with_tags;
+} bookrec_shelves;
+
+/* Gives each item its per_book tags with the highest counts (ties by lower tag id, a tag listed twice once); *out
+   is new (free it with bookrec_shelves_free); bad rows fail naming source and line. */
+int bookrec_shelves_create(const bookrec_tag_files *f, int per_book, bookrec_shelves **out, bookrec_error *err);
+
+/* The id of the tag named `name` (exact), or -1. */
+long bookrec_shelves_find(const bookrec_shelves *s, const char *name);
+
+/* Frees s (NULL is fine). */
+void bookrec_shelves_free(bookrec_shelves *s);
+
+/* 1 when a tag name is a shelf name that says nothing about content (to-read, favorites, owned, kindle, read-2015,
+   ...), the names bookrec_tag_weights_create drops. */
+int bookrec_tag_is_shelf(const char *name);
+
+/* Folds a tag name into out (cap bytes, NUL-terminated) so spelling variants meet: lowercase, Latin accents dropped
+   ("clàssics" -> "classics"), everything but letters and digits dropped ("sci-fi" -> "scifi"), then a final plural
+   folded ("classics" -> "classic", "mysteries" -> "mystery"). */
+void bookrec_tag_fold(const char *name, char *out, size_t cap);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols

@@ -199,6 +199,13 @@ bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, con
    explicitly; exits 1 on a parse error. */
 bookrec_items *cli_load_books(const cli_data_opts *d);
 
+/* Reads DIR/book_tags.csv and DIR/tags.csv into f (sources: the paths) for the core's tag parsers, joined through
+   books to items (both the caller's); exits 1 naming the file when one cannot be read. Free with cli_tag_files_free. */
+void cli_read_tag_files(const char *dir, const bookrec_items *books, const bookrec_ids *items, bookrec_tag_files *f);
+
+/* Frees the bytes and paths cli_read_tag_files gave f. */
+void cli_tag_files_free(bookrec_tag_files *f);
+
 /* Reads and loads a model file, exiting 1 with the core's message on error. */
 bookrec_model *cli_load_model(const char *path);
 

@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "tags.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -181,126 +180,6 @@ static char *loss_svg(const bookrec_epoch_stats *h, int n, const char *title) {
 #undef PX
 #undef PY
     return s;
-}
-
-/* ------------------------------------------------------------------ implicit sets */
-
-/* Reads a want-to-read CSV (header with user_id and book_id columns, any order, more columns ignored): the pairs
-   whose user and book the model knows go into *pu and *pi (dense indices); returns the count kept, and *n_rows the
-   data rows read. Exits with FILE:LINE on a malformed row. */
-static size_t read_to_read(const char *path, const bookrec_ids *users, const bookrec_ids *items, int32_t **pu,
-                           int32_t **pi, size_t *n_rows) {
-    size_t len = 0;
-    char *buf = cli_read_file_or_die(path, &len);
-    size_t cap = 1024, n = 0, rows = 0;
-    int32_t *U = malloc(cap * sizeof *U), *I = malloc(cap * sizeof *I);
-    if (!U || !I) cli_die("out of memory");
-    int ucol = -1, icol = -1, ncol = 0;
-    long line = 0;
-    size_t pos = 0;
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
-        pos = 3;
-    while (pos < len) {
-        size_t end = pos;
-        while (end < len && buf[end] != '\n') end++;
-        line++;
-        size_t le = end;
-        if (le > pos && buf[le - 1] == '\r') le--;
-        if (le > pos) {
-            /* split into at most 64 fields */
-            const char *f[64];
-            int fl[64], nf = 0;
-            size_t a = pos;
-            for (size_t k = pos; k <= le && nf < 64; k++)
-                if (k == le || buf[k] == ',') {
-                    size_t s0 = a, s1 = k;
-                    while (s0 < s1 && (buf[s0] == ' ' || buf[s0] == '"')) s0++;
-                    while (s1 > s0 && (buf[s1 - 1] == ' ' || buf[s1 - 1] == '"')) s1--;
-                    f[nf] = buf + s0;
-                    fl[nf++] = (int)(s1 - s0);
-                    a = k + 1;
-                }
-            if (ucol < 0) {
-                for (int k = 0; k < nf; k++) {
-                    if (fl[k] == 7 && !strncmp(f[k], "user_id", 7)) ucol = k;
-                    if (fl[k] == 7 && !strncmp(f[k], "book_id", 7)) icol = k;
-                }
-                if (ucol < 0 || icol < 0)
-                    cli_die("%s:%ld: expected a header with user_id and book_id columns", path, line);
-                ncol = nf;
-            } else {
-                if (nf < ncol || fl[ucol] == 0 || fl[icol] == 0)
-                    cli_die("%s:%ld: expected %d fields with a user_id and a book_id", path, line, ncol);
-                rows++;
-                int u = bookrec_ids_find(users, f[ucol], fl[ucol]), i = bookrec_ids_find(items, f[icol], fl[icol]);
-                if (u >= 0 && i >= 0) {
-                    if (n == cap) {
-                        cap *= 2;
-                        U = realloc(U, cap * sizeof *U);
-                        I = realloc(I, cap * sizeof *I);
-                        if (!U || !I) cli_die("out of memory");
-                    }
-                    U[n] = u;
-                    I[n++] = i;
-                }
-            }
-        }
-        pos = end + 1;
-    }
-    if (ucol < 0) cli_die("%s: empty file, expected a header with user_id and book_id", path);
-    free(buf);
-    *pu = U;
-    *pi = I;
-    *n_rows = rows;
-    return n;
-}
-
-/* N(u) = the books u rated in `fit` plus its want-to-read books (tr_u/tr_i, n_tr pairs) that are not among its
-   test ratings (the test part never reaches training), each book once; sets them on the model. */
-static size_t set_implicit_sets(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *test,
-                                const int32_t *tr_u, const int32_t *tr_i, size_t n_tr) {
-    const bookrec_model_config *c = bookrec_model_get_config(m);
-    int nu = c->n_users, ni = c->n_items;
-    /* CSR of the three sources per user */
-    const bookrec_triples *src[2] = {fit, test};
-    int32_t *off[3], *val[3];
-    size_t cnt[3] = {fit->n, test->n, n_tr};
-    for (int s = 0; s < 3; s++) {
-        off[s] = calloc((size_t)nu + 1, sizeof(int32_t));
-        val[s] = malloc((cnt[s] ? cnt[s] : 1) * sizeof(int32_t));
-        if (!off[s] || !val[s]) cli_die("out of memory");
-        const int32_t *us = s < 2 ? src[s]->user : tr_u, *is = s < 2 ? src[s]->item : tr_i;
-        for (size_t k = 0; k < cnt[s]; k++) off[s][us[k] + 1]++;
-        for (int u = 0; u < nu; u++) off[s][u + 1] += off[s][u];
-        int32_t *fill = calloc((size_t)nu, sizeof *fill);
-        if (!fill) cli_die("out of memory");
-        for (size_t k = 0; k < cnt[s]; k++) val[s][off[s][us[k]] + fill[us[k]]++] = is[k];
-        free(fill);
-    }
-    int32_t *mark = malloc((size_t)ni * sizeof *mark), *o = malloc(((size_t)nu + 1) * sizeof *o);
-    int32_t *items = malloc((fit->n + n_tr + 1) * sizeof *items);
-    if (!mark || !o || !items) cli_die("out of memory");
-    memset(mark, 0xff, (size_t)ni * sizeof *mark);
-    size_t n = 0, added = 0;
-    o[0] = 0;
-    for (int u = 0; u < nu; u++) {
-        for (int k = off[1][u]; k < off[1][u + 1]; k++) mark[val[1][k]] = u; /* test books: never implicit */
-        for (int s = 0; s < 3; s += 2)
-            for (int k = off[s][u]; k < off[s][u + 1]; k++) {
-                int32_t i = val[s][k];
-                if (mark[i] == u && s == 2) continue;
-                if (mark[i] == u && s == 0) continue; /* duplicate (cannot happen for merged ratings) */
-                mark[i] = u;
-                items[n++] = i;
-                if (s == 2) added++;
-            }
-        o[u + 1] = (int32_t)n;
-    }
-    bookrec_error err = {0};
-    cli_check(bookrec_model_set_implicit(m, o, items, &err), &err, "implicit sets");
-    for (int s = 0; s < 3; s++) { free(off[s]); free(val[s]); }
-    free(mark); free(o); free(items);
-    return added;
 }
 
 /* ------------------------------------------------------------------ --rank: ranking figures */
@@ -488,41 +367,48 @@ int cmd_train(int argc, char **argv) {
     cfg.n_items = bookrec_ids_count(r->items);
     cfg.min_rating = r->min_rating;
     cfg.max_rating = r->max_rating;
-    cli_tags tg = {0};
+    bookrec_tag_weights tg = {0}, *tgp = NULL;
     if (tags_dir) {
         if (cfg.arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
         if (n_tags < 1 || n_tags > 100000) cli_usage_die("train", "train: --n-tags must be in 1..100000");
         const char *dir = !strcmp(tags_dir, "auto") ? cli_data_dir(&d) : tags_dir;
-        char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
         bookrec_items *books = cli_load_books(&d);
-        cli_read_tags(btp, tp, books, r->items, n_tags, 20, &tg);
+        if (!books) cli_die("--tags needs the books file (books.csv with goodreads_book_id) to join book_tags.csv");
+        bookrec_tag_files tf;
+        cli_read_tag_files(dir, books, r->items, &tf);
+        if (bookrec_tag_weights_create(&tf, n_tags, 20, &tgp, &err) != BOOKREC_OK) cli_die("--tags: %s", err.msg);
+        tg = *tgp;
         fprintf(stderr, "tags: %d kept from %s (%s rows), %d of %d books tagged, %d shelf-name tags dropped (%s, ...)\n",
-                tg.n_tags, btp, cli_group(tg.rows, g1), tg.books_with_tags, cfg.n_items, tg.dropped, tg.dropped_list);
-        if (tg.n_tags < 1) cli_die("%s: no usable tags for the books of the ratings", btp);
+                tg.n_tags, tf.book_tags_source, cli_group(tg.rows, g1), tg.books_with_tags, cfg.n_items, tg.dropped,
+                tg.dropped_list);
+        if (tg.n_tags < 1) cli_die("%s: no usable tags for the books of the ratings", tf.book_tags_source);
         cfg.n_tags = tg.n_tags;
+        cli_tag_files_free(&tf);
         bookrec_items_free(books);
-        free(btp);
-        free(tp);
     }
     bookrec_model *m = NULL;
     cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
     cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
     if (tags_dir) cli_check(bookrec_model_set_tags(m, tg.off, tg.idx, tg.w, &err), &err, "item tags");
-    size_t tr_rows = 0, tr_kept = 0, tr_added = 0;
-    int32_t *tu = NULL, *ti = NULL;
+    size_t tr_added = 0;
+    bookrec_pairs *trp = NULL;
     if (to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
     if (cfg.implicit) {
         char *tr_path = NULL;
         if (to_read) {
             tr_path = !strcmp(to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&d)) : strdup(to_read);
             if (!tr_path) cli_die("out of memory");
-            tr_kept = read_to_read(tr_path, r->users, r->items, &tu, &ti, &tr_rows);
+            size_t len = 0;
+            char *buf = cli_read_file_or_die(tr_path, &len);
+            if (bookrec_to_read_parse(buf, len, tr_path, r->users, r->items, &trp, &err) != BOOKREC_OK)
+                cli_die("%s", err.msg);
+            free(buf);
         }
-        tr_added = set_implicit_sets(m, fit_p, &test, tu, ti, tr_kept);
+        cli_check(bookrec_model_set_implicit_sets(m, fit_p, &test, trp, &tr_added, &err), &err, "implicit sets");
         if (to_read)
             fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                    "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(tr_rows, g2), cli_group(tr_kept, g3),
-                    cli_noun(1));
+                    "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(trp->rows, g2),
+                    cli_group(trp->n, g3), cli_noun(1));
         free(tr_path);
     }
 
@@ -583,7 +469,7 @@ int cmd_train(int argc, char **argv) {
                 rk_user.ndcg, rk_user.pop_ndcg, rk_user.ndcg / rk_user.pop_ndcg, rk_user.hr, rk_user.coverage,
                 rk_user.n_users);
         /* new readers: held out of the data entirely, a second model trained the same way without them */
-        bookrec_triples nrt = {0}, fold = {0}, target = {0}, nfit = {0}, nval = {0}, none = {0};
+        bookrec_triples nrt = {0}, fold = {0}, target = {0}, nfit = {0}, nval = {0};
         bookrec_newreader_options nro = {0};
         int n_readers = 0;
         cli_check(bookrec_split_new_readers(&r->all, cfg.n_users, &nro, &nrt, &fold, &target, &n_readers, &err), &err,
@@ -599,7 +485,8 @@ int cmd_train(int argc, char **argv) {
         bookrec_model_config cfg2 = cfg;
         cfg2.global_mean = 0.0f;
         cli_check(bookrec_model_create(&cfg2, &m2, &err), &err, "model");
-        if (cfg.implicit) set_implicit_sets(m2, nfit_p, &none, tu, ti, tr_kept);
+        if (cfg.implicit)
+            cli_check(bookrec_model_set_implicit_sets(m2, nfit_p, NULL, trp, NULL, &err), &err, "implicit sets");
         if (tags_dir) cli_check(bookrec_model_set_tags(m2, tg.off, tg.idx, tg.w, &err), &err, "item tags");
         bookrec_train_options to2 = to;
         to2.progress = NULL;
@@ -618,8 +505,7 @@ int cmd_train(int argc, char **argv) {
         bookrec_triples_free(&nfit); bookrec_triples_free(&nval);
         cli_runner_stop(rr);
     }
-    free(tu);
-    free(ti);
+    bookrec_pairs_free(trp);
 
     /* model first, atomically; nothing else is written when this fails */
     double t_save = cli_now();
@@ -740,7 +626,7 @@ int cmd_train(int argc, char **argv) {
     bookrec_triples_free(&fit);
     bookrec_triples_free(&valid);
     bookrec_model_free(m);
-    cli_tags_free(&tg);
+    bookrec_tag_weights_free(tgp);
     bookrec_ratings_free(r);
     return 0;
 }

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
-#include "tags.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -74,7 +73,7 @@ static void parse_taste(char *tok, taste *t) {
                           t->name, TASTE_SHELVES, FOLD_MAX - 1);
         memcpy(raw, p, l);
         raw[l] = '\0';
-        cli_tag_fold(raw, t->fold[t->n_fold], FOLD_MAX);
+        bookrec_tag_fold(raw, t->fold[t->n_fold], FOLD_MAX);
         if (!t->fold[t->n_fold][0])
             cli_usage_die("eval", "eval: --tastes: taste '%s': shelf '%s' has no letters or digits", t->name, raw);
         t->n_fold++;
@@ -85,15 +84,15 @@ static void parse_taste(char *tok, taste *t) {
 
 /* Per tag id of sh: its folded name, the tastes it belongs to (bit t of mask) and whether it is content (neither a
    shelf name nor a generic label); counts each taste's tags.csv names into n_tags. */
-static void tag_masks(const cli_shelves *sh, taste *ts, int n, uint64_t *mask, unsigned char *content,
+static void tag_masks(const bookrec_shelves *sh, taste *ts, int n, uint64_t *mask, unsigned char *content,
                       char (*folded)[FOLD_MAX]) {
     for (long id = 0; id < sh->n_names; id++) {
         mask[id] = 0;
         content[id] = 0;
         folded[id][0] = '\0';
         if (!sh->name[id]) continue;
-        cli_tag_fold(sh->name[id], folded[id], FOLD_MAX);
-        content[id] = !cli_tag_is_shelf(sh->name[id]) && folded[id][0];
+        bookrec_tag_fold(sh->name[id], folded[id], FOLD_MAX);
+        content[id] = !bookrec_tag_is_shelf(sh->name[id]) && folded[id][0];
         for (size_t g = 0; g < sizeof generic_labels / sizeof generic_labels[0]; g++)
             if (!strcmp(folded[id], generic_labels[g])) content[id] = 0;
         for (int t = 0; t < n; t++)
@@ -111,7 +110,7 @@ typedef struct book_tag {
 
 /* The tastes book i may seed: those whose shelves hold at least half the count of the book's SEED_SHELVES strongest
    content tags (the counts of names that fold together added up first). */
-static uint64_t seed_mask(const cli_shelves *sh, int i, const uint64_t *mask, const unsigned char *content,
+static uint64_t seed_mask(const bookrec_shelves *sh, int i, const uint64_t *mask, const unsigned char *content,
                           char (*folded)[FOLD_MAX]) {
     book_tag bt[64];
     int m = 0;
@@ -143,7 +142,7 @@ static uint64_t seed_mask(const cli_shelves *sh, int i, const uint64_t *mask, co
 }
 
 /* Fills seedable[t * ni + i] and carries[t * ni + i] for every taste t and book i from the books' tags. */
-static void taste_books(const cli_shelves *sh, taste *ts, int n, unsigned char *seedable, unsigned char *carries) {
+static void taste_books(const bookrec_shelves *sh, taste *ts, int n, unsigned char *seedable, unsigned char *carries) {
     long nn = sh->n_names > 0 ? sh->n_names : 1;
     uint64_t *mask = malloc((size_t)nn * sizeof *mask);
     unsigned char *content = malloc((size_t)nn);
@@ -368,7 +367,7 @@ static void check_floor(const persona_run *pr, double min_share) {
 }
 
 /* The seedable and carrying arrays of every taste (n x n_items each, taste-major) into tb[0..n). */
-static void build_tastes(const cli_shelves *sh, taste *ts, int n, const bookrec_model *m, const bookrec_items *books,
+static void build_tastes(const bookrec_shelves *sh, taste *ts, int n, const bookrec_model *m, const bookrec_items *books,
                          const float *pop, const char *tags_path, unsigned char **seedable, unsigned char **carries,
                          bookrec_taste_books *tb) {
     int ni = sh->n_items;
@@ -408,9 +407,14 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     bookrec_ratings *r = cli_load_ratings(d, NULL, NULL);
     bookrec_items *books = cli_load_books(d);
     const char *dir = tags_dir ? tags_dir : cli_data_dir(d);
-    char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
-    cli_shelves sh;
-    cli_read_shelves(btp, tp, books, bookrec_model_items(m), 1 << 20, &sh); /* every tag, strongest first */
+    if (!books) cli_die("personas need the books file (books.csv with goodreads_book_id) to join book_tags.csv");
+    bookrec_tag_files tf;
+    cli_read_tag_files(dir, books, bookrec_model_items(m), &tf);
+    const char *tp = tf.tags_source;
+    bookrec_shelves *shp = NULL;
+    if (bookrec_shelves_create(&tf, 1 << 20, &shp, &err) != BOOKREC_OK) /* every tag, strongest first */
+        cli_die("personas: %s", err.msg);
+    const bookrec_shelves sh = *shp;
     const bookrec_model_config *c = bookrec_model_get_config(m);
     float *pop = model_popularity(m, r);
     unsigned char *seedable = NULL, *carries = NULL;
@@ -442,8 +446,8 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     fflush(stdout);
     check_floor(&pr, min_share);
     free(caption); free(res); free(pres); free(pop); free(seedable); free(carries); free(ts); free(list);
-    free(btp); free(tp);
-    cli_shelves_free(&sh);
+    cli_tag_files_free(&tf);
+    bookrec_shelves_free(shp);
     bookrec_items_free(books);
     bookrec_ratings_free(r);
     bookrec_model_free(m);

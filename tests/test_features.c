@@ -1,0 +1,137 @@
+/*
+ * test_features.c - book features from buffers: book_tags.csv / tags.csv (src/tags.c) give per-book tag weights
+ * (shelf names dropped, the tags on most books kept, each book's strongest, weights summing to 1) and each book's
+ * strongest shelves (nothing dropped, a tag listed twice once); to_read.csv (src/features.c) gives the pairs of known
+ * users and books, and the implicit sets never hold a user's test books. Bad rows are refused naming source and
+ * line. Also the shelf-name test and the folding of tag names. Peeks at the model's sets through internal.h.
+ */
+#include "../src/internal.h"
+#include "check.h"
+#include <math.h>
+#include <string.h>
+
+static bookrec_ids *ids_of(const char *const *names, int n) {
+    bookrec_ids *ids = bookrec_ids_create();
+    for (int k = 0; k < n; k++) bookrec_ids_add(ids, names[k], -1);
+    return ids;
+}
+
+static const char books_csv[] = "book_id,goodreads_book_id,title\n1,101,A\n2,102,B\n3,103,C\n";
+static const char tags_csv[] = "tag_id,tag_name\r\n0,to-read\r\n1,fantasy\r\n2,\"mystery\"\r\n3,poetry\r\n";
+/* book 1: to-read 50, fantasy 9, mystery 3; book 2: fantasy 4, fantasy again 2, poetry 1; book 3: to-read only;
+   goodreads id 999 is no model book; a negative count is no evidence */
+static const char book_tags_csv[] = "goodreads_book_id,tag_id,count\r\n101,0,50\r\n101,1,9\r\n101,2,3\r\n"
+                                    "102,1,4\r\n102,1,2\r\n102,3,1\r\n103,0,7\r\n999,1,5\r\n102,2,-1\r\n";
+
+static void test_tags(void) {
+    bookrec_error err = {0};
+    bookrec_items *books = NULL;
+    CHECK(bookrec_items_parse(books_csv, strlen(books_csv), NULL, &books, &err) == BOOKREC_OK, "%s", err.msg);
+    const char *const item_names[3] = {"3", "1", "2"}; /* the model's order differs from the books table's */
+    bookrec_ids *items = ids_of(item_names, 3);
+    bookrec_tag_files f = {book_tags_csv, strlen(book_tags_csv), "book_tags.csv", tags_csv, strlen(tags_csv),
+                           "tags.csv", books, items};
+    bookrec_tag_weights *tw = NULL;
+    CHECK(bookrec_tag_weights_create(&f, 2, 20, &tw, &err) == BOOKREC_OK, "%s", err.msg);
+    if (tw) {
+        CHECK(tw->n_tags == 2 && tw->dropped == 1 && !strcmp(tw->dropped_list, "to-read"), "%d %d %s", tw->n_tags,
+              tw->dropped, tw->dropped_list);
+        CHECK(tw->rows == 9 && tw->books_with_tags == 2);
+        CHECK(tw->off[1] == 0, "item 0 (book 3) has only to-read");
+        CHECK(tw->off[2] - tw->off[1] == 2 && tw->idx[0] == 0 && tw->idx[1] == 1, "book 1: fantasy, then mystery");
+        CHECK(fabsf(tw->w[0] - (float)(log1p(9) / (log1p(9) + log1p(3)))) < 1e-6f);
+        double sum = 0;
+        for (int k = tw->off[2]; k < tw->off[3]; k++) sum += tw->w[k];
+        CHECK(tw->off[3] - tw->off[2] == 2 && fabs(sum - 1) < 1e-6, "book 2: fantasy twice (poetry not kept)");
+    }
+    bookrec_tag_weights_free(tw);
+
+    bookrec_shelves *sh = NULL;
+    CHECK(bookrec_shelves_create(&f, 2, &sh, &err) == BOOKREC_OK, "%s", err.msg);
+    if (sh) {
+        CHECK(sh->off[1] - sh->off[0] == 1 && sh->tag[0] == 0 && sh->count[0] == 7, "book 3: to-read kept");
+        CHECK(sh->tag[sh->off[1]] == 0 && sh->tag[sh->off[1] + 1] == 1, "book 1: to-read, fantasy (2 per book)");
+        CHECK(sh->off[3] - sh->off[2] == 2 && sh->tag[sh->off[2]] == 1 && sh->tag[sh->off[2] + 1] == 3,
+              "book 2: fantasy once, then poetry");
+        CHECK(bookrec_shelves_find(sh, "mystery") == 2 && bookrec_shelves_find(sh, "nope") == -1);
+    }
+    bookrec_shelves_free(sh);
+
+    static const char bad[] = "goodreads_book_id,tag_id,count\n101,1,9\n101,x,3\n";
+    f.book_tags = bad;
+    f.book_tags_len = strlen(bad);
+    CHECK(bookrec_shelves_create(&f, 2, &sh, &err) == BOOKREC_E_PARSE && strstr(err.msg, "book_tags.csv:3:"), "%s",
+          err.msg);
+    static const char nocol[] = "goodreads_book_id,tag\n101,1\n";
+    f.book_tags = nocol;
+    f.book_tags_len = strlen(nocol);
+    CHECK(bookrec_tag_weights_create(&f, 2, 20, &tw, &err) == BOOKREC_E_PARSE && strstr(err.msg, "no column tag_id"),
+          "%s", err.msg);
+    bookrec_ids_free(items);
+    bookrec_items_free(books);
+}
+
+static void test_names(void) {
+    CHECK(bookrec_tag_is_shelf("to-read") && bookrec_tag_is_shelf("my-kindle-books") && bookrec_tag_is_shelf("2015"));
+    CHECK(!bookrec_tag_is_shelf("fantasy") && !bookrec_tag_is_shelf("science-fiction"));
+    char out[32];
+    bookrec_tag_fold("Cl\xc3\xa0ssics", out, sizeof out);
+    CHECK(!strcmp(out, "classic"), "%s", out);
+    bookrec_tag_fold("mysteries", out, sizeof out);
+    CHECK(!strcmp(out, "mystery"), "%s", out);
+    bookrec_tag_fold("sci-fi", out, sizeof out);
+    CHECK(!strcmp(out, "scifi"), "%s", out);
+}
+
+static void test_implicit(void) {
+    bookrec_error err = {0};
+    const char *const un[2] = {"u1", "u2"}, *const in[4] = {"b1", "b2", "b3", "b4"};
+    bookrec_ids *users = ids_of(un, 2), *items = ids_of(in, 4);
+    static const char tr[] = "\xef\xbb\xbf" "book_id,user_id,extra\r\nb3, u1 ,x\r\nb4,u1,y\r\nb2,u2,z\r\nb9,u1,w\r\n";
+    bookrec_pairs *p = NULL;
+    CHECK(bookrec_to_read_parse(tr, strlen(tr), "to_read.csv", users, items, &p, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(p && p->rows == 4 && p->n == 3, "b9 is unknown");
+    CHECK(p && p->user[0] == 0 && p->item[0] == 2, "spaces trimmed, columns by name");
+
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = BOOKREC_ARCH_MF;
+    cfg.implicit = 1;
+    cfg.n_users = 2;
+    cfg.n_items = 4;
+    bookrec_model *m = NULL;
+    CHECK(bookrec_model_create(&cfg, &m, &err) == BOOKREC_OK, "%s", err.msg);
+    /* u1 rated b1 in fit and b3 in test (b3 is also on its to-read list); u2 rated b2 in fit */
+    int32_t fu[2] = {0, 1}, fi[2] = {0, 1}, tu[1] = {0}, ti[1] = {2};
+    float fr[2] = {4, 5}, trr[1] = {3};
+    bookrec_triples fit = {fu, fi, fr, 2}, test = {tu, ti, trr, 1};
+    size_t added = 99;
+    CHECK(bookrec_model_set_implicit_sets(m, &fit, &test, p, &added, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(added == 1, "only b4 is added (b3 is u1's test book, b2 is rated by u2 already): %zu", added);
+    if (m && m->imp_off) {
+        CHECK(m->imp_off[1] == 2 && m->imp_items[0] == 0 && m->imp_items[1] == 3, "u1: b1, b4");
+        CHECK(m->imp_off[2] == 3 && m->imp_items[2] == 1, "u2: b2 once");
+        for (int k = 0; k < m->imp_off[2]; k++) CHECK(!(k < m->imp_off[1] && m->imp_items[k] == 2), "no test book");
+    }
+    CHECK(bookrec_model_set_implicit_sets(m, &fit, NULL, p, &added, &err) == BOOKREC_OK && added == 2,
+          "without a test part b3 enters too");
+    bookrec_model_free(m);
+    bookrec_pairs_free(p);
+
+    static const char bad[] = "user_id,book_id\nu1,b1\nu2,\n";
+    CHECK(bookrec_to_read_parse(bad, strlen(bad), "tr.csv", users, items, &p, &err) == BOOKREC_E_PARSE &&
+          strstr(err.msg, "tr.csv:3:"), "%s", err.msg);
+    static const char nohead[] = "user,book_id\nu1,b1\n";
+    CHECK(bookrec_to_read_parse(nohead, strlen(nohead), "tr.csv", users, items, &p, &err) == BOOKREC_E_PARSE &&
+          strstr(err.msg, "user_id and book_id"), "%s", err.msg);
+    bookrec_ids_free(users);
+    bookrec_ids_free(items);
+}
+
+int main(void) {
+    test_tags();
+    test_names();
+    test_implicit();
+    if (!failures) printf("test_features: ok\n");
+    return failures != 0;
+}
