@@ -1006,6 +1006,64 @@ int bookrec_tag_is_shelf(const char *name);
    folded ("classics" -> "classic", "mysteries" -> "mystery"). */
 void bookrec_tag_fold(const char *name, char *out, size_t cap);
 
+/* ------------------------------------------------------------- experiments (src/experiment.c) */
+/* The one table of presets: architecture names and the tuned defaults of the rating models. "seed" (the
+   tutorial), "mf" and "ncf" are what `bookrec train --arch` starts from (dim 32, 40 epochs); "mf128", "ncf128",
+   "mf128-implicit" and "ncf128-implicit" are the tuned rows of `bookrec eval --all` (named there mf, ncf,
+   mf-implicit, ncf-implicit) and `bookrec tune`'s starting points. */
+
+/* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
+const char *bookrec_arch_name(bookrec_arch a);
+
+/* Parses an architecture name into *out (may be NULL); BOOKREC_E_ARG when unknown. */
+int bookrec_arch_parse(const char *name, bookrec_arch *out);
+
+/* A model to train: config and training options, the validation share carved from training when to.patience > 0,
+   and what the caller keeps owning: optional book tags (cfg.n_tags is taken from them), want-to-read pairs joining
+   an implicit model's N(u), and id tables given to the model. */
+typedef struct bookrec_spec {
+    bookrec_model_config cfg;
+    bookrec_train_options to;
+    double valid_fraction;
+    const bookrec_tag_weights *tags;
+    const bookrec_pairs *to_read;
+    const bookrec_ids *users, *items;
+} bookrec_spec;
+
+/* Fills s with preset `name` (train's names above); BOOKREC_E_ARG when there is none. */
+int bookrec_preset(const char *name, bookrec_spec *s, bookrec_error *err);
+
+/* Fills s with the preset of the evaluation row `row` ("seed", "mf", "ncf", "mf-implicit", "ncf-implicit");
+   BOOKREC_E_ARG when there is none. */
+int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err);
+
+/* What a training run gave: epochs run, and the epoch (1-based) with the lowest validation RMSE and its figures
+   (0 and NaN without validation). */
+typedef struct bookrec_train_info {
+    int epochs_run, best_epoch;
+    double best_valid_rmse, best_valid_mae;
+} bookrec_train_info;
+
+/* Trains a new model of spec s (sizes and rating scale from d) on d->fit, choosing the epoch on d->valid, when
+   s stops early and d has a validation part, else on all of d->train; *out is the caller's (bookrec_model_free). */
+int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
+                       bookrec_train_info *info, bookrec_error *err);
+
+/* A spec as a row of a ranker table: the arg of bookrec_spec_ranker, owned by the caller. */
+typedef struct bookrec_spec_row {
+    bookrec_spec spec;
+    bookrec_foldin_options foldin; /* new readers' fold-in; l2 0: matched to training's L2 */
+    bookrec_train_info info;       /* the last fit's, filled by the ranker */
+    void (*before_fit)(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d); /* may be NULL */
+    void *ctx;
+} bookrec_spec_row;
+
+/* A ranker that trains row->spec on each fit (bookrec_spec_train) and scores with the model. */
+bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
+
+/* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
+bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols

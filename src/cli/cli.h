@@ -252,12 +252,42 @@ void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks);
 /* The share of parallel calls the runner ran on the caller's thread alone (its adaptive choice), 0..1. */
 double cli_runner_inline_share(const cli_runner *r);
 
-/* The architecture's name as the --arch flag spells it ("seed", "mf", "ncf"). */
+/* The architecture's name as the --arch flag spells it: the core's bookrec_arch_name (kept for the commands that call it). */
 const char *cli_arch_name(bookrec_arch a);
 
 /* Adds the model's shape to JSON object o: arch, n_users, n_items, dim, hidden, implicit, global_mean. */
 struct cJSON;
 void cli_json_model_shape(struct cJSON *o, const bookrec_model_config *c);
+
+/* Prints root as JSON to path atomically and deletes root; exits 1 on failure. */
+void cli_write_json_or_die(const char *path, struct cJSON *root);
+
+/* ------------------------------------------------------------------ reports (report.c) */
+
+/* What `bookrec train` ran and got, for its history JSON and loss picture (everything is the caller's). */
+typedef struct cli_train_report {
+    const char *out;                  /* the model file */
+    const bookrec_model_config *cfg;  /* the trained model's */
+    const bookrec_train_options *to;
+    const char *to_read, *tags;       /* the flags as given, NULL when not */
+    size_t to_read_pairs;
+    int n_tags;
+    uint64_t split_seed;
+    double test_fraction;
+    size_t n_fit, n_valid, n_test, n_ratings;
+    const char *ratings_path;
+    const bookrec_ratings *r;
+    double read_s, parse_s, split_s, train_s, save_s;
+    const bookrec_epoch_stats *hist;  /* per epoch, seconds and test figures filled */
+    int n_hist, best_epoch;
+    double test_mse, test_mae;
+    size_t model_bytes;
+    int rank;                         /* 1: the NDCG@10 figures below were measured */
+    double ndcg, ndcg_pop, new_ndcg, new_ndcg_pop;
+} cli_train_report;
+
+/* Writes the history JSON to hist_path and the loss curves SVG to svg_path, atomically; exits 1 on failure. */
+void cli_write_train_report(const cli_train_report *t, const char *hist_path, const char *svg_path);
 
 /* ------------------------------------------------------------------ commands */
 

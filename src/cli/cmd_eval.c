@@ -295,7 +295,7 @@ int cmd_eval(int argc, char **argv) {
         size_t used = cli_eval_model(m[k], r, &test, &rmse, &ma);
         const bookrec_model_config *c = bookrec_model_get_config(m[k]);
         char name[96];
-        snprintf(name, sizeof name, "%s (%s)", cli_arch_name(c->arch), base_name(paths[k]));
+        snprintf(name, sizeof name, "%s (%s)", bookrec_arch_name(c->arch), base_name(paths[k]));
         char hid[32] = "";
         if (c->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", c->hidden);
         snprintf(note, sizeof note, "dim %d%s, %zu test ratings", c->dim, hid, used);
@@ -331,11 +331,8 @@ int cmd_eval(int argc, char **argv) {
         cJSON_AddNumberToObject(js, "test", (double)test.n);
         cJSON_AddStringToObject(js, "ratings", cli_ratings_path(&d));
         cJSON_AddItemToObject(root, "split", js);
-        char *json = cJSON_Print(root);
-        cJSON_Delete(root);
-        cli_write_atomic_or_die(json_path, json, strlen(json));
+        cli_write_json_or_die(json_path, root);
         printf("\nwrote %s and %s\n", md_path, json_path);
-        free(json);
         free(md);
         free(md_path);
         free(json_path);

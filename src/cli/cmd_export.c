@@ -389,7 +389,7 @@ int cmd_export(int argc, char **argv) {
     ADD_FILE("manifest.json", mj, strlen(mj));
     free(mj);
 
-    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, cli_noun(1),
+    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, bookrec_arch_name(c->arch), n_items, cli_noun(1),
            c->n_users, out_dir);
     for (int k = 0; k < n_files; k++) {
         char b[32];

@@ -340,11 +340,9 @@ static void write_report(const char *report, const persona_run *pr, const char *
     else cJSON_AddNumberToObject(root, "mean_popularity_share", mp);
     for (int t = 0; t < pr->n; t++) cJSON_AddItemToArray(arr, taste_json(pr, t));
     cJSON_AddItemToObject(root, "personas", arr);
-    char *json = cJSON_Print(root);
-    cJSON_Delete(root);
-    cli_write_atomic_or_die(json_path, json, strlen(json));
+    cli_write_json_or_die(json_path, root);
     printf("\nwrote %s and %s\n", md_path, json_path);
-    free(json); free(md); free(md_path); free(json_path); free(base);
+    free(md); free(md_path); free(json_path); free(base);
 }
 
 /* With --min-share (min_share >= 0; -1 is off): exits 1 naming the tastes below the floor when the mean share is below it. */
@@ -438,7 +436,7 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
         "one of the shelves among their %d strongest tags; popularity: the same share when the most rated books are "
         "recommended (those 5 excluded); base: the taste's share of the %d books (%s book_tags rows, %d books "
         "tagged); seedable: books that may seed the taste.",
-        model_path, cli_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), SEED_SHELVES, o->k,
+        model_path, bookrec_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), SEED_SHELVES, o->k,
         PERSONA_SHELVES, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
     persona_run pr = {caption, ts, res, pres, n, m, books};
     print_personas(stdout, 0, &pr);

@@ -156,10 +156,7 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-const char *cli_arch_name(bookrec_arch a) {
-    static const char *const names[] = {"seed", "mf", "ncf", "ease", "ials"};
-    return a >= BOOKREC_ARCH_SEED && a <= BOOKREC_ARCH_IALS ? names[a] : "unknown";
-}
+const char *cli_arch_name(bookrec_arch a) { return bookrec_arch_name(a); }
 
 void cli_json_model_shape(cJSON *o, const bookrec_model_config *c) {
     cJSON_AddStringToObject(o, "arch", cli_arch_name(c->arch));
@@ -171,3 +168,11 @@ void cli_json_model_shape(cJSON *o, const bookrec_model_config *c) {
     cJSON_AddNumberToObject(o, "global_mean", cli_f32(c->global_mean));
 }
 
+
+void cli_write_json_or_die(const char *path, cJSON *root) {
+    char *json = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!json) cli_die("out of memory");
+    cli_write_atomic_or_die(path, json, strlen(json));
+    free(json);
+}
