@@ -1006,6 +1006,36 @@ int bookrec_tag_is_shelf(const char *name);
    folded ("classics" -> "classic", "mysteries" -> "mystery"). */
 void bookrec_tag_fold(const char *name, char *out, size_t cap);
 
+/* ------------------------------------------------------------- tastes (src/tastes.c) */
+/* The tastes of the persona suite (bookrec_personas) built from bookrec_shelves: a taste is a set of shelf names,
+   folded with bookrec_tag_fold. A book carries a taste when one of its shelves is among its BOOKREC_TASTE_CARRY
+   strongest tags; it may seed the taste when the taste's shelves hold at least half the count of its
+   BOOKREC_TASTE_SEED strongest content tags (shelf names and generic labels such as fiction left out), and only the
+   most rated book of a series (named in its title's last parentheses, "(Mistborn, #1)") may. */
+
+#define BOOKREC_TASTE_CARRY 20
+#define BOOKREC_TASTE_SEED 3
+#define BOOKREC_TASTE_SHELVES 16 /* most shelf names of a taste */
+#define BOOKREC_TASTE_FOLD 128   /* bytes of a folded shelf name */
+
+/* One taste: its name and shelves as given (pointing into the parsed entry or a built-in table), their folded
+   forms, and how many tags.csv names fold into them (set by bookrec_tastes_books). */
+typedef struct bookrec_taste {
+    const char *name, *shelves;
+    char fold[BOOKREC_TASTE_SHELVES][BOOKREC_TASTE_FOLD];
+    int n_fold, n_tags;
+} bookrec_taste;
+
+/* Parses one entry, "name" of a built-in taste (fantasy, classics, mystery, ...) or "name=shelf/shelf/...", into
+   *t; tok is cut in place and must outlive t. A bad entry fails naming it. */
+int bookrec_taste_parse(char *tok, bookrec_taste *t, bookrec_error *err);
+
+/* Fills seedable[t * n_items + i] and carries[t * n_items + i] (caller-allocated, n x sh->n_items each) for the n
+   tastes (1..64) from the shelves; titles[i] (may be NULL) name the books for the series rule and pop[i] (ratings
+   per book) picks a series' book. Fails naming a taste none of whose shelves is in tags.csv. */
+int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, const char *const *titles,
+                         const float *pop, unsigned char *seedable, unsigned char *carries, bookrec_error *err);
+
 /* ------------------------------------------------------------- experiments (src/experiment.c) */
 /* The one table of presets: architecture names and the tuned defaults of the rating models. "seed" (the
    tutorial), "mf" and "ncf" are what `bookrec train --arch` starts from (dim 32, 40 epochs); "mf128", "ncf128",

@@ -3,7 +3,9 @@
  * (shelf names dropped, the tags on most books kept, each book's strongest, weights summing to 1) and each book's
  * strongest shelves (nothing dropped, a tag listed twice once); to_read.csv (src/features.c) gives the pairs of known
  * users and books, and the implicit sets never hold a user's test books. Bad rows are refused naming source and
- * line. Also the shelf-name test and the folding of tag names. Peeks at the model's sets through internal.h.
+ * line. Also the shelf-name test, the folding of tag names, and the persona suite's tastes (src/tastes.c): a book
+ * carries a taste among its strongest tags, seeds it when the taste holds half its strongest content tags' count,
+ * one book per series. Peeks at the model's sets through internal.h.
  */
 #include "../src/internal.h"
 #include "check.h"
@@ -128,7 +130,36 @@ static void test_implicit(void) {
     bookrec_ids_free(items);
 }
 
+static void test_tastes(void) {
+    bookrec_error err = {0};
+    /* tags: 0 to-read, 1 Fantasy, 2 epic-fantasy, 3 romance, 4 fiction */
+    char *names[5] = {"to-read", "Fantasy", "epic-fantasy", "romance", "fiction"};
+    /* book 0: to-read 90, fiction 50, romance 12, fantasy 10 (fantasy holds less than half of 22: no seed);
+       books 1 and 2: fantasy 30, epic-fantasy 20, romance 5, same series; book 3: romance 40, fantasy 2 */
+    int32_t off[5] = {0, 4, 7, 10, 12};
+    int32_t tag[12] = {0, 4, 3, 1, 1, 2, 3, 1, 2, 3, 3, 1};
+    int32_t count[12] = {90, 50, 12, 10, 30, 20, 5, 30, 20, 5, 40, 2};
+    bookrec_shelves sh = {4, off, tag, count, names, 5, 12, 4};
+    char e1[] = "fantasy=fantasy/epic-fantasy", e2[] = "romance", e3[] = "nope", e4[] = "=x";
+    bookrec_taste ts[3];
+    CHECK(bookrec_taste_parse(e1, &ts[0], &err) == BOOKREC_OK && ts[0].n_fold == 2, "%s", err.msg);
+    CHECK(bookrec_taste_parse(e2, &ts[1], &err) == BOOKREC_OK && !strcmp(ts[1].fold[0], "romance"), "built-in");
+    CHECK(bookrec_taste_parse(e4, &ts[2], &err) == BOOKREC_E_ARG && strstr(err.msg, "no name"), "%s", err.msg);
+    const char *titles[4] = {"A", "The One (Saga, #1)", "The Two (Saga, #2)", "B"};
+    float pop[4] = {100, 50, 60, 10};
+    unsigned char seed[2 * 4], carry[2 * 4];
+    CHECK(bookrec_tastes_books(&sh, ts, 2, titles, pop, seed, carry, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(carry[0] && carry[1] && carry[2] && carry[3], "every book has a fantasy shelf");
+    CHECK(!seed[0] && !seed[1] && seed[2] && !seed[3], "fantasy seeds: book 2 (book 1 is the same saga, fewer ratings)");
+    CHECK(ts[0].n_tags == 2 && ts[1].n_tags == 1);
+    CHECK(seed[4 + 0] && !seed[4 + 1] && !seed[4 + 2] && seed[4 + 3], "romance seeds books 0 and 3");
+    CHECK(bookrec_taste_parse(e3, &ts[2], &err) == BOOKREC_OK);
+    CHECK(bookrec_tastes_books(&sh, ts, 3, titles, pop, seed, carry, &err) == BOOKREC_E_ARG &&
+          strstr(err.msg, "no tag named 'nope'"), "%s", err.msg);
+}
+
 int main(void) {
+    test_tastes();
     test_tags();
     test_names();
     test_implicit();
