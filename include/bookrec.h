@@ -66,6 +66,12 @@ bookrec_ids *bookrec_ids_create(void);
 /* Frees an id table (NULL is a no-op). */
 void bookrec_ids_free(bookrec_ids *ids);
 
+/* *out (new, n = bookrec_ids_count(from) entries; free it with bookrec_free) gets each id of `from`'s index in `to`
+   (-1 when absent), or with `to` NULL index i when i < n_to (a table without ids shares dense indices);
+   *identity (may be NULL) is 1 when every id keeps its index. */
+int bookrec_ids_map(const bookrec_ids *from, const bookrec_ids *to, int n_to, int32_t **out, int *identity,
+                    bookrec_error *err);
+
 /* Returns the dense index of id (len bytes, or strlen when len < 0), adding it at the end if new; -1 when out of
    memory or for an empty id. The table copies the bytes. */
 int bookrec_ids_add(bookrec_ids *ids, const char *id, int len);
@@ -146,6 +152,11 @@ int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
 
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);
+
+/* out (allocated here; free with bookrec_triples_free) gets the triples of t whose user and item both map to >= 0
+   through user_map / item_map (bookrec_ids_map), renumbered; *dropped (may be NULL) counts the others. */
+int bookrec_triples_map(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
+                        bookrec_triples *out, size_t *dropped, bookrec_error *err);
 
 /* Frees the arrays of t (not t itself) and zeroes it. */
 void bookrec_triples_free(bookrec_triples *t);

@@ -5,7 +5,8 @@
  * users and books, and the implicit sets never hold a user's test books. Bad rows are refused naming source and
  * line. Also the shelf-name test, the folding of tag names, and the persona suite's tastes (src/tastes.c): a book
  * carries a taste among its strongest tags, seeds it when the taste holds half its strongest content tags' count,
- * one book per series. Peeks at the model's sets through internal.h.
+ * one book per series. And the id maps that join a dataset to a model's tables (src/ids.c). Peeks at the model's
+ * sets through internal.h.
  */
 #include "../src/internal.h"
 #include "check.h"
@@ -158,7 +159,30 @@ static void test_tastes(void) {
           strstr(err.msg, "no tag named 'nope'"), "%s", err.msg);
 }
 
+static void test_mapping(void) {
+    bookrec_error err = {0};
+    const char *const a[3] = {"x", "y", "z"}, *const b[2] = {"z", "x"};
+    bookrec_ids *from = ids_of(a, 3), *to = ids_of(b, 2);
+    int32_t *um = NULL, *im = NULL;
+    int same = 1;
+    CHECK(bookrec_ids_map(from, to, 2, &im, &same, &err) == BOOKREC_OK && !same, "%s", err.msg);
+    CHECK(im && im[0] == 1 && im[1] == -1 && im[2] == 0);
+    CHECK(bookrec_ids_map(from, NULL, 2, &um, &same, &err) == BOOKREC_OK && !same && um[1] == 1 && um[2] == -1);
+    int32_t tu[3] = {0, 1, 1}, ti[3] = {2, 0, 1};
+    float tr[3] = {1, 2, 3};
+    bookrec_triples t = {tu, ti, tr, 3}, out = {0};
+    size_t dropped = 0;
+    CHECK(bookrec_triples_map(&t, um, im, &out, &dropped, &err) == BOOKREC_OK && out.n == 2 && dropped == 1);
+    CHECK(out.item[0] == 0 && out.item[1] == 1 && out.user[1] == 1 && out.rating[1] == 2.0f);
+    bookrec_triples_free(&out);
+    bookrec_free(um);
+    bookrec_free(im);
+    bookrec_ids_free(from);
+    bookrec_ids_free(to);
+}
+
 int main(void) {
+    test_mapping();
     test_tastes();
     test_tags();
     test_names();

@@ -215,11 +215,6 @@ bookrec_model *cli_load_model(const char *path);
    the id). Returns 1 when both maps are the identity. The caller frees the maps with free(). */
 int cli_map_ids(const bookrec_model *m, const bookrec_ratings *r, int32_t **user_map, int32_t **item_map);
 
-/* Copies t into out with indices mapped through the maps, dropping triples with unknown ids; returns
-   the number dropped. */
-size_t cli_map_triples(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
-                       bookrec_triples *out);
-
 /* ------------------------------------------------------------------ split settings */
 
 /* Reads split_seed and test_fraction from the history JSON next to a model (<model>.history.json);

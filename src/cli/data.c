@@ -297,50 +297,13 @@ bookrec_model *cli_load_model(const char *path) {
 
 /* ------------------------------------------------------------------ mapping */
 
-static int32_t *map_table(const bookrec_ids *from, const bookrec_ids *to, int n_to, int *identity) {
-    int n = bookrec_ids_count(from);
-    int32_t *map = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    if (!map) cli_die("out of memory");
-    *identity = 1;
-    for (int i = 0; i < n; i++) {
-        int j;
-        if (to) {
-            const char *id = bookrec_ids_get(from, i);
-            j = id ? bookrec_ids_find(to, id, -1) : -1;
-        } else {
-            j = i < n_to ? i : -1; /* a model without id tables: dense indices are shared */
-        }
-        map[i] = j;
-        if (j != i) *identity = 0;
-    }
-    return map;
-}
-
 int cli_map_ids(const bookrec_model *m, const bookrec_ratings *r, int32_t **user_map, int32_t **item_map) {
     const bookrec_model_config *c = bookrec_model_get_config(m);
-    int iu, ii;
-    *user_map = map_table(r->users, bookrec_model_users(m), c->n_users, &iu);
-    *item_map = map_table(r->items, bookrec_model_items(m), c->n_items, &ii);
+    int iu = 0, ii = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_ids_map(r->users, bookrec_model_users(m), c->n_users, user_map, &iu, &err), &err, "id map");
+    cli_check(bookrec_ids_map(r->items, bookrec_model_items(m), c->n_items, item_map, &ii, &err), &err, "id map");
     return iu && ii;
-}
-
-size_t cli_map_triples(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
-                       bookrec_triples *out) {
-    size_t keep = 0;
-    for (size_t k = 0; k < t->n; k++)
-        if (user_map[t->user[k]] >= 0 && item_map[t->item[k]] >= 0) keep++;
-    if (bookrec_triples_alloc(out, keep) != BOOKREC_OK) cli_die("out of memory");
-    size_t j = 0;
-    for (size_t k = 0; k < t->n; k++) {
-        int32_t u = user_map[t->user[k]], i = item_map[t->item[k]];
-        if (u < 0 || i < 0) continue;
-        out->user[j] = u;
-        out->item[j] = i;
-        out->rating[j] = t->rating[k];
-        j++;
-    }
-    out->n = keep;
-    return t->n - keep;
 }
 
 size_t cli_eval_model(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
@@ -348,13 +311,14 @@ size_t cli_eval_model(const bookrec_model *m, const bookrec_ratings *r, const bo
     int32_t *um, *im;
     bookrec_triples mapped = {0};
     cli_map_ids(m, r, &um, &im);
-    size_t dropped = cli_map_triples(test, um, im, &mapped);
+    size_t dropped = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_triples_map(test, um, im, &mapped, &dropped, &err), &err, "id map");
     free(um);
     free(im);
     if (dropped) cli_warn("%zu test ratings name users or %s the model does not know; left out", dropped, cli_noun(1));
     if (mapped.n == 0) cli_die("no test ratings the model can score (is this the model of this data?)");
     double mse = 0, ma = 0;
-    bookrec_error err = {0};
     cli_check(bookrec_evaluate(m, &mapped, &mse, &ma, &err), &err, "evaluate");
     *rmse = sqrt(mse);
     *mae = ma;
