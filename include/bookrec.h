@@ -1105,6 +1105,23 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
 /* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
 
+/* A hyper-parameter grid over a spec: the values tried for each (the caller's arrays, each at least one value). */
+typedef struct bookrec_grid {
+    const double *lr, *l2, *dim, *hidden, *l2_dense;
+    int n_lr, n_l2, n_dim, n_hidden, n_l2_dense;
+} bookrec_grid;
+
+/* The number of points of g (the product of its list lengths). */
+int bookrec_grid_size(const bookrec_grid *g);
+
+/* *picks (new, *n_picks entries; free with bookrec_free) gets the points to run in grid order: all of them, or, with
+   0 < trials < size, `trials` of them drawn with `seed` (the same seed, the same sample). */
+int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_t **picks, int *n_picks,
+                        bookrec_error *err);
+
+/* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
+void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols

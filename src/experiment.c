@@ -3,7 +3,8 @@
  * tuned defaults `bookrec train`, `bookrec eval --all`, `bookrec tune` and the export manifest start from), the
  * architecture names, training a spec on the data a ranker may learn from (early stopping on the validation part
  * carved from it, never on a test part), and a spec as a row of a ranker table (src/protocol.c), whose new readers
- * are folded in with an L2 matched to training's.
+ * are folded in with an L2 matched to training's; and the hyper-parameter grid `bookrec tune` searches (all of it, or
+ * a seeded sample of its points).
  * Not here: the training loop (src/train.c), the metrics and the protocol (src/eval.c, src/protocol.c), flags and
  * printing (the CLI); it reads no files.
  */
@@ -202,4 +203,43 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row) {
 
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx) {
     return score_ctx ? ((spec_ctx *)score_ctx)->m : NULL;
+}
+
+/* ------------------------------------------------------------------ the tuning grid */
+
+int bookrec_grid_size(const bookrec_grid *g) {
+    return g->n_lr * g->n_l2 * g->n_dim * g->n_hidden * g->n_l2_dense;
+}
+
+int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_t **picks, int *n_picks,
+                        bookrec_error *err) {
+    int n_grid = g ? bookrec_grid_size(g) : 0;
+    if (!picks || !n_picks || n_grid < 1) return br_fail(err, BOOKREC_E_ARG, "grid: empty grid or NULL argument");
+    int32_t *pick = malloc((size_t)n_grid * sizeof *pick);
+    if (!pick) return br_fail(err, BOOKREC_E_NOMEM, "grid: out of memory");
+    for (int k = 0; k < n_grid; k++) pick[k] = k;
+    int n = n_grid;
+    if (trials > 0 && trials < n_grid) { /* seeded partial Fisher-Yates, then back to grid order */
+        uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+        for (int j = 0; j < trials; j++) {
+            x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+            int r = j + (int)((x * 0x2545F4914F6CDD1Dull >> 33) % (uint64_t)(n_grid - j));
+            int32_t t = pick[j]; pick[j] = pick[r]; pick[r] = t;
+        }
+        n = trials;
+        for (int i = 1; i < n; i++)
+            for (int j = i; j > 0 && pick[j - 1] > pick[j]; j--) { int32_t t = pick[j]; pick[j] = pick[j - 1]; pick[j - 1] = t; }
+    }
+    *picks = pick;
+    *n_picks = n;
+    return br_ok(err);
+}
+
+void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out) {
+    *out = *base;
+    out->to.lr = (float)g->lr[k % g->n_lr];
+    out->to.l2 = (float)g->l2[(k / g->n_lr) % g->n_l2];
+    out->cfg.dim = (int)g->dim[(k / (g->n_lr * g->n_l2)) % g->n_dim];
+    out->cfg.hidden = (int)g->hidden[(k / (g->n_lr * g->n_l2 * g->n_dim)) % g->n_hidden];
+    out->to.l2_dense = (float)g->l2_dense[k / (g->n_lr * g->n_l2 * g->n_dim * g->n_hidden)];
 }

@@ -45,75 +45,45 @@ typedef struct trial {
     int rank_users;
 } trial;
 
-/* The search: the grid's value lists and the runs picked from it. */
-typedef struct grid {
+/* The grid's value lists (the core's bookrec_grid points into them). */
+typedef struct grid_lists {
     double lr[MAX_LIST], l2[MAX_LIST], dim[MAX_LIST], hid[MAX_LIST], l2d[MAX_LIST];
-    int n_lr, n_l2, n_dim, n_hid, n_l2d;
-    int *pick, n_runs;
-} grid;
+} grid_lists;
 
-/* The grid from the flags (NULL: the architecture's lists), checked, and the runs: all, or `trials` of them sampled
-   with trial_seed (seeded partial Fisher-Yates, then back to grid order). */
-static void grid_of(grid *g, bookrec_arch a, const bookrec_spec *base, const char *const lists[5], int trials,
-                    uint64_t trial_seed) {
+/* The grid from the flags (NULL: the architecture's lists), checked. */
+static bookrec_grid grid_of(grid_lists *v, bookrec_arch a, const bookrec_spec *base, const char *const lists[5]) {
     int seed_arch = a == BOOKREC_ARCH_SEED, mf = a == BOOKREC_ARCH_MF;
-    g->n_lr = parse_list("lr", lists[0] ? lists[0] : seed_arch ? "0.001,0.003" : "0.001,0.003,0.01", g->lr);
-    g->n_l2 = parse_list("l2", lists[1] ? lists[1] : seed_arch ? "0,0.01" : "0.01,0.03,0.1", g->l2);
-    g->n_dim = parse_list("dim", lists[2] ? lists[2] : seed_arch ? "15" : "16,32,64", g->dim);
+    bookrec_grid g = {v->lr, v->l2, v->dim, v->hid, v->l2d, 0, 0, 0, 1, 1};
+    g.n_lr = parse_list("lr", lists[0] ? lists[0] : seed_arch ? "0.001,0.003" : "0.001,0.003,0.01", v->lr);
+    g.n_l2 = parse_list("l2", lists[1] ? lists[1] : seed_arch ? "0,0.01" : "0.01,0.03,0.1", v->l2);
+    g.n_dim = parse_list("dim", lists[2] ? lists[2] : seed_arch ? "15" : "16,32,64", v->dim);
     char hdef[32];
     snprintf(hdef, sizeof hdef, "%d", base->cfg.hidden);
-    g->n_hid = mf ? 1 : parse_list("hidden", lists[3] ? lists[3] : hdef, g->hid);
-    if (mf) g->hid[0] = base->cfg.hidden;
-    g->n_l2d = mf ? 1 : parse_list("l2-dense", lists[4] ? lists[4] : "0", g->l2d);
-    if (mf) g->l2d[0] = 0;
-    for (int i = 0; i < g->n_l2d; i++) if (!(g->l2d[i] >= 0)) cli_usage_die("tune", "tune: --l2-dense values must be >= 0");
-    for (int i = 0; i < g->n_lr; i++) if (!(g->lr[i] > 0)) cli_usage_die("tune", "tune: --lr values must be > 0");
-    for (int i = 0; i < g->n_l2; i++) if (!(g->l2[i] >= 0)) cli_usage_die("tune", "tune: --l2 values must be >= 0");
-    for (int i = 0; i < g->n_dim; i++) if (!(g->dim[i] >= 1 && g->dim[i] <= 4096)) cli_usage_die("tune", "tune: --dim values must be in 1..4096");
-    for (int i = 0; i < g->n_hid; i++) if (!(g->hid[i] >= 1 && g->hid[i] <= 4096)) cli_usage_die("tune", "tune: --hidden values must be in 1..4096");
-
-    int n_grid = g->n_lr * g->n_l2 * g->n_dim * g->n_hid * g->n_l2d;
-    int *pick = g->pick = malloc((size_t)n_grid * sizeof *pick);
-    if (!pick) cli_die("out of memory");
-    for (int k = 0; k < n_grid; k++) pick[k] = k;
-    g->n_runs = n_grid;
-    if (trials > 0 && trials < n_grid) {
-        uint64_t x = trial_seed * 0x9E3779B97F4A7C15ull + 1;
-        for (int j = 0; j < trials; j++) {
-            x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-            int r = j + (int)((x * 0x2545F4914F6CDD1Dull >> 33) % (uint64_t)(n_grid - j));
-            int t = pick[j]; pick[j] = pick[r]; pick[r] = t;
-        }
-        g->n_runs = trials;
-        for (int i = 1; i < g->n_runs; i++)
-            for (int j = i; j > 0 && pick[j - 1] > pick[j]; j--) { int t = pick[j]; pick[j] = pick[j - 1]; pick[j - 1] = t; }
-    }
+    v->hid[0] = base->cfg.hidden;
+    v->l2d[0] = 0;
+    if (!mf) g.n_hidden = parse_list("hidden", lists[3] ? lists[3] : hdef, v->hid);
+    if (!mf) g.n_l2_dense = parse_list("l2-dense", lists[4] ? lists[4] : "0", v->l2d);
+    for (int i = 0; i < g.n_l2_dense; i++) if (!(v->l2d[i] >= 0)) cli_usage_die("tune", "tune: --l2-dense values must be >= 0");
+    for (int i = 0; i < g.n_lr; i++) if (!(v->lr[i] > 0)) cli_usage_die("tune", "tune: --lr values must be > 0");
+    for (int i = 0; i < g.n_l2; i++) if (!(v->l2[i] >= 0)) cli_usage_die("tune", "tune: --l2 values must be >= 0");
+    for (int i = 0; i < g.n_dim; i++) if (!(v->dim[i] >= 1 && v->dim[i] <= 4096)) cli_usage_die("tune", "tune: --dim values must be in 1..4096");
+    for (int i = 0; i < g.n_hidden; i++) if (!(v->hid[i] >= 1 && v->hid[i] <= 4096)) cli_usage_die("tune", "tune: --hidden values must be in 1..4096");
+    return g;
 }
 
-/* The values of grid point k into t. */
-static void trial_at(const grid *g, int k, trial *t) {
-    t->lr = (float)g->lr[k % g->n_lr];
-    t->l2 = (float)g->l2[(k / g->n_lr) % g->n_l2];
-    t->dim = (int)g->dim[(k / (g->n_lr * g->n_l2)) % g->n_dim];
-    t->hidden = (int)g->hid[(k / (g->n_lr * g->n_l2 * g->n_dim)) % g->n_hid];
-    t->l2_dense = (float)g->l2d[k / (g->n_lr * g->n_l2 * g->n_dim * g->n_hid)];
-}
-
-/* base with a trial's values. */
-static bookrec_spec spec_of(const bookrec_spec *base, const trial *t) {
-    bookrec_spec s = *base;
-    s.to.lr = t->lr;
-    s.to.l2 = t->l2;
-    s.cfg.dim = t->dim;
-    s.cfg.hidden = t->hidden;
-    s.to.l2_dense = t->l2_dense;
-    return s;
+/* A run's values from its spec. */
+static void trial_of(const bookrec_spec *s, trial *t) {
+    t->lr = s->to.lr;
+    t->l2 = s->to.l2;
+    t->dim = s->cfg.dim;
+    t->hidden = s->cfg.hidden;
+    t->l2_dense = s->to.l2_dense;
 }
 
 /* Trains and ranks one run on the validation part of fd. */
-static void run_trial(const bookrec_spec *base, const bookrec_fit_data *fd, const bookrec_ratings *r, int k,
+static void run_trial(const bookrec_spec *spec, const bookrec_fit_data *fd, const bookrec_ratings *r, int k,
                       int max_users, cli_runner *runner, int threads, trial *t) {
-    bookrec_spec s = spec_of(base, t);
+    bookrec_spec s = *spec;
     evr_spec_threads(&s, runner, threads);
     bookrec_error err = {0};
     bookrec_model *m = NULL;
@@ -245,14 +215,17 @@ int cmd_tune(int argc, char **argv) {
     base.to.l2_row = l2_row;
     base.cfg.implicit = implicit;
     base.to.group_users = group_users || implicit;
-    grid g;
-    grid_of(&g, a, &base, lists, trials, trial_seed);
-    trial *runs = calloc((size_t)g.n_runs, sizeof *runs);
+    grid_lists gl;
+    bookrec_grid g = grid_of(&gl, a, &base, lists);
+    int32_t *pick = NULL;
+    int n_runs = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_grid_sample(&g, trials, trial_seed, &pick, &n_runs, &err), &err, "tune");
+    trial *runs = calloc((size_t)n_runs, sizeof *runs);
     if (!runs) cli_die("out of memory");
 
     /* data: the 80/20 split of `bookrec train`; the test part is freed unread */
     bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
-    bookrec_error err = {0};
     bookrec_triples train = {0}, test = {0};
     cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
     bookrec_triples_free(&test);
@@ -262,18 +235,20 @@ int cmd_tune(int argc, char **argv) {
               "validation split");
     char g1[32], g2[32];
     fprintf(stderr, "tune %s: %d run%s on %s ratings, validating on %s carved from the training part (test part unused)\n",
-            arch, g.n_runs, g.n_runs == 1 ? "" : "s", cli_group(fd.fit.n, g1), cli_group(fd.valid.n, g2));
+            arch, n_runs, n_runs == 1 ? "" : "s", cli_group(fd.fit.n, g1), cli_group(fd.valid.n, g2));
 
     cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
     int best = -1;
-    for (int j = 0; j < g.n_runs; j++) {
+    for (int j = 0; j < n_runs; j++) {
         trial *t = &runs[j];
-        trial_at(&g, g.pick[j], t);
+        bookrec_spec s;
+        bookrec_grid_spec(&g, pick[j], &base, &s);
+        trial_of(&s, t);
         char dense[64] = "";
         if (!mf) snprintf(dense, sizeof dense, " hidden %d l2-dense %g", t->hidden, (double)t->l2_dense);
-        fprintf(stderr, "[%d/%d] lr %g l2 %g dim %d%s ...\n", j + 1, g.n_runs, (double)t->lr, (double)t->l2, t->dim,
+        fprintf(stderr, "[%d/%d] lr %g l2 %g dim %d%s ...\n", j + 1, n_runs, (double)t->lr, (double)t->l2, t->dim,
                 dense);
-        run_trial(&base, &fd, r, k, max_users, runner, threads, t);
+        run_trial(&s, &fd, r, k, max_users, runner, threads, t);
         fprintf(stderr, "       valid rmse %.4f mae %.4f at epoch %d/%d, ndcg@%d %.4f, %.1f s\n", t->info.best_valid_rmse,
                 t->info.best_valid_mae, t->info.best_epoch, t->info.epochs_run, k, t->ndcg, t->seconds);
         int better = best < 0 || (!strcmp(metric, "rmse") ? t->info.best_valid_rmse < runs[best].info.best_valid_rmse
@@ -282,8 +257,9 @@ int cmd_tune(int argc, char **argv) {
     }
     cli_runner_stop(runner);
 
-    print_runs(runs, g.n_runs, best, k, mf);
-    bookrec_spec bs = spec_of(&base, &runs[best]);
+    print_runs(runs, n_runs, best, k, mf);
+    bookrec_spec bs;
+    bookrec_grid_spec(&g, pick[best], &base, &bs);
     char *with_patience = evr_spec_flags(&bs);
     bs.to.epochs = runs[best].info.best_epoch > 0 ? runs[best].info.best_epoch : epochs;
     bs.to.patience = 0;
@@ -291,10 +267,10 @@ int cmd_tune(int argc, char **argv) {
     printf("\nbest by validation %s: bookrec train %s\n", metric, with_patience);
     printf("  (or, with the epoch count fixed and no validation carve: bookrec train %s)\n", fixed);
     tune_run tr = {arch, metric, split_seed, test_fraction, valid_fraction, patience, epochs, mf, with_patience, fixed};
-    if (out) write_json(out, &tr, runs, g.n_runs);
+    if (out) write_json(out, &tr, runs, n_runs);
     free(with_patience);
     free(fixed);
-    free(g.pick);
+    bookrec_free(pick);
     free(runs);
     bookrec_fit_data_free(&fd);
     bookrec_triples_free(&train);
