@@ -1053,6 +1053,12 @@ int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, co
    "mf128-implicit" and "ncf128-implicit" are the tuned rows of `bookrec eval --all` (named there mf, ncf,
    mf-implicit, ncf-implicit) and `bookrec tune`'s starting points. */
 
+/* The split every command makes unless told otherwise: a seeded 80/20 train/test split, and the share of the
+   training part carved for validation when a model stops early (as numbers, so front-ends can print them). */
+#define BOOKREC_SPLIT_SEED 1
+#define BOOKREC_TEST_FRACTION 0.2
+#define BOOKREC_VALID_FRACTION 0.1
+
 /* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
 const char *bookrec_arch_name(bookrec_arch a);
 

@@ -68,7 +68,7 @@ static void apply(const preset *p, bookrec_spec *s) {
     bookrec_model_config_default(&s->cfg);
     bookrec_train_options_default(&s->to);
     s->cfg.arch = p->arch;
-    s->valid_fraction = 0.1;
+    s->valid_fraction = BOOKREC_VALID_FRACTION;
     if (p->dim) s->cfg.dim = p->dim;
     if (p->hidden) s->cfg.hidden = p->hidden;
     if (p->epochs) s->to.epochs = p->epochs;

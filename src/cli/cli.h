@@ -221,6 +221,15 @@ int cli_map_ids(const bookrec_model *m, const bookrec_ratings *r, int32_t **user
    returns 1 when found. */
 int cli_history_split(const char *model_path, uint64_t *split_seed, double *test_fraction);
 
+/* Fills the split settings a flag left unset (split_seed UINT64_MAX, test_fraction < 0): from the history JSON next
+   to model_path (may be NULL), else the core's BOOKREC_SPLIT_SEED / BOOKREC_TEST_FRACTION; returns 1 when the
+   history was found. */
+int cli_split_settings(const char *model_path, uint64_t *split_seed, double *test_fraction);
+
+/* A numeric macro as a string literal, for --help defaults ("0.2"). */
+#define CLI_NUM_(x) #x
+#define CLI_NUM(x) CLI_NUM_(x)
+
 /* The history JSON path next to a model file (new string). */
 char *cli_history_path(const char *model_path);
 

@@ -214,9 +214,9 @@ int cmd_eval(int argc, char **argv) {
         {"model", 'm', CLI_STR, &models, "FILE[,FILE...]", "model file(s) to evaluate, one row each",
          "<project>/models/model.bkr"},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "seed of the train/test split",
-         "from the model's history JSON, else 1"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_SPLIT_SEED)},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "test part of the split",
-         "from the model's history JSON, else 0.2"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_TEST_FRACTION)},
         {"bias-iters", 0, CLI_INT, &bo.iters, "N", "ALS rounds of the user+book bias baseline", "10"},
         {"lambda-item", 0, CLI_FLOAT, &bo.lambda_item, "X", "shrinkage of the book biases", "5"},
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
@@ -250,12 +250,7 @@ int cmd_eval(int argc, char **argv) {
     if (n_models == 0) cli_usage_die("eval", "eval: --model needs at least one file");
     if (ro.all && !strcmp(models, cli_default_model())) n_models = 0; /* --all: only models named with --model */
 
-    /* split settings: flags, else the first model's history, else the tutorial's */
-    uint64_t hs = 1;
-    double hf = 0.2;
-    int from_history = n_models > 0 && cli_history_split(paths[0], &hs, &hf);
-    if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
-    if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
+    int from_history = cli_split_settings(n_models > 0 ? paths[0] : NULL, &split_seed, &test_fraction);
     if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("eval", "eval: --test-fraction must be in (0, 1)");
 
     bookrec_model **m = calloc((size_t)n_models, sizeof *m);

@@ -262,11 +262,7 @@ static void rating_quant_check(bookrec_model *m, const bookrec_ratings *r, const
                                double test_fraction, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
                                const char *quant, double rmse[2], double mae[2]) {
     bookrec_error err = {0};
-    uint64_t hs = 1;
-    double hf = 0.2;
-    int from_history = cli_history_split(model_path, &hs, &hf);
-    if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
-    if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
+    cli_split_settings(model_path, &split_seed, &test_fraction);
     bookrec_triples train = {0}, test = {0};
     cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
     bookrec_model *q = NULL;
@@ -346,9 +342,9 @@ int cmd_export(int argc, char **argv) {
         {"quantize", 0, CLI_STR, &quant, "q8|f16|f32",
          "storage of the embedding tables in the browser's files (q8: int8 rows with a scale each)", "q8"},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "split for the quantisation check",
-         "from the model's history JSON, else 1"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_SPLIT_SEED)},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "split for the quantisation check",
-         "from the model's history JSON, else 0.2"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_TEST_FRACTION)},
         {"no-eval", 0, CLI_FLAG, &no_eval, NULL, "skip the quantisation check (no ratings needed)", NULL},
         {"vectors", 0, CLI_STR, &vectors_path, "FILE",
          "model whose book vectors go into vecs.tsv (for an EASE model, which has none)", "the exported model"},

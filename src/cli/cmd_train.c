@@ -208,8 +208,8 @@ static void parse_args(int argc, char **argv, train_args *a) {
     int dense_adam = 0;
     a->arch = "mf";
     a->out = cli_default_model();
-    a->split_seed = 1;
-    a->test_fraction = 0.2;
+    a->split_seed = BOOKREC_SPLIT_SEED;
+    a->test_fraction = BOOKREC_TEST_FRACTION;
     a->threads = cli_default_threads();
     a->n_tags = 1000;
     char h_dim[96], h_ep[128], h_lr[96], h_l2[128], h_pat[192], d_dim[16], d_ep[16], d_lr[16];

@@ -19,6 +19,14 @@
 
 #define MAX_LIST 16
 
+/* The default lists tried, for the tutorial's network and for mf/ncf (shown by --help as they are). */
+#define LR_SEED "0.001,0.003"
+#define LR_MF "0.001,0.003,0.01"
+#define L2_SEED "0,0.01"
+#define L2_MF "0.01,0.03,0.1"
+#define DIM_SEED "15"
+#define DIM_MF "16,32,64"
+
 /* Parses a comma-separated list of numbers into v[0..MAX_LIST); returns the count or exits on a bad value. */
 static int parse_list(const char *flag, const char *txt, double *v) {
     int n = 0;
@@ -54,9 +62,9 @@ typedef struct grid_lists {
 static bookrec_grid grid_of(grid_lists *v, bookrec_arch a, const bookrec_spec *base, const char *const lists[5]) {
     int seed_arch = a == BOOKREC_ARCH_SEED, mf = a == BOOKREC_ARCH_MF;
     bookrec_grid g = {v->lr, v->l2, v->dim, v->hid, v->l2d, 0, 0, 0, 1, 1};
-    g.n_lr = parse_list("lr", lists[0] ? lists[0] : seed_arch ? "0.001,0.003" : "0.001,0.003,0.01", v->lr);
-    g.n_l2 = parse_list("l2", lists[1] ? lists[1] : seed_arch ? "0,0.01" : "0.01,0.03,0.1", v->l2);
-    g.n_dim = parse_list("dim", lists[2] ? lists[2] : seed_arch ? "15" : "16,32,64", v->dim);
+    g.n_lr = parse_list("lr", lists[0] ? lists[0] : seed_arch ? LR_SEED : LR_MF, v->lr);
+    g.n_l2 = parse_list("l2", lists[1] ? lists[1] : seed_arch ? L2_SEED : L2_MF, v->l2);
+    g.n_dim = parse_list("dim", lists[2] ? lists[2] : seed_arch ? DIM_SEED : DIM_MF, v->dim);
     char hdef[32];
     snprintf(hdef, sizeof hdef, "%d", base->cfg.hidden);
     v->hid[0] = base->cfg.hidden;
@@ -161,14 +169,14 @@ int cmd_tune(int argc, char **argv) {
     int epochs = 40, patience = 2, trials = 0, threads = cli_default_threads(), k = 10, max_users = 5000, batch = 0;
     int implicit = 0, group_users = 0;
     float l2_row = 0;
-    uint64_t seed = 1, split_seed = 1, trial_seed = 1;
-    double test_fraction = 0.2, valid_fraction = 0.1;
+    uint64_t seed = 1, split_seed = BOOKREC_SPLIT_SEED, trial_seed = 1;
+    double test_fraction = BOOKREC_TEST_FRACTION, valid_fraction = BOOKREC_VALID_FRACTION;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "seed|mf|ncf", "architecture to tune", NULL},
-        {"lr", 0, CLI_STR, &lists[0], "LIST", "Adam learning rates to try", "seed 0.001,0.003; mf/ncf 0.001,0.003,0.01"},
-        {"l2", 0, CLI_STR, &lists[1], "LIST", "L2 strengths to try", "seed 0,0.01; mf/ncf 0.01,0.03,0.1"},
-        {"dim", 0, CLI_STR, &lists[2], "LIST", "embedding sizes to try", "seed 15; mf/ncf 16,32,64"},
+        {"lr", 0, CLI_STR, &lists[0], "LIST", "Adam learning rates to try", "seed " LR_SEED "; mf/ncf " LR_MF},
+        {"l2", 0, CLI_STR, &lists[1], "LIST", "L2 strengths to try", "seed " L2_SEED "; mf/ncf " L2_MF},
+        {"dim", 0, CLI_STR, &lists[2], "LIST", "embedding sizes to try", "seed " DIM_SEED "; mf/ncf " DIM_MF},
         {"hidden", 0, CLI_STR, &lists[3], "LIST", "dense widths to try (seed, ncf)", "the architecture's default"},
         {"l2-dense", 0, CLI_STR, &lists[4], "LIST", "L2 strengths of the dense layers to try (seed, ncf)", "0"},
         {"batch", 0, CLI_INT, &batch, "N", "ratings per Adam step", "the architecture's default"},

@@ -378,3 +378,12 @@ void cli_tag_files_free(bookrec_tag_files *f) {
     free((char *)f->tags_source);
     memset(f, 0, sizeof *f);
 }
+
+int cli_split_settings(const char *model_path, uint64_t *split_seed, double *test_fraction) {
+    uint64_t hs = BOOKREC_SPLIT_SEED;
+    double hf = BOOKREC_TEST_FRACTION;
+    int from_history = model_path && cli_history_split(model_path, &hs, &hf);
+    if (*split_seed == UINT64_MAX) *split_seed = hs;
+    if (*test_fraction < 0) *test_fraction = hf;
+    return from_history;
+}

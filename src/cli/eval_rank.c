@@ -68,7 +68,7 @@ void evr_before_fit(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d)
 
 void evr_eval_opts_default(evr_eval_opts *o) {
     memset(o, 0, sizeof *o);
-    o->archs = "seed,mf,ncf,mf-implicit";
+    o->archs = EVR_ARCHS;
     o->k = 10;
     o->threads = cli_default_threads();
     o->new_readers = 1000;
@@ -199,7 +199,7 @@ static void run_dataset(const evr_table *t, const evr_eval_opts *o, const bookre
     bookrec_error err = {0};
     int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
     bookrec_fit_data fd;
-    cli_check(bookrec_fit_data_init(&fd, train, n_users, n_items, r->min_rating, r->max_rating, 0.1, split_seed + 1,
+    cli_check(bookrec_fit_data_init(&fd, train, n_users, n_items, r->min_rating, r->max_rating, BOOKREC_VALID_FRACTION, split_seed + 1,
                                     &err), &err, "training part");
     bookrec_rank_options ro;
     rank_opts(r, o->k, o->max_users, runner, o->threads, &ro);

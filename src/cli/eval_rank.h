@@ -52,13 +52,16 @@ typedef struct evr_eval_opts {
    among 10, 3 reader seeds). */
 void evr_eval_opts_default(evr_eval_opts *o);
 
+/* The rows `bookrec eval --all` trains unless --archs names others (the presets' evaluation rows). */
+#define EVR_ARCHS "seed,mf,ncf,mf-implicit"
+
 /* The ranking flags of `bookrec eval` as cli_opt initialisers. */
 #define EVR_EVAL_FLAGS(o)                                                                                        \
     {"all", 0, CLI_FLAG, &(o)->all, NULL, "train one row per --archs architecture on the same split (default or "  \
      "tuned flags, early stopping on a part of training; a second model without the new readers); models are "     \
      "evaluated too only when named with --model", "off"},                                                         \
     {"archs", 0, CLI_STR, &(o)->archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit, ease, easeK (K kept per row), ials, ialsD (D factors)",  \
-     "seed,mf,ncf,mf-implicit"},                                                                                    \
+     EVR_ARCHS},                                                                                    \
     {"no-rank", 0, CLI_FLAG, &(o)->no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},               \
     {"k", 'k', CLI_INT, &(o)->k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},              \
     {"max-users", 0, CLI_INT, &(o)->max_users, "N", "dataset users ranked, evenly spaced (0: all)", NULL},          \
