@@ -1,11 +1,13 @@
 /*
- * eval_rank.c - the ranking rows of `bookrec eval` and the training helper of `bookrec tune`.
+ * eval_rank.c - the ranking rows of `bookrec eval`, and the progress lines and flags of spec training shared with
+ * `bookrec train --rank` and `bookrec tune`.
  * `bookrec eval` fills one table from a table of rankers (popularity, book bias, liked popularity, one trained
  * model per --all architecture): each is fitted on the 80/20 split's training part for test RMSE/MAE (models) and
  * HR/NDCG/Recall/coverage@k and mean popularity rank for dataset users, then handed to the core's new-reader
  * protocol (src/protocol.c), which fits it again without the held-out readers for each reader seed and ranks
- * them folded in from 5 or 10 ratings or from the loved ones only. This file wires data, training runs and the
- * table; the metrics, the splits and the rule that rankers learn only from bookrec_fit_data are the core's.
+ * them folded in from 5 or 10 ratings or from the loved ones only. This file wires data, rankers and the table;
+ * the presets, spec training, the metrics, the splits and the rule that rankers learn only from bookrec_fit_data
+ * are the core's (src/experiment.c, src/eval.c, src/protocol.c).
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -48,6 +50,14 @@ void evr_spec_threads(bookrec_spec *s, cli_runner *runner, int threads) {
     s->to.progress = NULL;
 }
 
+/* bookrec_spec_row.before_fit: the first progress line, and the clock of the fit. */
+static void evr_before_fit(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d) {
+    evr_fit_log *c = ctx;
+    char g[32];
+    fprintf(stderr, "training %s on %s ratings\n", bookrec_arch_name(s->cfg.arch), cli_group(d->train->n, g));
+    c->t0 = cli_now();
+}
+
 void evr_log_fits(bookrec_spec_row *row, evr_fit_log *log) {
     log->label = bookrec_arch_name(row->spec.cfg.arch);
     log->epochs = row->spec.to.epochs;
@@ -57,12 +67,6 @@ void evr_log_fits(bookrec_spec_row *row, evr_fit_log *log) {
     row->ctx = log;
 }
 
-void evr_before_fit(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d) {
-    evr_fit_log *c = ctx;
-    char g[32];
-    fprintf(stderr, "training %s on %s ratings\n", bookrec_arch_name(s->cfg.arch), cli_group(d->train->n, g));
-    c->t0 = cli_now();
-}
 
 /* ------------------------------------------------------------------ ranking */
 

@@ -1,9 +1,9 @@
 /*
- * eval_rank.h - the ranking side of `bookrec eval` and the training helper shared with `bookrec tune`:
- * per-architecture default (tuned) flags, training a model on a given part with early stopping on a
- * validation part carved from it, the rows of the evaluation table (RMSE/MAE beside HR/NDCG/Recall/
- * coverage @k for dataset users and for new readers) and the Markdown + JSON report.
- * Not the core: the metrics themselves are src/eval.c; this only wires data, models and output.
+ * eval_rank.h - the ranking side of `bookrec eval` (the rows of the evaluation table: RMSE/MAE beside
+ * HR/NDCG/Recall/coverage @k for dataset users and for new readers), the persona suite's entry, and what
+ * `bookrec train --rank` and `bookrec tune` share with it: a spec's flags as text, its threads and progress lines.
+ * Not the core: the presets and spec training are src/experiment.c, the metrics src/eval.c and src/protocol.c;
+ * this only wires data, models and output.
  */
 #ifndef BOOKREC_EVAL_RANK_H
 #define BOOKREC_EVAL_RANK_H
@@ -25,9 +25,6 @@ typedef struct evr_fit_log {
 
 /* Hooks log into row: before_fit and the spec's on_epoch print the lines above (log must outlive the fits). */
 void evr_log_fits(bookrec_spec_row *row, evr_fit_log *log);
-
-/* bookrec_spec_row.before_fit of evr_log_fits: prints the first line and starts the clock (ctx: an evr_fit_log). */
-void evr_before_fit(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d);
 
 /* Ranking settings of `bookrec eval`, filled from its flags (EVR_EVAL_FLAGS). */
 typedef struct evr_eval_opts {
