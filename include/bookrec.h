@@ -936,13 +936,22 @@ typedef struct bookrec_pairs {
     size_t n;        /* pairs kept: user and book both known */
     int32_t *user, *item;
     size_t rows;     /* data rows read */
+    int header;      /* 1: the buffer opened with a header */
 } bookrec_pairs;
 
-/* Parses a want-to-read CSV buffer (header with user_id and book_id columns, any order, more columns ignored)
-   keeping the pairs whose user and book are in users/items; *out is new (free it with bookrec_pairs_free); a
-   malformed row fails naming source and line. */
-int bookrec_to_read_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
-                          const bookrec_ids *items, bookrec_pairs **out, bookrec_error *err);
+/* How bookrec_pairs_parse reads; zero-initialised means a header is required and unknown ids are left out. */
+typedef struct bookrec_pairs_options {
+    int strict;          /* 1: an id not in the tables fails naming source, line and id */
+    int header_optional; /* 1: without a user_id/book_id header, each record is user_id,book_id */
+    const char *noun;    /* what a book is in messages (NULL: "book") */
+} bookrec_pairs_options;
+
+/* Parses a CSV buffer of (user_id, book_id) pairs (a header names the columns, any order, more columns ignored;
+   fields trimmed) keeping those whose user and book are in users/items; opt may be NULL; *out is new (free it with
+   bookrec_pairs_free); a malformed row fails naming source and line. */
+int bookrec_pairs_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
+                        const bookrec_ids *items, const bookrec_pairs_options *opt, bookrec_pairs **out,
+                        bookrec_error *err);
 
 /* Frees p (NULL is fine). */
 void bookrec_pairs_free(bookrec_pairs *p);

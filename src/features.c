@@ -1,7 +1,7 @@
 /*
- * features.c - the implicit feedback of mf/ncf models with --implicit (SVD++): want-to-read pairs parsed from a
- * to_read.csv buffer (user_id and book_id columns found by name, more columns ignored) through the dataset's id
- * tables, and each user's implicit set N(u) built from the books it rated in the fit part plus its want-to-read
+ * features.c - (user, book) pairs parsed from a CSV buffer through id tables (user_id and book_id columns found by
+ * name, more columns ignored; the want-to-read pairs of to_read.csv, the pairs `bookrec predict` scores), and the
+ * implicit feedback of mf/ncf models with --implicit (SVD++): each user's implicit set N(u) built from the books it rated in the fit part plus its want-to-read
  * books, with the rule that keeps the test part out of training: a user's test books never enter its set.
  * Not here: reading the file (the front-end hands its bytes over) and what the model does with the sets
  * (bookrec_model_set_implicit, src/model.c and src/train.c).
@@ -37,50 +37,76 @@ static int pairs_push(bookrec_pairs *p, size_t *cap, int32_t u, int32_t i) {
     return 1;
 }
 
-int bookrec_to_read_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
-                          const bookrec_ids *items, bookrec_pairs **out, bookrec_error *err) {
-    if (!out || !buf || !users || !items) return br_fail(err, BOOKREC_E_ARG, "to-read: NULL argument");
+/* Where the user and book ids of each record are: by name in a header, or (header optional and none there) the
+   first two fields. Returns 1 when the first record was a header, 0 when it is data, -1 on error. */
+static int find_columns(bookrec_csv *c, const char *src, int header_optional, int *ucol, int *icol,
+                        bookrec_error *err) {
+    *ucol = bookrec_csv_column(c, "user_id");
+    *icol = bookrec_csv_column(c, "book_id");
+    if (*ucol >= 0 && *icol >= 0) return 1;
+    if (header_optional && *ucol < 0 && *icol < 0) {
+        *ucol = 0;
+        *icol = 1;
+        return 0;
+    }
+    br_fail(err, BOOKREC_E_PARSE, "%s:%ld: expected a header with user_id and book_id columns", src, bookrec_csv_line(c));
+    return -1;
+}
+
+/* Adds the current record's pair; 0 on success, else the error code. */
+static int take_pair(const bookrec_csv *c, const char *src, int ucol, int icol, const bookrec_ids *users,
+                     const bookrec_ids *items, const bookrec_pairs_options *o, bookrec_pairs *p, size_t *cap,
+                     bookrec_error *err) {
+    int ul, il;
+    const char *us = trimmed(c, ucol, &ul), *is = trimmed(c, icol, &il);
+    if (!us || !is)
+        return br_fail(err, BOOKREC_E_PARSE, "%s:%ld: expected a user_id and a book_id", src, bookrec_csv_line(c));
+    p->rows++;
+    int u = bookrec_ids_find(users, us, ul), i = bookrec_ids_find(items, is, il);
+    if (o->strict && u < 0)
+        return br_fail(err, BOOKREC_E_ARG, "%s:%ld: unknown user id '%.*s' (not in the model)", src,
+                       bookrec_csv_line(c), ul, us);
+    if (o->strict && i < 0)
+        return br_fail(err, BOOKREC_E_ARG, "%s:%ld: unknown %s id '%.*s' (not in the model)", src,
+                       bookrec_csv_line(c), o->noun ? o->noun : "book", il, is);
+    if (u >= 0 && i >= 0 && !pairs_push(p, cap, u, i)) return br_fail(err, BOOKREC_E_NOMEM, "pairs: out of memory");
+    return BOOKREC_OK;
+}
+
+int bookrec_pairs_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
+                        const bookrec_ids *items, const bookrec_pairs_options *opt, bookrec_pairs **out,
+                        bookrec_error *err) {
+    if (!out || !buf || !users || !items) return br_fail(err, BOOKREC_E_ARG, "pairs: NULL argument");
     *out = NULL;
+    bookrec_pairs_options o = {0, 0, NULL};
+    if (opt) o = *opt;
     const char *src = source ? source : "<buffer>";
     bookrec_csv *c = NULL;
     bookrec_pairs *p = calloc(1, sizeof *p);
-    if (!p) return br_fail(err, BOOKREC_E_NOMEM, "to-read: out of memory");
-    int st = bookrec_csv_create(buf, len, source, &c, err);
-    if (st != BOOKREC_OK) goto fail;
-    st = bookrec_csv_next(c, err);
-    int ucol = st > 0 ? bookrec_csv_column(c, "user_id") : -1, icol = st > 0 ? bookrec_csv_column(c, "book_id") : -1;
-    if (st < 0) goto fail_code;
-    if (st == 0) { st = br_fail(err, BOOKREC_E_PARSE, "%s: empty file, expected a header with user_id and book_id", src); goto fail; }
-    if (ucol < 0 || icol < 0) {
-        st = br_fail(err, BOOKREC_E_PARSE, "%s:%ld: expected a header with user_id and book_id columns", src,
-                     bookrec_csv_line(c));
-        goto fail;
-    }
+    if (!p) return br_fail(err, BOOKREC_E_NOMEM, "pairs: out of memory");
+    int st = bookrec_csv_create(buf, len, source, &c, err), ucol = -1, icol = -1;
     size_t cap = 0;
-    while ((st = bookrec_csv_next(c, err)) > 0) {
-        int ul, il;
-        const char *us = trimmed(c, ucol, &ul), *is = trimmed(c, icol, &il);
-        if (!us || !is) {
-            st = br_fail(err, BOOKREC_E_PARSE, "%s:%ld: expected a user_id and a book_id", src, bookrec_csv_line(c));
-            goto fail;
-        }
-        p->rows++;
-        int u = bookrec_ids_find(users, us, ul), i = bookrec_ids_find(items, is, il);
-        if (u >= 0 && i >= 0 && !pairs_push(p, &cap, u, i)) {
-            st = br_fail(err, BOOKREC_E_NOMEM, "to-read: out of memory");
-            goto fail;
-        }
+    if (st == BOOKREC_OK) {
+        int first = bookrec_csv_next(c, err);
+        if (first < 0) st = err && err->code ? err->code : BOOKREC_E_PARSE;
+        else if (first == 0 && !o.header_optional)
+            st = br_fail(err, BOOKREC_E_PARSE, "%s: empty file, expected a header with user_id and book_id", src);
+        else if (first > 0 && (p->header = find_columns(c, src, o.header_optional, &ucol, &icol, err)) < 0)
+            st = BOOKREC_E_PARSE;
+        else if (first > 0 && !p->header)
+            st = take_pair(c, src, ucol, icol, users, items, &o, p, &cap, err);
     }
-    if (st < 0) goto fail_code;
+    int more = 0;
+    while (st == BOOKREC_OK && ucol >= 0 && (more = bookrec_csv_next(c, err)) > 0)
+        st = take_pair(c, src, ucol, icol, users, items, &o, p, &cap, err);
+    if (st == BOOKREC_OK && more < 0) st = err && err->code ? err->code : BOOKREC_E_PARSE;
     bookrec_csv_free(c);
+    if (st != BOOKREC_OK) {
+        bookrec_pairs_free(p);
+        return st;
+    }
     *out = p;
     return BOOKREC_OK;
-fail_code:
-    st = err && err->code ? err->code : BOOKREC_E_PARSE;
-fail:
-    bookrec_csv_free(c);
-    bookrec_pairs_free(p);
-    return st;
 }
 
 void bookrec_pairs_free(bookrec_pairs *p) {

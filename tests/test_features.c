@@ -1,12 +1,13 @@
 /*
  * test_features.c - book features from buffers: book_tags.csv / tags.csv (src/tags.c) give per-book tag weights
  * (shelf names dropped, the tags on most books kept, each book's strongest, weights summing to 1) and each book's
- * strongest shelves (nothing dropped, a tag listed twice once); to_read.csv (src/features.c) gives the pairs of known
- * users and books, and the implicit sets never hold a user's test books. Bad rows are refused naming source and
- * line. Also the shelf-name test, the folding of tag names, and the persona suite's tastes (src/tastes.c): a book
- * carries a taste among its strongest tags, seeds it when the taste holds half its strongest content tags' count,
- * one book per series. And the id maps that join a dataset to a model's tables (src/ids.c). Peeks at the model's
- * sets through internal.h.
+ * strongest shelves (nothing dropped, a tag listed twice once); pair files (src/features.c) give the pairs of known
+ * users and books (to_read.csv), or, strict and with the header optional as for predict, refuse an unknown id
+ * naming it; the implicit sets never hold a user's test books. Bad rows are refused naming source and line. Also
+ * the shelf-name test, the folding of tag names, the persona suite's tastes (src/tastes.c: a book carries a taste
+ * among its strongest tags, seeds it when the taste holds half its strongest content tags' count, one book per
+ * series), and the id maps that join a dataset to a model's tables (src/ids.c). Peeks at the model's implicit sets
+ * through internal.h.
  */
 #include "../src/internal.h"
 #include "check.h"
@@ -92,7 +93,7 @@ static void test_implicit(void) {
     bookrec_ids *users = ids_of(un, 2), *items = ids_of(in, 4);
     static const char tr[] = "\xef\xbb\xbf" "book_id,user_id,extra\r\nb3, u1 ,x\r\nb4,u1,y\r\nb2,u2,z\r\nb9,u1,w\r\n";
     bookrec_pairs *p = NULL;
-    CHECK(bookrec_to_read_parse(tr, strlen(tr), "to_read.csv", users, items, &p, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(bookrec_pairs_parse(tr, strlen(tr), "to_read.csv", users, items, NULL, &p, &err) == BOOKREC_OK, "%s", err.msg);
     CHECK(p && p->rows == 4 && p->n == 3, "b9 is unknown");
     CHECK(p && p->user[0] == 0 && p->item[0] == 2, "spaces trimmed, columns by name");
 
@@ -122,11 +123,19 @@ static void test_implicit(void) {
     bookrec_pairs_free(p);
 
     static const char bad[] = "user_id,book_id\nu1,b1\nu2,\n";
-    CHECK(bookrec_to_read_parse(bad, strlen(bad), "tr.csv", users, items, &p, &err) == BOOKREC_E_PARSE &&
+    CHECK(bookrec_pairs_parse(bad, strlen(bad), "tr.csv", users, items, NULL, &p, &err) == BOOKREC_E_PARSE &&
           strstr(err.msg, "tr.csv:3:"), "%s", err.msg);
     static const char nohead[] = "user,book_id\nu1,b1\n";
-    CHECK(bookrec_to_read_parse(nohead, strlen(nohead), "tr.csv", users, items, &p, &err) == BOOKREC_E_PARSE &&
+    CHECK(bookrec_pairs_parse(nohead, strlen(nohead), "tr.csv", users, items, NULL, &p, &err) == BOOKREC_E_PARSE &&
           strstr(err.msg, "user_id and book_id"), "%s", err.msg);
+    static const char plain[] = "u2,b1\n\"u1\", b4\n";
+    bookrec_pairs_options strict = {1, 1, "movie"};
+    CHECK(bookrec_pairs_parse(plain, strlen(plain), "p.csv", users, items, &strict, &p, &err) == BOOKREC_OK &&
+          p->n == 2 && !p->header && p->user[0] == 1 && p->item[1] == 3, "header optional: user,book");
+    bookrec_pairs_free(p);
+    static const char unknown[] = "user_id,book_id\nu1,b1\nu1,b9\n";
+    CHECK(bookrec_pairs_parse(unknown, strlen(unknown), "p.csv", users, items, &strict, &p, &err) == BOOKREC_E_ARG &&
+          strstr(err.msg, "p.csv:3: unknown movie id 'b9'"), "%s", err.msg);
     bookrec_ids_free(users);
     bookrec_ids_free(items);
 }

@@ -327,7 +327,7 @@ static bookrec_pairs *set_implicit(train_args *a, const bookrec_ratings *r, book
         if (!tr_path) cli_die("out of memory");
         size_t len = 0;
         char *buf = cli_read_file_or_die(tr_path, &len);
-        if (bookrec_to_read_parse(buf, len, tr_path, r->users, r->items, &trp, &err) != BOOKREC_OK)
+        if (bookrec_pairs_parse(buf, len, tr_path, r->users, r->items, NULL, &trp, &err) != BOOKREC_OK)
             cli_die("%s", err.msg);
         free(buf);
     }
