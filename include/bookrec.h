@@ -1120,6 +1120,31 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
 /* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
 
+/* What bookrec_dataset_run measured for one ranker. */
+typedef struct bookrec_dataset_cell {
+    double rmse, mae;          /* test RMSE and MAE of spec rankers (NaN for the others) */
+    bookrec_rank_result rank;  /* the dataset users ranked for the test part (zero when not ranked) */
+    double pop_rank;           /* mean popularity rank of the recommended books (NaN when not ranked) */
+} bookrec_dataset_cell;
+
+/* Options of bookrec_dataset_run. */
+typedef struct bookrec_dataset_options {
+    bookrec_rank_options rank; /* k, scale, max_users and threads of the ranking */
+    int no_rank;               /* 1: only the spec rankers are fitted, for RMSE/MAE */
+    double valid_fraction;     /* share of train carved into the rankers' validation part (bookrec_fit_data) */
+    uint64_t seed;             /* ... with this seed */
+    const float *pop_rank;     /* popularity rank per book, averaged over the lists (may be NULL) */
+    /* called after each ranker with its figures (may be NULL), e.g. to show progress */
+    void (*progress)(void *ctx, int ranker, const bookrec_dataset_cell *cell);
+    void *progress_ctx;
+} bookrec_dataset_options;
+
+/* Fits each of the n rankers once on train (with the validation part carved from it), measures the spec rankers'
+   (bookrec_spec_ranker) test RMSE and MAE and ranks the dataset users for the test part, into out[0..n). */
+int bookrec_dataset_run(const bookrec_triples *train, const bookrec_triples *test, int n_users, int n_items,
+                        float min_rating, float max_rating, const bookrec_ranker *rk, int n_rankers,
+                        const bookrec_dataset_options *o, bookrec_dataset_cell *out, bookrec_error *err);
+
 /* A hyper-parameter grid over a spec: the values tried for each (the caller's arrays, each at least one value). */
 typedef struct bookrec_grid {
     const double *lr, *l2, *dim, *hidden, *l2_dense;

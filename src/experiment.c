@@ -3,7 +3,8 @@
  * tuned defaults `bookrec train`, `bookrec eval --all`, `bookrec tune` and the export manifest start from), the
  * architecture names, training a spec on the data a ranker may learn from (early stopping on the validation part
  * carved from it, never on a test part), and a spec as a row of a ranker table (src/protocol.c), whose new readers
- * are folded in with an L2 matched to training's; and the hyper-parameter grid `bookrec tune` searches (all of it, or
+ * are folded in with an L2 matched to training's; a ranker table run on a train/test split (each fitted once, spec
+ * rows scored for test RMSE/MAE, every row ranked for the dataset users); and the hyper-parameter grid `bookrec tune` searches (all of it, or
  * a seeded sample of its points).
  * Not here: the training loop (src/train.c), the metrics and the protocol (src/eval.c, src/protocol.c), flags and
  * printing (the CLI); it reads no files.
@@ -203,6 +204,46 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row) {
 
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx) {
     return score_ctx ? ((spec_ctx *)score_ctx)->m : NULL;
+}
+
+/* ------------------------------------------------------------------ a ranker table on a split */
+
+/* One ranker: fitted on fd, its RMSE/MAE on test when it is a spec row, its dataset-user ranking unless off. */
+static int dataset_row(const bookrec_ranker *rk, const bookrec_fit_data *fd, const bookrec_triples *test,
+                       const bookrec_dataset_options *o, bookrec_dataset_cell *c, bookrec_error *err) {
+    c->rmse = c->mae = c->pop_rank = NAN;
+    void *ctx = NULL;
+    int st = rk->fit(rk->arg, fd, &ctx, err);
+    if (st != BOOKREC_OK) return st;
+    if (rk->fit == spec_fit) {
+        double mse = 0, mae = 0;
+        st = bookrec_evaluate(bookrec_spec_ranker_model(ctx), test, &mse, &mae, err);
+        c->rmse = sqrt(mse);
+        c->mae = mae;
+    }
+    if (st == BOOKREC_OK && !o->no_rank)
+        st = bookrec_rank_evaluate_ex(fd->n_users, fd->n_items, fd->train, test, 0, rk->score, ctx, &o->rank,
+                                      o->pop_rank, &c->pop_rank, &c->rank, err);
+    if (rk->release) rk->release(rk->arg, ctx);
+    return st;
+}
+
+int bookrec_dataset_run(const bookrec_triples *train, const bookrec_triples *test, int n_users, int n_items,
+                        float min_rating, float max_rating, const bookrec_ranker *rk, int n_rankers,
+                        const bookrec_dataset_options *o, bookrec_dataset_cell *out, bookrec_error *err) {
+    if (!train || !test || !rk || !o || !out) return br_fail(err, BOOKREC_E_ARG, "dataset run: NULL argument");
+    bookrec_fit_data fd;
+    int st = bookrec_fit_data_init(&fd, train, n_users, n_items, min_rating, max_rating, o->valid_fraction, o->seed,
+                                   err);
+    for (int j = 0; j < n_rankers && st == BOOKREC_OK; j++) {
+        memset(&out[j], 0, sizeof out[j]);
+        out[j].rmse = out[j].mae = out[j].pop_rank = NAN;
+        if (o->no_rank && rk[j].fit != spec_fit) continue;
+        st = dataset_row(&rk[j], &fd, test, o, &out[j], err);
+        if (st == BOOKREC_OK && o->progress) o->progress(o->progress_ctx, j, &out[j]);
+    }
+    bookrec_fit_data_free(&fd);
+    return st;
 }
 
 /* ------------------------------------------------------------------ the tuning grid */

@@ -195,51 +195,60 @@ static void put_cell(const evr_sink *sk, int row, const char *prefix, const book
     }
 }
 
+/* What the progress lines of the dataset run need: the table, the sink, and when the last ranker ended. */
+typedef struct dataset_log {
+    const evr_table *t;
+    const evr_sink *sk;
+    int no_rank;
+    double t0;
+} dataset_log;
+
+/* Writes a ranker's figures into its row and prints them. */
+static void on_dataset(void *ctx, int j, const bookrec_dataset_cell *c) {
+    dataset_log *lg = ctx;
+    const evr_sink *sk = lg->sk;
+    int row = lg->t->row[j];
+    model_row *mr = lg->t->model[j];
+    if (mr) {
+        sk->set(sk->ctx, row, "rmse", c->rmse);
+        sk->set(sk->ctx, row, "mae", c->mae);
+        char *fl = evr_spec_flags(&mr->row.spec), stopped[48] = "";
+        if (mr->row.spec.to.patience > 0)
+            snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", mr->row.info.best_epoch);
+        char *note = cli_fmt("trained here: %s%s", fl, stopped);
+        sk->set_note(sk->ctx, row, note);
+        fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", c->rmse, c->mae, cli_now() - mr->log.t0);
+        free(fl);
+        free(note);
+    }
+    if (!lg->no_rank) {
+        put_dataset(sk, row, &c->rank, c->pop_rank);
+        fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", lg->t->rk[j].name,
+                c->rank.k, c->rank.ndcg, c->rank.n_users, cli_now() - lg->t0);
+    }
+    lg->t0 = cli_now();
+}
+
 /* Fits every ranker of the table on the 80/20 split's training part (a validation part carved from it with seed
    split_seed + 1), writes RMSE/MAE for models and the dataset-user ranking columns. */
 static void run_dataset(const evr_table *t, const evr_eval_opts *o, const bookrec_ratings *r,
                         const bookrec_triples *train, const bookrec_triples *test, uint64_t split_seed,
                         cli_runner *runner, const float *pop_rank, const evr_sink *sk) {
     bookrec_error err = {0};
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    bookrec_fit_data fd;
-    cli_check(bookrec_fit_data_init(&fd, train, n_users, n_items, r->min_rating, r->max_rating, BOOKREC_VALID_FRACTION, split_seed + 1,
-                                    &err), &err, "training part");
-    bookrec_rank_options ro;
-    rank_opts(r, o->k, o->max_users, runner, o->threads, &ro);
-    for (int j = 0; j < t->n; j++) {
-        const bookrec_ranker *rk = &t->rk[j];
-        model_row *mr = t->model[j];
-        if (!mr && o->no_rank) continue;
-        double t0 = cli_now();
-        void *ctx = NULL;
-        cli_check(rk->fit(rk->arg, &fd, &ctx, &err), &err, rk->name);
-        if (mr) {
-            double mse = 0, mae = 0;
-            cli_check(bookrec_evaluate(bookrec_spec_ranker_model(ctx), test, &mse, &mae, &err), &err, "evaluate");
-            sk->set(sk->ctx, t->row[j], "rmse", sqrt(mse));
-            sk->set(sk->ctx, t->row[j], "mae", mae);
-            char *fl = evr_spec_flags(&mr->row.spec), stopped[48] = "";
-            if (mr->row.spec.to.patience > 0)
-                snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", mr->row.info.best_epoch);
-            char *note = cli_fmt("trained here: %s%s", fl, stopped);
-            sk->set_note(sk->ctx, t->row[j], note);
-            fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", sqrt(mse), mae, cli_now() - mr->log.t0);
-            free(fl);
-            free(note);
-        }
-        if (!o->no_rank) {
-            bookrec_rank_result res;
-            double pr = NAN;
-            cli_check(bookrec_rank_evaluate_ex(n_users, n_items, train, test, 0, rk->score, ctx, &ro, pop_rank, &pr,
-                                               &res, &err), &err, "ranking evaluation");
-            put_dataset(sk, t->row[j], &res, pr);
-            fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", rk->name, res.k,
-                    res.ndcg, res.n_users, cli_now() - t0);
-        }
-        if (rk->release) rk->release(rk->arg, ctx);
-    }
-    bookrec_fit_data_free(&fd);
+    dataset_log lg = {t, sk, o->no_rank, cli_now()};
+    bookrec_dataset_options dop = {0};
+    rank_opts(r, o->k, o->max_users, runner, o->threads, &dop.rank);
+    dop.no_rank = o->no_rank;
+    dop.valid_fraction = BOOKREC_VALID_FRACTION;
+    dop.seed = split_seed + 1;
+    dop.pop_rank = pop_rank;
+    dop.progress = on_dataset;
+    dop.progress_ctx = &lg;
+    bookrec_dataset_cell *cells = calloc((size_t)t->n, sizeof *cells);
+    if (!cells) cli_die("out of memory");
+    cli_check(bookrec_dataset_run(train, test, bookrec_ids_count(r->users), bookrec_ids_count(r->items),
+                                  r->min_rating, r->max_rating, t->rk, t->n, &dop, cells, &err), &err, "evaluation");
+    free(cells);
 }
 
 /* Loaded models (--model): dataset users only, since their training saw every reader. */
