@@ -798,9 +798,7 @@ int bookrec_protocol_run(const bookrec_triples *all, int n_users, int n_items, c
 /* A taste test a person can read: for a taste (such as fantasy), a new reader who gives the top rating to the n_seed
    best-known books that may seed the taste is folded in through a scorer, and the share of its top-k (the seed books
    excluded) that carry the taste is set beside the share of all books that do. Which books seed and which carry a
-   taste is the caller's: the CLI defines a taste as a set of shelf names of book_tags.csv, lets a book carry it when
-   one of them is among the book's 20 strongest tags, and lets it seed the taste when they hold at least half the
-   count of its 3 strongest content tags, one book per series (src/cli/eval_personas.c). */
+   taste comes in as per-book arrays; bookrec_tastes_books (below, src/tastes.c) builds them from book tags. */
 
 /* One taste's books: seedable[i] and carries[i] (0 or 1, i in 0..n_items-1) say whether book i may be a seed of
    the taste and whether it counts as on the taste in a list. */
