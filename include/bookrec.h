@@ -66,6 +66,12 @@ bookrec_ids *bookrec_ids_create(void);
 /* Frees an id table (NULL is a no-op). */
 void bookrec_ids_free(bookrec_ids *ids);
 
+/* *out (new, n = bookrec_ids_count(from) entries; free it with bookrec_free) gets each id of `from`'s index in `to`
+   (-1 when absent), or with `to` NULL index i when i < n_to (a table without ids shares dense indices);
+   *identity (may be NULL) is 1 when every id keeps its index. */
+int bookrec_ids_map(const bookrec_ids *from, const bookrec_ids *to, int n_to, int32_t **out, int *identity,
+                    bookrec_error *err);
+
 /* Returns the dense index of id (len bytes, or strlen when len < 0), adding it at the end if new; -1 when out of
    memory or for an empty id. The table copies the bytes. */
 int bookrec_ids_add(bookrec_ids *ids, const char *id, int len);
@@ -146,6 +152,11 @@ int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
 
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);
+
+/* out (allocated here; free with bookrec_triples_free) gets the triples of t whose user and item both map to >= 0
+   through user_map / item_map (bookrec_ids_map), renumbered; *dropped (may be NULL) counts the others. */
+int bookrec_triples_map(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
+                        bookrec_triples *out, size_t *dropped, bookrec_error *err);
 
 /* Frees the arrays of t (not t itself) and zeroes it. */
 void bookrec_triples_free(bookrec_triples *t);
@@ -850,9 +861,7 @@ int bookrec_protocol_run(const bookrec_triples *all, int n_users, int n_items, c
 /* A taste test a person can read: for a taste (such as fantasy), a new reader who gives the top rating to the n_seed
    best-known books that may seed the taste is folded in through a scorer, and the share of its top-k (the seed books
    excluded) that carry the taste is set beside the share of all books that do. Which books seed and which carry a
-   taste is the caller's: the CLI defines a taste as a set of shelf names of book_tags.csv, lets a book carry it when
-   one of them is among the book's 20 strongest tags, and lets it seed the taste when they hold at least half the
-   count of its 3 strongest content tags, one book per series (src/cli/eval_personas.c). */
+   taste comes in as per-book arrays; bookrec_tastes_books (below, src/tastes.c) builds them from book tags. */
 
 /* One taste's books: seedable[i] and carries[i] (0 or 1, i in 0..n_items-1) say whether book i may be a seed of
    the taste and whether it counts as on the taste in a list. */
@@ -980,6 +989,239 @@ typedef struct bookrec_ials_scorer {
 
 /* bookrec_score_fn of an iALS model: dot(x_u, y_i) for a dataset user's row or a folded-in new reader. */
 int bookrec_ials_score(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
+
+/* ------------------------------------------------------------- implicit feedback (src/features.c) */
+
+/* (user, item) pairs in dense indices, and the data rows they were read from. */
+typedef struct bookrec_pairs {
+    size_t n;        /* pairs kept: user and book both known */
+    int32_t *user, *item;
+    size_t rows;     /* data rows read */
+    int header;      /* 1: the buffer opened with a header */
+} bookrec_pairs;
+
+/* How bookrec_pairs_parse reads; zero-initialised means a header is required and unknown ids are left out. */
+typedef struct bookrec_pairs_options {
+    int strict;          /* 1: an id not in the tables fails naming source, line and id */
+    int header_optional; /* 1: without a user_id/book_id header, each record is user_id,book_id */
+    const char *noun;    /* what a book is in messages (NULL: "book") */
+} bookrec_pairs_options;
+
+/* Parses a CSV buffer of (user_id, book_id) pairs (a header names the columns, any order, more columns ignored;
+   fields trimmed) keeping those whose user and book are in users/items; opt may be NULL; *out is new (free it with
+   bookrec_pairs_free); a malformed row fails naming source and line. */
+int bookrec_pairs_parse(const char *buf, size_t len, const char *source, const bookrec_ids *users,
+                        const bookrec_ids *items, const bookrec_pairs_options *opt, bookrec_pairs **out,
+                        bookrec_error *err);
+
+/* Frees p (NULL is fine). */
+void bookrec_pairs_free(bookrec_pairs *p);
+
+/* Sets N(u) on an implicit model: the books u rated in `fit` plus its to_read books (may be NULL), each book once,
+   never one of u's `test` books (may be NULL), so the test part never reaches training; *added (may be NULL) gets
+   the want-to-read books that entered the sets. */
+int bookrec_model_set_implicit_sets(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *test,
+                                    const bookrec_pairs *to_read, size_t *added, bookrec_error *err);
+
+/* ------------------------------------------------------------- book tags (src/tags.c) */
+/* goodbooks' book_tags.csv (goodreads_book_id,tag_id,count) and tags.csv (tag_id,tag_name), parsed from buffers
+   (RFC 4180, CRLF or LF, columns found by name) and joined through the books table's goodreads_book_id (the items'
+   `extra` field) to a model's items. Rows with a count <= 0 and books the model does not know are left out. */
+
+/* The two files' bytes (caller-owned, read during the call only), the names used in messages, and the join. */
+typedef struct bookrec_tag_files {
+    const char *book_tags; size_t book_tags_len; const char *book_tags_source; /* book_tags.csv */
+    const char *tags; size_t tags_len; const char *tags_source;                /* tags.csv */
+    const bookrec_items *books; /* the books table, goodreads_book_id in `extra` */
+    const bookrec_ids *items;   /* the model's items */
+} bookrec_tag_files;
+
+/* Per-book tags as CSR over the model's items, ready for bookrec_model_set_tags. */
+typedef struct bookrec_tag_weights {
+    int n_items, n_tags;   /* n_tags: tags kept */
+    int32_t *off;          /* [n_items + 1] */
+    int32_t *idx;          /* tag index 0..n_tags-1 */
+    float *w;              /* weight: log(1 + count) / sum over the book's kept tags */
+    int books_with_tags;   /* model books that got at least one tag */
+    size_t rows;           /* data rows of book_tags.csv */
+    int dropped;           /* tags dropped as shelf names (to-read, owned, ...) */
+    char dropped_list[512];/* the most frequent dropped ones, comma-separated */
+} bookrec_tag_weights;
+
+/* Drops shelf-name tags, keeps the max_tags tags found on most books and each book's per_book strongest of them;
+   *out is new (free it with bookrec_tag_weights_free); bad rows fail naming source and line. */
+int bookrec_tag_weights_create(const bookrec_tag_files *f, int max_tags, int per_book, bookrec_tag_weights **out,
+                               bookrec_error *err);
+
+/* Frees t (NULL is fine). */
+void bookrec_tag_weights_free(bookrec_tag_weights *t);
+
+/* Each book's strongest shelves, every tag kept (to-read and favorites as well as fantasy or poetry). */
+typedef struct bookrec_shelves {
+    int n_items;
+    int32_t *off;        /* [n_items + 1]: book i's tags are tag[off[i] .. off[i+1]), strongest first */
+    int32_t *tag;        /* tag ids as in tags.csv */
+    int32_t *count;      /* their counts (how many readers gave the book the tag), parallel to tag */
+    char **name;         /* [n_names]: tag id -> name (NULL when tags.csv has no such id) */
+    long n_names;
+    size_t rows;         /* data rows of book_tags.csv */
+    int books_with_tags;
+} bookrec_shelves;
+
+/* Gives each item its per_book tags with the highest counts (ties by lower tag id, a tag listed twice once); *out
+   is new (free it with bookrec_shelves_free); bad rows fail naming source and line. */
+int bookrec_shelves_create(const bookrec_tag_files *f, int per_book, bookrec_shelves **out, bookrec_error *err);
+
+/* The id of the tag named `name` (exact), or -1. */
+long bookrec_shelves_find(const bookrec_shelves *s, const char *name);
+
+/* Frees s (NULL is fine). */
+void bookrec_shelves_free(bookrec_shelves *s);
+
+/* 1 when a tag name is a shelf name that says nothing about content (to-read, favorites, owned, kindle, read-2015,
+   ...), the names bookrec_tag_weights_create drops. */
+int bookrec_tag_is_shelf(const char *name);
+
+/* Folds a tag name into out (cap bytes, NUL-terminated) so spelling variants meet: lowercase, Latin accents dropped
+   ("clàssics" -> "classics"), everything but letters and digits dropped ("sci-fi" -> "scifi"), then a final plural
+   folded ("classics" -> "classic", "mysteries" -> "mystery"). */
+void bookrec_tag_fold(const char *name, char *out, size_t cap);
+
+/* ------------------------------------------------------------- tastes (src/tastes.c) */
+/* The tastes of the persona suite (bookrec_personas) built from bookrec_shelves: a taste is a set of shelf names,
+   folded with bookrec_tag_fold. A book carries a taste when one of its shelves is among its BOOKREC_TASTE_CARRY
+   strongest tags; it may seed the taste when the taste's shelves hold at least half the count of its
+   BOOKREC_TASTE_SEED strongest content tags (shelf names and generic labels such as fiction left out), and only the
+   most rated book of a series (named in its title's last parentheses, "(Mistborn, #1)") may. */
+
+#define BOOKREC_TASTE_CARRY 20
+#define BOOKREC_TASTE_SEED 3
+#define BOOKREC_TASTE_SHELVES 16 /* most shelf names of a taste */
+#define BOOKREC_TASTE_FOLD 128   /* bytes of a folded shelf name */
+
+/* One taste: its name and shelves as given (pointing into the parsed entry or a built-in table), their folded
+   forms, and how many tags.csv names fold into them (set by bookrec_tastes_books). */
+typedef struct bookrec_taste {
+    const char *name, *shelves;
+    char fold[BOOKREC_TASTE_SHELVES][BOOKREC_TASTE_FOLD];
+    int n_fold, n_tags;
+} bookrec_taste;
+
+/* Parses one entry, "name" of a built-in taste (fantasy, classics, mystery, ...) or "name=shelf/shelf/...", into
+   *t; tok is cut in place and must outlive t. A bad entry fails naming it. */
+int bookrec_taste_parse(char *tok, bookrec_taste *t, bookrec_error *err);
+
+/* Fills seedable[t * n_items + i] and carries[t * n_items + i] (caller-allocated, n x sh->n_items each) for the n
+   tastes (1..64) from the shelves; titles[i] (may be NULL) name the books for the series rule and pop[i] (ratings
+   per book) picks a series' book. Fails naming a taste none of whose shelves is in tags.csv. */
+int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, const char *const *titles,
+                         const float *pop, unsigned char *seedable, unsigned char *carries, bookrec_error *err);
+
+/* ------------------------------------------------------------- experiments (src/experiment.c) */
+/* The one table of presets: architecture names and the tuned defaults of the rating models. "seed" (the
+   tutorial), "mf" and "ncf" are what `bookrec train --arch` starts from (dim 32, 40 epochs); "mf128", "ncf128",
+   "mf128-implicit" and "ncf128-implicit" are the tuned rows of `bookrec eval --all` (named there mf, ncf,
+   mf-implicit, ncf-implicit) and `bookrec tune`'s starting points. */
+
+/* The split every command makes unless told otherwise: a seeded 80/20 train/test split, and the share of the
+   training part carved for validation when a model stops early (as numbers, so front-ends can print them). */
+#define BOOKREC_SPLIT_SEED 1
+#define BOOKREC_TEST_FRACTION 0.2
+#define BOOKREC_VALID_FRACTION 0.1
+
+/* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
+const char *bookrec_arch_name(bookrec_arch a);
+
+/* Parses an architecture name into *out (may be NULL); BOOKREC_E_ARG when unknown. */
+int bookrec_arch_parse(const char *name, bookrec_arch *out);
+
+/* A model to train: config and training options, the validation share carved from training when to.patience > 0,
+   and what the caller keeps owning: optional book tags (cfg.n_tags is taken from them), want-to-read pairs joining
+   an implicit model's N(u), and id tables given to the model. */
+typedef struct bookrec_spec {
+    bookrec_model_config cfg;
+    bookrec_train_options to;
+    double valid_fraction;
+    const bookrec_tag_weights *tags;
+    const bookrec_pairs *to_read;
+    const bookrec_ids *users, *items;
+} bookrec_spec;
+
+/* Fills s with preset `name` (train's names above); BOOKREC_E_ARG when there is none. */
+int bookrec_preset(const char *name, bookrec_spec *s, bookrec_error *err);
+
+/* Fills s with the preset of the evaluation row `row` ("seed", "mf", "ncf", "mf-implicit", "ncf-implicit");
+   BOOKREC_E_ARG when there is none. */
+int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err);
+
+/* What a training run gave: epochs run, and the epoch (1-based) with the lowest validation RMSE and its figures
+   (0 and NaN without validation). */
+typedef struct bookrec_train_info {
+    int epochs_run, best_epoch;
+    double best_valid_rmse, best_valid_mae;
+} bookrec_train_info;
+
+/* Trains a new model of spec s (sizes and rating scale from d) on d->fit, choosing the epoch on d->valid, when
+   s stops early and d has a validation part, else on all of d->train; *out is the caller's (bookrec_model_free). */
+int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
+                       bookrec_train_info *info, bookrec_error *err);
+
+/* A spec as a row of a ranker table: the arg of bookrec_spec_ranker, owned by the caller. */
+typedef struct bookrec_spec_row {
+    bookrec_spec spec;
+    bookrec_foldin_options foldin; /* new readers' fold-in; l2 0: matched to training's L2 */
+    bookrec_train_info info;       /* the last fit's, filled by the ranker */
+    void (*before_fit)(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d); /* may be NULL */
+    void *ctx;
+} bookrec_spec_row;
+
+/* A ranker that trains row->spec on each fit (bookrec_spec_train) and scores with the model. */
+bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
+
+/* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
+bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
+
+/* What bookrec_dataset_run measured for one ranker. */
+typedef struct bookrec_dataset_cell {
+    double rmse, mae;          /* test RMSE and MAE of spec rankers (NaN for the others) */
+    bookrec_rank_result rank;  /* the dataset users ranked for the test part (zero when not ranked) */
+    double pop_rank;           /* mean popularity rank of the recommended books (NaN when not ranked) */
+} bookrec_dataset_cell;
+
+/* Options of bookrec_dataset_run. */
+typedef struct bookrec_dataset_options {
+    bookrec_rank_options rank; /* k, scale, max_users and threads of the ranking */
+    int no_rank;               /* 1: only the spec rankers are fitted, for RMSE/MAE */
+    double valid_fraction;     /* share of train carved into the rankers' validation part (bookrec_fit_data) */
+    uint64_t seed;             /* ... with this seed */
+    const float *pop_rank;     /* popularity rank per book, averaged over the lists (may be NULL) */
+    /* called after each ranker with its figures (may be NULL), e.g. to show progress */
+    void (*progress)(void *ctx, int ranker, const bookrec_dataset_cell *cell);
+    void *progress_ctx;
+} bookrec_dataset_options;
+
+/* Fits each of the n rankers once on train (with the validation part carved from it), measures the spec rankers'
+   (bookrec_spec_ranker) test RMSE and MAE and ranks the dataset users for the test part, into out[0..n). */
+int bookrec_dataset_run(const bookrec_triples *train, const bookrec_triples *test, int n_users, int n_items,
+                        float min_rating, float max_rating, const bookrec_ranker *rk, int n_rankers,
+                        const bookrec_dataset_options *o, bookrec_dataset_cell *out, bookrec_error *err);
+
+/* A hyper-parameter grid over a spec: the values tried for each (the caller's arrays, each at least one value). */
+typedef struct bookrec_grid {
+    const double *lr, *l2, *dim, *hidden, *l2_dense;
+    int n_lr, n_l2, n_dim, n_hidden, n_l2_dense;
+} bookrec_grid;
+
+/* The number of points of g (the product of its list lengths). */
+int bookrec_grid_size(const bookrec_grid *g);
+
+/* *picks (new, *n_picks entries; free with bookrec_free) gets the points to run in grid order: all of them, or, with
+   0 < trials < size, `trials` of them drawn with `seed` (the same seed, the same sample). */
+int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_t **picks, int *n_picks,
+                        bookrec_error *err);
+
+/* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
+void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
 
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 

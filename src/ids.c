@@ -176,3 +176,48 @@ int bookrec_ids_add(bookrec_ids *ids, const char *id, int len) {
     if (len == 0) return -1;
     return br_ids_intern(ids, id, len);
 }
+
+/* ------------------------------------------------------------------ mapping between id tables */
+
+int bookrec_ids_map(const bookrec_ids *from, const bookrec_ids *to, int n_to, int32_t **out, int *identity,
+                    bookrec_error *err) {
+    if (!from || !out) return br_fail(err, BOOKREC_E_ARG, "id map: NULL argument");
+    int n = bookrec_ids_count(from), same = 1;
+    int32_t *map = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (!map) return br_fail(err, BOOKREC_E_NOMEM, "id map: out of memory");
+    for (int i = 0; i < n; i++) {
+        int j;
+        if (to) {
+            const char *id = bookrec_ids_get(from, i);
+            j = id ? bookrec_ids_find(to, id, -1) : -1;
+        } else {
+            j = i < n_to ? i : -1; /* no id table: dense indices are shared */
+        }
+        map[i] = j;
+        if (j != i) same = 0;
+    }
+    *out = map;
+    if (identity) *identity = same;
+    return br_ok(err);
+}
+
+int bookrec_triples_map(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
+                        bookrec_triples *out, size_t *dropped, bookrec_error *err) {
+    if (!t || !user_map || !item_map || !out) return br_fail(err, BOOKREC_E_ARG, "triples map: NULL argument");
+    size_t keep = 0;
+    for (size_t k = 0; k < t->n; k++)
+        if (user_map[t->user[k]] >= 0 && item_map[t->item[k]] >= 0) keep++;
+    if (bookrec_triples_alloc(out, keep) != BOOKREC_OK) return br_fail(err, BOOKREC_E_NOMEM, "triples map: out of memory");
+    size_t j = 0;
+    for (size_t k = 0; k < t->n; k++) {
+        int32_t u = user_map[t->user[k]], i = item_map[t->item[k]];
+        if (u < 0 || i < 0) continue;
+        out->user[j] = u;
+        out->item[j] = i;
+        out->rating[j] = t->rating[k];
+        j++;
+    }
+    out->n = keep;
+    if (dropped) *dropped = t->n - keep;
+    return br_ok(err);
+}

@@ -199,6 +199,13 @@ bookrec_ratings *cli_parse_ratings(const cli_data_opts *d, const char *path, con
    explicitly; exits 1 on a parse error. */
 bookrec_items *cli_load_books(const cli_data_opts *d);
 
+/* Reads DIR/book_tags.csv and DIR/tags.csv into f (sources: the paths) for the core's tag parsers, joined through
+   books to items (both the caller's); exits 1 naming the file when one cannot be read. Free with cli_tag_files_free. */
+void cli_read_tag_files(const char *dir, const bookrec_items *books, const bookrec_ids *items, bookrec_tag_files *f);
+
+/* Frees the bytes and paths cli_read_tag_files gave f. */
+void cli_tag_files_free(bookrec_tag_files *f);
+
 /* Reads and loads a model file, exiting 1 with the core's message on error. */
 bookrec_model *cli_load_model(const char *path);
 
@@ -208,16 +215,20 @@ bookrec_model *cli_load_model(const char *path);
    the id). Returns 1 when both maps are the identity. The caller frees the maps with free(). */
 int cli_map_ids(const bookrec_model *m, const bookrec_ratings *r, int32_t **user_map, int32_t **item_map);
 
-/* Copies t into out with indices mapped through the maps, dropping triples with unknown ids; returns
-   the number dropped. */
-size_t cli_map_triples(const bookrec_triples *t, const int32_t *user_map, const int32_t *item_map,
-                       bookrec_triples *out);
-
 /* ------------------------------------------------------------------ split settings */
 
 /* Reads split_seed and test_fraction from the history JSON next to a model (<model>.history.json);
    returns 1 when found. */
 int cli_history_split(const char *model_path, uint64_t *split_seed, double *test_fraction);
+
+/* Fills the split settings a flag left unset (split_seed UINT64_MAX, test_fraction < 0): from the history JSON next
+   to model_path (may be NULL), else the core's BOOKREC_SPLIT_SEED / BOOKREC_TEST_FRACTION; returns 1 when the
+   history was found. */
+int cli_split_settings(const char *model_path, uint64_t *split_seed, double *test_fraction);
+
+/* A numeric macro as a string literal, for --help defaults ("0.2"). */
+#define CLI_NUM_(x) #x
+#define CLI_NUM(x) CLI_NUM_(x)
 
 /* The history JSON path next to a model file (new string). */
 char *cli_history_path(const char *model_path);
@@ -245,12 +256,42 @@ void cli_runner_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tasks);
 /* The share of parallel calls the runner ran on the caller's thread alone (its adaptive choice), 0..1. */
 double cli_runner_inline_share(const cli_runner *r);
 
-/* The architecture's name as the --arch flag spells it ("seed", "mf", "ncf"). */
+/* The architecture's name as the --arch flag spells it: the core's bookrec_arch_name (kept for the commands that call it). */
 const char *cli_arch_name(bookrec_arch a);
 
 /* Adds the model's shape to JSON object o: arch, n_users, n_items, dim, hidden, implicit, global_mean. */
 struct cJSON;
 void cli_json_model_shape(struct cJSON *o, const bookrec_model_config *c);
+
+/* Prints root as JSON to path atomically and deletes root; exits 1 on failure. */
+void cli_write_json_or_die(const char *path, struct cJSON *root);
+
+/* ------------------------------------------------------------------ reports (report.c) */
+
+/* What `bookrec train` ran and got, for its history JSON and loss picture (everything is the caller's). */
+typedef struct cli_train_report {
+    const char *out;                  /* the model file */
+    const bookrec_model_config *cfg;  /* the trained model's */
+    const bookrec_train_options *to;
+    const char *to_read, *tags;       /* the flags as given, NULL when not */
+    size_t to_read_pairs;
+    int n_tags;
+    uint64_t split_seed;
+    double test_fraction;
+    size_t n_fit, n_valid, n_test, n_ratings;
+    const char *ratings_path;
+    const bookrec_ratings *r;
+    double read_s, parse_s, split_s, train_s, save_s;
+    const bookrec_epoch_stats *hist;  /* per epoch, seconds and test figures filled */
+    int n_hist, best_epoch;
+    double test_mse, test_mae;
+    size_t model_bytes;
+    int rank;                         /* 1: the NDCG@10 figures below were measured */
+    double ndcg, ndcg_pop, new_ndcg, new_ndcg_pop;
+} cli_train_report;
+
+/* Writes the history JSON to hist_path and the loss curves SVG to svg_path, atomically; exits 1 on failure. */
+void cli_write_train_report(const cli_train_report *t, const char *hist_path, const char *svg_path);
 
 /* ------------------------------------------------------------------ commands */
 

@@ -214,9 +214,9 @@ int cmd_eval(int argc, char **argv) {
         {"model", 'm', CLI_STR, &models, "FILE[,FILE...]", "model file(s) to evaluate, one row each",
          "<project>/models/model.bkr"},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "seed of the train/test split",
-         "from the model's history JSON, else 1"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_SPLIT_SEED)},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "test part of the split",
-         "from the model's history JSON, else 0.2"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_TEST_FRACTION)},
         {"bias-iters", 0, CLI_INT, &bo.iters, "N", "ALS rounds of the user+book bias baseline", "10"},
         {"lambda-item", 0, CLI_FLOAT, &bo.lambda_item, "X", "shrinkage of the book biases", "5"},
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
@@ -250,12 +250,7 @@ int cmd_eval(int argc, char **argv) {
     if (n_models == 0) cli_usage_die("eval", "eval: --model needs at least one file");
     if (ro.all && !strcmp(models, cli_default_model())) n_models = 0; /* --all: only models named with --model */
 
-    /* split settings: flags, else the first model's history, else the tutorial's */
-    uint64_t hs = 1;
-    double hf = 0.2;
-    int from_history = n_models > 0 && cli_history_split(paths[0], &hs, &hf);
-    if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
-    if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
+    int from_history = cli_split_settings(n_models > 0 ? paths[0] : NULL, &split_seed, &test_fraction);
     if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("eval", "eval: --test-fraction must be in (0, 1)");
 
     bookrec_model **m = calloc((size_t)n_models, sizeof *m);
@@ -295,7 +290,7 @@ int cmd_eval(int argc, char **argv) {
         size_t used = cli_eval_model(m[k], r, &test, &rmse, &ma);
         const bookrec_model_config *c = bookrec_model_get_config(m[k]);
         char name[96];
-        snprintf(name, sizeof name, "%s (%s)", cli_arch_name(c->arch), base_name(paths[k]));
+        snprintf(name, sizeof name, "%s (%s)", bookrec_arch_name(c->arch), base_name(paths[k]));
         char hid[32] = "";
         if (c->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", c->hidden);
         snprintf(note, sizeof note, "dim %d%s, %zu test ratings", c->dim, hid, used);
@@ -331,11 +326,8 @@ int cmd_eval(int argc, char **argv) {
         cJSON_AddNumberToObject(js, "test", (double)test.n);
         cJSON_AddStringToObject(js, "ratings", cli_ratings_path(&d));
         cJSON_AddItemToObject(root, "split", js);
-        char *json = cJSON_Print(root);
-        cJSON_Delete(root);
-        cli_write_atomic_or_die(json_path, json, strlen(json));
+        cli_write_json_or_die(json_path, root);
         printf("\nwrote %s and %s\n", md_path, json_path);
-        free(json);
         free(md);
         free(md_path);
         free(json_path);

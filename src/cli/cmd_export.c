@@ -3,9 +3,9 @@
  * TensorFlow Embedding Projector reads, all written atomically into one directory:
  *   model-items.bkr  the book side and the network (embeddings Q8 by default, F16/F32 with --quantize)
  *   model-users.bkr  the dataset users' part (loaded by the site only when that panel is used)
- *   books.json       display fields of every book the model knows, in the model's item order, with its
- *                    genre shelves ("genres", up to 3 of a vocabulary of 40) when book_tags.csv is found
- *   map.bin          a 2-D map of the books (bookrec_model_layout2d, 16-bit grid; the site's book map)
+ *   books.json       display fields of every book the model knows, in the model's item order, with its genre
+ *                    shelves ("genres", up to 3 of a vocabulary of 40) when book_tags.csv is found
+ *   map.bin          a 2-D position of every book for the site's map (bookrec_model_layout2d), 16-bit
  *   vecs.tsv         one book embedding row per line, tab-separated (as the tutorial wrote it)
  *   meta.tsv         the matching titles, one per line, no header
  *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
@@ -120,6 +120,23 @@ typedef struct out_file {
     long long bytes;
 } out_file;
 
+/* The export directory and the files written into it so far. */
+typedef struct export_dir {
+    const char *dir;
+    out_file files[12];
+    int n;
+} export_dir;
+
+/* Writes DIR/name atomically and records it for the manifest and the summary. */
+static void add_file(export_dir *x, const char *name, const void *data, size_t len) {
+    if (x->n == (int)(sizeof x->files / sizeof x->files[0])) cli_die("export: internal: too many files");
+    out_file *f = &x->files[x->n++];
+    f->name = name;
+    f->path = cli_join(x->dir, name);
+    cli_write_atomic_or_die(f->path, data, len);
+    f->bytes = (long long)len;
+}
+
 static int br_topn_arch(const bookrec_model_config *c) {
     return c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
 }
@@ -155,6 +172,231 @@ static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, con
     bookrec_model_free(q);
 }
 
+/* The display row of the model's item i in the books table, or NULL. */
+static const bookrec_item *book_of(const bookrec_items *books, const bookrec_ids *items, int i) {
+    const char *id = bookrec_ids_get(items, i);
+    int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
+    return j >= 0 && j < books->n ? &books->item[j] : NULL;
+}
+
+/* The genre shelves for books.json: from book_tags.csv and tags.csv in tags_dir ("none": no genres; "auto": beside the
+   books file, and only when its books carry goodreads ids, which book_tags.csv is keyed by). Returns 1 when read. */
+static int read_genres(const cli_data_opts *d, const char *tags_dir, const bookrec_items *books,
+                       const bookrec_ids *items, cli_genres *genres) {
+    int auto_tags = !strcmp(tags_dir, "auto"), joinable = 0;
+    for (int i = 0; books && i < books->n && !joinable; i++) joinable = books->item[i].extra && *books->item[i].extra;
+    if (!strcmp(tags_dir, "none") || !books || (auto_tags && !joinable)) return 0;
+    const char *bp = auto_tags ? cli_books_path(d) : NULL;
+    char *dir = bp ? strdup(bp) : strdup(tags_dir);
+    if (!dir) cli_die("out of memory");
+    if (auto_tags) {
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = '\0';
+        else strcpy(dir, ".");
+    }
+    char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
+    int found = cli_is_file(btp) && cli_is_file(tp);
+    if (found) cli_read_genres(dir, books, items, 40, 3, genres);
+    else if (!auto_tags) cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+    free(btp);
+    free(tp);
+    free(dir);
+    return found;
+}
+
+/* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit grid
+   over those ranges (little-endian); coordinates past 4 standard deviations are pulled in to it. */
+static void write_map(export_dir *x, bookrec_model *m) {
+    int n_items = bookrec_model_get_config(m)->n_items;
+    bookrec_error err = {0};
+    float *xy = malloc(sizeof(float) * 2 * (size_t)n_items);
+    if (!xy) cli_die("out of memory");
+    if (bookrec_model_layout2d(m, xy, &err) != BOOKREC_OK) {
+        cli_warn("no book map (map.bin): %s", err.msg);
+        free(xy);
+        return;
+    }
+    float lo[2] = {4, 4}, hi[2] = {-4, -4};
+    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
+        float v = xy[k] < -4 ? -4 : xy[k] > 4 ? 4 : xy[k];
+        xy[k] = v;
+        if (v < lo[k & 1]) lo[k & 1] = v;
+        if (v > hi[k & 1]) hi[k & 1] = v;
+    }
+    size_t len = 32 + 4 * (size_t)n_items;
+    uint8_t *mb = calloc(1, len);
+    if (!mb) cli_die("out of memory");
+    uint32_t head[4] = {0x504d4b42u /* "BKMP" */, 1, (uint32_t)n_items, 0};
+    float range[4] = {lo[0], hi[0], lo[1], hi[1]};
+    memcpy(mb, head, 16); /* the formats are little-endian, as every target of bookrec is */
+    memcpy(mb + 16, range, 16);
+    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
+        float span = hi[k & 1] - lo[k & 1];
+        double q = span > 0 ? (xy[k] - lo[k & 1]) / span * 65535.0 + 0.5 : 0;
+        uint16_t u = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q);
+        memcpy(mb + 32 + 2 * k, &u, 2);
+    }
+    add_file(x, "map.bin", mb, len);
+    free(mb);
+    free(xy);
+}
+
+/* books.json, in the model's item order, with each book's genre shelves when `genres` is not NULL. */
+static void write_books_json(export_dir *x, const bookrec_items *books, const bookrec_ids *items, int n_items,
+                             const cli_genres *genres) {
+    cJSON *arr = cJSON_CreateArray();
+    int missing = 0;
+    for (int i = 0; i < n_items; i++) {
+        const char *id = bookrec_ids_get(items, i);
+        const bookrec_item *b = book_of(books, items, i);
+        if (!b) missing++;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "index", i);
+        cJSON_AddStringToObject(o, "book_id", id ? id : "");
+        cJSON_AddStringToObject(o, "title", b && b->title ? b->title : "");
+        cJSON_AddStringToObject(o, "authors", b && b->authors ? b->authors : "");
+        cJSON_AddStringToObject(o, "image_url", b && b->image_url ? b->image_url : "");
+        cJSON_AddStringToObject(o, "small_image_url", b && b->small_image_url ? b->small_image_url : "");
+        if (b && b->year) cJSON_AddNumberToObject(o, "year", b->year);
+        else cJSON_AddNullToObject(o, "year");
+        if (b && b->avg_rating > 0) cJSON_AddNumberToObject(o, "average_rating", cli_f32(b->avg_rating));
+        else cJSON_AddNullToObject(o, "average_rating");
+        if (genres) {
+            cJSON *g = cJSON_AddArrayToObject(o, "genres");
+            for (int32_t a = genres->off[i]; a < genres->off[i + 1]; a++)
+                cJSON_AddItemToArray(g, cJSON_CreateString(genres->name[genres->idx[a]]));
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    if (missing && books)
+        cli_warn("%d of the model's %d %s are not in the %s file (empty titles)", missing, n_items, cli_noun(1),
+                 cli_noun(1));
+    char *bj = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    if (!bj) cli_die("out of memory");
+    add_file(x, "books.json", bj, strlen(bj));
+    free(bj);
+}
+
+/* Embedding Projector files: the book embedding matrix (of --vectors' model when given) and the titles. */
+static void write_projector(export_dir *x, bookrec_model *m, const char *model_path, const char *vectors_path,
+                            const bookrec_items *books) {
+    const bookrec_ids *items = bookrec_model_items(m);
+    int n_items = bookrec_model_get_config(m)->n_items, rows = 0, cols = 0;
+    bookrec_model *vm = m;
+    if (vectors_path) {
+        vm = cli_load_model(vectors_path);
+        if (bookrec_model_get_config(vm)->n_items != n_items)
+            cli_die("%s: --vectors model has %d %s, expected %d", vectors_path, bookrec_model_get_config(vm)->n_items,
+                    cli_noun(1), n_items);
+    }
+    const float *emb = bookrec_model_tensor(vm, "item_emb", &rows, &cols);
+    if (!emb && !vectors_path && bookrec_model_get_config(m)->arch == BOOKREC_ARCH_EASE) {
+        cli_warn("an EASE model has no book vectors: vecs.tsv and meta.tsv are not written (--vectors MODEL takes them "
+                 "from a model that has them, e.g. an mf model of the same books)");
+        rows = 0;
+    } else if (!emb) {
+        cli_die("%s: the model has no %s embedding tensor (item_emb)", vectors_path ? vectors_path : model_path, cli_noun(0));
+    }
+    if (rows > n_items) rows = n_items;
+    sbuf vecs = {0}, meta = {0};
+    char num[32];
+    for (int i = 0; i < rows; i++) {
+        for (int k = 0; k < cols; k++) {
+            if (k) sb_put(&vecs, "\t", 1);
+            int w = short_float(num, sizeof num, emb[(size_t)i * (size_t)cols + (size_t)k]);
+            sb_put(&vecs, num, (size_t)w);
+        }
+        sb_put(&vecs, "\n", 1);
+        const char *id = bookrec_ids_get(items, i);
+        const bookrec_item *b = book_of(books, items, i);
+        const char *title = b && b->title && *b->title ? b->title : (id ? id : "");
+        /* one title per line: tabs and line breaks inside a title would break the format */
+        for (const char *t = title; *t; t++) {
+            char ch = (*t == '\t' || *t == '\n' || *t == '\r') ? ' ' : *t;
+            sb_put(&meta, &ch, 1);
+        }
+        sb_put(&meta, "\n", 1);
+    }
+    if (rows) {
+        add_file(x, "vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
+        add_file(x, "meta.tsv", meta.s ? meta.s : "", meta.n);
+    }
+    free(vecs.s);
+    free(meta.s);
+    if (vm != m) bookrec_model_free(vm);
+}
+
+/* What quantising costs a rating model, on the training run's test split: test RMSE and MAE of the F32 model
+   (rmse[0], mae[0]) and of the re-loaded export (rmse[1], mae[1]). */
+static void rating_quant_check(bookrec_model *m, const bookrec_ratings *r, const char *model_path, uint64_t split_seed,
+                               double test_fraction, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
+                               const char *quant, double rmse[2], double mae[2]) {
+    bookrec_error err = {0};
+    cli_split_settings(model_path, &split_seed, &test_fraction);
+    bookrec_triples train = {0}, test = {0};
+    cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
+    bookrec_model *q = NULL;
+    cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
+    cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
+    cli_eval_model(m, r, &test, &rmse[0], &mae[0]);
+    cli_eval_model(q, r, &test, &rmse[1], &mae[1]);
+    printf("quantisation check (%s embeddings, re-loaded export) on %zu test ratings:\n", quant, test.n);
+    printf("  test RMSE f32 %.5f, %s %.5f, change %+.5f%s\n", rmse[0], quant, rmse[1], rmse[1] - rmse[0],
+           fabs(rmse[1] - rmse[0]) < 0.002 ? " (< 0.002: ok)" : " (>= 0.002: TOO LARGE)");
+    printf("  test MAE  f32 %.5f, %s %.5f, change %+.5f\n", mae[0], quant, mae[1], mae[1] - mae[0]);
+    if (!(fabs(rmse[1] - rmse[0]) < 0.002)) cli_warn("quantising changed test RMSE by %.5f (limit 0.002)", rmse[1] - rmse[0]);
+    bookrec_model_free(q);
+    bookrec_triples_free(&train);
+    bookrec_triples_free(&test);
+}
+
+/* manifest.json: files and sizes, the model's identity and shape, the quantisation's cost. */
+static void write_manifest(export_dir *x, const bookrec_model_config *c, const char *model_path, uint64_t model_id,
+                           const char *quant, const double rmse[2]) {
+    cJSON *man = cJSON_CreateObject();
+    cJSON_AddStringToObject(man, "bookrec_version", BOOKREC_VERSION_STRING);
+    char when[64], idhex[24];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_AddStringToObject(man, "created", when);
+    snprintf(idhex, sizeof idhex, "%016llx", (unsigned long long)model_id);
+    cJSON *jm = cJSON_AddObjectToObject(man, "model");
+    cJSON_AddStringToObject(jm, "id", idhex);
+    cJSON_AddStringToObject(jm, "id_kind", "FNV-1a 64 of the source model file");
+    cJSON_AddStringToObject(jm, "source", model_path);
+    cli_json_model_shape(jm, c);
+    cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
+    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
+    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
+    cJSON *jn = cJSON_AddObjectToObject(man, "noun"); /* what the items are: "book"/"books", "movie"/"movies", ... */
+    cJSON_AddStringToObject(jn, "one", cli_noun(0));
+    cJSON_AddStringToObject(jn, "many", cli_noun(1));
+    cJSON_AddStringToObject(man, "embeddings", quant);
+    cJSON *jq = cJSON_AddObjectToObject(man, "quantization");
+    if (isnan(rmse[0])) {
+        cJSON_AddNullToObject(jq, "test_rmse_f32");
+        cJSON_AddNullToObject(jq, "test_rmse_exported");
+        cJSON_AddNullToObject(jq, "change");
+    } else {
+        cJSON_AddNumberToObject(jq, "test_rmse_f32", rmse[0]);
+        cJSON_AddNumberToObject(jq, "test_rmse_exported", rmse[1]);
+        cJSON_AddNumberToObject(jq, "change", rmse[1] - rmse[0]);
+    }
+    cJSON *jf = cJSON_AddArrayToObject(man, "files");
+    for (int k = 0; k < x->n; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", x->files[k].name);
+        cJSON_AddNumberToObject(o, "bytes", (double)x->files[k].bytes);
+        cJSON_AddItemToArray(jf, o);
+    }
+    char *mj = cJSON_Print(man);
+    cJSON_Delete(man);
+    if (!mj) cli_die("out of memory");
+    add_file(x, "manifest.json", mj, strlen(mj));
+    free(mj);
+}
+
 int cmd_export(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *model_path = cli_default_model(), *quant = "q8";
@@ -171,16 +413,16 @@ int cmd_export(int argc, char **argv) {
         {"quantize", 0, CLI_STR, &quant, "q8|f16|f32",
          "storage of the embedding tables in the browser's files (q8: int8 rows with a scale each)", "q8"},
         {"split-seed", 0, CLI_U64, &split_seed, "N", "split for the quantisation check",
-         "from the model's history JSON, else 1"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_SPLIT_SEED)},
         {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "split for the quantisation check",
-         "from the model's history JSON, else 0.2"},
+         "from the model's history JSON, else " CLI_NUM(BOOKREC_TEST_FRACTION)},
         {"no-eval", 0, CLI_FLAG, &no_eval, NULL, "skip the quantisation check (no ratings needed)", NULL},
         {"vectors", 0, CLI_STR, &vectors_path, "FILE",
          "model whose book vectors go into vecs.tsv (for an EASE model, which has none)", "the exported model"},
         {"als-json", 0, CLI_STR, &als_json, "DIR",
          "ials models: also write the factors as Spark's ALS does (DIR/itemFactors, DIR/userFactors; JSON lines)", NULL},
         {"tags", 0, CLI_STR, &tags_dir, "DIR|auto|none",
-         "where book_tags.csv and tags.csv are, for the books' genre shelves in books.json", "auto: the data directory"},
+         "where book_tags.csv and tags.csv are, for the books' genre shelves in books.json", "auto: beside the books file"},
     };
     cli_parse("export", "bookrec export [--model FILE] [--out DIR] [--quantize f16|q8]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
@@ -202,7 +444,6 @@ int cmd_export(int argc, char **argv) {
     const bookrec_model_config *c = bookrec_model_get_config(m);
     const bookrec_ids *items = bookrec_model_items(m);
     if (!items) cli_die("%s: the model carries no %s id table; cannot export", model_path, cli_noun(0));
-    int n_items = c->n_items;
     if (als_json) write_als_json(m, als_json);
 
     /* read every input before writing anything: a bad ratings or books row leaves no half-written export */
@@ -214,265 +455,48 @@ int cmd_export(int argc, char **argv) {
     }
     if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
     cli_genres genres = {0};
-    int have_genres = 0;
-    int auto_tags = !strcmp(tags_dir, "auto"), joinable = 0;
-    for (int i = 0; books && i < books->n && !joinable; i++) joinable = books->item[i].extra && *books->item[i].extra;
-    if (strcmp(tags_dir, "none") != 0 && books && (joinable || !auto_tags)) {
-        /* auto: beside the books file (book_tags.csv is keyed by the books file's goodreads_book_id) */
-        const char *bp = auto_tags ? cli_books_path(&d) : NULL;
-        char *books_dir = bp ? strdup(bp) : NULL;
-        if (books_dir) {
-            char *slash = strrchr(books_dir, '/');
-            if (slash) *slash = '\0';
-            else strcpy(books_dir, ".");
-        }
-        const char *dir = auto_tags ? books_dir : tags_dir;
-        char *btp = dir ? cli_join(dir, "book_tags.csv") : NULL, *tp = dir ? cli_join(dir, "tags.csv") : NULL;
-        FILE *f1 = btp ? fopen(btp, "rb") : NULL, *f2 = tp ? fopen(tp, "rb") : NULL;
-        if (f1 && f2) {
-            cli_read_genres(btp, tp, books, items, 40, 3, &genres);
-            have_genres = 1;
-        } else if (strcmp(tags_dir, "auto") != 0) {
-            cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
-        }
-        if (f1) fclose(f1);
-        if (f2) fclose(f2);
-        free(books_dir);
-        free(btp);
-        free(tp);
-    }
+    int have_genres = read_genres(&d, tags_dir, books, items, &genres);
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
-    bookrec_error err = {0};
-    out_file files[12];
-    int n_files = 0;
-#define ADD_FILE(nm, data, len)                                                                                        \
-    do {                                                                                                               \
-        files[n_files].name = nm;                                                                                      \
-        files[n_files].path = cli_join(out_dir, nm);                                                                   \
-        cli_write_atomic_or_die(files[n_files].path, data, len);                                                       \
-        files[n_files].bytes = (long long)(len);                                                                       \
-        n_files++;                                                                                                     \
-    } while (0)
-
     /* model parts */
+    bookrec_error err = {0};
+    export_dir x = {out_dir, {{0}}, 0};
     uint8_t *items_bin = NULL, *users_bin = NULL;
     size_t items_len = 0, users_len = 0;
     bookrec_save_options so = {BOOKREC_PART_ITEMS, dtype};
     cli_check(bookrec_model_save(m, &so, &items_bin, &items_len, &err), &err, "save items part");
-    ADD_FILE("model-items.bkr", items_bin, items_len);
+    add_file(&x, "model-items.bkr", items_bin, items_len);
     if (bookrec_model_has_users(m)) {
         bookrec_save_options su = {BOOKREC_PART_USERS, dtype};
         cli_check(bookrec_model_save(m, &su, &users_bin, &users_len, &err), &err, "save users part");
-        ADD_FILE("model-users.bkr", users_bin, users_len);
+        add_file(&x, "model-users.bkr", users_bin, users_len);
     } else {
         cli_warn("%s has no user part; model-users.bkr not written", model_path);
     }
-
-    /* books.json, in the model's item order */
-    cJSON *arr = cJSON_CreateArray();
-    int missing = 0;
-    for (int i = 0; i < n_items; i++) {
-        const char *id = bookrec_ids_get(items, i);
-        int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
-        const bookrec_item *b = j >= 0 && j < books->n ? &books->item[j] : NULL;
-        if (!b) missing++;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "index", i);
-        cJSON_AddStringToObject(o, "book_id", id ? id : "");
-        cJSON_AddStringToObject(o, "title", b && b->title ? b->title : "");
-        cJSON_AddStringToObject(o, "authors", b && b->authors ? b->authors : "");
-        cJSON_AddStringToObject(o, "image_url", b && b->image_url ? b->image_url : "");
-        cJSON_AddStringToObject(o, "small_image_url", b && b->small_image_url ? b->small_image_url : "");
-        if (b && b->year) cJSON_AddNumberToObject(o, "year", b->year);
-        else cJSON_AddNullToObject(o, "year");
-        if (b && b->avg_rating > 0) cJSON_AddNumberToObject(o, "average_rating", cli_f32(b->avg_rating));
-        else cJSON_AddNullToObject(o, "average_rating");
-        if (have_genres) {
-            cJSON *g = cJSON_AddArrayToObject(o, "genres");
-            for (int32_t a = genres.off[i]; a < genres.off[i + 1]; a++)
-                cJSON_AddItemToArray(g, cJSON_CreateString(genres.name[genres.idx[a]]));
-        }
-        cJSON_AddItemToArray(arr, o);
-    }
-    if (missing && books)
-        cli_warn("%d of the model's %d %s are not in the %s file (empty titles)", missing, n_items, cli_noun(1),
-                 cli_noun(1));
-    char *bj = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    if (!bj) cli_die("out of memory");
-    ADD_FILE("books.json", bj, strlen(bj));
-    free(bj);
+    write_books_json(&x, books, items, c->n_items, have_genres ? &genres : NULL);
     if (have_genres)
-        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres.n_names, genres.books_with, n_items,
-               cli_noun(1));
+        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres.n_names, genres.books_with,
+               c->n_items, cli_noun(1));
     cli_genres_free(&genres);
+    write_map(&x, m);
+    write_projector(&x, m, model_path, vectors_path, books);
 
-    /* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit
-       grid over those ranges (little-endian); coordinates past 4 standard deviations are pulled in to it */
-    {
-        float *xy = malloc(sizeof(float) * 2 * (size_t)n_items);
-        if (!xy) cli_die("out of memory");
-        if (bookrec_model_layout2d(m, xy, &err) == BOOKREC_OK) {
-            float lo[2] = {4, 4}, hi[2] = {-4, -4};
-            for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-                float v = xy[k] < -4 ? -4 : xy[k] > 4 ? 4 : xy[k];
-                xy[k] = v;
-                if (v < lo[k & 1]) lo[k & 1] = v;
-                if (v > hi[k & 1]) hi[k & 1] = v;
-            }
-            size_t len = 32 + 4 * (size_t)n_items;
-            uint8_t *mb = calloc(1, len);
-            if (!mb) cli_die("out of memory");
-            uint32_t head[4] = {0x504d4b42u /* "BKMP" */, 1, (uint32_t)n_items, 0};
-            float range[4] = {lo[0], hi[0], lo[1], hi[1]};
-            memcpy(mb, head, 16); /* the formats are little-endian, as every target of bookrec is */
-            memcpy(mb + 16, range, 16);
-            for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-                float span = hi[k & 1] - lo[k & 1];
-                double q = span > 0 ? (xy[k] - lo[k & 1]) / span * 65535.0 + 0.5 : 0;
-                uint16_t u = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q);
-                memcpy(mb + 32 + 2 * k, &u, 2);
-            }
-            ADD_FILE("map.bin", mb, len);
-            free(mb);
-        } else {
-            cli_warn("no book map (map.bin): %s", err.msg);
-        }
-        free(xy);
-    }
-
-    /* Embedding Projector files: the book embedding matrix and the titles */
-    int rows = 0, cols = 0;
-    bookrec_model *vm = m;
-    if (vectors_path) {
-        vm = cli_load_model(vectors_path);
-        if (bookrec_model_get_config(vm)->n_items != n_items)
-            cli_die("%s: --vectors model has %d %s, expected %d", vectors_path, bookrec_model_get_config(vm)->n_items,
-                    cli_noun(1), n_items);
-    }
-    const float *emb = bookrec_model_tensor(vm, "item_emb", &rows, &cols);
-    if (!emb && !vectors_path && c->arch == BOOKREC_ARCH_EASE) {
-        cli_warn("an EASE model has no book vectors: vecs.tsv and meta.tsv are not written (--vectors MODEL takes them "
-                 "from a model that has them, e.g. an mf model of the same books)");
-        rows = 0;
-    } else if (!emb) {
-        cli_die("%s: the model has no %s embedding tensor (item_emb)", vectors_path ? vectors_path : model_path, cli_noun(0));
-    }
-    if (rows > n_items) rows = n_items;
-    sbuf vecs = {0}, meta = {0};
-    char num[32];
-    for (int i = 0; i < rows; i++) {
-        for (int k = 0; k < cols; k++) {
-            if (k) sb_put(&vecs, "\t", 1);
-            int w = short_float(num, sizeof num, emb[(size_t)i * (size_t)cols + (size_t)k]);
-            sb_put(&vecs, num, (size_t)w);
-        }
-        sb_put(&vecs, "\n", 1);
-        const char *id = bookrec_ids_get(items, i);
-        int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
-        const char *title = j >= 0 && j < books->n && books->item[j].title && *books->item[j].title
-                                ? books->item[j].title
-                                : (id ? id : "");
-        /* one title per line: tabs and line breaks inside a title would break the format */
-        for (const char *t = title; *t; t++) {
-            char ch = (*t == '\t' || *t == '\n' || *t == '\r') ? ' ' : *t;
-            sb_put(&meta, &ch, 1);
-        }
-        sb_put(&meta, "\n", 1);
-    }
-    if (rows) {
-        ADD_FILE("vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
-        ADD_FILE("meta.tsv", meta.s ? meta.s : "", meta.n);
-    }
-    free(vecs.s);
-    free(meta.s);
-    if (vm != m) bookrec_model_free(vm);
-    if (users_bin && !no_eval && br_topn_arch(c)) { /* ranking models: what quantising does to the lists */
+    double rmse[2] = {NAN, NAN}, mae[2] = {NAN, NAN};
+    if (users_bin && !no_eval && br_topn_arch(c)) /* ranking models: what quantising does to the lists */
         topn_quant_check(m, items_bin, items_len, users_bin, users_len, quant);
-    }
-    if (r && br_topn_arch(c)) { /* no ratings to predict: the lists above are the check */
-        bookrec_ratings_free(r);
-        r = NULL;
-    }
+    else if (r) /* rating models: what it does to the predictions */
+        rating_quant_check(m, r, model_path, split_seed, test_fraction, items_bin, items_len, users_bin, users_len,
+                           quant, rmse, mae);
+    bookrec_ratings_free(r);
+    write_manifest(&x, c, model_path, model_id, quant, rmse);
 
-    /* what quantising costs, on the training run's test split */
-    double rmse32 = NAN, rmseq = NAN, mae32 = NAN, maeq = NAN;
-    if (r) {
-        uint64_t hs = 1;
-        double hf = 0.2;
-        int from_history = cli_history_split(model_path, &hs, &hf);
-        if (split_seed == UINT64_MAX) split_seed = from_history ? hs : 1;
-        if (test_fraction < 0) test_fraction = from_history ? hf : 0.2;
-        bookrec_triples train = {0}, test = {0};
-        cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
-        bookrec_model *q = NULL;
-        cli_check(bookrec_model_load(items_bin, items_len, &q, &err), &err, "re-loading model-items.bkr");
-        cli_check(bookrec_model_load_users(q, users_bin, users_len, &err), &err, "re-loading model-users.bkr");
-        cli_eval_model(m, r, &test, &rmse32, &mae32);
-        cli_eval_model(q, r, &test, &rmseq, &maeq);
-        printf("quantisation check (%s embeddings, re-loaded export) on %zu test ratings:\n", quant, test.n);
-        printf("  test RMSE f32 %.5f, %s %.5f, change %+.5f%s\n", rmse32, quant, rmseq, rmseq - rmse32,
-               fabs(rmseq - rmse32) < 0.002 ? " (< 0.002: ok)" : " (>= 0.002: TOO LARGE)");
-        printf("  test MAE  f32 %.5f, %s %.5f, change %+.5f\n", mae32, quant, maeq, maeq - mae32);
-        if (!(fabs(rmseq - rmse32) < 0.002)) cli_warn("quantising changed test RMSE by %.5f (limit 0.002)", rmseq - rmse32);
-        bookrec_model_free(q);
-        bookrec_triples_free(&train);
-        bookrec_triples_free(&test);
-        bookrec_ratings_free(r);
-    }
-
-    /* manifest */
-    cJSON *man = cJSON_CreateObject();
-    cJSON_AddStringToObject(man, "bookrec_version", BOOKREC_VERSION_STRING);
-    char when[64], idhex[24];
-    time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    cJSON_AddStringToObject(man, "created", when);
-    snprintf(idhex, sizeof idhex, "%016llx", (unsigned long long)model_id);
-    cJSON *jm = cJSON_AddObjectToObject(man, "model");
-    cJSON_AddStringToObject(jm, "id", idhex);
-    cJSON_AddStringToObject(jm, "id_kind", "FNV-1a 64 of the source model file");
-    cJSON_AddStringToObject(jm, "source", model_path);
-    cli_json_model_shape(jm, c);
-    cJSON *rr = cJSON_AddArrayToObject(jm, "rating_range");
-    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->min_rating)));
-    cJSON_AddItemToArray(rr, cJSON_CreateNumber(cli_f32(c->max_rating)));
-    cJSON *jn = cJSON_AddObjectToObject(man, "noun"); /* what the items are: "book"/"books", "movie"/"movies", ... */
-    cJSON_AddStringToObject(jn, "one", cli_noun(0));
-    cJSON_AddStringToObject(jn, "many", cli_noun(1));
-    cJSON_AddStringToObject(man, "embeddings", quant);
-    cJSON *jq = cJSON_AddObjectToObject(man, "quantization");
-    if (isnan(rmse32)) {
-        cJSON_AddNullToObject(jq, "test_rmse_f32");
-        cJSON_AddNullToObject(jq, "test_rmse_exported");
-        cJSON_AddNullToObject(jq, "change");
-    } else {
-        cJSON_AddNumberToObject(jq, "test_rmse_f32", rmse32);
-        cJSON_AddNumberToObject(jq, "test_rmse_exported", rmseq);
-        cJSON_AddNumberToObject(jq, "change", rmseq - rmse32);
-    }
-    cJSON *jf = cJSON_AddArrayToObject(man, "files");
-    for (int k = 0; k < n_files; k++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", files[k].name);
-        cJSON_AddNumberToObject(o, "bytes", (double)files[k].bytes);
-        cJSON_AddItemToArray(jf, o);
-    }
-    char *mj = cJSON_Print(man);
-    cJSON_Delete(man);
-    if (!mj) cli_die("out of memory");
-    ADD_FILE("manifest.json", mj, strlen(mj));
-    free(mj);
-
-    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, cli_arch_name(c->arch), n_items, cli_noun(1),
-           c->n_users, out_dir);
-    for (int k = 0; k < n_files; k++) {
+    printf("exported %s (%s, %d %s, %d users) to %s:\n", model_path, bookrec_arch_name(c->arch), c->n_items,
+           cli_noun(1), c->n_users, out_dir);
+    for (int k = 0; k < x.n; k++) {
         char b[32];
-        printf("  %-16s %10lld bytes  (%s)\n", files[k].name, files[k].bytes, cli_bytes(files[k].bytes, b));
-        free(files[k].path);
+        printf("  %-16s %10lld bytes  (%s)\n", x.files[k].name, x.files[k].bytes, cli_bytes(x.files[k].bytes, b));
+        free(x.files[k].path);
     }
-#undef ADD_FILE
     bookrec_free(items_bin);
     bookrec_free(users_bin);
     bookrec_items_free(books);

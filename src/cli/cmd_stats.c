@@ -10,62 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Counts, per named column, the data rows whose field is empty (like pandas' isna().sum()). Plain
-   comma splitting with double quotes respected; good enough for a ratings file. */
+/* Counts, per named column, the data rows whose field is empty or missing (like pandas' isna().sum()), read with
+   the core's CSV tokenizer; stops quietly at a malformed record (the ratings parser names it). */
 static void count_empty(const char *buf, size_t len, const char *const names[3], size_t empty[3]) {
+    bookrec_csv *c = NULL;
+    bookrec_error err = {0};
+    if (bookrec_csv_create(buf, len, NULL, &c, &err) != BOOKREC_OK) return;
     int col_of[3] = {-1, -1, -1};
-    size_t pos = 0;
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
-        pos = 3;
-    /* header */
-    int col = 0;
-    size_t start = pos;
-    for (; pos <= len; pos++) {
-        char c = pos < len ? buf[pos] : '\n';
-        if (c == ',' || c == '\n' || c == '\r') {
-            size_t flen = pos - start;
-            const char *f = buf + start;
-            if (flen >= 2 && f[0] == '"' && f[flen - 1] == '"') {
-                f++;
-                flen -= 2;
-            }
-            for (int k = 0; k < 3; k++)
-                if (strlen(names[k]) == flen && !strncmp(names[k], f, flen)) col_of[k] = col;
-            col++;
-            start = pos + 1;
-            if (c != ',') break;
+    if (bookrec_csv_next(c, &err) > 0)
+        for (int k = 0; k < 3; k++) col_of[k] = bookrec_csv_column(c, names[k]);
+    while (bookrec_csv_next(c, &err) > 0)
+        for (int k = 0; k < 3; k++) {
+            size_t n = 0;
+            if (col_of[k] >= 0 && (!bookrec_csv_field(c, col_of[k], &n) || n == 0)) empty[k]++;
         }
-    }
-    while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) pos++;
-    /* rows */
-    while (pos < len) {
-        size_t line_end = pos;
-        int inq = 0;
-        while (line_end < len && (inq || (buf[line_end] != '\n' && buf[line_end] != '\r'))) {
-            if (buf[line_end] == '"') inq = !inq;
-            line_end++;
-        }
-        if (line_end > pos) {
-            int c2 = 0;
-            size_t s = pos;
-            int present[3] = {0, 0, 0};
-            inq = 0;
-            for (size_t q = pos; q <= line_end; q++) {
-                if (q < line_end && buf[q] == '"') inq = !inq;
-                if (q == line_end || (!inq && buf[q] == ',')) {
-                    size_t flen = q - s;
-                    for (int k = 0; k < 3; k++)
-                        if (col_of[k] == c2) present[k] = flen > 0 && !(flen == 2 && buf[s] == '"');
-                    c2++;
-                    s = q + 1;
-                }
-            }
-            for (int k = 0; k < 3; k++)
-                if (col_of[k] >= 0 && !present[k]) empty[k]++;
-        }
-        pos = line_end;
-        while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) pos++;
-    }
+    bookrec_csv_free(c);
 }
 
 int cmd_stats(int argc, char **argv) {

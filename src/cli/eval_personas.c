@@ -1,200 +1,25 @@
 /*
- * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. A taste (fantasy, classics, ...) is
- * a set of shelf names of book_tags.csv, folded so spelling variants meet ("clàssics", "classic" and "classics";
- * "sci-fi" and "scifi"). A book carries a taste when one of its shelves is among the book's 20 strongest tags. It may
- * seed the taste when the taste's shelves hold at least half the count of its 3 strongest content tags (shelf names
- * such as to-read or favorites and the labels fiction, adult, adult-fiction, book-club and literature left out; the
- * counts of variants added up), and only the most rated book of a series may (so a reader is not five volumes of
- * one saga). For each taste a new reader gives the top rating to the 5 seedable books with most ratings, is folded
- * into the model, and the share of its top-10 (those 5 excluded) carrying the taste is printed beside the taste's
- * share of the catalogue and the share the popularity ranking gets, with the seeds and titles, so a person can read
- * the lists, and the mean share over the tastes, which --min-share turns into a floor. --report FILE also writes
- * FILE.md and FILE.json. The figures are the core's (src/personas.c); this file reads files, builds each taste's
- * per-book arrays and prints.
+ * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. It reads the model, the ratings,
+ * the books and the tag files, parses --tastes and has the core build each taste's per-book arrays (src/tastes.c:
+ * which books carry a taste, which may seed it) and run the suite (src/personas.c): for each taste a new reader gives
+ * the top rating to the 5 seedable books with most ratings, is folded into the model, and the share of its top-10
+ * (those 5 excluded) carrying the taste is printed beside the taste's share of the catalogue and the share the
+ * popularity ranking gets, with the seeds and titles, so a person can read the lists, and the mean share over the
+ * tastes, which --min-share turns into a floor. --report FILE also writes FILE.md and FILE.json.
+ * Not here: the figures and the taste rules (the core); this file reads files and prints.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
-#include "tags.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PERSONA_SHELVES 20 /* a book carries a taste when one of its shelves is among its 20 strongest tags */
-#define SEED_SHELVES 3     /* ... and may seed it when they hold half the count of its 3 strongest content tags */
+#define BOOKREC_TASTE_CARRY 20 /* a book carries a taste when one of its shelves is among its 20 strongest tags */
+#define BOOKREC_TASTE_SEED 3     /* ... and may seed it when they hold half the count of its 3 strongest content tags */
 #define FOLD_MAX 128       /* bytes of a folded tag name */
 #define TASTE_SHELVES 16   /* most shelf names of a taste */
-
-/* The built-in tastes: name and shelf names (as in goodbooks' tags.csv, before folding), '/'-separated. */
-static const char *const known_tastes[][2] = {
-    {"fantasy", "fantasy/high-fantasy/epic-fantasy/urban-fantasy"},
-    {"classics", "classics/classic-literature"},
-    {"mystery", "mystery/crime/mystery-thriller/crime-fiction/detective/mystery-suspense"},
-    {"non-fiction", "non-fiction"},
-    {"science-fiction", "science-fiction/sci-fi/sf"},
-    {"romance", "romance/contemporary-romance/historical-romance/paranormal-romance"},
-    {"graphic-novels", "graphic-novels/comics/manga/comics-graphic-novels/graphic-novels-comics/comic-books/"
-                       "comics-and-graphic-novels"},
-    {"horror", "horror"},
-    {"historical-fiction", "historical-fiction/historical"},
-    {"poetry", "poetry/poems"},
-    {"young-adult", "young-adult/ya/teen"},
-    {"biography", "biography/memoir/autobiography/biography-memoir/memoir-biography"},
-    {"science", "science/popular-science"},
-};
-
-/* Labels on most books that say nothing about a taste: never a reason to seed (folded names). */
-static const char *const generic_labels[] = {"fiction", "adult", "adultfiction", "bookclub", "literature"};
-
-/* One taste: its name, its shelves as given, their folded forms, and how many tags.csv names fold into them. */
-typedef struct taste {
-    const char *name, *shelves;
-    char fold[TASTE_SHELVES][FOLD_MAX];
-    int n_fold, n_tags;
-} taste;
-
-/* Parses one --tastes entry ("name" or "name=shelf/shelf/...") into *t; exits naming the entry when it is bad. */
-static void parse_taste(char *tok, taste *t) {
-    memset(t, 0, sizeof *t);
-    char *eq = strchr(tok, '=');
-    if (eq) *eq = '\0';
-    t->name = tok;
-    t->shelves = eq ? eq + 1 : tok;
-    if (!eq)
-        for (size_t k = 0; k < sizeof known_tastes / sizeof known_tastes[0]; k++)
-            if (!strcmp(tok, known_tastes[k][0])) t->shelves = known_tastes[k][1];
-    if (!*t->name) cli_usage_die("eval", "eval: --tastes: an entry has no name ('=%s')", t->shelves);
-    const char *p = t->shelves;
-    while (*p) {
-        size_t l = strcspn(p, "/");
-        char raw[FOLD_MAX];
-        if (l == 0 || l >= sizeof raw || t->n_fold == TASTE_SHELVES)
-            cli_usage_die("eval", "eval: --tastes: taste '%s' needs 1..%d shelf names of 1..%d bytes, '/'-separated",
-                          t->name, TASTE_SHELVES, FOLD_MAX - 1);
-        memcpy(raw, p, l);
-        raw[l] = '\0';
-        cli_tag_fold(raw, t->fold[t->n_fold], FOLD_MAX);
-        if (!t->fold[t->n_fold][0])
-            cli_usage_die("eval", "eval: --tastes: taste '%s': shelf '%s' has no letters or digits", t->name, raw);
-        t->n_fold++;
-        p += l + (p[l] == '/');
-    }
-    if (t->n_fold == 0) cli_usage_die("eval", "eval: --tastes: taste '%s' has no shelf names", t->name);
-}
-
-/* Per tag id of sh: its folded name, the tastes it belongs to (bit t of mask) and whether it is content (neither a
-   shelf name nor a generic label); counts each taste's tags.csv names into n_tags. */
-static void tag_masks(const cli_shelves *sh, taste *ts, int n, uint64_t *mask, unsigned char *content,
-                      char (*folded)[FOLD_MAX]) {
-    for (long id = 0; id < sh->n_names; id++) {
-        mask[id] = 0;
-        content[id] = 0;
-        folded[id][0] = '\0';
-        if (!sh->name[id]) continue;
-        cli_tag_fold(sh->name[id], folded[id], FOLD_MAX);
-        content[id] = !cli_tag_is_shelf(sh->name[id]) && folded[id][0];
-        for (size_t g = 0; g < sizeof generic_labels / sizeof generic_labels[0]; g++)
-            if (!strcmp(folded[id], generic_labels[g])) content[id] = 0;
-        for (int t = 0; t < n; t++)
-            for (int j = 0; j < ts[t].n_fold; j++)
-                if (!strcmp(folded[id], ts[t].fold[j])) { mask[id] |= (uint64_t)1 << t; ts[t].n_tags++; break; }
-    }
-}
-
-/* One content tag of a book, its spelling variants merged. */
-typedef struct book_tag {
-    const char *folded;
-    long count;
-    uint64_t mask;
-} book_tag;
-
-/* The tastes book i may seed: those whose shelves hold at least half the count of the book's SEED_SHELVES strongest
-   content tags (the counts of names that fold together added up first). */
-static uint64_t seed_mask(const cli_shelves *sh, int i, const uint64_t *mask, const unsigned char *content,
-                          char (*folded)[FOLD_MAX]) {
-    book_tag bt[64];
-    int m = 0;
-    for (int32_t j = sh->off[i]; j < sh->off[i + 1]; j++) {
-        int32_t id = sh->tag[j];
-        if (id < 0 || id >= sh->n_names || !content[id]) continue;
-        int k = 0;
-        while (k < m && strcmp(bt[k].folded, folded[id])) k++;
-        if (k == m) {
-            if (m == 64) continue; /* past the 64th distinct name: too weak to matter */
-            bt[m++] = (book_tag){folded[id], 0, mask[id]};
-        }
-        bt[k].count += sh->count[j];
-    }
-    long total = 0, on[64] = {0};
-    for (int r = 0; r < SEED_SHELVES && r < m; r++) { /* the strongest first; ties keep the stronger first tag */
-        int best = r;
-        for (int k = r + 1; k < m; k++)
-            if (bt[k].count > bt[best].count) best = k;
-        book_tag tmp = bt[r]; bt[r] = bt[best]; bt[best] = tmp;
-        total += bt[r].count;
-        for (int t = 0; t < 64; t++)
-            if ((bt[r].mask >> t) & 1) on[t] += bt[r].count;
-    }
-    uint64_t seed = 0;
-    for (int t = 0; t < 64; t++)
-        if (total > 0 && 2 * on[t] >= total) seed |= (uint64_t)1 << t;
-    return seed;
-}
-
-/* Fills seedable[t * ni + i] and carries[t * ni + i] for every taste t and book i from the books' tags. */
-static void taste_books(const cli_shelves *sh, taste *ts, int n, unsigned char *seedable, unsigned char *carries) {
-    long nn = sh->n_names > 0 ? sh->n_names : 1;
-    uint64_t *mask = malloc((size_t)nn * sizeof *mask);
-    unsigned char *content = malloc((size_t)nn);
-    char (*folded)[FOLD_MAX] = malloc((size_t)nn * FOLD_MAX);
-    if (!mask || !content || !folded) cli_die("out of memory");
-    tag_masks(sh, ts, n, mask, content, folded);
-    int ni = sh->n_items;
-    for (int i = 0; i < ni; i++) {
-        uint64_t carry = 0, seed = seed_mask(sh, i, mask, content, folded);
-        for (int32_t j = sh->off[i]; j < sh->off[i + 1] && j - sh->off[i] < PERSONA_SHELVES; j++)
-            if (sh->tag[j] >= 0 && sh->tag[j] < sh->n_names) carry |= mask[sh->tag[j]];
-        for (int t = 0; t < n; t++) {
-            carries[(size_t)t * ni + i] = (unsigned char)((carry >> t) & 1);
-            seedable[(size_t)t * ni + i] = (unsigned char)((seed >> t) & 1);
-        }
-    }
-    free(mask);
-    free(content);
-    free(folded);
-}
-
-/* The series a goodbooks title names in its last parentheses ("Mistborn" of "The Final Empire (Mistborn, #1)"),
-   as a new string, or NULL when it names none. */
-static char *series_of(const char *title) {
-    const char *open = strrchr(title, '('), *hash = open ? strchr(open, '#') : NULL;
-    if (!hash || !strchr(hash, ')')) return NULL;
-    const char *a = open + 1, *e = hash;
-    while (a < e && *a == ' ') a++;
-    while (e > a && (e[-1] == ' ' || e[-1] == ',')) e--;
-    return e > a ? strndup(a, (size_t)(e - a)) : NULL;
-}
-
-/* Keeps one seedable book per series (the most rated, ties to the lower index), so a reader is not five volumes of
-   one saga; series[i] is book i's series or NULL. */
-static void one_per_series(unsigned char *seedable, int ni, const float *pop, char *const *series) {
-    int32_t *in = malloc((size_t)ni * sizeof *in);
-    if (!in) cli_die("out of memory");
-    int m = 0;
-    for (int i = 0; i < ni; i++)
-        if (seedable[i] && series[i]) in[m++] = i;
-    for (int a = 0; a < m; a++)
-        for (int b = 0; b < m; b++) {
-            int i = in[a], j = in[b];
-            int better = pop[j] > pop[i] || (pop[j] == pop[i] && j < i);
-            if (i != j && better && !strcmp(series[i], series[j])) {
-                seedable[i] = 0;
-                break;
-            }
-        }
-    free(in);
-}
 
 /* What the printers need about one model book. */
 typedef struct book_info {
@@ -245,7 +70,7 @@ static cJSON *book_json(const book_info *b, int carries) {
 /* The run's outcome, for the printers. */
 typedef struct persona_run {
     const char *caption;
-    const taste *ts;
+    const bookrec_taste *ts;
     const bookrec_persona_result *res, *pop_res;
     int n;
     const bookrec_model *m;
@@ -279,7 +104,7 @@ static void print_personas(FILE *f, int md, const persona_run *pr) {
         fprintf(f, md ? "\n\n" : "\n");
         if (res[t].n_seed == 0)
             fprintf(f, "  (no book may seed it: none has these shelves holding half the count of its %d strongest "
-                       "content tags)\n", SEED_SHELVES);
+                       "content tags)\n", BOOKREC_TASTE_SEED);
         for (int p = 0; p < res[t].n_top; p++) {
             book_info b = book_of(pr->m, pr->books, res[t].top[p]);
             if (md) fprintf(f, "%d. %s%s — %s\n", p + 1, res[t].top_carries[p] ? "✓ " : "", b.title, b.authors);
@@ -341,11 +166,9 @@ static void write_report(const char *report, const persona_run *pr, const char *
     else cJSON_AddNumberToObject(root, "mean_popularity_share", mp);
     for (int t = 0; t < pr->n; t++) cJSON_AddItemToArray(arr, taste_json(pr, t));
     cJSON_AddItemToObject(root, "personas", arr);
-    char *json = cJSON_Print(root);
-    cJSON_Delete(root);
-    cli_write_atomic_or_die(json_path, json, strlen(json));
+    cli_write_json_or_die(json_path, root);
     printf("\nwrote %s and %s\n", md_path, json_path);
-    free(json); free(md); free(md_path); free(json_path); free(base);
+    free(md); free(md_path); free(json_path); free(base);
 }
 
 /* With --min-share (min_share >= 0; -1 is off): exits 1 naming the tastes below the floor when the mean share is below it. */
@@ -368,24 +191,20 @@ static void check_floor(const persona_run *pr, double min_share) {
 }
 
 /* The seedable and carrying arrays of every taste (n x n_items each, taste-major) into tb[0..n). */
-static void build_tastes(const cli_shelves *sh, taste *ts, int n, const bookrec_model *m, const bookrec_items *books,
-                         const float *pop, const char *tags_path, unsigned char **seedable, unsigned char **carries,
-                         bookrec_taste_books *tb) {
+static void build_tastes(const bookrec_shelves *sh, bookrec_taste *ts, int n, const bookrec_model *m,
+                         const bookrec_items *books, const float *pop, const char *tags_path, unsigned char **seedable,
+                         unsigned char **carries, bookrec_taste_books *tb) {
     int ni = sh->n_items;
     *seedable = malloc((size_t)n * ni);
     *carries = malloc((size_t)n * ni);
-    char **series = calloc((size_t)ni, sizeof *series);
-    if (!*seedable || !*carries || !series) cli_die("out of memory");
-    taste_books(sh, ts, n, *seedable, *carries);
-    for (int i = 0; i < ni; i++) series[i] = series_of(book_of(m, books, i).title);
-    for (int t = 0; t < n; t++) {
-        if (ts[t].n_tags == 0)
-            cli_die("%s: no tag named '%s' or a variant of it (--tastes %s)", tags_path, ts[t].shelves, ts[t].name);
-        one_per_series(*seedable + (size_t)t * ni, ni, pop, series);
-        tb[t] = (bookrec_taste_books){*seedable + (size_t)t * ni, *carries + (size_t)t * ni};
-    }
-    for (int i = 0; i < ni; i++) free(series[i]);
-    free(series);
+    const char **titles = calloc((size_t)ni, sizeof *titles);
+    if (!*seedable || !*carries || !titles) cli_die("out of memory");
+    for (int i = 0; i < ni; i++) titles[i] = book_of(m, books, i).title;
+    bookrec_error err = {0};
+    if (bookrec_tastes_books(sh, ts, n, titles, pop, *seedable, *carries, &err) != BOOKREC_OK)
+        cli_die("%s: %s", tags_path, err.msg);
+    for (int t = 0; t < n; t++) tb[t] = (bookrec_taste_books){*seedable + (size_t)t * ni, *carries + (size_t)t * ni};
+    free(titles);
 }
 
 int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
@@ -395,22 +214,27 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     if (min_share != -1.0 && !(min_share >= 0 && min_share <= 1)) /* -1: off, the default */
         cli_usage_die("eval", "eval: --min-share must be in 0..1, got %g", min_share);
     char *list = strdup(tastes);
-    taste *ts = calloc(BOOKREC_PERSONA_MAX, sizeof *ts);
+    bookrec_taste *ts = calloc(BOOKREC_PERSONA_MAX, sizeof *ts);
+    bookrec_error err = {0};
     if (!list || !ts) cli_die("out of memory");
     int n = 0;
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (n == BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: --tastes: at most %d", BOOKREC_PERSONA_MAX);
-        parse_taste(tok, &ts[n++]);
+        if (bookrec_taste_parse(tok, &ts[n++], &err) != BOOKREC_OK) cli_usage_die("eval", "eval: --%s", err.msg);
     }
     if (n == 0) cli_usage_die("eval", "eval: --tastes needs at least one taste");
-    bookrec_error err = {0};
     bookrec_model *m = cli_load_model(model_path);
     bookrec_ratings *r = cli_load_ratings(d, NULL, NULL);
     bookrec_items *books = cli_load_books(d);
     const char *dir = tags_dir ? tags_dir : cli_data_dir(d);
-    char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
-    cli_shelves sh;
-    cli_read_shelves(btp, tp, books, bookrec_model_items(m), 1 << 20, &sh); /* every tag, strongest first */
+    if (!books) cli_die("personas need the books file (books.csv with goodreads_book_id) to join book_tags.csv");
+    bookrec_tag_files tf;
+    cli_read_tag_files(dir, books, bookrec_model_items(m), &tf);
+    const char *tp = tf.tags_source;
+    bookrec_shelves *shp = NULL;
+    if (bookrec_shelves_create(&tf, 1 << 20, &shp, &err) != BOOKREC_OK) /* every tag, strongest first */
+        cli_die("personas: %s", err.msg);
+    const bookrec_shelves sh = *shp;
     const bookrec_model_config *c = bookrec_model_get_config(m);
     float *pop = model_popularity(m, r);
     unsigned char *seedable = NULL, *carries = NULL;
@@ -434,16 +258,16 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
         "one of the shelves among their %d strongest tags; popularity: the same share when the most rated books are "
         "recommended (those 5 excluded); base: the taste's share of the %d books (%s book_tags rows, %d books "
         "tagged); seedable: books that may seed the taste.",
-        model_path, cli_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), SEED_SHELVES, o->k,
-        PERSONA_SHELVES, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
+        model_path, bookrec_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), BOOKREC_TASTE_SEED, o->k,
+        BOOKREC_TASTE_CARRY, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
     persona_run pr = {caption, ts, res, pres, n, m, books};
     print_personas(stdout, 0, &pr);
     if (report) write_report(report, &pr, model_path);
     fflush(stdout);
     check_floor(&pr, min_share);
     free(caption); free(res); free(pres); free(pop); free(seedable); free(carries); free(ts); free(list);
-    free(btp); free(tp);
-    cli_shelves_free(&sh);
+    cli_tag_files_free(&tf);
+    bookrec_shelves_free(shp);
     bookrec_items_free(books);
     bookrec_ratings_free(r);
     bookrec_model_free(m);

@@ -1,11 +1,13 @@
 /*
- * eval_rank.c - the ranking rows of `bookrec eval` and the training helper of `bookrec tune`.
+ * eval_rank.c - the ranking rows of `bookrec eval`, and the progress lines and flags of spec training shared with
+ * `bookrec train --rank` and `bookrec tune`.
  * `bookrec eval` fills one table from a table of rankers (popularity, book bias, liked popularity, one trained
  * model per --all architecture): each is fitted on the 80/20 split's training part for test RMSE/MAE (models) and
  * HR/NDCG/Recall/coverage@k and mean popularity rank for dataset users, then handed to the core's new-reader
  * protocol (src/protocol.c), which fits it again without the held-out readers for each reader seed and ranks
- * them folded in from 5 or 10 ratings or from the loved ones only. This file wires data, training runs and the
- * table; the metrics, the splits and the rule that rankers learn only from bookrec_fit_data are the core's.
+ * them folded in from 5 or 10 ratings or from the loved ones only. This file wires data, rankers and the table;
+ * the presets, spec training, the metrics, the splits and the rule that rankers learn only from bookrec_fit_data
+ * are the core's (src/experiment.c, src/eval.c, src/protocol.c).
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -16,70 +18,7 @@
 
 /* ------------------------------------------------------------------ specs */
 
-int evr_parse_arch(const char *name, bookrec_arch *out) {
-    if (!strcmp(name, "seed")) *out = BOOKREC_ARCH_SEED;
-    else if (!strcmp(name, "mf")) *out = BOOKREC_ARCH_MF;
-    else if (!strcmp(name, "ncf")) *out = BOOKREC_ARCH_NCF;
-    else return -1;
-    return 0;
-}
-
-void evr_spec_default(bookrec_arch arch, evr_spec *s) {
-    memset(s, 0, sizeof *s);
-    bookrec_model_config_default(&s->cfg);
-    bookrec_train_options_default(&s->to);
-    s->cfg.arch = arch;
-    s->valid_fraction = 0.1;
-    switch (arch) {
-    case BOOKREC_ARCH_SEED:
-        break; /* the tutorial: dim 15, hidden 128, Adam 1e-3, batch 64, 5 epochs, no regularisation */
-    case BOOKREC_ARCH_MF:
-        /* chosen by `bookrec tune --arch mf` on the validation part (docs/evaluation.md): L2 0.1 beat 0.02..0.8,
-           and larger embeddings kept helping (valid RMSE 0.8372 at dim 16, 0.8314 at 64, 0.8259 at 128, 0.8234 at
-           256); 128 is the compromise with size and time */
-        s->cfg.dim = 128;
-        s->to.lr = 0.003f;
-        s->to.l2 = 0.1f;
-        s->to.epochs = 60;
-        s->to.patience = 2;
-        break;
-    case BOOKREC_ARCH_NCF:
-        /* `bookrec tune --arch ncf`: without L2 on the dense layers it overfits after 2 epochs (valid 0.8415);
-           with --l2-dense 0.1 it trains 18 epochs to 0.8266 at dim 128, hidden 64 */
-        s->cfg.dim = 128;
-        s->cfg.hidden = 64;
-        s->to.lr = 0.003f;
-        s->to.l2 = 0.1f;
-        s->to.l2_dense = 0.1f;
-        s->to.epochs = 60;
-        s->to.patience = 2;
-        break;
-    default:
-        break; /* the top-N models are not trained by bookrec_train */
-    }
-}
-
-int evr_spec_named(const char *name, evr_spec *s) {
-    char base[32];
-    size_t n = strlen(name), suf = strlen("-implicit");
-    int implicit = n > suf && !strcmp(name + n - suf, "-implicit");
-    if (implicit) n -= suf;
-    if (n >= sizeof base) return -1;
-    memcpy(base, name, n);
-    base[n] = '\0';
-    bookrec_arch a;
-    if (evr_parse_arch(base, &a) != 0 || (implicit && a == BOOKREC_ARCH_SEED)) return -1;
-    evr_spec_default(a, s);
-    if (implicit) {
-        /* `bookrec tune --arch mf --implicit --lr 0.003 --l2 0.1 --dim 128`: valid RMSE 0.8333 (worse than plain
-           mf's 0.8259) but valid NDCG@10 0.0102 (plain: 0.0029) */
-        s->cfg.implicit = 1;
-        s->to.group_users = 1;
-    }
-    return 0;
-}
-
-char *evr_spec_flags(const evr_spec *s) {
+char *evr_spec_flags(const bookrec_spec *s) {
     const bookrec_model_config *c = &s->cfg;
     const bookrec_train_options *o = &s->to;
     char hidden[32] = "";
@@ -90,84 +29,50 @@ char *evr_spec_flags(const evr_spec *s) {
     if (o->l2_row != 0) snprintf(l2row, sizeof l2row, " --l2-row %g", (double)o->l2_row);
     if (o->l2_dense != 0) snprintf(l2dense, sizeof l2dense, " --l2-dense %g", (double)o->l2_dense);
     return cli_fmt("--arch %s --dim %d%s%s%s --epochs %d --batch %d --lr %g --l2 %g%s%s%s --seed %llu",
-                   cli_arch_name(c->arch), c->dim, hidden, c->implicit ? " --implicit" : "",
+                   bookrec_arch_name(c->arch), c->dim, hidden, c->implicit ? " --implicit" : "",
                    o->group_users ? " --group-users" : "", o->epochs, o->batch, (double)o->lr, (double)o->l2,
                    l2row, l2dense, pat, (unsigned long long)c->seed);
 }
 
 /* ------------------------------------------------------------------ training */
 
-typedef struct evr_epoch_ctx {
-    int verbose, epochs;
-    const char *label;
-    double t0;
-} evr_epoch_ctx;
-
 static int evr_on_epoch(void *ctx, const bookrec_epoch_stats *s) {
-    evr_epoch_ctx *c = ctx;
-    if (c->verbose)
-        fprintf(stderr, "  %s epoch %d/%d: train rmse %.4f, valid rmse %.4f (%.1f s)\n", c->label, s->epoch, c->epochs,
-                s->train_rmse, s->test_rmse, cli_now() - c->t0);
+    evr_fit_log *c = ctx;
+    fprintf(stderr, "  %s epoch %d/%d: train rmse %.4f, valid rmse %.4f (%.1f s)\n", c->label, s->epoch, c->epochs,
+            s->train_rmse, s->test_rmse, cli_now() - c->t0);
     return 0;
 }
 
-bookrec_model *evr_train(const evr_spec *s, const bookrec_ratings *r, const bookrec_triples *train,
-                         const bookrec_triples *valid, uint64_t valid_seed, cli_runner *runner, int threads,
-                         int verbose, evr_train_info *info) {
-    bookrec_error err = {0};
-    bookrec_model_config cfg = s->cfg;
-    bookrec_train_options to = s->to;
-    cfg.n_users = bookrec_ids_count(r->users);
-    cfg.n_items = bookrec_ids_count(r->items);
-    cfg.min_rating = r->min_rating;
-    cfg.max_rating = r->max_rating;
-    bookrec_model *m = NULL;
-    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
-    cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
-    bookrec_triples fit = {0}, val = {0};
-    const bookrec_triples *fit_p = train, *valid_p = valid;
-    if (to.patience > 0 && !valid) {
-        cli_check(bookrec_triples_split(train, s->valid_fraction, valid_seed, &fit, &val, &err), &err,
-                  "validation split");
-        fit_p = &fit;
-        valid_p = &val;
-    }
-    to.n_tasks = runner ? threads : 1;
-    to.parallel = runner ? cli_runner_parallel : NULL;
-    to.parallel_ctx = runner;
-    evr_epoch_ctx ec = {verbose, to.epochs, cli_arch_name(cfg.arch), cli_now()};
-    to.on_epoch = evr_on_epoch;
-    to.on_epoch_ctx = &ec;
-    to.progress = NULL;
-    bookrec_epoch_stats *hist = calloc((size_t)to.epochs, sizeof *hist);
-    if (!hist) cli_die("out of memory");
-    int n_hist = 0;
-    double t0 = cli_now();
-    cli_check(bookrec_train(m, fit_p, valid_p, &to, hist, to.epochs, &n_hist, &err), &err, "training");
-    if (info) {
-        memset(info, 0, sizeof *info);
-        info->seconds = cli_now() - t0;
-        info->epochs_run = n_hist;
-        info->best_valid_rmse = NAN;
-        info->best_valid_mae = NAN;
-        for (int e = 0; e < n_hist; e++)
-            if (valid_p && (info->best_epoch == 0 || hist[e].test_rmse < info->best_valid_rmse)) {
-                info->best_epoch = hist[e].epoch;
-                info->best_valid_rmse = hist[e].test_rmse;
-                info->best_valid_mae = hist[e].test_mae;
-            }
-    }
-    free(hist);
-    bookrec_triples_free(&fit);
-    bookrec_triples_free(&val);
-    return m;
+void evr_spec_threads(bookrec_spec *s, cli_runner *runner, int threads) {
+    s->to.n_tasks = runner ? threads : 1;
+    s->to.parallel = runner ? cli_runner_parallel : NULL;
+    s->to.parallel_ctx = runner;
+    s->to.progress = NULL;
 }
+
+/* bookrec_spec_row.before_fit: the first progress line, and the clock of the fit. */
+static void evr_before_fit(void *ctx, const bookrec_spec *s, const bookrec_fit_data *d) {
+    evr_fit_log *c = ctx;
+    char g[32];
+    fprintf(stderr, "training %s on %s ratings\n", bookrec_arch_name(s->cfg.arch), cli_group(d->train->n, g));
+    c->t0 = cli_now();
+}
+
+void evr_log_fits(bookrec_spec_row *row, evr_fit_log *log) {
+    log->label = bookrec_arch_name(row->spec.cfg.arch);
+    log->epochs = row->spec.to.epochs;
+    row->spec.to.on_epoch = evr_on_epoch;
+    row->spec.to.on_epoch_ctx = log;
+    row->before_fit = evr_before_fit;
+    row->ctx = log;
+}
+
 
 /* ------------------------------------------------------------------ ranking */
 
 void evr_eval_opts_default(evr_eval_opts *o) {
     memset(o, 0, sizeof *o);
-    o->archs = "seed,mf,ncf,mf-implicit";
+    o->archs = EVR_ARCHS;
     o->k = 10;
     o->threads = cli_default_threads();
     o->new_readers = 1000;
@@ -207,74 +112,11 @@ bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *trai
     return res;
 }
 
-/* The fold-in L2 that matches training with per-rating L2 `train_l2`: the core's mf fold-in is a ridge
-   regression over the sum of the n squared errors (so lambda = n * train_l2), the Adam fold-in of seed/ncf
-   minimises their mean plus l2 |state|^2 (so l2 = train_l2). 0 (no L2 in training) keeps the core's default. */
-
-/* ------------------------------------------------------------------ models as rankers */
-
-/* An architecture of --all as a row of the ranker table: the arg of model_fit. */
+/* An architecture of --all as a row of the ranker table: the core's spec ranker and its progress lines. */
 typedef struct model_row {
-    evr_spec spec;
-    const bookrec_ratings *r;
-    const evr_eval_opts *eo;
-    cli_runner *runner;
-    evr_train_info info; /* the last fit's */
+    bookrec_spec_row row;
+    evr_fit_log log;
 } model_row;
-
-/* A fitted model as a scorer: the model and its fold-in settings. */
-typedef struct model_ctx {
-    bookrec_model *m;
-    bookrec_model_scorer sc;
-    float l2_per_rating; /* > 0: mf's ridge fold-in gets this times the reader's ratings as its L2 */
-} model_ctx;
-
-/* Trains the row's model on what the protocol allows: the fit part, choosing the epoch on the valid part when the
-   spec stops early, else the whole training part. The fold-in L2 matches training's per-rating L2: the core's mf
-   fold-in is a ridge regression over the sum of the n squared errors (lambda = n * l2), the Adam fold-in of
-   seed/ncf minimises their mean plus l2 |state|^2 (l2 itself); --foldin-l2 overrides both. */
-static int model_fit(void *arg, const bookrec_fit_data *d, void **out, bookrec_error *err) {
-    model_row *mr = arg;
-    int early = mr->spec.to.patience > 0 && d->valid.n > 0;
-    evr_spec s = mr->spec;
-    if (!early) s.to.patience = 0;
-    char g[32];
-    fprintf(stderr, "training %s on %s ratings\n", cli_arch_name(s.cfg.arch), cli_group(d->train->n, g));
-    bookrec_model *m = evr_train(&s, mr->r, early ? &d->fit : d->train, early ? &d->valid : NULL, d->seed, mr->runner,
-                                 mr->eo->threads, 1, &mr->info);
-    int st = bookrec_model_prepare(m, err); /* after prepare, scoring only reads the model: safe from threads */
-    model_ctx *c = calloc(1, sizeof *c);
-    if (st != BOOKREC_OK || !c) {
-        bookrec_model_free(m);
-        free(c);
-        return st != BOOKREC_OK ? st : BOOKREC_E_NOMEM;
-    }
-    c->m = m;
-    c->sc.model = m;
-    c->sc.foldin.iters = mr->eo->foldin_iters;
-    if (mr->eo->foldin_l2 > 0) c->sc.foldin.l2 = mr->eo->foldin_l2;
-    else if (s.to.l2 > 0 && s.cfg.arch == BOOKREC_ARCH_MF) c->l2_per_rating = s.to.l2;
-    else if (s.to.l2 > 0) c->sc.foldin.l2 = s.to.l2;
-    *out = c;
-    return BOOKREC_OK;
-}
-
-static int model_score(void *ctx, const bookrec_reader *rd, float *scores, int n_items, bookrec_error *err) {
-    model_ctx *c = ctx;
-    if (rd->user < 0 && c->l2_per_rating > 0) {
-        bookrec_model_scorer s = c->sc; /* a copy per call: threads share c */
-        s.foldin.l2 = c->l2_per_rating * (float)(rd->n > 0 ? rd->n : 1);
-        return bookrec_score_model(&s, rd, scores, n_items, err);
-    }
-    return bookrec_score_model(&c->sc, rd, scores, n_items, err);
-}
-
-static void model_release(void *arg, void *ctx) {
-    (void)arg;
-    model_ctx *c = ctx;
-    if (c) bookrec_model_free(c->m);
-    free(c);
-}
 
 /* ------------------------------------------------------------------ bookrec eval */
 
@@ -289,11 +131,9 @@ typedef struct evr_table {
     int n;
 } evr_table;
 
-static void table_add(evr_table *t, const char *name, int (*fit)(void *, const bookrec_fit_data *, void **,
-                      bookrec_error *), bookrec_score_fn score, void (*release)(void *, void *), void *arg, int row,
-                      model_row *mr) {
+static void table_add(evr_table *t, bookrec_ranker rk, int row, model_row *mr) {
     if (t->n >= EVR_MAX_RANKERS) cli_die("eval: too many rows (at most %d)", EVR_MAX_RANKERS);
-    t->rk[t->n] = (bookrec_ranker){name, fit, score, release, arg};
+    t->rk[t->n] = rk;
     t->row[t->n] = row;
     t->model[t->n] = mr;
     t->n++;
@@ -355,50 +195,60 @@ static void put_cell(const evr_sink *sk, int row, const char *prefix, const book
     }
 }
 
+/* What the progress lines of the dataset run need: the table, the sink, and when the last ranker ended. */
+typedef struct dataset_log {
+    const evr_table *t;
+    const evr_sink *sk;
+    int no_rank;
+    double t0;
+} dataset_log;
+
+/* Writes a ranker's figures into its row and prints them. */
+static void on_dataset(void *ctx, int j, const bookrec_dataset_cell *c) {
+    dataset_log *lg = ctx;
+    const evr_sink *sk = lg->sk;
+    int row = lg->t->row[j];
+    model_row *mr = lg->t->model[j];
+    if (mr) {
+        sk->set(sk->ctx, row, "rmse", c->rmse);
+        sk->set(sk->ctx, row, "mae", c->mae);
+        char *fl = evr_spec_flags(&mr->row.spec), stopped[48] = "";
+        if (mr->row.spec.to.patience > 0)
+            snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", mr->row.info.best_epoch);
+        char *note = cli_fmt("trained here: %s%s", fl, stopped);
+        sk->set_note(sk->ctx, row, note);
+        fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", c->rmse, c->mae, cli_now() - mr->log.t0);
+        free(fl);
+        free(note);
+    }
+    if (!lg->no_rank) {
+        put_dataset(sk, row, &c->rank, c->pop_rank);
+        fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", lg->t->rk[j].name,
+                c->rank.k, c->rank.ndcg, c->rank.n_users, cli_now() - lg->t0);
+    }
+    lg->t0 = cli_now();
+}
+
 /* Fits every ranker of the table on the 80/20 split's training part (a validation part carved from it with seed
    split_seed + 1), writes RMSE/MAE for models and the dataset-user ranking columns. */
 static void run_dataset(const evr_table *t, const evr_eval_opts *o, const bookrec_ratings *r,
                         const bookrec_triples *train, const bookrec_triples *test, uint64_t split_seed,
                         cli_runner *runner, const float *pop_rank, const evr_sink *sk) {
     bookrec_error err = {0};
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
-    bookrec_fit_data fd;
-    cli_check(bookrec_fit_data_init(&fd, train, n_users, n_items, r->min_rating, r->max_rating, 0.1, split_seed + 1,
-                                    &err), &err, "training part");
-    bookrec_rank_options ro;
-    rank_opts(r, o->k, o->max_users, runner, o->threads, &ro);
-    for (int j = 0; j < t->n; j++) {
-        const bookrec_ranker *rk = &t->rk[j];
-        model_row *mr = t->model[j];
-        if (!mr && o->no_rank) continue;
-        double t0 = cli_now();
-        void *ctx = NULL;
-        cli_check(rk->fit(rk->arg, &fd, &ctx, &err), &err, rk->name);
-        if (mr) {
-            double mse = 0, mae = 0;
-            cli_check(bookrec_evaluate(((model_ctx *)ctx)->m, test, &mse, &mae, &err), &err, "evaluate");
-            sk->set(sk->ctx, t->row[j], "rmse", sqrt(mse));
-            sk->set(sk->ctx, t->row[j], "mae", mae);
-            char *fl = evr_spec_flags(&mr->spec), stopped[48] = "";
-            if (mr->spec.to.patience > 0) snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", mr->info.best_epoch);
-            char *note = cli_fmt("trained here: %s%s", fl, stopped);
-            sk->set_note(sk->ctx, t->row[j], note);
-            fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", sqrt(mse), mae, mr->info.seconds);
-            free(fl);
-            free(note);
-        }
-        if (!o->no_rank) {
-            bookrec_rank_result res;
-            double pr = NAN;
-            cli_check(bookrec_rank_evaluate_ex(n_users, n_items, train, test, 0, rk->score, ctx, &ro, pop_rank, &pr,
-                                               &res, &err), &err, "ranking evaluation");
-            put_dataset(sk, t->row[j], &res, pr);
-            fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", rk->name, res.k,
-                    res.ndcg, res.n_users, cli_now() - t0);
-        }
-        if (rk->release) rk->release(rk->arg, ctx);
-    }
-    bookrec_fit_data_free(&fd);
+    dataset_log lg = {t, sk, o->no_rank, cli_now()};
+    bookrec_dataset_options dop = {0};
+    rank_opts(r, o->k, o->max_users, runner, o->threads, &dop.rank);
+    dop.no_rank = o->no_rank;
+    dop.valid_fraction = BOOKREC_VALID_FRACTION;
+    dop.seed = split_seed + 1;
+    dop.pop_rank = pop_rank;
+    dop.progress = on_dataset;
+    dop.progress_ctx = &lg;
+    bookrec_dataset_cell *cells = calloc((size_t)t->n, sizeof *cells);
+    if (!cells) cli_die("out of memory");
+    cli_check(bookrec_dataset_run(train, test, bookrec_ids_count(r->users), bookrec_ids_count(r->items),
+                                  r->min_rating, r->max_rating, t->rk, t->n, &dop, cells, &err), &err, "evaluation");
+    free(cells);
 }
 
 /* Loaded models (--model): dataset users only, since their training saw every reader. */
@@ -550,12 +400,13 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
         /* popularity by count is nearly flat on goodbooks' 981k file (3 books in 4 have exactly 100 ratings), so the
            count of ratings >= the relevance threshold ("liked by many") is shown too: a stronger yardstick */
         row_liked = sk->add_row(sk->ctx, "popularity (liked)", liked_note);
-        table_add(&t, "popularity", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed, NULL, row_mean,
-                  NULL);
-        table_add(&t, "book bias", bookrec_fit_book_bias, bookrec_score_fixed, bookrec_release_fixed, NULL, row_bias,
-                  NULL);
-        table_add(&t, "popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed,
-                  &liked_thr, row_liked, NULL);
+        bookrec_ranker pop = {"popularity", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed, NULL};
+        table_add(&t, pop, row_mean, NULL);
+        bookrec_ranker bias = {"book bias", bookrec_fit_book_bias, bookrec_score_fixed, bookrec_release_fixed, NULL};
+        table_add(&t, bias, row_bias, NULL);
+        bookrec_ranker liked = {"popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed,
+                                bookrec_release_fixed, &liked_thr};
+        table_add(&t, liked, row_liked, NULL);
     }
     model_row *mrows = calloc(EVR_MAX_RANKERS, sizeof *mrows);
     static char names[EVR_MAX_RANKERS][64];
@@ -569,11 +420,11 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
             snprintf(names[n_mrows], sizeof names[n_mrows], "%s (--all)", tok);
             trk.name = names[n_mrows];
             int row = sk->add_row(sk->ctx, names[n_mrows], "top-N: ranks books, predicts no rating");
-            table_add(&t, names[n_mrows], trk.fit, trk.score, trk.release, trk.arg, row, NULL);
+            table_add(&t, trk, row, NULL);
             n_mrows++;
             continue;
         }
-        if (evr_spec_named(tok, &mr->spec) != 0) {
+        if (bookrec_preset_row(tok, &mr->row.spec, NULL) != BOOKREC_OK) {
             char bad[64];
             snprintf(bad, sizeof bad, "%s", tok);
             free(list);
@@ -581,12 +432,15 @@ char *evr_extend_eval(const evr_eval_opts *o, const bookrec_ratings *r, const bo
                           "ncf-implicit, ease, easeK, ials or ialsD)", bad);
         }
         if (n_mrows + 3 >= EVR_MAX_RANKERS) cli_usage_die("eval", "eval: --archs: too many architectures");
-        mr->r = r;
-        mr->eo = o;
-        mr->runner = runner;
+        mr->row.spec.users = r->users;
+        mr->row.spec.items = r->items;
+        mr->row.foldin.iters = o->foldin_iters;
+        mr->row.foldin.l2 = o->foldin_l2;
+        evr_spec_threads(&mr->row.spec, runner, o->threads);
+        evr_log_fits(&mr->row, &mr->log);
         snprintf(names[n_mrows], sizeof names[n_mrows], "%s (--all)", tok);
         int row = sk->add_row(sk->ctx, names[n_mrows], "");
-        table_add(&t, names[n_mrows], model_fit, model_score, model_release, mr, row, mr);
+        table_add(&t, bookrec_spec_ranker(names[n_mrows], &mr->row), row, mr);
         n_mrows++;
     }
     free(list);

@@ -1,51 +1,30 @@
 /*
- * eval_rank.h - the ranking side of `bookrec eval` and the training helper shared with `bookrec tune`:
- * per-architecture default (tuned) flags, training a model on a given part with early stopping on a
- * validation part carved from it, the rows of the evaluation table (RMSE/MAE beside HR/NDCG/Recall/
- * coverage @k for dataset users and for new readers) and the Markdown + JSON report.
- * Not the core: the metrics themselves are src/eval.c; this only wires data, models and output.
+ * eval_rank.h - the ranking side of `bookrec eval` (the rows of the evaluation table: RMSE/MAE beside
+ * HR/NDCG/Recall/coverage @k for dataset users and for new readers), the persona suite's entry, and what
+ * `bookrec train --rank` and `bookrec tune` share with it: a spec's flags as text, its threads and progress lines.
+ * Not the core: the presets and spec training are src/experiment.c, the metrics src/eval.c and src/protocol.c;
+ * this only wires data, models and output.
  */
 #ifndef BOOKREC_EVAL_RANK_H
 #define BOOKREC_EVAL_RANK_H
 
 #include "cli.h"
 
-/* A model to train: architecture, model config and training options, plus the validation fraction used
-   when patience > 0. */
-typedef struct evr_spec {
-    bookrec_model_config cfg;
-    bookrec_train_options to;
-    double valid_fraction;
-} evr_spec;
-
-/* Fills s with the defaults bookrec eval --all and bookrec tune start from for an architecture
-   (the tutorial's flags for seed; the flags chosen by bookrec tune for mf and ncf, see docs/evaluation.md). */
-void evr_spec_default(bookrec_arch arch, evr_spec *s);
-
-/* Parses an architecture name; returns 0 on success, -1 when unknown. */
-int evr_parse_arch(const char *name, bookrec_arch *out);
-
-/* Fills s for a row name of `bookrec eval --all --archs`: seed, mf, ncf, or mf-implicit / ncf-implicit (the
-   SVD++ variant with the same flags); returns 0, or -1 when the name is unknown. */
-int evr_spec_named(const char *name, evr_spec *s);
-
 /* The flags of a spec as a command line fragment ("--arch mf --dim 32 --lr 0.003 ..."), a new string. */
-char *evr_spec_flags(const evr_spec *s);
+char *evr_spec_flags(const bookrec_spec *s);
 
-/* What a training run gave. */
-typedef struct evr_train_info {
-    int epochs_run, best_epoch;      /* best_epoch: the epoch with the lowest validation RMSE (1-based) */
-    double best_valid_rmse, best_valid_mae;
-    double seconds;
-} evr_train_info;
+/* Sets a spec's training to run its batch slices on runner (NULL: one thread) and drops its progress callback. */
+void evr_spec_threads(bookrec_spec *s, cli_runner *runner, int threads);
 
-/* Trains a model of spec s on `train` (n_users x n_items, rating scale from r), validating after each epoch
-   on `valid` when given (it must not be the test part: with patience it chooses the epoch). When `valid` is
-   NULL and s->to.patience > 0, a validation part (s->valid_fraction, seed valid_seed) is carved from `train`.
-   Exits with a message on error. */
-bookrec_model *evr_train(const evr_spec *s, const bookrec_ratings *r, const bookrec_triples *train,
-                         const bookrec_triples *valid, uint64_t valid_seed, cli_runner *runner, int threads,
-                         int verbose, evr_train_info *info);
+/* Progress lines of a spec row's fits: "training ARCH on N ratings", then each epoch's RMSE with the time. */
+typedef struct evr_fit_log {
+    const char *label;
+    int epochs;
+    double t0; /* when the last fit started */
+} evr_fit_log;
+
+/* Hooks log into row: before_fit and the spec's on_epoch print the lines above (log must outlive the fits). */
+void evr_log_fits(bookrec_spec_row *row, evr_fit_log *log);
 
 /* Ranking settings of `bookrec eval`, filled from its flags (EVR_EVAL_FLAGS). */
 typedef struct evr_eval_opts {
@@ -70,13 +49,16 @@ typedef struct evr_eval_opts {
    among 10, 3 reader seeds). */
 void evr_eval_opts_default(evr_eval_opts *o);
 
+/* The rows `bookrec eval --all` trains unless --archs names others (the presets' evaluation rows). */
+#define EVR_ARCHS "seed,mf,ncf,mf-implicit"
+
 /* The ranking flags of `bookrec eval` as cli_opt initialisers. */
 #define EVR_EVAL_FLAGS(o)                                                                                        \
     {"all", 0, CLI_FLAG, &(o)->all, NULL, "train one row per --archs architecture on the same split (default or "  \
      "tuned flags, early stopping on a part of training; a second model without the new readers); models are "     \
      "evaluated too only when named with --model", "off"},                                                         \
     {"archs", 0, CLI_STR, &(o)->archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit, ease, easeK (K kept per row), ials, ialsD (D factors)",  \
-     "seed,mf,ncf,mf-implicit"},                                                                                    \
+     EVR_ARCHS},                                                                                    \
     {"no-rank", 0, CLI_FLAG, &(o)->no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},               \
     {"k", 'k', CLI_INT, &(o)->k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},              \
     {"max-users", 0, CLI_INT, &(o)->max_users, "N", "dataset users ranked, evenly spaced (0: all)", NULL},          \

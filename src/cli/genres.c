@@ -1,14 +1,13 @@
 /*
  * genres.c - the genre shelves of `bookrec export` (see genres.h): each book's 20 strongest shelves of
- * book_tags.csv (tags.c), without shelf names (to-read, owned, ...) and generic labels (fiction, adult, ...),
+ * book_tags.csv (the core's src/tags.c), without shelf names (to-read, owned, ...) and generic labels (fiction, adult, ...),
  * folded so spelling variants meet (classic, classics, Clàssics) and a few synonyms too (ya, young-adult); the vocabulary is the max_names folded shelves
  * that most books carry among their 8 strongest content shelves, each named by its most used spelling.
- * Not here: reading the CSVs (tags.c), writing books.json (cmd_export.c), the filter itself (web/app.js).
+ * Not here: parsing the CSVs (src/tags.c), writing books.json (cmd_export.c), the filter itself (web/app.js).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "genres.h"
 #include "cli.h"
-#include "tags.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +41,26 @@ static int cmp_group(const void *a, const void *b) {
     return strcmp(x->key, y->key);
 }
 
-void cli_read_genres(const char *book_tags_path, const char *tags_path, const bookrec_items *books,
-                     const bookrec_ids *items, int max_names, int per_book, cli_genres *out) {
+void cli_read_genres(const char *dir, const bookrec_items *books, const bookrec_ids *items, int max_names,
+                     int per_book, cli_genres *out) {
     memset(out, 0, sizeof *out);
-    cli_shelves sh;
-    cli_read_shelves(book_tags_path, tags_path, books, items, TOP_READ, &sh);
-    int ni = sh.n_items;
-    size_t cap = (size_t)sh.off[ni] + 1, n = 0;
+    bookrec_tag_files tf;
+    cli_read_tag_files(dir, books, items, &tf);
+    bookrec_shelves *shp = NULL;
+    bookrec_error err = {0};
+    cli_check(bookrec_shelves_create(&tf, TOP_READ, &shp, &err), &err, "genre shelves");
+    cli_tag_files_free(&tf);
+    const bookrec_shelves *shv = shp;
+    int ni = shv->n_items;
+    size_t cap = (size_t)shv->off[ni] + 1, n = 0;
     row *rows = malloc(cap * sizeof *rows);
-    char **key_of = calloc((size_t)(sh.n_names > 0 ? sh.n_names : 1), sizeof *key_of); /* tag id -> folded, or NULL */
+    char **key_of = calloc((size_t)(shv->n_names > 0 ? shv->n_names : 1), sizeof *key_of); /* tag id -> folded, or NULL */
     if (!rows || !key_of) cli_die("out of memory");
-    for (long t = 0; t < sh.n_names; t++) {
-        const char *nm = sh.name[t];
-        if (!nm || cli_tag_is_shelf(nm)) continue;
+    for (long t = 0; t < shv->n_names; t++) {
+        const char *nm = shv->name[t];
+        if (!nm || bookrec_tag_is_shelf(nm)) continue;
         char f[128];
-        cli_tag_fold(nm, f, sizeof f);
+        bookrec_tag_fold(nm, f, sizeof f);
         int skip = !*f;
         for (int g = 0; generic[g] && !skip; g++) skip = !strcmp(f, generic[g]);
         if (skip) continue;
@@ -67,10 +71,10 @@ void cli_read_genres(const char *book_tags_path, const char *tags_path, const bo
     }
     for (int i = 0; i < ni; i++) {
         int rank = 0;
-        for (int32_t a = sh.off[i]; a < sh.off[i + 1] && rank < TOP_USED; a++) {
-            long t = sh.tag[a];
-            if (t < 0 || t >= sh.n_names || !key_of[t]) continue;
-            rows[n++] = (row){key_of[t], t, sh.count[a], i, rank++};
+        for (int32_t a = shv->off[i]; a < shv->off[i + 1] && rank < TOP_USED; a++) {
+            long t = shv->tag[a];
+            if (t < 0 || t >= shv->n_names || !key_of[t]) continue;
+            rows[n++] = (row){key_of[t], t, shv->count[a], i, rank++};
         }
     }
     qsort(rows, n, sizeof *rows, cmp_key);
@@ -100,7 +104,7 @@ void cli_read_genres(const char *book_tags_path, const char *tags_path, const bo
             by_tag[k] += rows[b].count;
         }
         for (size_t k = 0; k < nt; k++)
-            if (by_tag[k] > g.best_count) { g.best_count = by_tag[k]; g.best = sh.name[tags[k]]; }
+            if (by_tag[k] > g.best_count) { g.best_count = by_tag[k]; g.best = shv->name[tags[k]]; }
         free(tags);
         free(by_tag);
         groups[ng++] = g;
@@ -122,9 +126,9 @@ void cli_read_genres(const char *book_tags_path, const char *tags_path, const bo
     size_t w = 0;
     for (int i = 0; i < ni; i++) {
         size_t start = w;
-        for (int32_t a = sh.off[i]; a < sh.off[i + 1] && (int)(w - start) < per_book; a++) {
-            long t = sh.tag[a];
-            if (t < 0 || t >= sh.n_names || !key_of[t]) continue;
+        for (int32_t a = shv->off[i]; a < shv->off[i + 1] && (int)(w - start) < per_book; a++) {
+            long t = shv->tag[a];
+            if (t < 0 || t >= shv->n_names || !key_of[t]) continue;
             int v = -1;
             for (int k = 0; k < max_names && v < 0; k++)
                 if (!strcmp(groups[k].key, key_of[t])) v = k;
@@ -138,9 +142,9 @@ void cli_read_genres(const char *book_tags_path, const char *tags_path, const bo
     }
     free(groups);
     free(rows);
-    for (long t = 0; t < sh.n_names; t++) free(key_of[t]);
+    for (long t = 0; t < shv->n_names; t++) free(key_of[t]);
     free(key_of);
-    cli_shelves_free(&sh);
+    bookrec_shelves_free(shp);
 }
 
 void cli_genres_free(cli_genres *g) {

@@ -17,10 +17,10 @@ typedef struct cli_genres {
     int books_with;    /* books with at least one genre */
 } cli_genres;
 
-/* Reads book_tags_path and tags_path (as cli_read_shelves does), keeps the max_names folded content shelves found
-   among most books' strongest tags, and gives each of the model's books up to per_book of them. */
-void cli_read_genres(const char *book_tags_path, const char *tags_path, const bookrec_items *books,
-                     const bookrec_ids *items, int max_names, int per_book, cli_genres *out);
+/* Reads DIR/book_tags.csv and DIR/tags.csv, keeps the max_names folded content shelves found among most books'
+   strongest tags, and gives each of the model's books up to per_book of them. */
+void cli_read_genres(const char *dir, const bookrec_items *books, const bookrec_ids *items, int max_names,
+                     int per_book, cli_genres *out);
 
 void cli_genres_free(cli_genres *g);
 

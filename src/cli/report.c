@@ -1,0 +1,223 @@
+/*
+ * report.c - what `bookrec train` writes beside the model: its training history as JSON (config, options, split,
+ * data statistics, per-epoch figures and timings, final figures) and the loss curves as an SVG picture (per-epoch
+ * train and test MSE with axes, ticks and a legend). Not here: training (the core) and the progress lines
+ * (cmd_train.c); both files are written atomically only after the model was.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ SVG loss curves */
+
+static double nice_step(double range, int target) {
+    double raw = range / target, mag = pow(10, floor(log10(raw))), r = raw / mag;
+    double step = r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10;
+    return step * mag;
+}
+
+/* Writes the per-epoch train and test MSE as an SVG line chart (axes, ticks, labels, legend). */
+static char *loss_svg(const bookrec_epoch_stats *h, int n, const char *title) {
+    const int W = 720, H = 440, L = 80, R = 30, T = 50, B = 60;
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        double v[2] = {h[i].train_mse, h[i].test_mse};
+        for (int k = 0; k < 2; k++)
+            if (isfinite(v[k])) {
+                if (v[k] < ymin) ymin = v[k];
+                if (v[k] > ymax) ymax = v[k];
+            }
+    }
+    if (!isfinite(ymin)) ymin = 0, ymax = 1;
+    if (ymax - ymin < 1e-6) ymin -= 0.05, ymax += 0.05;
+    double pad = (ymax - ymin) * 0.08;
+    ymin -= pad;
+    ymax += pad;
+    double step = nice_step(ymax - ymin, 6);
+    ymin = floor(ymin / step) * step;
+    ymax = ceil(ymax / step) * step;
+    double x0 = n > 1 ? 1 : 0.5, x1 = n > 1 ? n : 1.5;
+    int pw = W - L - R, ph = H - T - B;
+#define PX(x) (L + ((x) - x0) / (x1 - x0) * pw)
+#define PY(y) (T + (ymax - (y)) / (ymax - ymin) * ph)
+    size_t cap = 65536 + (size_t)n * 400;
+    char *s = malloc(cap);
+    if (!s) cli_die("out of memory");
+    size_t o = 0;
+#define OUT(...) (o += (size_t)snprintf(s + o, cap - o, __VA_ARGS__), o = o < cap ? o : cap - 1)
+    OUT("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+        "font-family=\"sans-serif\" font-size=\"13\">\n",
+        W, H, W, H);
+    OUT("<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+    OUT("<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"16\">%s</text>\n", W / 2, title);
+    /* grid and y ticks */
+    for (double y = ymin; y <= ymax + step * 0.5; y += step) {
+        double py = PY(y);
+        OUT("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", L, py, W - R, py);
+        OUT("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">%.*f</text>\n", L - 8, py,
+            step < 0.01 ? 3 : step < 0.1 ? 2 : 1, y);
+    }
+    /* x ticks: every epoch, or about 10 of them */
+    int xs = n > 12 ? (int)ceil(n / 10.0) : 1;
+    for (int e = 1; e <= (n > 0 ? n : 1); e += xs) {
+        double px = PX((double)e);
+        OUT("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n", px, H - B, px, H - B + 5);
+        OUT("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", px, H - B + 20, e);
+    }
+    /* axes */
+    OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, T, L, H - B);
+    OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", L, H - B, W - R, H - B);
+    OUT("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">epoch</text>\n", L + pw / 2, H - 18);
+    OUT("<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">loss (MSE)</text>\n",
+        T + ph / 2, T + ph / 2);
+    /* lines */
+    const char *color[2] = {"#1f77b4", "#ff7f0e"};
+    const char *name[2] = {"train", "test"};
+    for (int k = 0; k < 2; k++) {
+        OUT("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color[k]);
+        for (int i = 0; i < n; i++) {
+            double v = k == 0 ? h[i].train_mse : h[i].test_mse;
+            if (isfinite(v)) OUT("%.1f,%.1f ", PX((double)(i + 1)), PY(v));
+        }
+        OUT("\"/>\n");
+        for (int i = 0; i < n; i++) {
+            double v = k == 0 ? h[i].train_mse : h[i].test_mse;
+            if (isfinite(v))
+                OUT("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s epoch %d: %.4f</title></circle>\n",
+                    PX((double)(i + 1)), PY(v), color[k], name[k], i + 1, v);
+        }
+    }
+    /* legend */
+    OUT("<rect x=\"%d\" y=\"%d\" width=\"120\" height=\"50\" fill=\"#ffffff\" stroke=\"#999\"/>\n", W - R - 130, T + 10);
+    for (int k = 0; k < 2; k++) {
+        int y = T + 28 + k * 20;
+        OUT("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>\n", W - R - 120, y,
+            W - R - 95, y, color[k]);
+        OUT("<text x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">%s loss</text>\n", W - R - 88, y, name[k]);
+    }
+    OUT("</svg>\n");
+#undef OUT
+#undef PX
+#undef PY
+    return s;
+}
+
+/* ------------------------------------------------------------------ history JSON */
+
+static void add_epoch(cJSON *arr, const bookrec_epoch_stats *e) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "epoch", e->epoch);
+    cJSON_AddNumberToObject(o, "train_mse", e->train_mse);
+    cJSON_AddNumberToObject(o, "train_rmse", e->train_rmse);
+    cJSON_AddNumberToObject(o, "train_mae", e->train_mae);
+    cJSON_AddNumberToObject(o, "test_mse", e->test_mse);
+    cJSON_AddNumberToObject(o, "test_rmse", e->test_rmse);
+    cJSON_AddNumberToObject(o, "test_mae", e->test_mae);
+    cJSON_AddNumberToObject(o, "seconds", e->seconds);
+    cJSON_AddItemToArray(arr, o);
+}
+
+/* ------------------------------------------------------------------ the report */
+
+static void add_options(cJSON *root, const cli_train_report *t) {
+    const bookrec_train_options *to = t->to;
+    cJSON *jo = cJSON_AddObjectToObject(root, "options");
+    cJSON_AddNumberToObject(jo, "epochs", to->epochs);
+    cJSON_AddNumberToObject(jo, "batch", to->batch);
+    cJSON_AddNumberToObject(jo, "lr", cli_f32(to->lr));
+    cJSON_AddNumberToObject(jo, "beta1", cli_f32(to->beta1));
+    cJSON_AddNumberToObject(jo, "beta2", cli_f32(to->beta2));
+    cJSON_AddNumberToObject(jo, "eps", cli_f32(to->eps));
+    cJSON_AddNumberToObject(jo, "l2", cli_f32(to->l2));
+    cJSON_AddNumberToObject(jo, "l2_dense", cli_f32(to->l2_dense));
+    cJSON_AddNumberToObject(jo, "l2_row", cli_f32(to->l2_row));
+    cJSON_AddBoolToObject(jo, "group_users", to->group_users);
+    if (t->to_read) cJSON_AddStringToObject(jo, "to_read", t->to_read);
+    cJSON_AddNumberToObject(jo, "to_read_pairs", (double)t->to_read_pairs);
+    if (t->tags) cJSON_AddStringToObject(jo, "tags", t->tags);
+    cJSON_AddNumberToObject(jo, "n_tags", t->n_tags);
+    cJSON_AddBoolToObject(jo, "lazy_adam", to->lazy_adam);
+    cJSON_AddNumberToObject(jo, "patience", to->patience);
+    cJSON_AddNumberToObject(jo, "seed", (double)to->seed);
+    cJSON_AddNumberToObject(jo, "threads", to->n_tasks);
+}
+
+static void add_split_data(cJSON *root, const cli_train_report *t) {
+    int early = t->to->patience > 0;
+    cJSON *js = cJSON_AddObjectToObject(root, "split");
+    cJSON_AddNumberToObject(js, "seed", (double)t->split_seed);
+    char seedtxt[32];
+    snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)t->split_seed);
+    cJSON_AddStringToObject(js, "seed_text", seedtxt);
+    cJSON_AddNumberToObject(js, "test_fraction", t->test_fraction);
+    cJSON_AddNumberToObject(js, "train", (double)t->n_fit);
+    cJSON_AddNumberToObject(js, "valid", early ? (double)t->n_valid : 0);
+    cJSON_AddNumberToObject(js, "test", (double)t->n_test);
+    cJSON_AddStringToObject(js, "validation", early ? "carved from training" : "test part (as the tutorial)");
+    const bookrec_ratings *r = t->r;
+    cJSON *jd = cJSON_AddObjectToObject(root, "data");
+    cJSON_AddStringToObject(jd, "ratings", t->ratings_path);
+    cJSON_AddNumberToObject(jd, "rows_read", (double)r->rows_read);
+    cJSON_AddNumberToObject(jd, "rows_skipped", (double)r->rows_skipped);
+    cJSON_AddNumberToObject(jd, "ratings", (double)t->n_ratings);
+    cJSON_AddNumberToObject(jd, "users", bookrec_ids_count(r->users));
+    cJSON_AddNumberToObject(jd, "books", bookrec_ids_count(r->items));
+    cJSON_AddNumberToObject(jd, "duplicates", (double)r->duplicates);
+    cJSON_AddNumberToObject(jd, "conflicting", (double)r->conflicting);
+    cJSON_AddNumberToObject(jd, "min_rating", r->min_rating);
+    cJSON_AddNumberToObject(jd, "max_rating", r->max_rating);
+}
+
+void cli_write_train_report(const cli_train_report *t, const char *hist_path, const char *svg_path) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
+    char when[64];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_AddStringToObject(root, "created", when);
+    cJSON_AddStringToObject(root, "model_file", t->out);
+    cJSON_AddStringToObject(root, "kernels", bookrec_kernel_name());
+    const bookrec_model_config *mc = t->cfg;
+    cJSON *jc = cJSON_AddObjectToObject(root, "config");
+    cli_json_model_shape(jc, mc);
+    cJSON_AddNumberToObject(jc, "init_scale", cli_f32(mc->init_scale));
+    cJSON_AddNumberToObject(jc, "min_rating", cli_f32(mc->min_rating));
+    cJSON_AddNumberToObject(jc, "max_rating", cli_f32(mc->max_rating));
+    cJSON_AddNumberToObject(jc, "seed", (double)mc->seed);
+    add_options(root, t);
+    add_split_data(root, t);
+    cJSON *jt = cJSON_AddObjectToObject(root, "timings");
+    cJSON_AddNumberToObject(jt, "read_seconds", t->read_s);
+    cJSON_AddNumberToObject(jt, "parse_seconds", t->parse_s);
+    cJSON_AddNumberToObject(jt, "split_seconds", t->split_s);
+    cJSON_AddNumberToObject(jt, "train_seconds", t->train_s);
+    cJSON_AddNumberToObject(jt, "save_seconds", t->save_s);
+    cJSON *je = cJSON_AddArrayToObject(root, "epochs");
+    for (int i = 0; i < t->n_hist; i++) add_epoch(je, &t->hist[i]);
+    cJSON *jf = cJSON_AddObjectToObject(root, "final");
+    cJSON_AddNumberToObject(jf, "test_mse", t->test_mse);
+    cJSON_AddNumberToObject(jf, "test_rmse", sqrt(t->test_mse));
+    cJSON_AddNumberToObject(jf, "test_mae", t->test_mae);
+    cJSON_AddNumberToObject(jf, "epochs_run", t->n_hist);
+    cJSON_AddNumberToObject(jf, "best_epoch", t->best_epoch);
+    cJSON_AddNumberToObject(jf, "model_bytes", (double)t->model_bytes);
+    if (t->rank) {
+        cJSON_AddNumberToObject(jf, "ndcg10", t->ndcg);
+        cJSON_AddNumberToObject(jf, "ndcg10_popularity", t->ndcg_pop);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10", t->new_ndcg);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10_popularity", t->new_ndcg_pop);
+    }
+    cli_write_json_or_die(hist_path, root);
+
+    char *title = cli_fmt("bookrec %s: training and test loss per epoch", bookrec_arch_name(mc->arch));
+    char *svg = loss_svg(t->hist, t->n_hist, title);
+    cli_write_atomic_or_die(svg_path, svg, strlen(svg));
+    free(svg);
+    free(title);
+}
