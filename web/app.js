@@ -315,6 +315,7 @@ function renderResults(list, results, scoreKind, focusTarget, { level = 'h4', wh
     const why = explains ? S.model.explain(state, r.id, { k: 2 }) : null;
     list.append(bookCard(i, { score: r.score, scoreKind, match: r.match ?? null, why, level, where }));
     if (r.startsFor !== undefined) markSeriesStart(list.lastElementChild, r.startsFor);
+    if (r.after !== undefined) list.lastElementChild.dataset.seriesAfter = String(S.books.book_id[r.after]);
   }
   list.dataset.updated = String(Number(list.dataset.updated || 0) + 1);
   restoreFocus(list, snap, focusTarget);

@@ -71,7 +71,7 @@ export function seriesFirst(list, series, started, allowed, entryOf, hide = () =
     if (placed.has(f)) { put(e); continue; }
     if (listed.has(f)) { // the first book comes later: this one waits for it
       if (!waiting.has(f)) waiting.set(f, []);
-      waiting.get(f).push(e);
+      waiting.get(f).push({ ...e, after: f }); // shown right below its series' first book (its match may be higher)
       continue;
     }
     if (allowed(f)) { listed.add(f); put(entryOf(f, e)); continue; } // offered instead of the later book

@@ -162,7 +162,9 @@ describe('bookrec site', () => {
     // list, and the rated books behind the recommendations
     // (a series' first book offered in place of a later one, data-series-start, keeps its own lower match)
     const scores = await page.$$eval('#rec-new .card .score', (ps) => ps.map((p) => p.textContent));
-    const starts = await page.$$eval('#rec-new .card', (cs) => cs.map((c) => c.dataset.seriesStart !== undefined));
+    // (and a later book shown right below its series' first book, data-series-after, keeps its own higher match)
+    const starts = await page.$$eval('#rec-new .card', (cs) => cs.map((c) => c.dataset.seriesStart !== undefined
+      || c.dataset.seriesAfter !== undefined));
     assert.equal(scores.length, recs.length);
     const pct = scores.map((t) => Number((t.match(/^(\d+)% match$/) || [])[1]));
     let prev = Infinity;
