@@ -461,6 +461,11 @@ void bookrec_free(void *p);
 /* Rating weights are given at 5 knots over the rating scale: min, 1/4, 1/2, 3/4 and max, linear between. */
 #define BOOKREC_WEIGHT_KNOTS 5
 
+/* The shipped sizes of the top-N models: EASE keeps 24 entries per row of B (its NDCG-vs-K curve is flat past 16-24,
+   docs/topn.md), iALS 64 factors. */
+#define BOOKREC_EASE_K 24
+#define BOOKREC_IALS_DIM 64
+
 /* Options of an EASE fit; zero-initialised means the defaults chosen on validation readers (docs/models.md). */
 typedef struct bookrec_ease_options {
     float lambda;          /* L2 on B; 0 means 300 */

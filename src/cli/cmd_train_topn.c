@@ -256,9 +256,11 @@ int cmd_train_topn(int argc, char **argv) {
          "<project>/models/model.bkr"},
     };
     cli_parse("train", "bookrec train --arch ease|ials [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    if (strcmp(arch, "ease") && strcmp(arch, "ials"))
-        cli_usage_die("train", "--arch %s is not a top-N model (expected ease or ials)", arch);
-    f.ials = !strcmp(arch, "ials");
+    bookrec_arch which;
+    if (bookrec_arch_parse(arch, &which) || (which != BOOKREC_ARCH_EASE && which != BOOKREC_ARCH_IALS))
+        cli_usage_die("train", "--arch %s is not a top-N model (expected %s or %s)", arch,
+                      bookrec_arch_name(BOOKREC_ARCH_EASE), bookrec_arch_name(BOOKREC_ARCH_IALS));
+    f.ials = which == BOOKREC_ARCH_IALS;
     f.eo.lambda = lambda;
     f.eo.prior = prior;
     f.io.lambda = lambda;
@@ -280,11 +282,11 @@ int cmd_train_topn(int argc, char **argv) {
         fprintf(stderr, "%d %s: EASE would need a %d x %d matrix (%.1f GB); training iALS instead (--force-ease to "
                 "insist)\n", n_items, cli_noun(1), n_items, n_items, (double)n_items * n_items * 4 / 1e9);
         f.ials = 1;
-        arch = "ials";
+        arch = bookrec_arch_name(BOOKREC_ARCH_IALS);
         if (weights) cli_usage_die("train", "--weights were given for EASE; give iALS's (>= 0) or --force-ease");
     }
     int max_dim = f.ials ? BOOKREC_IALS_MAX_DIM : (n_items < 1024 ? n_items : 1024);
-    if (f.dim == 0) f.dim = f.ials ? 64 : EVR_EASE_K;
+    if (f.dim == 0) f.dim = f.ials ? BOOKREC_IALS_DIM : BOOKREC_EASE_K;
     if (!f.ials && f.dim > n_items) f.dim = n_items;
     if (f.dim < 1 || f.dim > max_dim) cli_usage_die("train", "--dim must be in 1..%d", max_dim);
     char g1[32], g2[32], g3[32];

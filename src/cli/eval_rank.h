@@ -116,9 +116,6 @@ bookrec_rank_result evr_rank_model(bookrec_model *m, const bookrec_triples *trai
 int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
                  double min_share, const evr_eval_opts *o, const char *report);
 
-/* The entries kept per row of B by the shipped EASE model (npm start) and the "ease" row of bookrec eval. */
-#define EVR_EASE_K 24
-
 /* eval_topn.c: returns 1 and fills *rk for a top-N row name of --archs ("ease", "easeK" with K entries kept per
    row of B, "ials", "ialsD" with D factors), 0 for any other name; evr_topn_done frees what the EASE rows kept
    between fits. */

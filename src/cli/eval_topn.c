@@ -169,7 +169,7 @@ static void blend_release(void *arg, void *ctx) {
 
 /* "ease+ialsD@BETA": the blend row. */
 static int blend_ranker(const char *name, bookrec_ranker *rk) {
-    int K = EVR_EASE_K, D = 64;
+    int K = BOOKREC_EASE_K, D = BOOKREC_IALS_DIM;
     float beta = 0;
     if (sscanf(name, "ease+ials%d@%f", &D, &beta) != 2 || D < 1 || D > BOOKREC_IALS_MAX_DIM || !(beta >= 0))
         cli_usage_die("eval", "eval: --archs: '%s' is not ease+ialsD@BETA", name);
@@ -187,7 +187,7 @@ int evr_topn_ranker(const char *name, bookrec_ranker *rk) {
     if (!strncmp(name, "ease+", 5)) return blend_ranker(name, rk);
     int ials = !strncmp(name, "ials", 4);
     if (!ials && strncmp(name, "ease", 4) != 0) return 0;
-    int K = ials ? 64 : EVR_EASE_K, max = ials ? BOOKREC_IALS_MAX_DIM : 1024;
+    int K = ials ? BOOKREC_IALS_DIM : BOOKREC_EASE_K, max = ials ? BOOKREC_IALS_MAX_DIM : 1024;
     if (name[4]) {
         char *end;
         long v = strtol(name + 4, &end, 10);
