@@ -174,6 +174,32 @@ void bookrec_packed_get(const bookrec_packed *p, size_t k, int32_t *user, int32_
 /* Frees p's records and zeroes it. */
 void bookrec_packed_free(bookrec_packed *p);
 
+/* What a ratings cache was made from: the CSV's size, modification time and a hash of its header and a sample of
+   its rows (bookrec_hash64 over what the caller read), and bookrec_ratings_options_hash of the parse options. */
+typedef struct bookrec_cache_key {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t sample_hash;
+    uint64_t options_hash;
+} bookrec_cache_key;
+
+/* A 64-bit hash of p[0..n) continuing from seed (0 to start): the cache's sample hash and checksum. */
+uint64_t bookrec_hash64(const void *p, size_t n, uint64_t seed);
+
+/* A hash of the options that change what bookrec_ratings_parse makes (columns, range, skip_bad, id length). */
+uint64_t bookrec_ratings_options_hash(const bookrec_csv_options *opt);
+
+/* Serialises r (its id tables, counts and ratings, then a checksum) for key, handing the bytes to write(ctx, p, n)
+   a megabyte or so at a time (a non-zero return stops it with BOOKREC_E_STATE): no second copy in memory. */
+int bookrec_ratings_cache_write(const bookrec_ratings *r, const bookrec_cache_key *key,
+                                int (*write)(void *ctx, const void *p, size_t n), void *ctx, bookrec_error *err);
+
+/* Rebuilds a dataset from cache bytes written for key. BOOKREC_E_STATE when the cache is for another file or
+   options (stale), BOOKREC_E_FORMAT when it is truncated or corrupt (checksum), each with the reason in err. With
+   opt->done_reading set, buf's pages are reported done as they are read, as bookrec_ratings_parse does. */
+int bookrec_ratings_cache_read(const void *buf, size_t len, const bookrec_cache_key *key,
+                               const bookrec_csv_options *opt, bookrec_ratings **out, bookrec_error *err);
+
 /* ------------------------------------------------------------------ items */
 
 /* Options for reading an items CSV (books.csv); zero-initialised means goodbooks columns. */
