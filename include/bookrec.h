@@ -168,6 +168,9 @@ typedef struct bookrec_packed {
    fields do not fit 64 bits (t is then left as it was). */
 int bookrec_packed_from_triples(bookrec_triples *t, int n_users, int n_items, bookrec_packed *p, bookrec_error *err);
 
+/* Unpacks p into t (new arrays; p is freed): the inverse of bookrec_packed_from_triples. */
+int bookrec_packed_to_triples(bookrec_packed *p, bookrec_triples *t, bookrec_error *err);
+
 /* Reads record k of p into *user, *item and *rating. */
 void bookrec_packed_get(const bookrec_packed *p, size_t k, int32_t *user, int32_t *item, float *rating);
 
@@ -550,10 +553,10 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                   const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
                   int *n_history, bookrec_error *err);
 
-/* bookrec_train on packed training ratings, whose records each epoch's shuffle reorders in place: the same model,
-   bit for bit, as bookrec_train with shuffle_in_place on the same ratings. Not for implicit or tag models, nor
-   group_users (BOOKREC_E_ARG). */
-int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_triples *valid,
+/* bookrec_train on packed training (and validation, may be NULL) ratings, the training records reordered in place by
+   each epoch's shuffle: the same model and figures, bit for bit, as bookrec_train with shuffle_in_place on the same
+   ratings. Not for implicit or tag models, nor group_users (BOOKREC_E_ARG). */
+int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_packed *valid,
                          const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
                          int *n_history, bookrec_error *err);
 

@@ -150,3 +150,11 @@ int bookrec_packed_from_triples(bookrec_triples *t, int n_users, int n_items, bo
     bookrec_triples_free(t);
     return br_ok(err);
 }
+
+int bookrec_packed_to_triples(bookrec_packed *p, bookrec_triples *t, bookrec_error *err) {
+    if (!p || !t) return br_fail(err, BOOKREC_E_ARG, "bookrec_packed_to_triples: NULL argument");
+    if (bookrec_triples_alloc(t, p->n)) return br_fail(err, BOOKREC_E_NOMEM, "out of memory unpacking ratings");
+    for (size_t k = 0; k < p->n; k++) bookrec_packed_get(p, k, &t->user[k], &t->item[k], &t->rating[k]);
+    bookrec_packed_free(p);
+    return br_ok(err);
+}

@@ -635,17 +635,21 @@ int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, const boo
 void br_trainer_eval_task(void *arg, int t) {
     trainer *tr = arg;
     const bookrec_triples *v = tr->eval;
+    const bookrec_packed *pk = tr->eval_pk;
     bookrec_model *m = tr->m;
     size_t lo = v->n * (size_t)t / (size_t)tr->T, hi = v->n * (size_t)(t + 1) / (size_t)tr->T;
     double sq = 0.0, ab = 0.0;
     int d = m->cfg.dim;
     for (size_t k = lo; k < hi; k++) {
-        int u = v->user[k];
+        int32_t u, item;
+        float rating;
+        if (pk) bookrec_packed_get(pk, k, &u, &item, &rating);
+        else u = v->user[k], item = v->item[k], rating = v->rating[k];
         float bu = m->user_bias ? m->user_bias[u] : 0.0f;
         const float *p = m->user_emb + (size_t)u * d;
         if (tr->imp) { effective_user(tr, u, tr->tb[t].pe); p = tr->tb[t].pe; }
-        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, p, bu, v->item[k]));
-        double e = (double)y - v->rating[k];
+        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, p, bu, item));
+        double e = (double)y - rating;
         sq += e * e;
         ab += fabs(e);
     }

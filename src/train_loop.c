@@ -66,6 +66,8 @@ typedef struct train_run {
     bookrec_model *m;
     const bookrec_train_options *opt;
     const bookrec_triples *train, *valid;
+    const bookrec_packed *vpk; /* packed validation ratings; valid is then vnone, their count without arrays */
+    bookrec_triples vnone;
     int T, batch;
     size_t n, n_batches;
     /* ep: the epoch's triples in its order (sequential reads in the batch loop). Each epoch shuffles ep itself
@@ -295,6 +297,7 @@ static void epoch_figures(train_run *r, int epoch, double sq, double ab, size_t 
     st->train_mae = ab / (double)done;
     if (valid && valid->n) {
         tr->eval = valid;
+        tr->eval_pk = r->vpk;
         if (tr->tags) fold_tags(tr, 1.0f);
         br_trainer_run(r->opt, br_trainer_eval_task, tr);
         double vs = 0.0, va = 0.0;
@@ -347,9 +350,9 @@ static int early_stopping(train_run *r, const bookrec_epoch_stats *st, int *stop
     return BOOKREC_OK;
 }
 
-/* Checks packed training ratings against m, and sums their ratings in order for the global mean. */
-static int packed_check(bookrec_model *m, const bookrec_packed *pk, double *sum, bookrec_error *err) {
-    if (!pk->rec) return br_fail(err, BOOKREC_E_ARG, "packed training ratings: NULL records");
+/* Checks packed ratings (`what`: training or validation) against m, and sums their ratings in order. */
+static int packed_check(bookrec_model *m, const bookrec_packed *pk, const char *what, double *sum, bookrec_error *err) {
+    if (!pk->rec) return br_fail(err, BOOKREC_E_ARG, "packed %s ratings: NULL records", what);
     if (m->cfg.implicit || m->cfg.n_tags > 0)
         return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: implicit and tag models train from triples");
     double s = 0.0;
@@ -358,18 +361,18 @@ static int packed_check(bookrec_model *m, const bookrec_packed *pk, double *sum,
         float v;
         bookrec_packed_get(pk, k, &u, &i, &v);
         if (u >= m->cfg.n_users || i >= m->cfg.n_items)
-            return br_fail(err, BOOKREC_E_ARG, "packed training rating %zu: user %d / item %d outside the model's "
-                           "0..%d / 0..%d", k, (int)u, (int)i, m->cfg.n_users - 1, m->cfg.n_items - 1);
+            return br_fail(err, BOOKREC_E_ARG, "packed %s rating %zu: user %d / item %d outside the model's "
+                           "0..%d / 0..%d", what, k, (int)u, (int)i, m->cfg.n_users - 1, m->cfg.n_items - 1);
         s += v;
     }
     *sum = s;
     return BOOKREC_OK;
 }
 
-/* bookrec_train and bookrec_train_packed: exactly one of train and pk is set. */
+/* bookrec_train and bookrec_train_packed: exactly one of train and pk is set, and at most one of valid and vpk. */
 static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_packed *pk, const bookrec_triples *valid,
-                      const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
-                      int *n_history, bookrec_error *err) {
+                      const bookrec_packed *vpk, const bookrec_train_options *opt, bookrec_epoch_stats *history,
+                      int max_history, int *n_history, bookrec_error *err) {
     bookrec_train_options def;
     if (!opt) { bookrec_train_options_default(&def); opt = &def; }
     bookrec_triples none = {0};
@@ -378,7 +381,9 @@ static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_pa
     if (rc) return rc;
     double psum = 0.0;
     if (pk && opt->group_users) return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: group_users is not supported");
-    if (pk && (rc = packed_check(m, pk, &psum, err))) return rc;
+    if (pk && (rc = packed_check(m, pk, "training", &psum, err))) return rc;
+    double vsum;
+    if (vpk && (rc = packed_check(m, vpk, "validation", &vsum, err))) return rc;
     if (m->cfg.arch != BOOKREC_ARCH_SEED && m->cfg.global_mean == 0.0f) {
         double s = psum;
         if (!pk)
@@ -393,6 +398,11 @@ static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_pa
     r.train = train;
     r.pk = pk;
     r.valid = valid;
+    if (vpk) {
+        r.vpk = vpk;
+        r.vnone.n = vpk->n;
+        r.valid = &r.vnone;
+    }
     r.T = opt->n_tasks < 1 ? 1 : opt->n_tasks > 256 ? 256 : opt->n_tasks;
     r.batch = opt->batch;
     r.n = pk ? pk->n : train->n;
@@ -449,14 +459,14 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
                   int *n_history, bookrec_error *err) {
     if (n_history) *n_history = 0;
     if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
-    return train_main(m, train, NULL, valid, opt, history, max_history, n_history, err);
+    return train_main(m, train, NULL, valid, NULL, opt, history, max_history, n_history, err);
 }
 
 /* Trains m on packed ratings, shuffled in place (see bookrec.h). */
-int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_triples *valid,
+int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_packed *valid,
                          const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
                          int *n_history, bookrec_error *err) {
     if (n_history) *n_history = 0;
     if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: NULL model or training data");
-    return train_main(m, NULL, train, valid, opt, history, max_history, n_history, err);
+    return train_main(m, NULL, train, NULL, valid, opt, history, max_history, n_history, err);
 }

@@ -64,6 +64,7 @@ typedef struct trainer {
     int next_n;
     /* evaluation */
     const bookrec_triples *eval;
+    const bookrec_packed *eval_pk; /* when set, the evaluation's ratings (eval then only gives the count) */
     double *eval_sums; /* [T][2] */
 } trainer;
 

@@ -1,8 +1,8 @@
 /*
  * test_packed.c - bookrec_packed: packing round-trips (rating codes for a star scale, float bits otherwise), bad
  * triples refused and left as they were, and bookrec_train_packed giving the same model, bit for bit, as
- * bookrec_train with shuffle_in_place on the same ratings (seed, mf and ncf, one and two tasks, lazy and dense
- * Adam). Not a test of the training's quality (test_train.c).
+ * bookrec_train with shuffle_in_place on the same ratings, and the same epoch figures with packed validation
+ * ratings (seed, mf and ncf, one and two tasks, lazy and dense Adam). Not a test of the training's quality (test_train.c).
  */
 #include "check.h"
 #include "internal.h"
@@ -87,6 +87,8 @@ static void same_model(int arch, int n_tasks, int lazy, int stars) {
     make(&va, 800, stars, 12);
     copy(&cp, &tr);
     bookrec_model *ms[2] = {NULL, NULL};
+    bookrec_epoch_stats hist[2][3];
+    memset(hist, 0, sizeof hist);
     for (int packed = 0; packed < 2; packed++) {
         bookrec_model_config cfg;
         bookrec_model_config_default(&cfg);
@@ -99,16 +101,27 @@ static void same_model(int arch, int n_tasks, int lazy, int stars) {
         o.epochs = 3; o.batch = 32; o.n_tasks = n_tasks; o.shuffle_in_place = 1; o.lazy_adam = lazy;
         o.patience = 1; o.l2_row = arch ? 0.01f : 0.0f;
         if (!packed) {
-            CHECK(bookrec_train(ms[0], &cp, &va, &o, NULL, 0, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
+            CHECK(bookrec_train(ms[0], &cp, &va, &o, hist[0], 3, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
         } else {
-            bookrec_packed p;
+            bookrec_packed p, vp;
+            bookrec_triples vc;
+            copy(&vc, &va);
             CHECK(bookrec_packed_from_triples(&tr, NU, NI, &p, &err) == BOOKREC_OK, "pack: %s", err.msg);
-            CHECK(bookrec_train_packed(ms[1], &p, &va, &o, NULL, 0, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
+            CHECK(bookrec_packed_from_triples(&vc, NU, NI, &vp, &err) == BOOKREC_OK, "pack: %s", err.msg);
+            CHECK(bookrec_train_packed(ms[1], &p, &vp, &o, hist[1], 3, NULL, &err) == BOOKREC_OK, "train: %s", err.msg);
+            CHECK(bookrec_packed_to_triples(&vp, &vc, &err) == BOOKREC_OK && vc.n == va.n &&
+                  !memcmp(vc.rating, va.rating, va.n * sizeof *va.rating) && !memcmp(vc.user, va.user, va.n * 4),
+                  "unpacked validation ratings differ");
             bookrec_packed_free(&p);
+            bookrec_triples_free(&vc);
         }
     }
     CHECK(!memcmp(ms[0]->params, ms[1]->params, ms[0]->n_params * sizeof(float)),
           "arch %d, %d tasks, lazy %d, stars %d: the packed training made another model", arch, n_tasks, lazy, stars);
+    for (int e = 0; e < 3; e++)
+        CHECK(hist[0][e].test_rmse == hist[1][e].test_rmse && hist[0][e].train_rmse == hist[1][e].train_rmse,
+              "arch %d: epoch %d figures differ (valid RMSE %.9f vs %.9f)", arch, e + 1, hist[0][e].test_rmse,
+              hist[1][e].test_rmse);
     bookrec_model_free(ms[0]);
     bookrec_model_free(ms[1]);
     bookrec_triples_free(&tr);

@@ -558,8 +558,8 @@ int cmd_train(int argc, char **argv) {
     if (!core_hist) cli_die("out of memory");
     c.epoch_start = cli_now();
     double t_train = cli_now();
-    int st = cli_train_compact(m, fit_p == &fit ? &fit : &train, !rank, valid_p, &to, core_hist, to.epochs,
-                               &n_core_hist, &err);
+    int st = cli_train_compact(m, fit_p == &fit ? &fit : &train, !rank, valid_p == &test ? &test : &valid, &to,
+                               core_hist, to.epochs, &n_core_hist, &err);
     t_train = cli_now() - t_train;
     if (runner)
         fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "

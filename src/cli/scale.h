@@ -9,9 +9,9 @@
 #include "bookrec.h"
 #include "cli.h"
 
-/* bookrec_train, on fit packed first (5-8 bytes per rating instead of 12) when may_pack and the model and options
-   allow it; fit's arrays are then gone afterwards and fit->n keeps the count. */
-int cli_train_compact(bookrec_model *m, bookrec_triples *fit, int may_pack, const bookrec_triples *valid,
+/* bookrec_train, on fit and valid packed first (5-8 bytes per rating instead of 12) when may_pack and the model and
+   options allow it; fit's arrays are then gone afterwards (fit->n keeps the count), valid is unpacked back as it was. */
+int cli_train_compact(bookrec_model *m, bookrec_triples *fit, int may_pack, bookrec_triples *valid,
                       const bookrec_train_options *to, bookrec_epoch_stats *history, int max_history, int *n_history,
                       bookrec_error *err);
 
