@@ -163,9 +163,9 @@ typedef struct bookrec_packed {
     float values[256];     /* rating code -> rating */
 } bookrec_packed;
 
-/* Packs t into p, taking t's arrays (freed as it goes, so the two forms are never whole at once; t is left empty);
-   n_users and n_items bound the indices. BOOKREC_E_ARG when an index is out of range, a rating not finite, or the
-   fields do not fit 64 bits (t is then left as it was). */
+/* Packs t into p for indices below n_users and n_items, taking t's arrays as it goes (t is left empty), or fails
+   with BOOKREC_E_ARG and t untouched when an index is out of range, a rating not finite or the fields need more
+   than 64 bits. */
 int bookrec_packed_from_triples(bookrec_triples *t, int n_users, int n_items, bookrec_packed *p, bookrec_error *err);
 
 /* Unpacks p into t (new arrays; p is freed): the inverse of bookrec_packed_from_triples. */
@@ -197,9 +197,9 @@ uint64_t bookrec_ratings_options_hash(const bookrec_csv_options *opt);
 int bookrec_ratings_cache_write(const bookrec_ratings *r, const bookrec_cache_key *key,
                                 int (*write)(void *ctx, const void *p, size_t n), void *ctx, bookrec_error *err);
 
-/* Rebuilds a dataset from cache bytes written for key. BOOKREC_E_STATE when the cache is for another file or
-   options (stale), BOOKREC_E_FORMAT when it is truncated or corrupt (checksum), each with the reason in err. With
-   opt->done_reading set, buf's pages are reported done as they are read, as bookrec_ratings_parse does. */
+/* Rebuilds a dataset from cache bytes written for key, or fails with BOOKREC_E_STATE when the cache is for another
+   file or options (stale) and BOOKREC_E_FORMAT when it is truncated or damaged, the reason in err (opt may be
+   NULL; its done_reading, if set, hears of the bytes read, as with bookrec_ratings_parse). */
 int bookrec_ratings_cache_read(const void *buf, size_t len, const bookrec_cache_key *key,
                                const bookrec_csv_options *opt, bookrec_ratings **out, bookrec_error *err);
 
