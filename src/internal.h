@@ -328,4 +328,7 @@ float br_f16_to_f32(uint16_t h);
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of p[0..n): the model file's checksum. */
 uint32_t br_crc32(const uint8_t *p, size_t n);
 
+/* Swaps records a and b of p in place (packed.c; the epochs' shuffle). */
+void br_packed_swap(bookrec_packed *p, size_t a, size_t b);
+
 #endif /* BOOKREC_INTERNAL_H */

@@ -75,13 +75,14 @@ float *br_trainer_unit_ptr(const trainer *tr, int k, float **bias) {
 static float touch_rows(const trainer *tr, const int32_t *users, const int32_t *items, int n) {
     const bookrec_model *m = tr->m;
     size_t d = (size_t)tr->d;
-    const float *base[4] = {m->params, tr->grad, tr->am, tr->av};
+    const float *base[4] = {m->params, tr->am, tr->av, tr->grad}; /* the gradient last: not read when sparse */
+    int nb = tr->ugrad ? 3 : 4;
     size_t ue = (size_t)(m->user_emb - m->params), ie = (size_t)(m->item_emb - m->params);
     size_t ub = tr->bias ? (size_t)(m->user_bias - m->params) : 0, ib = tr->bias ? (size_t)(m->item_bias - m->params) : 0;
     float acc = 0.0f;
     for (int e = 0; e < n; e++) {
         size_t ou = ue + (size_t)users[e] * d, oi = ie + (size_t)items[e] * d;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < nb; k++) {
             const float *b = base[k];
             acc += b[ou] + b[ou + d - 1] + b[oi] + b[oi + d - 1];
             if (tr->bias) acc += b[ub + (size_t)users[e]] + b[ib + (size_t)items[e]];
@@ -232,8 +233,8 @@ void br_trainer_reduce_update(void *arg, int t) {
         float *pb, *P = br_trainer_unit_ptr(tr, k, &pb);
         const float *ca = k >= tr->n_ut ? NULL : k >= tr->n_uy ? tr->coef_y : user ? tr->coef_u : tr->coef_i;
         float l2s = 2.0f * (ca ? ca[tr->unit_row[k]] : tr->l2) * tr->inv_b;
-        float *G = tr->grad + (P - m->params);
-        float *gb = pb ? tr->grad + (pb - m->params) : NULL;
+        float *G = tr->ugrad ? tr->ugrad + (size_t)k * (size_t)(d + 1) : tr->grad + (P - m->params);
+        float *gb = !pb ? NULL : tr->ugrad ? G + d : tr->grad + (pb - m->params);
         memset(G, 0, (size_t)d * sizeof(float));
         if (gb) *gb = 0.0f;
         if (k >= tr->n_ut) { /* tag t: each (example, t) pair adds w_it times the example's book gradient, and
@@ -291,7 +292,7 @@ void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer 
 }
 
 void br_trainer_free(trainer *tr) {
-    free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->am); free(tr->av);
+    free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->ugrad); free(tr->am); free(tr->av);
     free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
     free(tr->unit_row); free(tr->unit_first); free(tr->unit_last); free(tr->next_i); free(tr->next_u);
@@ -301,8 +302,9 @@ void br_trainer_free(trainer *tr) {
     free(tr->mark_t); free(tr->slot_t); free(tr->tpair_e); free(tr->tpair_next); free(tr->tpair_w);
 }
 
-/* Allocates everything the batch loop needs; with_moments 0 skips the Adam moments (gradient only). */
-int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err) {
+/* Allocates everything the batch loop needs, as flags (BR_TRAINER_*) say. */
+int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int flags, bookrec_error *err) {
+    int with_moments = flags & BR_TRAINER_MOMENTS;
     const bookrec_model_config *c = &m->cfg;
     memset(tr, 0, sizeof *tr);
     tr->m = m;
@@ -356,6 +358,7 @@ int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int wit
     tr->unit_row = malloc(mu * sizeof(int32_t));
     tr->unit_first = malloc(mu * sizeof(int32_t));
     tr->unit_last = malloc(mu * sizeof(int32_t));
+    if (flags & BR_TRAINER_SPARSE_GRAD) tr->ugrad = malloc(mu * ((size_t)c->dim + 1) * sizeof(float));
     if (tr->imp) {
         tr->mark_y = malloc((size_t)c->n_items * sizeof(int32_t));
         tr->slot_y = malloc((size_t)c->n_items * sizeof(int32_t));
@@ -380,7 +383,7 @@ int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int wit
         tr->w1p = calloc(H * in_pad, sizeof(float));
         tr->w1t = malloc(H * in * sizeof(float));
     }
-    if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
+    if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || ((flags & BR_TRAINER_SPARSE_GRAD) && !tr->ugrad) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
         !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
         !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t)) ||
         (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||
@@ -597,7 +600,8 @@ int br_model_loss_grad_ex(bookrec_model *m, const int32_t *users, const int32_t 
 
 /* Per-occurrence L2 coefficients l2 + l2_row / occurrences of the row in one epoch over t (items, users and, for
    implicit models, the factors y_j, which occur once per rating of every user whose N(u) holds j). */
-int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err) {
+int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, const bookrec_packed *pk, float l2,
+                                float l2_row, bookrec_error *err) {
     bookrec_model *m = tr->m;
     size_t ni = (size_t)m->cfg.n_items, nu = (size_t)m->cfg.n_users;
     size_t total = ni + nu + (tr->imp ? ni : 0);
@@ -605,7 +609,16 @@ int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2,
     tr->coef_mem = malloc(total * sizeof(float));
     if (!occ || !tr->coef_mem) { free(occ); return br_fail(err, BOOKREC_E_NOMEM, "out of memory for L2 weights"); }
     double *oi = occ, *ou = occ + ni, *oy = occ + ni + nu;
-    for (size_t k = 0; k < t->n; k++) { oi[t->item[k]] += 1.0; ou[t->user[k]] += 1.0; }
+    if (t)
+        for (size_t k = 0; k < t->n; k++) { oi[t->item[k]] += 1.0; ou[t->user[k]] += 1.0; }
+    else
+        for (size_t k = 0; k < pk->n; k++) {
+            int32_t u, i;
+            float v;
+            bookrec_packed_get(pk, k, &u, &i, &v);
+            oi[i] += 1.0;
+            ou[u] += 1.0;
+        }
     if (tr->imp)
         for (size_t u = 0; u < nu; u++)
             for (int a = m->imp_off[u]; a < m->imp_off[u + 1]; a++) oy[m->imp_items[a]] += ou[u];
@@ -622,17 +635,21 @@ int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2,
 void br_trainer_eval_task(void *arg, int t) {
     trainer *tr = arg;
     const bookrec_triples *v = tr->eval;
+    const bookrec_packed *pk = tr->eval_pk;
     bookrec_model *m = tr->m;
     size_t lo = v->n * (size_t)t / (size_t)tr->T, hi = v->n * (size_t)(t + 1) / (size_t)tr->T;
     double sq = 0.0, ab = 0.0;
     int d = m->cfg.dim;
     for (size_t k = lo; k < hi; k++) {
-        int u = v->user[k];
+        int32_t u, item;
+        float rating;
+        if (pk) bookrec_packed_get(pk, k, &u, &item, &rating);
+        else u = v->user[k], item = v->item[k], rating = v->rating[k];
         float bu = m->user_bias ? m->user_bias[u] : 0.0f;
         const float *p = m->user_emb + (size_t)u * d;
         if (tr->imp) { effective_user(tr, u, tr->tb[t].pe); p = tr->tb[t].pe; }
-        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, p, bu, v->item[k]));
-        double e = (double)y - v->rating[k];
+        float y = br_model_clamp(m, br_model_raw(m, tr->w1t, p, bu, item));
+        double e = (double)y - rating;
         sq += e * e;
         ab += fabs(e);
     }

@@ -36,8 +36,9 @@ static void fold_tags(trainer *tr, float sign) {
 
 /* ------------------------------------------------------------------ the epoch loop */
 
-/* Checks bookrec_train's arguments (opt already defaulted). */
-static int train_check(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
+/* Checks bookrec_train's arguments (opt already defaulted); packed: train has a count but no arrays (packed_check
+   checks the records). */
+static int train_check(bookrec_model *m, const bookrec_triples *train, int packed, const bookrec_triples *valid,
                        const bookrec_train_options *opt, bookrec_error *err) {
     if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
     if (br_is_topn(&m->cfg))
@@ -54,7 +55,7 @@ static int train_check(bookrec_model *m, const bookrec_triples *train, const boo
                        (double)opt->l2, (double)opt->l2_dense);
     if (train->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "no training ratings");
     if (train->n > 0xFFFFFFFFu) return br_fail(err, BOOKREC_E_ARG, "too many training ratings (%zu)", train->n);
-    int rc = br_check_triples(m, train, "training", err);
+    int rc = packed ? BOOKREC_OK : br_check_triples(m, train, "training", err);
     if (!rc && valid) rc = br_check_triples(m, valid, "validation", err);
     return rc;
 }
@@ -65,6 +66,8 @@ typedef struct train_run {
     bookrec_model *m;
     const bookrec_train_options *opt;
     const bookrec_triples *train, *valid;
+    const bookrec_packed *vpk; /* packed validation ratings; valid is then vnone, their count without arrays */
+    bookrec_triples vnone;
     int T, batch;
     size_t n, n_batches;
     /* ep: the epoch's triples in its order (sequential reads in the batch loop). Each epoch shuffles ep itself
@@ -73,6 +76,9 @@ typedef struct train_run {
        epochs (group_users) instead gather ep through perm, an order built from per-user index lists. */
     bookrec_triples ep;
     int own_ep;
+    bookrec_packed *pk;  /* packed training ratings (bookrec_train_packed): shuffled in place instead of ep */
+    bookrec_triples bat[2]; /* pk: the current and the next batch unpacked (bat_mem) */
+    void *bat_mem;
     uint32_t *perm, *iota;
     size_t *uoff;        /* group_users: each user's training ratings as CSR over indices, and the user order */
     uint32_t *ulist;
@@ -95,6 +101,7 @@ static void run_free(train_run *r) {
     free(r->uoff); free(r->ulist); free(r->uord);
     free(r->perm); free(r->iota);
     if (r->own_ep) { free(r->ep.user); free(r->ep.item); free(r->ep.rating); }
+    free(r->bat_mem);
     br_trainer_free(&r->tr);
 }
 
@@ -103,6 +110,20 @@ static int run_alloc(train_run *r, bookrec_error *err) {
     const bookrec_train_options *opt = r->opt;
     const bookrec_triples *train = r->train;
     size_t n = r->n;
+    if (r->pk) { /* two batches unpacked at a time: the one trained on, and the next one touch_rows warms */
+        size_t b = (size_t)r->batch;
+        r->iota = malloc(b * sizeof *r->iota);
+        r->bat_mem = malloc(2 * b * (2 * sizeof(int32_t) + sizeof(float)));
+        if (!r->iota || !r->bat_mem) return br_fail(err, BOOKREC_E_NOMEM, "out of memory for the batches");
+        for (int s = 0; s < 2; s++) {
+            char *at = (char *)r->bat_mem + (size_t)s * b * (2 * sizeof(int32_t) + sizeof(float));
+            r->bat[s].user = (int32_t *)at;
+            r->bat[s].item = (int32_t *)(at + b * sizeof(int32_t));
+            r->bat[s].rating = (float *)(at + 2 * b * sizeof(int32_t));
+        }
+        for (int k = 0; k < r->batch; k++) r->iota[k] = (uint32_t)k;
+        return BOOKREC_OK;
+    }
     r->own_ep = !(opt->shuffle_in_place && !opt->group_users);
     r->perm = opt->group_users ? malloc(n * sizeof *r->perm) : NULL;
     r->iota = malloc((size_t)r->batch * sizeof *r->iota);
@@ -185,6 +206,11 @@ static void shuffle_epoch(train_run *r) {
             ep->item[k] = r->train->item[r->perm[k]];
             ep->rating[k] = r->train->rating[r->perm[k]];
         }
+    } else if (r->pk) { /* the same swaps on the packed records */
+        for (size_t k = n - 1; k > 0; k--) {
+            size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&r->rng, (uint32_t)(k + 1)) : k;
+            br_packed_swap(r->pk, k, j);
+        }
     } else {
         for (size_t k = n - 1; k > 0; k--) { /* Fisher-Yates on the triples themselves */
             size_t j = k <= 0xFFFFFFFEu ? br_rng_below(&r->rng, (uint32_t)(k + 1)) : k;
@@ -194,6 +220,13 @@ static void shuffle_epoch(train_run *r) {
             ep->user[j] = u; ep->item[j] = i; ep->rating[j] = v;
         }
     }
+}
+
+/* pk: unpacks records [start, start + B) into bat[slot]. */
+static void unpack_batch(train_run *r, size_t start, int B, int slot) {
+    bookrec_triples *t = &r->bat[slot];
+    for (int e = 0; e < B; e++) bookrec_packed_get(r->pk, start + (size_t)e, &t->user[e], &t->item[e], &t->rating[e]);
+    t->n = (size_t)B;
 }
 
 /* Runs one epoch's batches in ep's order, reporting progress; sums the squared and absolute training errors
@@ -206,14 +239,24 @@ static int epoch_batches(train_run *r, int epoch, double *sq, double *ab, size_t
     int stop = 0;
     *sq = *ab = 0.0;
     *done = 0;
+    int cur = 0;
+    if (r->pk) unpack_batch(r, 0, (int)(n < batch ? n : batch), 0);
     for (size_t bi = 0; bi < r->n_batches && !stop; bi++) {
         size_t start = bi * batch;
         int B = (int)(n - start < batch ? n - start : batch);
-        bookrec_triples view = {r->ep.user + start, r->ep.item + start, r->ep.rating + start, (size_t)B};
-        br_trainer_set_batch(tr, &view, r->iota, B);
-        tr->next_users = r->ep.user + start + B; /* each task warms the caches for its slice of the next batch */
-        tr->next_items = r->ep.item + start + B;
+        bookrec_triples view = r->bat[cur];
         tr->next_n = start + (size_t)B >= n ? 0 : n - start - (size_t)B < batch ? (int)(n - start - (size_t)B) : (int)batch;
+        if (r->pk) {
+            if (tr->next_n) unpack_batch(r, start + (size_t)B, tr->next_n, 1 - cur);
+            tr->next_users = r->bat[1 - cur].user;
+            tr->next_items = r->bat[1 - cur].item;
+            cur = 1 - cur;
+        } else {
+            view = (bookrec_triples){r->ep.user + start, r->ep.item + start, r->ep.rating + start, (size_t)B};
+            tr->next_users = r->ep.user + start + B; /* each task warms the caches for its slice of the next batch */
+            tr->next_items = r->ep.item + start + B;
+        }
+        br_trainer_set_batch(tr, &view, r->iota, B);
         br_trainer_run(opt, br_trainer_forward_backward, tr);
         for (int t = 0; t < r->T; t++) { *sq += tr->tb[t].sq; *ab += tr->tb[t].ab; }
         r->p1 *= opt->beta1;
@@ -254,6 +297,7 @@ static void epoch_figures(train_run *r, int epoch, double sq, double ab, size_t 
     st->train_mae = ab / (double)done;
     if (valid && valid->n) {
         tr->eval = valid;
+        tr->eval_pk = r->vpk;
         if (tr->tags) fold_tags(tr, 1.0f);
         br_trainer_run(r->opt, br_trainer_eval_task, tr);
         double vs = 0.0, va = 0.0;
@@ -306,19 +350,45 @@ static int early_stopping(train_run *r, const bookrec_epoch_stats *st, int *stop
     return BOOKREC_OK;
 }
 
-/* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
-int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
-                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
-                  int *n_history, bookrec_error *err) {
-    if (n_history) *n_history = 0;
+/* Checks packed ratings (`what`: training or validation) against m, and sums their ratings in order. */
+static int packed_check(bookrec_model *m, const bookrec_packed *pk, const char *what, double *sum, bookrec_error *err) {
+    if (!pk->rec) return br_fail(err, BOOKREC_E_ARG, "packed %s ratings: NULL records", what);
+    if (m->cfg.implicit || m->cfg.n_tags > 0)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: implicit and tag models train from triples");
+    double s = 0.0;
+    for (size_t k = 0; k < pk->n; k++) {
+        int32_t u, i;
+        float v;
+        bookrec_packed_get(pk, k, &u, &i, &v);
+        if (u >= m->cfg.n_users || i >= m->cfg.n_items)
+            return br_fail(err, BOOKREC_E_ARG, "packed %s rating %zu: user %d / item %d outside the model's "
+                           "0..%d / 0..%d", what, k, (int)u, (int)i, m->cfg.n_users - 1, m->cfg.n_items - 1);
+        s += v;
+    }
+    *sum = s;
+    return BOOKREC_OK;
+}
+
+/* bookrec_train and bookrec_train_packed: exactly one of train and pk is set, and at most one of valid and vpk. */
+static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_packed *pk, const bookrec_triples *valid,
+                      const bookrec_packed *vpk, const bookrec_train_options *opt, bookrec_epoch_stats *history,
+                      int max_history, int *n_history, bookrec_error *err) {
     bookrec_train_options def;
     if (!opt) { bookrec_train_options_default(&def); opt = &def; }
-    int rc = train_check(m, train, valid, opt, err);
+    bookrec_triples none = {0};
+    if (pk) none.n = pk->n; /* train_check's count checks, on no arrays */
+    int rc = train_check(m, pk ? &none : train, pk != NULL, valid, opt, err);
     if (rc) return rc;
+    double psum = 0.0;
+    if (pk && opt->group_users) return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: group_users is not supported");
+    if (pk && (rc = packed_check(m, pk, "training", &psum, err))) return rc;
+    double vsum;
+    if (vpk && (rc = packed_check(m, vpk, "validation", &vsum, err))) return rc;
     if (m->cfg.arch != BOOKREC_ARCH_SEED && m->cfg.global_mean == 0.0f) {
-        double s = 0.0;
-        for (size_t k = 0; k < train->n; k++) s += train->rating[k];
-        m->cfg.global_mean = (float)(s / (double)train->n);
+        double s = psum;
+        if (!pk)
+            for (size_t k = 0; k < train->n; k++) s += train->rating[k];
+        m->cfg.global_mean = (float)(s / (double)(pk ? pk->n : train->n));
     }
     if (m->cfg.implicit && !m->imp_off && (rc = br_implicit_from_triples(m, train, err))) return rc;
     train_run r;
@@ -326,19 +396,27 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     r.m = m;
     r.opt = opt;
     r.train = train;
+    r.pk = pk;
     r.valid = valid;
+    if (vpk) {
+        r.vpk = vpk;
+        r.vnone.n = vpk->n;
+        r.valid = &r.vnone;
+    }
     r.T = opt->n_tasks < 1 ? 1 : opt->n_tasks > 256 ? 256 : opt->n_tasks;
     r.batch = opt->batch;
-    r.n = train->n;
+    r.n = pk ? pk->n : train->n;
     r.n_batches = (r.n + (size_t)r.batch - 1) / (size_t)r.batch;
     r.p1 = r.p2 = 1.0;
     r.best_rmse = INFINITY;
     trainer *tr = &r.tr;
-    if ((rc = br_trainer_init(tr, m, r.T, r.batch, 1, err))) return rc;
+    /* lazy Adam keeps a gradient only for the rows each batch touches */
+    int flags = BR_TRAINER_MOMENTS | (opt->lazy_adam ? BR_TRAINER_SPARSE_GRAD : 0);
+    if ((rc = br_trainer_init(tr, m, r.T, r.batch, flags, err))) return rc;
     tr->mu = m->cfg.global_mean;
     tr->l2 = opt->l2;
     tr->l2_dense = opt->l2_dense;
-    if ((opt->l2_row > 0.0f && (rc = br_trainer_row_coefficients(tr, train, opt->l2, opt->l2_row, err))) ||
+    if ((opt->l2_row > 0.0f && (rc = br_trainer_row_coefficients(tr, train, pk, opt->l2, opt->l2_row, err))) ||
         (rc = run_alloc(&r, err))) {
         run_free(&r);
         return rc;
@@ -373,4 +451,22 @@ int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_
     br_model_invalidate(m);
     if (n_history) *n_history = nh < max_history ? nh : (history ? max_history : nh);
     return rc ? rc : br_ok(err);
+}
+
+/* Trains m on `train`, evaluating on `valid` after every epoch (see bookrec.h). */
+int bookrec_train(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *valid,
+                  const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
+                  int *n_history, bookrec_error *err) {
+    if (n_history) *n_history = 0;
+    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train: NULL model or training data");
+    return train_main(m, train, NULL, valid, NULL, opt, history, max_history, n_history, err);
+}
+
+/* Trains m on packed ratings, shuffled in place (see bookrec.h). */
+int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_packed *valid,
+                         const bookrec_train_options *opt, bookrec_epoch_stats *history, int max_history,
+                         int *n_history, bookrec_error *err) {
+    if (n_history) *n_history = 0;
+    if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_train_packed: NULL model or training data");
+    return train_main(m, NULL, train, NULL, valid, opt, history, max_history, n_history, err);
 }

@@ -31,6 +31,8 @@ typedef struct trainer {
     float *w1p;        /* [H, in_pad]: dense1_w with rows padded to in_pad (zeros), for the backward pass */
     float *w1t;        /* [in, H]: dense1_w transposed, for the forward pass */
     float *grad, *am, *av; /* parallel to the parameter block: gradient, Adam's first and second moments */
+    float *ugrad;      /* sparse gradient: [max units, dim + 1], row k the gradient of touched unit k and its bias;
+                          grad's embedding part is then never written (its pages never become resident) */
     task_buf *tb;
     size_t dg_size;
     float *dg_mem, *scratch_mem;
@@ -62,15 +64,18 @@ typedef struct trainer {
     int next_n;
     /* evaluation */
     const bookrec_triples *eval;
+    const bookrec_packed *eval_pk; /* when set, the evaluation's ratings (eval then only gives the count) */
     double *eval_sums; /* [T][2] */
 } trainer;
 
 /* Runs fn(tr, t) for t = 0 .. tr->T-1, through o->parallel when it is set and T > 1, else in turn. */
 void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer *tr);
 
-/* Allocates everything the batch loop needs (freed with br_trainer_free, also on failure here); with_moments 0
-   skips the Adam moments (gradient only). */
-int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int with_moments, bookrec_error *err);
+#define BR_TRAINER_MOMENTS 1     /* br_trainer_init: allocate Adam's moments (else the gradient only) */
+#define BR_TRAINER_SPARSE_GRAD 2 /* ... and keep the embedding gradient for the batch's rows only (lazy Adam) */
+
+/* Allocates everything the batch loop needs (freed with br_trainer_free, also on failure here), as flags say. */
+int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int flags, bookrec_error *err);
 
 /* Frees what br_trainer_init and br_trainer_row_coefficients allocated (not tr itself). */
 void br_trainer_free(trainer *tr);
@@ -96,8 +101,10 @@ float *br_trainer_unit_ptr(const trainer *tr, int k, float **bias);
 /* Task t's squared and absolute errors over its slice of tr->eval into tr->eval_sums[2t..2t+1] (a bookrec_task_fn). */
 void br_trainer_eval_task(void *arg, int t);
 
-/* Per-occurrence L2 coefficients l2 + l2_row / occurrences of each row in one epoch over t (owned by tr). */
-int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, float l2, float l2_row, bookrec_error *err);
+/* Per-occurrence L2 coefficients l2 + l2_row / occurrences of each row in one epoch over t, or over pk when t is
+   NULL (owned by tr). */
+int br_trainer_row_coefficients(trainer *tr, const bookrec_triples *t, const bookrec_packed *pk, float l2,
+                                float l2_row, bookrec_error *err);
 
 /* Checks that every index of t is inside the model and every rating finite; `what` names t in the message. */
 int br_check_triples(const bookrec_model *m, const bookrec_triples *t, const char *what, bookrec_error *err);

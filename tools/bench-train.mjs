@@ -1,4 +1,5 @@
-// `npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--scale 10] [--data DIR] [--threads 2]`
+// `npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--scale 10] [--data DIR] [--threads 2]
+//  [--scales 10,30] [--scale-dir DIR] [--scale-only]`
 // Trains the tutorial's network on the same data and the same 80/20 split with Debian's PyTorch
 // (tools/bench_torch.py, /usr/bin/python3, 2 threads) and with bookrec (`bookrec train --arch seed`),
 // in one run, and prints side by side: seconds per epoch, total training seconds, CSV parse seconds,
@@ -9,12 +10,15 @@
 // model the site ships): bookrec_ease_dense on every rating (tools/bench_ease.c, linked with the core) beside
 // numpy computing the same B on the same rows (tools/bench_ease.py, /usr/bin/python3, Debian's python3-numpy;
 // OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only), with the largest difference of B's rows.
+// Last, the scale rows (tools/bench-scale.mjs; --scales, --scale-only): mf and iALS on 10× and 30× (or 100×)
+// synthetic files, parsed and from the ratings cache, with peak memory per rating.
 // A benchmark, not a test: it only reports, and marks each goal as met or not.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, BUILD, CLI, ensureDeps, findData, run, log } from './lib.mjs';
+import { benchScale } from './bench-scale.mjs';
 
 function parseArgs(argv) {
   const o = { epochs: 5, skipTorch: false, skipScale: false, skipEase: false, scale: 10, data: null, threads: 2, json: null, lambda: 300 };
@@ -26,15 +30,20 @@ function parseArgs(argv) {
     else if (a === '--skip-ease') o.skipEase = true;
     else if (a === '--ease-only') { o.skipTorch = true; o.skipScale = true; o.seedSkip = true; }
     else if (a === '--scale') o.scale = Number(argv[++i]);
+    else if (a === '--scales') o.scales = argv[++i].split(',').map(Number);
+    else if (a === '--scale-dir') o.scaleDir = argv[++i];
+    else if (a === '--skip-scale-rows') o.skipScaleRows = true;
+    else if (a === '--scale-only') { o.scaleOnly = true; o.skipTorch = true; }
     else if (a === '--data') o.data = argv[++i];
     else if (a === '--threads') o.threads = Number(argv[++i]);
     else if (a === '--json') o.json = argv[++i];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--skip-ease] [--ease-only] [--scale 10] [--data DIR] [--threads 2] [--json FILE]');
+      console.log('usage: npm run bench:train -- [--epochs 5] [--skip-torch] [--skip-scale] [--skip-ease] [--ease-only] [--scale 10] [--data DIR] [--threads 2] [--json FILE] [--scales 10,30] [--scale-dir DIR] [--scale-only] [--skip-scale-rows]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (!(o.epochs >= 1)) throw new Error('--epochs needs a positive number');
+  if (o.scales && !o.scales.every((x) => Number.isInteger(x) && x >= 1)) throw new Error('--scales needs factors like 10,30');
   return o;
 }
 
@@ -109,13 +118,22 @@ function main() {
   const o = parseArgs(process.argv.slice(2));
   ensureDeps(o.skipTorch ? ['base'] : ['base', 'torch']);
   buildNative();
-  const data = findData(o.data);
-  if (!data) throw new Error('goodbooks-10k not found: give --data DIR (with ratings.csv) or set BOOKREC_DATA');
-  const ratings = path.join(data, 'ratings.csv');
+  const data = o.scaleOnly ? null : findData(o.data); /* the scale rows need no real data */
+  if (!data && !o.scaleOnly) throw new Error('goodbooks-10k not found: give --data DIR (with ratings.csv) or set BOOKREC_DATA');
+  const ratings = data && path.join(data, 'ratings.csv');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bookrec-bench-'));
   const out = { date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, epochs: o.epochs,
     threads: o.threads, loadBefore: os.loadavg()[0] };
   try {
+    if (o.scaleOnly) {
+      const sc = benchScale({ scales: o.scales || [10, 30], dir: o.scaleDir, threads: o.threads, tmp });
+      out.scaleRows = sc.rows;
+      console.log(sc.lines.join('\n'));
+      const jsonPath = o.json || path.join(BUILD, 'bench-train.json');
+      writeFileSync(jsonPath, JSON.stringify(out, null, 2));
+      log(`figures also in ${jsonPath}`);
+      return;
+    }
     if (!o.skipEase) out.ease = benchEase(ratings, tmp, o.lambda);
     if (o.seedSkip) {
       reportEase(out);
@@ -165,6 +183,7 @@ function main() {
         out.scale = { factor: o.scale, real: one, big: ten, ratio: ten.epochs[0] / one.epochs[0], rowRatio: ten.rows / one.rows };
       }
     }
+    if (!o.skipScaleRows) out.scaleRowsReport = benchScale({ scales: o.scales || [10, 30], dir: o.scaleDir, threads: o.threads, tmp });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -212,6 +231,11 @@ function main() {
   lines.push(`  peak memory under 200 MB: ${f(b.rssMB, 0)} MB — ${mark(b.rssMB < 200)}`);
   if (out.scale) lines.push(`  ×${out.scale.factor} data takes about ×${out.scale.factor} time: ${f(out.scale.ratio, 1)}× — ${mark(out.scale.ratio <= out.scale.factor * 1.3)}`);
   console.log(lines.join('\n'));
+  if (out.scaleRowsReport) {
+    console.log(out.scaleRowsReport.lines.join('\n'));
+    out.scaleRows = out.scaleRowsReport.rows;
+    delete out.scaleRowsReport;
+  }
   reportEase(out);
   const jsonPath = o.json || path.join(BUILD, 'bench-train.json');
   writeFileSync(jsonPath, JSON.stringify(out, null, 2));

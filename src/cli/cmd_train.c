@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
+#include "scale.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -344,7 +345,7 @@ static bookrec_pairs *set_implicit(train_args *a, const bookrec_ratings *r, book
 /* ------------------------------------------------------------------ the command */
 
 /* Trains m on fit, validating on valid, with the progress lines; fills c's history; returns the seconds. */
-static double train_model(train_args *a, bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *valid,
+static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid,
                           const bookrec_triples *test, train_ctx *c, int *best_epoch) {
     bookrec_train_options to = a->spec.to;
     cli_runner *runner = a->threads > 1 ? cli_runner_start(a->threads) : NULL;
@@ -378,7 +379,8 @@ static double train_model(train_args *a, bookrec_model *m, const bookrec_triples
     if (!core_hist) cli_die("out of memory");
     c->epoch_start = cli_now();
     double t_train = cli_now();
-    int st = bookrec_train(m, fit, valid, &to, core_hist, to.epochs, &n_core_hist, &err);
+    /* packed ratings (5-8 bytes each) when nothing after training needs fit's arrays (--rank does) */
+    int st = cli_train_compact(m, fit, !a->rank, valid, &to, core_hist, to.epochs, &n_core_hist, &err);
     t_train = cli_now() - t_train;
     if (runner)
         fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "
@@ -416,7 +418,7 @@ int cmd_train(int argc, char **argv) {
         cli_check(bookrec_split(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
     else /* memory: the training part is the dataset's own arrays */
         cli_check(bookrec_split_take(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
-    const bookrec_triples *fit_p = &train, *valid_p = &test;
+    bookrec_triples *fit_p = &train, *valid_p = &test;
     if (spec->to.patience > 0) {
         cli_check(bookrec_triples_split(&train, spec->valid_fraction, a.split_seed + 1, &fit, &valid, &err), &err,
                   "validation split");

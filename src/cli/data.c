@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "scale.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -199,6 +200,9 @@ static bookrec_ratings *parse_ratings(const cli_data_opts *d, const char *path, 
 
 bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, double *parse_seconds) {
     const char *path = cli_ratings_path(d);
+    cli_ratings_cache cache;
+    bookrec_ratings *cached = cli_ratings_cache_load(d, path, &cache, read_seconds, parse_seconds);
+    if (cached) return cached;
     double t0 = cli_now();
     ratings_file f = {0};
     /* a regular file is read into pages of its own (not a mapping of the file, which a writer truncating it
@@ -241,6 +245,7 @@ bookrec_ratings *cli_load_ratings(const cli_data_opts *d, double *read_seconds, 
     release_read(&f, f.len); /* a no-op unless the parser stopped early */
     if (read_seconds) *read_seconds = t1 - t0;
     if (parse_seconds) *parse_seconds = t2 - t1;
+    cli_ratings_cache_store(&cache, r);
     return r;
 }
 

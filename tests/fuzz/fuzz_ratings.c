@@ -4,7 +4,9 @@
  * The first two input bytes choose the parser options (skip_bad, two sets of custom column names, an explicit
  * rating range, a short max_id_len); the rest is the CSV text. When a parse succeeds the target checks
  * the dataset's invariants (indices in range, finite ratings inside the scale, id tables consistent)
- * and runs the train/test split on it, so a parser that returns a bad dataset fails here too.
+ * and runs the train/test split on it, so a parser that returns a bad dataset fails here too; it also writes the
+ * dataset's ratings cache, reads it back (the same dataset), and checks that the cache truncated or with a flipped
+ * byte is refused, never read.
  * Not a test of parsing results for valid files: tests/test_*.c do that.
  */
 #include "bookrec.h"
@@ -17,6 +19,58 @@
 #include "../check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct membuf { uint8_t *p; size_t n, cap; } membuf;
+
+static int mem_write(void *ctx, const void *p, size_t n) {
+    membuf *m = ctx;
+    if (m->n + n > m->cap) {
+        size_t nc = (m->n + n) * 2;
+        uint8_t *q = realloc(m->p, nc);
+        if (!q) return -1;
+        m->p = q;
+        m->cap = nc;
+    }
+    memcpy(m->p + m->n, p, n);
+    m->n += n;
+    return 0;
+}
+
+/* Reads len bytes of cache from an exactly-sized copy (so ASan sees any read past the end). */
+static int cache_read_copy(const uint8_t *c, size_t len, const bookrec_cache_key *key, bookrec_ratings **out) {
+    uint8_t *b = malloc(len ? len : 1);
+    if (!b) return -1;
+    if (len) memcpy(b, c, len);
+    bookrec_error err;
+    int rc = bookrec_ratings_cache_read(b, len, key, NULL, out, &err);
+    free(b);
+    return rc;
+}
+
+/* The dataset's cache round trip, then refusals of a truncated and of a damaged copy. */
+static void cache_round_trip(const bookrec_ratings *r, uint8_t f1) {
+    bookrec_cache_key key = {12345, 678, 0x1234, f1};
+    membuf m = {0};
+    bookrec_error err;
+    if (bookrec_ratings_cache_write(r, &key, mem_write, &m, &err) != BOOKREC_OK) { free(m.p); return; }
+    bookrec_ratings *b = NULL;
+    CHECK(cache_read_copy(m.p, m.n, &key, &b) == BOOKREC_OK && b);
+    if (b) {
+        CHECK(b->all.n == r->all.n && b->rows_read == r->rows_read && b->duplicates == r->duplicates);
+        CHECK(!memcmp(b->all.user, r->all.user, r->all.n * 4) && !memcmp(b->all.item, r->all.item, r->all.n * 4));
+        CHECK(!memcmp(b->all.rating, r->all.rating, r->all.n * 4));
+        CHECK(bookrec_ids_count(b->users) == bookrec_ids_count(r->users));
+        for (int k = 0; k < bookrec_ids_count(r->users); k++)
+            CHECK(!strcmp(bookrec_ids_get(b->users, k), bookrec_ids_get(r->users, k)));
+        bookrec_ratings_free(b);
+    }
+    bookrec_ratings *t = NULL;
+    CHECK(cache_read_copy(m.p, m.n - 1 - (f1 % m.n), &key, &t) != BOOKREC_OK && !t);
+    size_t at = ((size_t)f1 * 2654435761u) % m.n;
+    m.p[at] ^= (uint8_t)(1u << (f1 & 7));
+    CHECK(cache_read_copy(m.p, m.n, &key, &t) != BOOKREC_OK && !t);
+    free(m.p);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
@@ -62,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(id != NULL);
             CHECK(bookrec_ids_find(r->items, id, -1) == k);
         }
+        cache_round_trip(r, f1);
         bookrec_triples tr, te;
         memset(&tr, 0, sizeof tr);
         memset(&te, 0, sizeof te);
