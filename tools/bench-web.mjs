@@ -342,7 +342,9 @@ export async function measureSite({ shipped = null } = {}) {
         note: `model-users.bkr / rated.bin requested at all within 0.5 s of the mark: ${usersAtAll ? `yes (${usersAtAll} loads)` : 'no'}` },
       { what: 'model-items.bkr (default export)', value: fmtKB(itemsGz), goal: 'its share of 1.5 MB', ok: null,
         note: `gzip; raw ${fmtKB(items.length)} (${items.length} bytes)` },
-      lists
+      given
+        ? { what: 'Q8 export figures', value: 'not measured', goal: '', ok: null, note: 'an existing export was given (BOOKREC_BENCH_SITE_MODELS)' }
+        : lists
         ? { what: 'Q8 export: books kept in top-10 lists', value: `${lists[2]}%`, goal: '', ok: null,
           note: `${lists[1]} dataset readers, scores change by at most ${lists[3]}` }
         : q.found
