@@ -1216,7 +1216,7 @@ async function main() {
   $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
   S.books = readCatalogue(await fetchJSON('catalog.json'));
   S.books.book_id.forEach((id, i) => S.index.set(String(id), i));
-  const details = fetchJSON('details.json'); // covers, years, averages, genres: right behind the catalogue
+  const details = fetchBytes('details.json'); // covers, years, averages, genres: right behind the catalogue
   S.modelReady = loadModel();
   S.modelReady.catch(() => {});
 
@@ -1240,10 +1240,8 @@ async function main() {
     timer = setTimeout(() => runSearch().catch((e) => { $('search-info').textContent = `Search failed: ${e.message}`; }), 60);
   });
   search.disabled = false;
-  // build the search index in slices while the page is idle, so the first search does not wait
-  const warm = () => searcher().warm().catch(() => {});
-  if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 1000 });
-  else setTimeout(warm, 200);
+  // build the search index now (in slices), so the first search does not wait for it
+  const warmed = searcher().warm().catch(() => {});
   $('new-k').addEventListener('change', updateNewReader);
   $('clear').addEventListener('click', clearRatingsFlow);
   $('clear-yes').addEventListener('click', clearRatingsNow);
@@ -1267,7 +1265,9 @@ async function main() {
   $('map-open').addEventListener('click', () => { openMap(); });
   setStatus();
   document.documentElement.dataset.catalog = 'ready';
-  details.then(applyDetails, (e) => notice(`Covers and genres could not be loaded (${e.message}); the rest works.`, 'warn'));
+  // details.json is read once the search index is built (both are main-thread work; the search comes first)
+  Promise.all([details, warmed]).then(([buf]) => applyDetails(JSON.parse(new TextDecoder().decode(buf))))
+    .catch((e) => notice(`Covers and genres could not be loaded (${e.message}); the rest works.`, 'warn'));
 
   await S.modelReady;
   $('map-open').disabled = false;
