@@ -1082,7 +1082,7 @@ function rankForNewReader(state, k, exclude) {
 // which Content-Length would count instead); without them, from Content-Length when the response is not
 // compressed; else the bar shows no value (indeterminate). Returns { add(name, total), step(n), done() }.
 function downloadProgress(bar, names) {
-  const known = S.books.sizes || {};
+  const known = S.books?.sizes || {};
   let total = 0;
   let got = 0;
   let unknown = false;
@@ -1192,12 +1192,17 @@ async function importBookrec() {
   return mod;
 }
 
+// Starts the module and the model file downloads; resolves to [module, model bytes].
+function fetchModel() {
+  const progress = downloadProgress($('model-progress'), ['model-items.bkr']);
+  return Promise.all([importBookrec(), fetchWithProgress('model-items.bkr', progress).finally(() => progress.done())]);
+}
+
 // The book side of the model, downloaded with a progress bar while the page is already usable; the list then
 // becomes the model's own (folding in the ratings given meanwhile).
-async function loadModel() {
-  const progress = downloadProgress($('model-progress'), ['model-items.bkr']);
-  const [mod, buf] = await Promise.all([importBookrec(),
-    fetchWithProgress('model-items.bkr', progress).finally(() => progress.done())]);
+// `download` (fetchModel()) may have been started before the catalogue arrived.
+async function loadModel(download = fetchModel()) {
+  const [mod, buf] = await download;
   await mod.ready;
   const model = await mod.Model.load(buf);
   checkCatalogue(S.books, model);
@@ -1214,10 +1219,14 @@ async function loadModel() {
 
 async function main() {
   $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
+  // The catalogue comes first, alone, so it has the whole connection; but when the service worker controls the
+  // page its files are on this device and the model is read at once.
+  const early = navigator.serviceWorker?.controller ? fetchModel() : null;
+  early?.catch(() => {});
   S.books = readCatalogue(await fetchJSON('catalog.json'));
   S.books.book_id.forEach((id, i) => S.index.set(String(id), i));
   const details = fetchBytes('details.json'); // covers, years, averages, genres: right behind the catalogue
-  S.modelReady = loadModel();
+  S.modelReady = loadModel(early || undefined);
   S.modelReady.catch(() => {});
 
   const saved = loadReader((id) => S.index.has(id));
@@ -1240,8 +1249,14 @@ async function main() {
     timer = setTimeout(() => runSearch().catch((e) => { $('search-info').textContent = `Search failed: ${e.message}`; }), 60);
   });
   search.disabled = false;
-  // build the search index now (in slices), so the first search does not wait for it
-  const warmed = searcher().warm().catch(() => {});
+  // build the search index in slices while the page is idle, or as soon as the search box is focused, so that
+  // the first search does not wait for it (a search typed before then builds it at once)
+  const warmed = new Promise((resolve) => {
+    const warm = () => searcher().warm().catch(() => {}).then(resolve);
+    search.addEventListener('focus', warm, { once: true });
+    if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 1000 });
+    else setTimeout(warm, 200);
+  });
   $('new-k').addEventListener('change', updateNewReader);
   $('clear').addEventListener('click', clearRatingsFlow);
   $('clear-yes').addEventListener('click', clearRatingsNow);
