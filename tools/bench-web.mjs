@@ -13,7 +13,10 @@
 // new reader's first recommendations, cold (fresh profile) and warm (reload), bytes transferred before them, that
 // the dataset users' part is not fetched for them, the book side's size, what quantisation changes, and the
 // shipped model's own timings in the page (fold-in + score + top-10, explanations, similar books; measureSite()
-// below). Each site row says "ok" or "MISSED" beside its goal. 1 KB = 1024 bytes.
+// below), and a cold load on a phone profile (slow 4G, CPU 4x slower: a first list and a search answer, then
+// the model's recommendations). Each site row says "ok" or "MISSED" beside its goal. 1 KB = 1024 bytes.
+// `-- --site` prints the site rows only; BOOKREC_BENCH_SITE_MODELS=DIR uses an existing export of the default
+// model instead of exporting (or training) one.
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, createReadStream, writeFileSync } from 'node:fs';
@@ -198,6 +201,56 @@ async function loadOnce(page, action) {
   }
 }
 
+// The phone profile: slow 4G (150 ms round trip, ~200 KB/s down, 75 KB/s up) and a CPU 4x slower than this
+// machine's, through Chromium's own emulation (CDP Network.emulateNetworkConditions, Emulation.setCPUThrottlingRate),
+// on a 390x844 viewport. PHONE_QUERY is typed into the search box as soon as it is enabled.
+const PHONE_RUNS = Number(process.env.BOOKREC_BENCH_PHONE_RUNS || 3);
+const PHONE = { latency: 150, downloadThroughput: 200 * KB, uploadThroughput: 75 * KB, cpu: 4, viewport: { width: 390, height: 844 } };
+const PHONE_QUERY = process.env.BOOKREC_BENCH_PHONE_QUERY || 'hobbit';
+
+// One cold load under the phone profile, in a fresh profile: ms since navigation start until a first list of
+// books is shown (#rec-new has cards), until the search box answered PHONE_QUERY (typed as soon as the box is
+// enabled; its first result card is in the page), and until the model's own recommendations are shown (the
+// FIRST_RECS_MARK mark).
+async function phoneOnce(url) {
+  const b = await launchBrowser();
+  try {
+    const page = b.context.pages()[0] || await b.context.newPage();
+    await page.setViewportSize(PHONE.viewport);
+    const cdp = await b.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: PHONE.latency,
+      downloadThroughput: PHONE.downloadThroughput, uploadThroughput: PHONE.uploadThroughput });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: PHONE.cpu });
+    // the page notes when the cards appear (a MutationObserver: the time of the DOM change itself, not of a poll)
+    // and when the query was typed
+    await page.addInitScript(() => {
+      const seen = { list: 0, search: 0, typed: 0 };
+      window.__bookrecSeen = seen;
+      new MutationObserver(() => {
+        if (!seen.list && document.querySelector('#rec-new li.card')) seen.list = performance.now();
+        if (!seen.search && document.querySelector('#search-results li.card')) seen.search = performance.now();
+      }).observe(document, { childList: true, subtree: true });
+      document.addEventListener('input', (e) => { if (e.target.id === 'search' && !seen.typed) seen.typed = performance.now(); }, true);
+    });
+    const timeout = 120000;
+    await page.goto(url, { waitUntil: 'commit', timeout });
+    const when = async (fn, arg) => (await page.waitForFunction(fn, arg, { timeout, polling: 25 })).jsonValue();
+    await page.waitForSelector('#search:not([disabled])', { timeout });
+    await page.fill('#search', PHONE_QUERY);
+    const searchMs = await when(() => window.__bookrecSeen.search);
+    const listMs = await when(() => window.__bookrecSeen.list);
+    const typedMs = await page.evaluate(() => window.__bookrecSeen.typed);
+    const modelMs = await when((name) => performance.getEntriesByName(name)[0]?.startTime
+      ?? (document.documentElement.dataset.state === 'error' ? -1 : 0), FIRST_RECS_MARK);
+    if (modelMs < 0) throw new Error(`the site did not start on the phone profile: ${await page.textContent('#status')}`);
+    return { listMs, searchMs, typedMs, usableMs: Math.max(listMs, searchMs), modelMs };
+  } finally {
+    await b.close();
+  }
+}
+
 // The site's figures: builds dist-like output from the DEFAULT exported model into a temp dir, serves it
 // with tools/serve.mjs (sirv + firebase.json headers, .gz twins sent with Content-Encoding: gzip), and loads
 // it as a new reader SITE_RUNS times, each in a fresh Chromium profile (cold) then reloaded (warm).
@@ -211,7 +264,11 @@ export async function measureSite({ shipped = null } = {}) {
   const { startServer: startSiteServer } = await import('./serve.mjs');
   let server = null;
   try {
-    const exp = defaultExport(path.join(tmp, 'model'), data);
+    // BOOKREC_BENCH_SITE_MODELS: an existing export of the default model (saves training it again)
+    const given = process.env.BOOKREC_BENCH_SITE_MODELS && path.resolve(process.env.BOOKREC_BENCH_SITE_MODELS);
+    const exp = given
+      ? { dir: given, source: `the export in ${given} (BOOKREC_BENCH_SITE_MODELS)`, exportText: '' }
+      : defaultExport(path.join(tmp, 'model'), data);
     const shippedFigures = shipped ? await shipped(path.join(exp.dir, 'model-items.bkr')) : null;
     const site = buildSite({ models: exp.dir, data, wasm: WASM_DIR, out: path.join(tmp, 'site') });
     log(`site built in ${site.out} from ${exp.source}`);
@@ -229,6 +286,8 @@ export async function measureSite({ shipped = null } = {}) {
         await b.close();
       }
     }
+    const phone = [];
+    for (let i = 0; i < PHONE_RUNS; i++) phone.push(await phoneOnce(server.url));
 
     const median = (a) => {
       const s = [...a].sort((x, y) => x - y);
@@ -295,7 +354,9 @@ export async function measureSite({ shipped = null } = {}) {
         note: `model-users.bkr / rated.bin requested at all within 0.5 s of the mark: ${usersAtAll ? `yes (${usersAtAll} loads)` : 'no'}` },
       { what: 'model-items.bkr (default export)', value: fmtKB(itemsGz), goal: 'its share of 1.5 MB', ok: null,
         note: `gzip; raw ${fmtKB(items.length)} (${items.length} bytes)` },
-      lists
+      given
+        ? { what: 'Q8 export figures', value: 'not measured', goal: '', ok: null, note: 'an existing export was given (BOOKREC_BENCH_SITE_MODELS)' }
+        : lists
         ? { what: 'Q8 export: books kept in top-10 lists', value: `${lists[2]}%`, goal: '', ok: null,
           note: `${lists[1]} dataset readers, scores change by at most ${lists[3]}` }
         : q.found
@@ -303,6 +364,15 @@ export async function measureSite({ shipped = null } = {}) {
           note: `export printed "${q.printed}"${q.precise != null ? `; manifest: ${q.precise.toExponential(2)}` : ''}` }
         : { what: 'test-RMSE change from quantisation', value: 'not printed', goal: '< 0.002', ok: false, note: 'export output had no "test RMSE" line' },
     ];
+    if (phone.length) {
+      const p = (key) => median(phone.map((r) => r[key]));
+      const prof = `slow 4G ${PHONE.latency} ms RTT, ${PHONE.downloadThroughput / KB} KB/s down, CPU ${PHONE.cpu}x slower, ${PHONE.viewport.width}x${PHONE.viewport.height}`;
+      notes.push(`phone profile: ${prof} (CDP Network.emulateNetworkConditions + Emulation.setCPUThrottlingRate); ${phone.length} cold runs, fresh profile each; the search box is given "${PHONE_QUERY}" once enabled`);
+      rows.push({ what: 'phone: list shown + search answers', value: `${p('usableMs').toFixed(0)} ms`, goal: '< 3 s', ok: p('usableMs') < 3000,
+        note: `first list ${p('listMs').toFixed(0)} ms, query typed ${p('typedMs').toFixed(0)} ms, its result ${p('searchMs').toFixed(0)} ms; runs ${range(phone.map((r) => r.usableMs))} ms` });
+      rows.push({ what: 'phone: the model\'s recommendations', value: `${p('modelMs').toFixed(0)} ms`, goal: '', ok: null,
+        note: `replace the first list; runs ${range(phone.map((r) => r.modelMs))} ms` });
+    }
     if (shippedFigures) {
       const sf = shippedFigures;
       notes.push(`shipped model in the page: ${sf.arch}, ${sf.nItems} books; a new reader with ${sf.nRated} ratings (the fantasy reader of docs/models.md and more), medians per call`);
@@ -552,12 +622,32 @@ function fmtKB(b) {
   return `${(b / 1024).toFixed(1)} KB`;
 }
 
+// `npm run bench:web -- --site`: the site rows only (no TF.js comparison, no in-page model timings).
+async function siteOnly() {
+  const rows = await measureSite();
+  printSite(rows);
+}
+
+function printSite(siteRows) {
+  console.log('\nsite (the default exported model, as `npm start` ships it)');
+  for (const n of siteRows.notes || []) console.log(`  ${n}`);
+  console.log('');
+  const sw = [40, 12, 18, 7];
+  const sline = (c) => c.map((x, i) => (i < sw.length ? String(x).padEnd(sw[i]) : x)).join(' ');
+  console.log(sline(['', 'value', 'goal', '', 'detail']));
+  console.log(sline(['-'.repeat(39), '-'.repeat(11), '-'.repeat(17), '-'.repeat(6), '-'.repeat(6)]));
+  for (const r of siteRows) {
+    console.log(sline([r.what, r.value, r.goal || '', r.ok == null ? '' : r.ok ? 'ok' : 'MISSED', r.note || '']));
+  }
+}
+
 async function main() {
   ensureDeps(['base', 'browser']);
   if (!process.env.BOOKREC_BENCH_WASM_DIR) {
     buildNative();
     buildWasm();
   }
+  if (process.argv.includes('--site')) return siteOnly();
   // the module in node, to pick and inspect the model (the timings come from Chromium)
   const br = await import(pathToFileURL(path.join(ROOT, 'web', 'bookrec.js')).href);
   br.configure({ wasmUrlBase: WASM_DIR });
@@ -635,18 +725,7 @@ async function main() {
       console.log(line([f, fmtKB(b.length), `gzip ${fmtKB(gzipSync(b, { level: 9 }).length)}`, '', '']));
     }
   }
-  if (siteRows.length) {
-    console.log('\nsite (the default exported model, as `npm start` ships it)');
-    for (const n of siteRows.notes || []) console.log(`  ${n}`);
-    console.log('');
-    const sw = [40, 12, 18, 7];
-    const sline = (c) => c.map((x, i) => (i < sw.length ? String(x).padEnd(sw[i]) : x)).join(' ');
-    console.log(sline(['', 'value', 'goal', '', 'detail']));
-    console.log(sline(['-'.repeat(39), '-'.repeat(11), '-'.repeat(17), '-'.repeat(6), '-'.repeat(6)]));
-    for (const r of siteRows) {
-      console.log(sline([r.what, r.value, r.goal || '', r.ok == null ? '' : r.ok ? 'ok' : 'MISSED', r.note || '']));
-    }
-  }
+  if (siteRows.length) printSite(siteRows);
   if (process.env.BOOKREC_BENCH_JSON) console.log(JSON.stringify(res, null, 1));
 }
 

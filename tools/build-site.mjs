@@ -4,9 +4,15 @@
 // year (firebase.json) and a new build is picked up at once. It also writes:
 //   - sw.js: the service worker (web/sw.js with this build's asset folder and first-view files), which
 //     keeps the site usable offline;
-//   - catalog.json: the books of books.json as columns, with only what the page shows; with the genre shelves
-//     of books.json (bookrec export) as a vocabulary (genres, most common first) and each book's indices into
-//     it (genre, strongest first), and the byte sizes of the files the page shows download progress for;
+//   - catalog.json: what the first view needs, fetched before the model: every book's title and authors (the
+//     list and the search), the book ids only when they are not 1..n, the starter list (the books the shipped
+//     model ranks first for a reader with no ratings, computed here with the page's own WebAssembly module)
+//     with those books' covers, years and averages, and the byte sizes of the files the page shows download
+//     progress for;
+//   - details.json: the rest of each book, fetched right after catalog.json: covers (URL prefixes factored
+//     out into imageBase), year, average rating, the Goodreads id for the link (gr), and the genre shelves of
+//     books.json (bookrec export) as a vocabulary (genres, most common first) with each book's indices into it
+//     (genre, strongest first);
 //   - model/map.bin: the 2-D book map bookrec export wrote, when it did (fetched only when the map is opened);
 //   - model/match.json: what the Goodreads import matches on besides titles and authors (Goodreads ids,
 //     ISBN-13s, original titles; web/goodreads.js makeMatchData), from books.csv beside the ratings CSV;
@@ -21,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, constants as zc } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { makeMatchData, goodreadsIdFromCover } from '../web/goodreads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +35,8 @@ const WEB_FILES = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goo
   'cover.svg', 'bookrec.js', 'manifest.webmanifest'];
 // What a first view needs (the service worker caches these on install; the rest when first used).
 const FIRST_VIEW = ['app.js', 'dom.js', 'store.js', 'rated.js', 'search.js', 'goodreads.js', 'series.js', 'style.css', 'icon.svg', 'cover.svg', 'bookrec.js',
-  'manifest.webmanifest', 'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
+  'manifest.webmanifest', 'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/details.json', 'model/model-items.bkr'];
+const STARTER = 60; // books in the starter list (the page shows up to 50, less the reader's rated and hidden ones)
 const WASM_FILES = ['bookrec-simd.mjs', 'bookrec-simd.wasm', 'bookrec-nosimd.mjs', 'bookrec-nosimd.wasm'];
 const MODEL_FILES = ['model-items.bkr', 'model-users.bkr', 'books.json'];
 const COMPRESS = /\.(html|js|mjs|css|svg|json|webmanifest|wasm|bkr|bin)$/;
@@ -246,6 +254,59 @@ function makeCatalog(books, file) {
   return cat;
 }
 
+// The starter list: the ids of the `k` books the model ranks first for a reader with no ratings (all-zero
+// state: a top-N model's popularity prior), from the page's own module (web/bookrec.js and the wasm build) in a
+// node child process, so that buildSite stays synchronous. Null (with a warning) when it cannot be computed:
+// the page then starts from the catalogue's first books.
+function starterIds(itemsFile, wasmDir, k) {
+  const script = `const [mod, wasm, items, k] = process.argv.slice(1);
+const br = await import(mod);
+br.configure({ wasmUrlBase: wasm });
+const fs = await import('node:fs');
+const m = await br.Model.load(fs.readFileSync(items));
+const recs = m.recommendState(new Float32Array(m.stateSize), { k: Math.min(Number(k), m.nItems), exclude: [] });
+process.stdout.write(JSON.stringify(recs.map((r) => String(r.id))));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(ROOT, 'web', 'bookrec.js')).href,
+    wasmDir, itemsFile, String(k)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  try {
+    if (r.status !== 0) throw new Error((r.stderr || String(r.error || r.signal)).trim().split('\n').pop());
+    const ids = JSON.parse(r.stdout);
+    if (!Array.isArray(ids)) throw new Error('no list');
+    return ids;
+  } catch (e) {
+    process.stderr.write(`build-site: warning: no starter list (${e.message}); the page will start from the catalogue's first books\n`);
+    return null;
+  }
+}
+
+// Cover URLs with their common prefixes factored out: each URL becomes "k:rest" with imageBase[k] + rest the
+// URL (the prefix is the URL up to its last two path segments); "" stays "".
+export function factorImages(urls) {
+  const base = [];
+  const at = new Map();
+  const image = urls.map((u) => {
+    if (!u) return '';
+    const cut = u.lastIndexOf('/', u.lastIndexOf('/') - 1) + 1;
+    const prefix = cut > 0 ? u.slice(0, cut) : '';
+    if (!at.has(prefix)) { at.set(prefix, base.length); base.push(prefix); }
+    return `${at.get(prefix)}:${u.slice(cut)}`;
+  });
+  return { imageBase: base, image };
+}
+
+// Splits the columnar catalogue into the first view's catalog.json and the lazily fetched details.json
+// (see the header); `start` is the starter list as book indices.
+function splitCatalog(cat, start) {
+  const n = cat.book_id.length;
+  const first = { version: 2, title: cat.title, authors: cat.authors };
+  if (!cat.book_id.every((id, i) => id === String(i + 1))) first.ids = cat.book_id;
+  first.start = { i: start, image: start.map((i) => cat.image[i]), year: start.map((i) => cat.year[i]), avg: start.map((i) => cat.avg[i]) };
+  const details = { version: 2, n, ...factorImages(cat.image), year: cat.year, avg: cat.avg };
+  if (cat.gr) details.gr = cat.gr;
+  if (cat.genres) { details.genres = cat.genres; details.genre = cat.genre; }
+  return { first, details };
+}
+
 function cspForMeta(firebase) {
   const rule = (firebase.hosting.headers || []).find((r) => r.source === '**');
   const h = rule && rule.headers.find((x) => x.key.toLowerCase() === 'content-security-policy');
@@ -307,9 +368,14 @@ export function buildSite(opts = {}) {
   const mapPath = path.join(o.models, 'map.bin');
   if (existsSync(mapPath)) assets.set('model/map.bin', readFileSync(mapPath));
   // what the page shows a progress bar for: their sizes before any transfer compression
-  catalog.sizes = { 'model-users.bkr': assets.get('model/model-users.bkr').length, 'rated.bin': ratedBin.length };
-  if (assets.has('model/map.bin')) catalog.sizes['map.bin'] = assets.get('model/map.bin').length;
-  assets.set('model/catalog.json', Buffer.from(JSON.stringify(catalog)));
+  const ids = starterIds(path.join(o.models, 'model-items.bkr'), o.wasm, Math.min(STARTER, catalog.book_id.length));
+  const start = (ids || catalog.book_id.slice(0, STARTER)).map((id) => idToIndex.get(String(id))).filter((i) => i !== undefined);
+  const { first, details } = splitCatalog(catalog, start);
+  first.sizes = { 'model-items.bkr': assets.get('model/model-items.bkr').length, 'model-users.bkr': assets.get('model/model-users.bkr').length,
+    'rated.bin': ratedBin.length };
+  if (assets.has('model/map.bin')) first.sizes['map.bin'] = assets.get('model/map.bin').length;
+  assets.set('model/catalog.json', Buffer.from(JSON.stringify(first)));
+  assets.set('model/details.json', Buffer.from(JSON.stringify(details)));
   if (match) assets.set('model/match.json', Buffer.from(JSON.stringify(match)));
   if (manifest) assets.set('model/manifest.json', Buffer.from(JSON.stringify(manifest)));
 
@@ -364,7 +430,7 @@ export function buildSite(opts = {}) {
 
 function report(r) {
   const first = ['index.html', 'app.js', 'dom.js', 'store.js', 'search.js', 'goodreads.js', 'series.js', 'style.css', 'bookrec.js', 'icon.svg',
-    'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/model-items.bkr'];
+    'wasm/bookrec-simd.mjs', 'wasm/bookrec-simd.wasm', 'model/catalog.json', 'model/details.json', 'model/model-items.bkr'];
   const byName = new Map(r.sizes.map((s) => [s.file.startsWith(r.prefix) ? s.file.slice(r.prefix.length) : s.file, s]));
   const lines = [`built ${path.relative(process.cwd(), r.out) || r.out}/ (${r.nBooks} books, ${r.rated.users.size} dataset readers; assets in ${r.prefix})`];
   lines.push(`  readers' rated lists from ${r.ratingsFile}` +

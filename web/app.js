@@ -1,5 +1,9 @@
-// The bookrec site: loads the book side of the model into the WebAssembly module (web/bookrec.js),
-// then offers the panels: a new reader who searches and rates books (folded into the model after
+// The bookrec site. It starts from the catalogue alone (catalog.json: titles, authors and a starter list written
+// at build time, the books the model ranks first for a reader with no ratings), so the list, the search and
+// rating work before the model has arrived; covers, years, averages and genres follow in details.json; the book
+// side of the model is downloaded in the background with a progress bar, loaded into the WebAssembly module
+// (web/bookrec.js, imported only then) and replaces the starter list, folding in any rating given meanwhile.
+// It offers the panels: a new reader who searches and rates books (folded into the model after
 // every rating, kept in localStorage), the reader's own books (want to read, not interested, the
 // Goodreads import and the reader data file), a reader from the dataset (the users part of the model
 // and their rated lists are fetched only when that panel is used), and similar books for any book
@@ -7,8 +11,6 @@
 // readers' part, and a map of the books (map.js, loaded when opened). It registers the service worker (sw.js) that keeps the site usable offline. All data is
 // inserted as text through dom.js. This file holds the page logic only: no model maths (that is the C
 // core), no storage or file formats (store.js, rated.js, goodreads.js).
-import { ready, configure, Model } from './bookrec.js';
-import * as wasm from './bookrec.js';
 import { el, clear, coverImage } from './dom.js';
 import { loadReader, saveReader, emptyReader, makeReaderFile, parseReaderFile, mergeReader } from './store.js';
 import { decodeRated } from './rated.js';
@@ -16,8 +18,9 @@ import { createSearch } from './search.js';
 import { goodreadsIdFromCover, parseGoodreadsExport, createMatcher, matchExport } from './goodreads.js';
 import { indexSeries, seriesLabel, seriesFirst } from './series.js';
 
-// `?nosimd` in the page URL runs the scalar build (for comparisons); must precede the module's first use.
-if (new URLSearchParams(location.search).has('nosimd')) configure({ forceNoSimd: true });
+// `?nosimd` in the page URL runs the scalar build (for comparisons).
+const NO_SIMD = new URLSearchParams(location.search).has('nosimd');
+let wasm = null; // web/bookrec.js once imported (importing it starts the wasm download, so it waits for the catalogue)
 
 const ASSETS = new URL('./', import.meta.url);
 const MODEL_DIR = new URL('model/', ASSETS);
@@ -29,7 +32,8 @@ const LIST_STEP = 50; // the reader's lists show this many rows more at a time (
 const $ = (id) => document.getElementById(id);
 
 const S = {
-  model: null,
+  model: null,          // null until the model has arrived; the page works from the catalogue until then
+  modelReady: null,     // promise of the model
   books: null,          // columnar catalogue: book_id[], title[], authors[], image[], year[], avg[]
   index: new Map(),     // book id -> dense index
   ratings: new Map(),   // the new reader's ratings: book id -> 1..5 (insertion order = order rated)
@@ -53,6 +57,7 @@ const S = {
 function setStatus() {
   const parts = [];
   if (S.kernel) parts.push(`kernel: ${S.kernel}`);
+  else if (S.books && !S.model) parts.push('downloading the model');
   if (S.books) parts.push(`${S.books.book_id.length.toLocaleString('en')} books`);
   if (S.lastTiming) parts.push(`last: ${S.lastTiming}`);
   $('status').textContent = parts.join(' · ');
@@ -118,17 +123,81 @@ async function fetchJSON(name) {
   }
 }
 
+// catalog.json (tools/build-site.mjs) as the page's columns: book_id, title, authors, and image, year, avg
+// filled for the starter list's books only until details.json arrives (applyDetails); start: the starter list.
+function readCatalogue(cat) {
+  if (!cat || !Array.isArray(cat.title) || !Array.isArray(cat.authors)) throw new Error('catalog.json: no titles or authors');
+  const n = cat.title.length;
+  if (!n || cat.authors.length !== n) throw new Error(`catalog.json: field authors should have ${n} entries`);
+  if (cat.ids !== undefined && (!Array.isArray(cat.ids) || cat.ids.length !== n)) throw new Error(`catalog.json: field ids should have ${n} entries`);
+  const books = { book_id: cat.ids ? cat.ids.map(String) : Array.from({ length: n }, (_, i) => String(i + 1)),
+    title: cat.title, authors: cat.authors, image: new Array(n).fill(''), year: new Array(n).fill(0), avg: new Array(n).fill(0),
+    start: [], sizes: cat.sizes && typeof cat.sizes === 'object' ? cat.sizes : {} };
+  const st = cat.start || {};
+  const at = Array.isArray(st.i) ? st.i : [];
+  at.forEach((i, j) => {
+    if (!Number.isInteger(i) || i < 0 || i >= n) return;
+    books.start.push(i);
+    books.image[i] = String(st.image?.[j] ?? '');
+    books.year[i] = Number(st.year?.[j]) || 0;
+    books.avg[i] = Number(st.avg?.[j]) || 0;
+  });
+  if (!books.start.length) for (let i = 0; i < Math.min(n, 60); i++) books.start.push(i); // no starter list: the first books
+  return books;
+}
+
+// details.json: every book's cover ("k:rest" with imageBase[k] the URL's prefix), year, average, Goodreads id
+// and genres. Anything malformed is left out (the page works without it).
+function applyDetails(d) {
+  const b = S.books;
+  const n = b.book_id.length;
+  const col = (k) => (Array.isArray(d?.[k]) && d[k].length === n ? d[k] : null);
+  const image = col('image');
+  const base = Array.isArray(d?.imageBase) ? d.imageBase : [];
+  if (image) {
+    b.image = image.map((e) => {
+      const m = /^(\d+):/.exec(String(e));
+      return m && typeof base[m[1]] === 'string' ? base[m[1]] + String(e).slice(m[0].length) : '';
+    });
+  }
+  if (col('year')) b.year = d.year.map((y) => Number(y) || 0);
+  if (col('avg')) b.avg = d.avg.map((a) => Number(a) || 0);
+  if (col('gr')) b.gr = d.gr;
+  if (Array.isArray(d?.genres) && col('genre') &&
+    d.genre.every((g) => Array.isArray(g) && g.every((k) => Number.isInteger(k) && k >= 0 && k < d.genres.length))) {
+    b.genres = d.genres;
+    b.genre = d.genre;
+  }
+  S.details = true;
+  setupGenres();
+  refreshCards();
+}
+
+// After details.json: the cards already shown get their cover, facts and Goodreads link (in place, so focus stays).
+function refreshCards() {
+  for (const card of document.querySelectorAll('.card')) {
+    const i = S.index.get(card.dataset.bookId);
+    if (i === undefined) continue;
+    const frame = card.querySelector('.cover-frame');
+    if (frame && S.books.image[i] && !card.dataset.cover) {
+      frame.replaceWith(coverImage(S.books.image[i], PLACEHOLDER));
+      card.dataset.cover = '1';
+    }
+    const info = card.querySelector('.info');
+    if (info && !info.querySelector('.facts')) {
+      const f = factsLine(i);
+      if (f) (info.querySelector('.series') || info.querySelector('.authors')).after(f);
+    }
+    const actions = card.querySelector('.actions');
+    if (actions && !actions.querySelector('.goodreads')) {
+      const link = goodreadsLink(i);
+      if (link) actions.append(link);
+    }
+  }
+}
+
 function checkCatalogue(books, model) {
   const n = books.book_id.length;
-  for (const key of ['title', 'authors', 'image', 'year', 'avg']) {
-    if (!Array.isArray(books[key]) || books[key].length !== n) throw new Error(`catalog.json: field ${key} should have ${n} entries`);
-  }
-  if (books.gr !== undefined && (!Array.isArray(books.gr) || books.gr.length !== n)) delete books.gr; // links only
-  if (books.genres !== undefined && !(Array.isArray(books.genres) && Array.isArray(books.genre) && books.genre.length === n &&
-    books.genre.every((g) => Array.isArray(g) && g.every((k) => Number.isInteger(k) && k >= 0 && k < books.genres.length)))) {
-    delete books.genres; // the filter only: the page works without it
-    delete books.genre;
-  }
   if (model.nItems !== n) throw new Error(`the model has ${model.nItems} books but the catalogue ${n}; rebuild the site from one export`);
   const ids = model.itemIds;
   if (ids) {
@@ -236,18 +305,31 @@ function goodreadsUrl(i) {
   return gr && /^\d{1,12}$/.test(String(gr)) ? `https://www.goodreads.com/book/show/${gr}` : null;
 }
 
+function goodreadsLink(i) {
+  const url = goodreadsUrl(i);
+  return url ? el('a', { class: 'goodreads', href: url, target: '_blank', rel: 'noopener noreferrer', dataset: { role: 'gr' },
+    'aria-label': `${bookTitle(i)} on Goodreads (opens a new tab)` }, 'Goodreads ↗') : null;
+}
+
 // The reader's actions on a book: the want-to-read shelf, "not interested", and its Goodreads page.
 function cardActions(id, i, where) {
   const title = bookTitle(i);
   const want = S.want.has(id);
-  const url = goodreadsUrl(i);
   return el('div', { class: 'actions' },
     el('button', { type: 'button', class: 'want', 'aria-pressed': want ? 'true' : 'false', dataset: { role: 'want' },
       'aria-label': `Want to read: ${title}`, onclick: () => toggleWant(id) }, want ? 'On your list ✓' : 'Want to read'),
     el('button', { type: 'button', class: 'hide', dataset: { role: 'hide' }, 'aria-pressed': S.hidden.has(id) ? 'true' : 'false',
       'aria-label': `Not interested in ${title}`, onclick: () => toggleHidden(id, where) }, 'Not interested'),
-    url ? el('a', { class: 'goodreads', href: url, target: '_blank', rel: 'noopener noreferrer', dataset: { role: 'gr' },
-      'aria-label': `${title} on Goodreads (opens a new tab)` }, 'Goodreads ↗') : null);
+    goodreadsLink(i));
+}
+
+// "2008 · avg 4.34", or null before details.json has brought them.
+function factsLine(i) {
+  const b = S.books;
+  const facts = [];
+  if (b.year[i]) facts.push(String(b.year[i]));
+  if (b.avg[i]) facts.push(`avg ${Number(b.avg[i]).toFixed(2)}`);
+  return facts.length ? el('p', { class: 'facts', text: facts.join(' · ') }) : null;
 }
 
 // One book as a list item: cover, title, authors, year / average, an optional score line and reason, the
@@ -256,22 +338,19 @@ function bookCard(i, { score = null, scoreKind = 'rating', match = null, why = n
   const b = S.books;
   const id = String(b.book_id[i]);
   const title = bookTitle(i);
-  const facts = [];
-  if (b.year[i]) facts.push(String(b.year[i]));
-  if (b.avg[i]) facts.push(`avg ${Number(b.avg[i]).toFixed(2)}`);
   const st = scoreText(score, scoreKind, match);
   const scoreLine = st ? el('p', { class: 'score', text: st, title: S.model?.kind === 'topn' && scoreKind !== 'similarity'
     ? 'The chance that a reader with your ratings reads this book and rates it highly, measured on readers held out of training'
     : null }) : null;
   const because = becauseText(why);
   const reason = because ? el('p', { class: 'because', text: because }) : null;
-  return el(tag, { class: 'card', dataset: { bookId: id } },
+  return el(tag, { class: 'card', dataset: b.image[i] ? { bookId: id, cover: '1' } : { bookId: id } },
     coverImage(b.image[i], PLACEHOLDER),
     el('div', { class: 'info' },
       el(level, { class: 'title', text: title }),
       el('p', { class: 'authors', text: String(b.authors[i] ?? '') }),
       seriesLine(i),
-      facts.length ? el('p', { class: 'facts', text: facts.join(' · ') }) : null,
+      factsLine(i),
       scoreLine,
       reason,
       starRating(id, i, where),
@@ -491,10 +570,42 @@ function emptyState() {
   return S.zeroState;
 }
 
+// Before the model has arrived: the starter list (what the model ranks first for a reader with no ratings),
+// less the books rated or marked not interested, kept to the chosen genre; no scores.
+function starterPicks(k) {
+  const skip = new Set([...S.ratings.keys(), ...S.hidden]);
+  const out = [];
+  for (const i of S.books.start) {
+    const id = String(S.books.book_id[i]);
+    if (skip.has(id) || (S.genre >= 0 && !S.books.genre[i].includes(S.genre))) continue;
+    out.push({ id, score: null });
+    if (out.length >= k) break;
+  }
+  return out;
+}
+
+function showStarter(k, list, info) {
+  const recs = starterPicks(k);
+  const n = S.ratings.size;
+  info.textContent = (n
+    ? `Your ${n} rating${n > 1 ? 's are' : ' is'} kept and will be folded in as soon as the model has downloaded. Meanwhile, popular books you have not rated.`
+    : 'Popular books to start from while the model downloads. Rate the ones you have read.') +
+    (S.hidden.size ? ` ${S.hidden.size} book${S.hidden.size > 1 ? 's' : ''} you are not interested in ${S.hidden.size > 1 ? 'are' : 'is'} left out too.` : '') +
+    genreNote(recs.length, k);
+  list.dataset.source = 'starter';
+  renderResults(list, recs, 'rating', $('rec-new-h'), { level: 'h4', where: 'rec' });
+}
+
 function updateNewReader() {
   const k = Number($('new-k').value) || 10;
   const list = $('rec-new');
   const info = $('rec-new-info');
+  if (!S.model) {
+    showStarter(k, list, info);
+    setStatus();
+    return;
+  }
+  list.dataset.source = 'model';
   const pairs = [...S.ratings].map(([id, r]) => [id, r]);
   try {
     const t0 = performance.now();
@@ -551,14 +662,18 @@ async function runSearch() {
 
 // ------------------------------------------------------------------ similar books
 
-function showSimilar(id) {
+function showSimilar(id, { focus = true } = {}) {
   const i = S.index.get(id);
   const section = $('similar');
   const list = $('similar-list');
   section.hidden = false;
   S.similarOf = id;
   $('similar-h').textContent = `Books similar to “${bookTitle(i)}”`;
-  try {
+  if (!S.model) { // shown as soon as the model has arrived
+    $('similar-info').textContent = 'Similar books come from the model, which is still downloading; they will appear here when it has arrived.';
+    clear(list);
+    S.modelReady?.then(() => { if (S.similarOf === id && !section.hidden) showSimilar(id, { focus: false }); }, () => {});
+  } else try {
     const t0 = performance.now();
     const recs = S.model.similar(id, { k: SIMILAR_K });
     const t1 = performance.now();
@@ -572,6 +687,7 @@ function showSimilar(id) {
     clear(list);
   }
   setStatus();
+  if (!focus) return;
   section.scrollIntoView({ block: 'start' });
   $('similar-h').focus({ preventScroll: true });
 }
@@ -633,6 +749,10 @@ async function recommendForUser(ev) {
   if (!userId || userId.length > 64) {
     info.textContent = S.userRange ? S.userRange.text : 'Enter a reader id from the dataset, for example 100.';
     input.focus();
+    return;
+  }
+  if (!S.model) {
+    info.textContent = 'The model is still downloading; try again when it has arrived.';
     return;
   }
   const button = $('user-go');
@@ -872,10 +992,14 @@ function registerServiceWorker() {
 
 // ------------------------------------------------------------------ genres, series, download progress, the map
 
-// Series and the genre select, from the catalogue (called once at start, before the first recommendations).
+// Series, from the catalogue's titles (called once at start, before the first list).
 function setupDiscovery() {
   const series = indexSeries(S.books.title);
   S.series = series.first.size ? series : null;
+}
+
+// The genre select, once details.json has brought the genres.
+function setupGenres() {
   const pick = $('genre-pick');
   const select = $('new-genre');
   if (!S.books.genres || !S.books.genres.length) return; // a catalogue without genre shelves: no filter
@@ -959,7 +1083,7 @@ function rankForNewReader(state, k, exclude) {
 // which Content-Length would count instead); without them, from Content-Length when the response is not
 // compressed; else the bar shows no value (indeterminate). Returns { add(name, total), step(n), done() }.
 function downloadProgress(bar, names) {
-  const known = S.books.sizes || {};
+  const known = S.books?.sizes || {};
   let total = 0;
   let got = 0;
   let unknown = false;
@@ -1062,17 +1186,49 @@ async function openMap() {
 
 // ------------------------------------------------------------------ start
 
-async function main() {
-  $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
-  const [books, modelBuf] = await Promise.all([fetchJSON('catalog.json'), fetchBytes('model-items.bkr'), ready]);
-  S.books = books;
-  const model = await Model.load(modelBuf);
-  checkCatalogue(books, model);
+// Imports web/bookrec.js (which starts the wasm download) and applies ?nosimd before its first use.
+async function importBookrec() {
+  const mod = await import('./bookrec.js');
+  if (NO_SIMD) mod.configure({ forceNoSimd: true });
+  return mod;
+}
+
+// Starts the module and the model file downloads; resolves to [module, model bytes].
+function fetchModel() {
+  const progress = downloadProgress($('model-progress'), ['model-items.bkr']);
+  return Promise.all([importBookrec(), fetchWithProgress('model-items.bkr', progress).finally(() => progress.done())]);
+}
+
+// The book side of the model, downloaded with a progress bar while the page is already usable; the list then
+// becomes the model's own (folding in the ratings given meanwhile).
+// `download` (fetchModel()) may have been started before the catalogue arrived.
+async function loadModel(download = fetchModel()) {
+  const [mod, buf] = await download;
+  await mod.ready;
+  const model = await mod.Model.load(buf);
+  checkCatalogue(S.books, model);
+  wasm = mod;
   S.model = model;
-  books.book_id.forEach((id, i) => S.index.set(String(id), i));
   const useSimd = Boolean(wasm.simd);
   S.kernel = `${useSimd ? 'WebAssembly SIMD' : 'WebAssembly, no SIMD'}${wasm.kernel ? ` (${wasm.kernel})` : ''}`;
   document.documentElement.dataset.kernel = useSimd ? 'simd' : 'nosimd';
+  updateNewReader();
+  performance.mark('bookrec:first-recommendations');
+  if (S.ratings.size) announce(`The model has arrived: your ${S.ratings.size} rating${S.ratings.size > 1 ? 's are' : ' is'} folded into the recommendations.`);
+  return model;
+}
+
+async function main() {
+  $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
+  // The catalogue comes first, alone, so it has the whole connection; but when the service worker controls the
+  // page its files are on this device and the model is read at once.
+  const early = navigator.serviceWorker?.controller ? fetchModel() : null;
+  early?.catch(() => {});
+  S.books = readCatalogue(await fetchJSON('catalog.json'));
+  S.books.book_id.forEach((id, i) => S.index.set(String(id), i));
+  const details = fetchBytes('details.json'); // covers, years, averages, genres: right behind the catalogue
+  S.modelReady = loadModel(early || undefined);
+  S.modelReady.catch(() => {});
 
   const saved = loadReader((id) => S.index.has(id));
   S.ratings = saved.reader.ratings;
@@ -1084,8 +1240,8 @@ async function main() {
   setupDiscovery();
   renderMyRatings();
   renderLibrary();
-  updateNewReader();
-  performance.mark('bookrec:first-recommendations');
+  if (!S.model) updateNewReader();
+  performance.mark('bookrec:first-list');
 
   const search = $('search');
   let timer = 0;
@@ -1094,10 +1250,14 @@ async function main() {
     timer = setTimeout(() => runSearch().catch((e) => { $('search-info').textContent = `Search failed: ${e.message}`; }), 60);
   });
   search.disabled = false;
-  // build the search index in slices while the page is idle, so the first search does not wait
-  const warm = () => searcher().warm().catch(() => {});
-  if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 2000 });
-  else setTimeout(warm, 200);
+  // build the search index in slices while the page is idle, or as soon as the search box is focused, so that
+  // the first search does not wait for it (a search typed before then builds it at once)
+  const warmed = new Promise((resolve) => {
+    const warm = () => searcher().warm().catch(() => {}).then(resolve);
+    search.addEventListener('focus', warm, { once: true });
+    if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 1000 });
+    else setTimeout(warm, 200);
+  });
   $('new-k').addEventListener('change', updateNewReader);
   $('clear').addEventListener('click', clearRatingsFlow);
   $('clear-yes').addEventListener('click', clearRatingsNow);
@@ -1119,6 +1279,13 @@ async function main() {
   });
   $('user-form').addEventListener('submit', recommendForUser);
   $('map-open').addEventListener('click', () => { openMap(); });
+  setStatus();
+  document.documentElement.dataset.catalog = 'ready';
+  // details.json is read once the search index is built (both are main-thread work; the search comes first)
+  Promise.all([details, warmed]).then(([buf]) => applyDetails(JSON.parse(new TextDecoder().decode(buf))))
+    .catch((e) => notice(`Covers and genres could not be loaded (${e.message}); the rest works.`, 'warn'));
+
+  await S.modelReady;
   $('map-open').disabled = false;
   $('user-go').disabled = false;
   setStatus();
@@ -1129,5 +1296,6 @@ async function main() {
 main().catch((e) => {
   document.documentElement.dataset.state = 'error';
   $('status').textContent = 'The recommender could not start.';
-  notice(`The recommender could not start: ${e.message}`, 'error');
+  notice(S.books ? `The model could not be loaded: ${e.message}. Search and your ratings still work.`
+    : `The recommender could not start: ${e.message}`, 'error');
 });

@@ -5,11 +5,12 @@
 // from 8; transpositions count as one), so "tolkein" finds Tolkien and "hobit" The Hobbit. Books are
 // ranked by how well they match (whole words, then prefixes, then near spellings) and, among equals,
 // by catalogue order, which in goodbooks is popularity. The word index is built in slices (warm()) so
-// the page can prepare it while idle. Not a general search engine: no stemming, no phrase queries.
+// the page can prepare it while idle; a search before it is complete builds the rest at once. Not a
+// general search engine: no stemming, no phrase queries.
 // (The site used fuse.js here; its fuzzy scores ranked "Chobits" above The Hobbit for "hobit" and
 // padded exact results with unrelated books, so matching is done on whole words instead.)
 
-const SLICE = 1500; // books indexed per slice while warming
+const SLICE = 500; // books indexed per slice while warming (small: input stays responsive on a slow phone)
 
 // Lower-cases, strips diacritics and apostrophes ("Ender's" -> "enders") and splits into words of
 // letters and digits.
@@ -78,10 +79,16 @@ export function createSearch(titles, authors) {
           indexSlice(Math.min(n, built + SLICE));
           if (built < n) await new Promise((r) => setTimeout(r, 0));
         }
-        sorted = [...vocab.keys()].sort();
+        finish();
       })();
     }
     return warming;
+  }
+
+  // Indexes what is left at once (a query is waiting: no more yielding between slices).
+  function finish() {
+    indexSlice(n);
+    if (!sorted) sorted = [...vocab.keys()].sort();
   }
 
   // The catalogue words a query word matches, with a quality: 3 the same word, 2 a prefix of it,
@@ -110,7 +117,7 @@ export function createSearch(titles, authors) {
   // Returns { hits: up to `limit` book indices, best first; fuzzy: whether near spellings were used;
   // total: how many books match }.
   async function search(query, limit = 20) {
-    await warm();
+    finish();
     const q = [...new Set(words(query))].slice(0, 8);
     if (q.length === 0) return { hits: [], fuzzy: false, total: 0 };
     let scores = null; // book index -> [sum of qualities, number of near-spelt words]
