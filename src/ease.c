@@ -83,37 +83,25 @@ static int check_triples(const bookrec_triples *t, int n_items, bookrec_error *e
     return BOOKREC_OK;
 }
 
-/* G[0..n^2) = X^T X: for every reader, the outer product of their weighted ratings (the triples grouped by user
-   through a counting sort, so the cost is the sum over readers of their ratings squared). */
+/* G[0..n^2) = X^T X: for every reader, the outer product of their weighted ratings (the triples grouped by user,
+   so the cost is the sum over readers of their ratings squared). */
 static int gram(const bookrec_triples *t, int n, const ease_opts *o, float lo, float hi, float *G,
                 bookrec_error *err) {
     int n_users = 0;
     for (size_t e = 0; e < t->n; e++)
         if (t->user[e] >= n_users) n_users = t->user[e] + 1;
-    size_t *off = calloc((size_t)n_users + 1, sizeof *off);
-    int32_t *it = malloc(t->n * sizeof *it);
-    float *w = malloc(t->n * sizeof *w);
-    if (!off || !it || !w) {
-        free(off); free(it); free(w);
-        return br_fail(err, BOOKREC_E_NOMEM, "EASE: out of memory grouping %zu ratings", t->n);
-    }
-    for (size_t e = 0; e < t->n; e++) off[t->user[e] + 1]++;
-    for (int u = 0; u < n_users; u++) off[u + 1] += off[u];
-    for (size_t e = 0; e < t->n; e++) {
-        size_t at = off[t->user[e]]++;
-        it[at] = t->item[e];
-        w[at] = br_knot_weight(o->fit_w, t->rating[e], lo, hi);
-    }
-    for (int u = n_users; u > 0; u--) off[u] = off[u - 1];
-    off[0] = 0;
+    br_csr c;
+    int rc = br_csr_build(t, n_users, n, "EASE", &c, err);
+    if (rc) return rc;
+    for (size_t e = 0; e < t->n; e++) c.rating[e] = br_knot_weight(o->fit_w, c.rating[e], lo, hi); /* weights */
     memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
     for (int u = 0; u < n_users; u++) {
-        for (size_t a = off[u]; a < off[u + 1]; a++) {
-            float *row = G + (size_t)it[a] * (size_t)n, wa = w[a];
-            for (size_t b = off[u]; b < off[u + 1]; b++) row[it[b]] += wa * w[b];
+        for (int32_t a = c.off[u]; a < c.off[u + 1]; a++) {
+            float *row = G + (size_t)c.item[a] * (size_t)n, wa = c.rating[a];
+            for (int32_t b = c.off[u]; b < c.off[u + 1]; b++) row[c.item[b]] += wa * c.rating[b];
         }
     }
-    free(off); free(it); free(w);
+    br_csr_free(&c);
     return BOOKREC_OK;
 }
 

@@ -106,19 +106,12 @@ int bookrec_rank_user(const float *scores, int n_items, const int32_t *exclude, 
 
 /* ---------------------------------------------------------------- per-user indexes */
 
-/* Ratings grouped by user (stable: each user's ratings keep their input order). */
-typedef struct br_csr {
-    int32_t *off;   /* n_users + 1 */
-    int32_t *item;
-    float *rating;
-} br_csr;
-
-static void br_csr_free(br_csr *c) {
+void br_csr_free(br_csr *c) {
     free(c->off); free(c->item); free(c->rating);
     memset(c, 0, sizeof *c);
 }
 
-static int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char *what, br_csr *c,
+int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char *what, br_csr *c,
                         bookrec_error *err) {
     memset(c, 0, sizeof *c);
     if (!t || (t->n > 0 && (!t->user || !t->item || !t->rating)))

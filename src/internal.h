@@ -93,6 +93,22 @@ void br_relu_bwd(float *dx, float *dW, const float *W, const float *x, const flo
 /* One Adam step on n parameters with bias-corrected rate lr_t: m,v updated, p -= lr_t m / (sqrt(v) + eps). */
 void br_adam(float *p, float *m, float *v, const float *g, int n, float lr_t, float b1, float b2, float eps);
 
+/* ---------------------------------------------------------------- ratings by user (eval.c) */
+
+/* Ratings grouped by user (stable: each user's ratings keep their input order). */
+typedef struct br_csr {
+    int32_t *off;   /* n_users + 1: user u's ratings are item/rating[off[u] .. off[u+1]) */
+    int32_t *item;
+    float *rating;
+} br_csr;
+
+/* Groups t by user into c (users below n_users, items below n_items, finite ratings, else an error naming `what`
+   and the triple); free c with br_csr_free. */
+int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char *what, br_csr *c, bookrec_error *err);
+
+/* Frees c's arrays and zeroes it. */
+void br_csr_free(br_csr *c);
+
 /* ---------------------------------------------------------------- model tensors (model.c) */
 
 /* A named view into the model's parameter block (row-major rows x cols floats). */

@@ -29,22 +29,18 @@ float bookrec_model_rating_weight(const bookrec_model *m, float rating) {
 
 /* ------------------------------------------------------------------ fitting helpers */
 
-/* The dataset readers' part of an EASE model: its training ratings grouped by reader (a counting sort). */
+/* The dataset readers' part of an EASE model: its training ratings grouped by reader. */
 int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_error *err) {
     const bookrec_model_config *c = &m->cfg;
     if ((int64_t)train->n != c->n_entries)
         return br_fail(err, BOOKREC_E_ARG, "EASE readers: %zu ratings, expected %lld", train->n, (long long)c->n_entries);
-    int32_t *off = m->user_off;
-    memset(off, 0, ((size_t)c->n_users + 1) * sizeof *off);
-    for (size_t e = 0; e < train->n; e++) off[train->user[e] + 1]++;
-    for (int u = 0; u < c->n_users; u++) off[u + 1] += off[u];
-    for (size_t e = 0; e < train->n; e++) {
-        int32_t at = off[train->user[e]]++;
-        m->user_item[at] = train->item[e];
-        m->user_rating[at] = train->rating[e];
-    }
-    for (int u = c->n_users; u > 0; u--) off[u] = off[u - 1];
-    off[0] = 0;
+    br_csr g;
+    int rc = br_csr_build(train, c->n_users, c->n_items, "EASE readers", &g, err);
+    if (rc) return rc;
+    memcpy(m->user_off, g.off, ((size_t)c->n_users + 1) * sizeof *g.off);
+    memcpy(m->user_item, g.item, train->n * sizeof *g.item);
+    memcpy(m->user_rating, g.rating, train->n * sizeof *g.rating);
+    br_csr_free(&g);
     return BOOKREC_OK;
 }
 
@@ -295,20 +291,6 @@ float bookrec_model_match(const bookrec_model *m, float score) {
     return 1.0f / (1.0f + expf(-(a * calib_feature(score) + b)));
 }
 
-/* Groups triples by user into CSR (offsets n_users + 1). */
-static int group(const bookrec_triples *t, int n_users, int32_t **off_out, int32_t **idx_out) {
-    int32_t *off = calloc((size_t)n_users + 1, sizeof *off), *idx = malloc((t->n ? t->n : 1) * sizeof *idx);
-    if (!off || !idx) { free(off); free(idx); return -1; }
-    for (size_t e = 0; e < t->n; e++) off[t->user[e] + 1]++;
-    for (int u = 0; u < n_users; u++) off[u + 1] += off[u];
-    for (size_t e = 0; e < t->n; e++) idx[off[t->user[e]]++] = (int32_t)e;
-    for (int u = n_users; u > 0; u--) off[u] = off[u - 1];
-    off[0] = 0;
-    *off_out = off;
-    *idx_out = idx;
-    return 0;
-}
-
 /* Fits a, b of p = 1 / (1 + e^-(a s + b)) to (s, y) pairs by Newton's method on the log-likelihood (with a
    tiny ridge so that separable data still gives finite values). */
 static int logistic_fit(const float *s, const unsigned char *y, size_t n, double *a_out, double *b_out) {
@@ -332,24 +314,23 @@ static int logistic_fit(const float *s, const unsigned char *y, size_t n, double
     return 0;
 }
 
-/* Scores one calibration reader and appends its top books' (score, relevant) pairs. */
-static int calib_reader(bookrec_model *m, const bookrec_triples *fold, const int32_t *fi, int nf,
-                        const bookrec_triples *target, const int32_t *ti, int nt, float thr, float *state,
-                        float *scores, int32_t *top, int32_t *items, float *ratings, unsigned char *rel_mark,
-                        float *s_out, unsigned char *y_out, size_t *n_out, bookrec_error *err) {
-    for (int e = 0; e < nf; e++) { items[e] = fold->item[fi[e]]; ratings[e] = fold->rating[fi[e]]; }
+/* Scores one calibration reader (fold-in ratings items/ratings[0..nf), target ratings t_item/t_rating[0..nt)) and
+   appends its top books' (score, relevant) pairs. */
+static int calib_reader(bookrec_model *m, const int32_t *items, const float *ratings, int nf, const int32_t *t_item,
+                        const float *t_rating, int nt, float thr, float *state, float *scores, int32_t *top,
+                        unsigned char *rel_mark, float *s_out, unsigned char *y_out, size_t *n_out, bookrec_error *err) {
     int rc = bookrec_model_fold_in(m, items, ratings, nf, NULL, state, err);
     if (!rc) rc = bookrec_model_score_all(m, state, scores, err);
     if (rc) return rc;
     int got = bookrec_topk(scores, m->cfg.n_items, items, nf, CALIB_TOP, top, NULL);
     if (got < 0) return br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
     for (int e = 0; e < nt; e++)
-        if (target->rating[ti[e]] >= thr) rel_mark[target->item[ti[e]]] = 1;
+        if (t_rating[e] >= thr) rel_mark[t_item[e]] = 1;
     for (int r = 0; r < got; r++) {
         s_out[*n_out] = calib_feature(scores[top[r]]);
         y_out[(*n_out)++] = rel_mark[top[r]];
     }
-    for (int e = 0; e < nt; e++) rel_mark[target->item[ti[e]]] = 0;
+    for (int e = 0; e < nt; e++) rel_mark[t_item[e]] = 0;
     return BOOKREC_OK;
 }
 
@@ -368,28 +349,28 @@ static int collect_pairs(bookrec_model *m, const bookrec_triples *foldin, const 
                                e, (int)parts[p]->user[e], (int)parts[p]->item[e], ni - 1);
             if (parts[p]->user[e] >= nu) nu = parts[p]->user[e] + 1;
         }
-    int32_t *fo = NULL, *fx = NULL, *to = NULL, *tx = NULL;
-    size_t S = (size_t)bookrec_model_user_state_size(m), max_f = 1;
-    if (group(foldin, nu, &fo, &fx) || group(target, nu, &to, &tx)) {
-        free(fo); free(fx); free(to); free(tx);
-        return br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
+    br_csr fo, to;
+    int rc = br_csr_build(foldin, nu, ni, "calibration fold-in", &fo, err);
+    if (rc) return rc;
+    if ((rc = br_csr_build(target, nu, ni, "calibration target", &to, err))) {
+        br_csr_free(&fo);
+        return rc;
     }
-    for (int u = 0; u < nu; u++)
-        if ((size_t)(fo[u + 1] - fo[u]) > max_f) max_f = (size_t)(fo[u + 1] - fo[u]);
-    size_t cap = (size_t)nu * CALIB_TOP;
-    float *state = malloc((S + (size_t)ni + max_f) * sizeof *state), *s = malloc((cap ? cap : 1) * sizeof *s);
-    int32_t *top = malloc((CALIB_TOP + max_f) * sizeof *top);
+    size_t S = (size_t)bookrec_model_user_state_size(m), cap = (size_t)nu * CALIB_TOP;
+    float *state = malloc((S + (size_t)ni) * sizeof *state), *s = malloc((cap ? cap : 1) * sizeof *s);
+    int32_t *top = malloc(CALIB_TOP * sizeof *top);
     unsigned char *y = malloc(cap ? cap : 1), *mark = calloc((size_t)ni, 1);
-    int rc = BOOKREC_OK;
     size_t n = 0;
     if (!state || !s || !top || !y || !mark) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory calibrating");
     for (int u = 0; u < nu && !rc; u++) {
-        int nf = fo[u + 1] - fo[u], nt = to[u + 1] - to[u];
+        int32_t f0 = fo.off[u], nf = fo.off[u + 1] - f0, t0 = to.off[u], nt = to.off[u + 1] - t0;
         if (nf == 0 || nt == 0) continue;
-        rc = calib_reader(m, foldin, fx + fo[u], nf, target, tx + to[u], nt, threshold, state, state + S,
-                          top, top + CALIB_TOP, state + S + ni, mark, s, y, &n, err);
+        rc = calib_reader(m, fo.item + f0, fo.rating + f0, nf, to.item + t0, to.rating + t0, nt, threshold, state,
+                          state + S, top, mark, s, y, &n, err);
     }
-    free(fo); free(fx); free(to); free(tx); free(state); free(top); free(mark);
+    br_csr_free(&fo);
+    br_csr_free(&to);
+    free(state); free(top); free(mark);
     if (rc) {
         free(s);
         free(y);
