@@ -85,36 +85,38 @@ static int parse_rate(const bookrec_model *m, const char *txt, int32_t *items, f
     return n;
 }
 
-/* Reads a CSV of book_id,rating (a header line is allowed) into the reader's pairs; errors name FILE:LINE. */
+/* Reads a CSV of book_id,rating (a header line naming the two columns is allowed) into the reader's pairs with the
+   core's CSV tokenizer; errors name FILE:LINE, books the model does not know are left out with a warning. */
 static int read_rated(const bookrec_model *m, const char *path, int32_t **items, float **ratings) {
     size_t len = 0;
     char *buf = cli_read_file_or_die(path, &len);
-    int n = 0, cap = 64;
+    bookrec_csv *c = NULL;
+    bookrec_error err = {0};
+    cli_check(bookrec_csv_create(buf, len, path, &c, &err), &err, NULL);
+    int n = 0, cap = 64, fi = 0, fr = 1, st;
     *items = malloc(sizeof(int32_t) * (size_t)cap);
     *ratings = malloc(sizeof(float) * (size_t)cap);
     if (!*items || !*ratings) cli_die("out of memory");
-    long line = 0;
-    for (char *s = buf, *next; s && *s; s = next) {
-        line++;
-        next = strchr(s, '\n');
-        if (next) *next++ = '\0';
-        size_t l = strlen(s);
-        while (l && (s[l - 1] == '\r' || s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = '\0';
-        if (line == 1 && l >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { s += 3; l -= 3; }
-        if (!l) continue;
-        char *comma = strchr(s, ',');
-        if (!comma) cli_die("%s:%ld: expected book_id,rating, got '%.40s'", path, line, s);
-        *comma = '\0';
-        char *end;
-        double v = strtod(comma + 1, &end);
-        while (*end == ' ') end++;
-        if (end == comma + 1 || *end) {
-            if (n == 0 && line == 1) continue; /* the header */
-            cli_die("%s:%ld: the rating of book '%s' is not a number: '%.20s'", path, line, s, comma + 1);
+    for (int first = 1; (st = bookrec_csv_next(c, &err)) == 1; first = 0) {
+        if (first && bookrec_csv_column(c, "rating") >= 0) { /* a header: the columns by name */
+            fr = bookrec_csv_column(c, "rating");
+            fi = bookrec_csv_column(c, "book_id") >= 0 ? bookrec_csv_column(c, "book_id") : fr == 0;
+            continue;
         }
-        int j = model_item(m, s);
+        size_t il = 0, rl = 0;
+        const char *id = bookrec_csv_field(c, fi, &il), *rv = bookrec_csv_field(c, fr, &rl);
+        if (!id || !rv || !il) cli_die("%s:%ld: expected book_id,rating", path, bookrec_csv_line(c));
+        char num[64], idz[128];
+        snprintf(num, sizeof num, "%.*s", (int)(rl < 63 ? rl : 63), rv);
+        snprintf(idz, sizeof idz, "%.*s", (int)(il < 127 ? il : 127), id);
+        char *end;
+        double v = strtod(num, &end);
+        while (*end == ' ') end++;
+        if (end == num || *end)
+            cli_die("%s:%ld: the rating of book '%s' is not a number: '%s'", path, bookrec_csv_line(c), idz, num);
+        int j = model_item(m, idz);
         if (j < 0) {
-            cli_warn("%s:%ld: book '%s' is not in the model; left out", path, line, s);
+            cli_warn("%s:%ld: book '%s' is not in the model; left out", path, bookrec_csv_line(c), idz);
             continue;
         }
         if (n == cap) {
@@ -126,6 +128,8 @@ static int read_rated(const bookrec_model *m, const char *path, int32_t **items,
         (*items)[n] = j;
         (*ratings)[n++] = (float)v;
     }
+    if (st < 0) cli_check(err.code ? err.code : BOOKREC_E_PARSE, &err, NULL);
+    bookrec_csv_free(c);
     free(buf);
     return n;
 }
