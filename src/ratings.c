@@ -436,20 +436,31 @@ fail:
     return rc ? rc : BOOKREC_E_PARSE;
 }
 
-int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
-                       bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
+/* The checks both splits make: zeroes train and test, and gives the ratings' count and the test part's size. */
+static int split_sizes(const bookrec_ratings *r, double test_fraction, bookrec_triples *train, bookrec_triples *test,
+                       size_t *n_out, size_t *n_test_out, bookrec_error *err) {
     if (!r || !train || !test) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
     if (!(test_fraction >= 0.0 && test_fraction < 1.0))
         return br_fail(err, BOOKREC_E_ARG, "test fraction %g is not in [0, 1)", test_fraction);
-    bookrec_triples *a = &r->all;
-    size_t n = a->n;
+    size_t n = r->all.n;
     if (n == 0) return br_fail(err, BOOKREC_E_EMPTY, "split: the dataset has no ratings");
     if (n > 0xffffffffu) return br_fail(err, BOOKREC_E_ARG, "split: too many ratings (%zu)", n);
     size_t n_test = (size_t)ceil(test_fraction * (double)n);
     if (n_test >= n) return br_fail(err, BOOKREC_E_EMPTY, "split: a test fraction of %g leaves no training ratings",
                                     test_fraction);
+    *n_out = n;
+    *n_test_out = n_test;
+    return BOOKREC_OK;
+}
+
+int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
+                       bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
+    size_t n = 0, n_test = 0;
+    int rc = split_sizes(r, test_fraction, train, test, &n, &n_test, err);
+    if (rc) return rc;
+    bookrec_triples *a = &r->all;
     if (bookrec_triples_alloc(test, n_test)) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
     /* the swaps bookrec_split makes on its index array, made on the triples: a[k] ends as the old a[perm[k]] */
     br_rng rng;
@@ -482,17 +493,9 @@ int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
 
 int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
                   bookrec_triples *train, bookrec_triples *test, bookrec_error *err) {
-    if (!r || !train || !test) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
-    if (!(test_fraction >= 0.0 && test_fraction < 1.0))
-        return br_fail(err, BOOKREC_E_ARG, "test fraction %g is not in [0, 1)", test_fraction);
-    size_t n = r->all.n;
-    if (n == 0) return br_fail(err, BOOKREC_E_EMPTY, "split: the dataset has no ratings");
-    if (n > 0xffffffffu) return br_fail(err, BOOKREC_E_ARG, "split: too many ratings (%zu)", n);
-    size_t n_test = (size_t)ceil(test_fraction * (double)n);
-    if (n_test >= n) return br_fail(err, BOOKREC_E_EMPTY, "split: a test fraction of %g leaves no training ratings",
-                                    test_fraction);
+    size_t n = 0, n_test = 0;
+    int rc = split_sizes(r, test_fraction, train, test, &n, &n_test, err);
+    if (rc) return rc;
     uint32_t *perm = malloc(n * sizeof *perm);
     if (!perm) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
     for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
