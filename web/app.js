@@ -103,7 +103,8 @@ function ms(t) {
 
 // ------------------------------------------------------------------ loading
 
-async function fetchBytes(name) {
+// Starts downloading one of the model directory's files; a network error or an HTTP error is an Error naming it.
+async function openModelFile(name) {
   let res;
   try {
     res = await fetch(new URL(name, MODEL_DIR));
@@ -111,7 +112,11 @@ async function fetchBytes(name) {
     throw new Error(`could not download ${name} (${e.message})`);
   }
   if (!res.ok) throw new Error(`could not download ${name}: HTTP ${res.status}`);
-  return res.arrayBuffer();
+  return res;
+}
+
+async function fetchBytes(name) {
+  return (await openModelFile(name)).arrayBuffer();
 }
 
 async function fetchJSON(name) {
@@ -1125,13 +1130,7 @@ function downloadProgress(bar, names) {
 
 // Downloads one model file with a ReadableStream reader, telling progress how many bytes arrived.
 async function fetchWithProgress(name, progress) {
-  let res;
-  try {
-    res = await fetch(new URL(name, MODEL_DIR));
-  } catch (e) {
-    throw new Error(`could not download ${name} (${e.message})`);
-  }
-  if (!res.ok) throw new Error(`could not download ${name}: HTTP ${res.status}`);
+  const res = await openModelFile(name);
   const enc = (res.headers.get('content-encoding') || 'identity').toLowerCase();
   const len = Number(res.headers.get('content-length'));
   progress.add(name, enc === 'identity' && len > 0 ? len : 0);
