@@ -17,27 +17,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 D=$T/data
 mkdir -p "$D"
-awk -v seed=5 'BEGIN {
-  srand(seed); nu = 300; nb = 60;
-  print "book_id,user_id,rating";
-  for (u = 1; u <= nu; u++) {
-    like = u % 3; n = 18 + int(rand() * 10);
-    delete seen;
-    for (k = 0; k < n; ) {
-      b = 1 + int(rand() * nb);
-      if (b in seen) continue;
-      if (b % 3 != like && rand() < 0.85) continue;
-      seen[b] = 1; k++;
-      r = (b % 3 == like) ? 4 + int(rand() * 2) : 1 + int(rand() * 2);
-      print b "," u "," r;
-    }
-  }
-}' > "$D/ratings.csv"
-awk 'BEGIN {
-  print "book_id,goodreads_book_id,authors,original_publication_year,title,average_rating,image_url,small_image_url";
-  split("Fantasy,Crime,Poetry", genre, ",");
-  for (b = 1; b <= 60; b++) printf "%d,%d,Author %d,2000,%s Book %d,4.0,,\n", b, 5000 + b, b % 7, genre[(b % 3) + 1], b;
-}' > "$D/books.csv"
+three_tastes "$D" 5 300 60 18
 
 M=$T/orig.bkr
 "$CLI" train --arch ials --data "$D" --dim 12 --held-out 30 --out "$M" > "$T/train.out" 2>&1 \

@@ -15,27 +15,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
 D=$T/data
 mkdir -p "$D"
-awk -v seed=11 'BEGIN {
-  srand(seed); nu = 400; nb = 90;
-  print "book_id,user_id,rating";
-  for (u = 1; u <= nu; u++) {
-    like = u % 3; n = 22 + int(rand() * 10);
-    delete seen;
-    for (k = 0; k < n; ) {
-      b = 1 + int(rand() * nb);
-      if (b in seen) continue;
-      if (b % 3 != like && rand() < 0.85) continue;
-      seen[b] = 1; k++;
-      r = (b % 3 == like) ? 4 + int(rand() * 2) : 1 + int(rand() * 2);
-      print b "," u "," r;
-    }
-  }
-}' > "$D/ratings.csv"
-awk 'BEGIN {
-  print "book_id,goodreads_book_id,authors,original_publication_year,title,average_rating,image_url,small_image_url";
-  split("Fantasy,Crime,Poetry", genre, ",");
-  for (b = 1; b <= 90; b++) printf "%d,%d,Author %d,2000,%s Book %d,4.0,,\n", b, 5000 + b, b % 7, genre[(b % 3) + 1], b;
-}' > "$D/books.csv"
+three_tastes "$D" 11 400 90 22
 
 M=$T/ease.bkr
 if "$CLI" train --arch ease --data "$D" --dim 8 --lambda 20 --held-out 40 --out "$M" > "$T/train.out" 2> "$T/train.err"; then
