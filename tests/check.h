@@ -4,13 +4,16 @@
  * message, and lets the test go on, so one run reports every failing check; a test's main returns
  * `failures != 0`. A file that defines CHECK_ABORTS before including it (the fuzz targets, where a crash is
  * what libFuzzer reports) aborts at the first failed check instead. Also slurp(), which reads a whole file
- * for the tests that parse the committed fixtures or the goodbooks data. Not a framework.
+ * for the tests that parse the committed fixtures or the goodbooks data, and a memory buffer with a writer
+ * callback (membuf, mem_write) for the tests that save to memory. Not a framework.
  */
 #ifndef BOOKREC_TEST_CHECK_H
 #define BOOKREC_TEST_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int failures = 0;
 
@@ -68,6 +71,23 @@ static inline char *slurp(const char *path, size_t *len) {
         *len = (size_t)n;
     }
     return b;
+}
+
+/* A growing memory buffer and a writer callback into it, for the tests that save to memory. */
+typedef struct membuf { uint8_t *p; size_t n, cap; } membuf;
+
+static inline int mem_write(void *ctx, const void *p, size_t n) {
+    membuf *m = ctx;
+    if (m->n + n > m->cap) {
+        size_t nc = (m->n + n) * 2;
+        uint8_t *q = realloc(m->p, nc);
+        if (!q) return -1;
+        m->p = q;
+        m->cap = nc;
+    }
+    memcpy(m->p + m->n, p, n);
+    m->n += n;
+    return 0;
 }
 
 #endif /* BOOKREC_TEST_CHECK_H */

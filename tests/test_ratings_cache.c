@@ -11,22 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct membuf { uint8_t *p; size_t n, cap; } membuf;
-
-static int mem_write(void *ctx, const void *p, size_t n) {
-    membuf *m = ctx;
-    if (m->n + n > m->cap) {
-        size_t nc = (m->n + n) * 2;
-        uint8_t *q = realloc(m->p, nc);
-        if (!q) return -1;
-        m->p = q;
-        m->cap = nc;
-    }
-    memcpy(m->p + m->n, p, n);
-    m->n += n;
-    return 0;
-}
-
 static int same(const bookrec_ratings *a, const bookrec_ratings *b) {
     if (a->all.n != b->all.n || a->rows_read != b->rows_read || a->rows_skipped != b->rows_skipped ||
         a->duplicates != b->duplicates || a->conflicting != b->conflicting || a->min_rating != b->min_rating ||

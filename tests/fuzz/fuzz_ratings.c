@@ -20,22 +20,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef struct membuf { uint8_t *p; size_t n, cap; } membuf;
-
-static int mem_write(void *ctx, const void *p, size_t n) {
-    membuf *m = ctx;
-    if (m->n + n > m->cap) {
-        size_t nc = (m->n + n) * 2;
-        uint8_t *q = realloc(m->p, nc);
-        if (!q) return -1;
-        m->p = q;
-        m->cap = nc;
-    }
-    memcpy(m->p + m->n, p, n);
-    m->n += n;
-    return 0;
-}
-
 /* Reads len bytes of cache from an exactly-sized copy (so ASan sees any read past the end). */
 static int cache_read_copy(const uint8_t *c, size_t len, const bookrec_cache_key *key, bookrec_ratings **out) {
     uint8_t *b = malloc(len ? len : 1);
