@@ -135,7 +135,7 @@ function findRatings(o, manifest) {
 }
 
 // Splits one CSV line into fields (RFC 4180 quotes; ratings files have no embedded newlines).
-function splitCSV(line) {
+export function splitCSV(line) {
   if (!line.includes('"')) return line.split(',');
   const out = [];
   let f = '';

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { OUT, ROOT, CHROMIUM, CHROME_ARGS, missingPrereqs, buildFixtureSite, fixtureDir, launchBrowser, watchPage, waitReady } from './site-common.mjs';
 import { parseSeries, indexSeries, seriesFirst } from '../../web/series.js';
+import { splitCSV } from '../../tools/build-site.mjs';
 
 let site;
 let server;
@@ -26,20 +27,6 @@ let first;   // the planted series' #1 (book id)
 let second;  // its #2, the most read book
 const requests = [];
 
-function splitCSV(line) {
-  const out = [];
-  let f = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"') { if (line[i + 1] === '"') { f += '"'; i++; } else q = false; } else f += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') { out.push(f); f = ''; } else f += c;
-  }
-  out.push(f);
-  return out;
-}
 const joinCSV = (fields) => fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
 
 // A copy of the fixture with a planted series and genre shelves.
