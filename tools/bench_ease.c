@@ -8,29 +8,13 @@
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include "bookrec.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 int main(int argc, char **argv) {
     if (argc != 6) {
@@ -38,7 +22,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t len = 0;
-    char *buf = slurp(argv[1], &len);
+    char *buf = bench_slurp(argv[1], &len);
     if (!buf) { perror(argv[1]); return 1; }
     bookrec_csv_options opt = {0};
     opt.source = argv[1];
@@ -56,12 +40,12 @@ int main(int argc, char **argv) {
     if (!B) { fprintf(stderr, "out of memory\n"); return 1; }
     bookrec_ease_options eo = {0};
     eo.lambda = (float)atof(argv[2]);
-    double t0 = now();
+    double t0 = bench_now();
     if (bookrec_ease_dense(&r->all, n, r->min_rating, r->max_rating, &eo, B, &err) != BOOKREC_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    double secs = now() - t0;
+    double secs = bench_now() - t0;
     f = fopen(argv[4], "wb");
     if (!f || fwrite(B, sizeof(float), (size_t)rows * (size_t)n, f) != (size_t)rows * (size_t)n || fclose(f)) {
         perror(argv[4]);

@@ -6,23 +6,13 @@
  * bookrec_split, as `bookrec train` does. Compiled and run by tools/bench-train.mjs; not part of bookrec.
  * Usage: bench_split RATINGS.csv TEST_FRACTION SEED TRAIN_OUT.csv TEST_OUT.csv
  */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime (bench_util.h) under -std=c11 */
 #include "bookrec.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static int dump(const char *path, const bookrec_ratings *r, const bookrec_triples *t) {
     FILE *f = fopen(path, "w");
@@ -40,7 +30,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t len = 0;
-    char *buf = slurp(argv[1], &len);
+    char *buf = bench_slurp(argv[1], &len);
     if (!buf) { perror(argv[1]); return 1; }
     bookrec_csv_options opt = {0};
     opt.source = argv[1];

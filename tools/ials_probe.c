@@ -16,6 +16,7 @@
  */
 #define _POSIX_C_SOURCE 199309L
 #include "bookrec.h"
+#include "bench_util.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -23,24 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* A parallel-for that starts a thread per task beyond the first (iALS calls it a few times per epoch). */
 typedef struct targ { bookrec_task_fn fn; void *arg; int t; } targ;
@@ -65,7 +49,7 @@ static void threads_parallel(void *ctx, bookrec_task_fn fn, void *arg, int n_tas
 static double t_last;
 static int print_loss(void *ctx, int epoch, double loss) {
     (void)ctx;
-    double t = now_s();
+    double t = bench_now();
     fprintf(stderr, "epoch %d: objective %.6g (%.2f s)\n", epoch, loss, t - t_last);
     t_last = t;
     return 0;
@@ -111,7 +95,7 @@ int main(int argc, char **argv) {
     if (loss) o.on_epoch = print_loss;
 
     size_t len = 0;
-    char *buf = slurp(argv[1], &len);
+    char *buf = bench_slurp(argv[1], &len);
     if (!buf) { perror(argv[1]); return 1; }
     bookrec_csv_options copt = {0};
     copt.source = argv[1];
@@ -134,10 +118,10 @@ int main(int argc, char **argv) {
     float *X = malloc((size_t)n_users * dim * sizeof *X), *Y = malloc((size_t)n_items * dim * sizeof *Y);
     float *G = malloc((size_t)dim * dim * sizeof *G);
     if (!X || !Y || !G) { fprintf(stderr, "out of memory\n"); return 1; }
-    double t0 = now_s();
+    double t0 = bench_now();
     t_last = t0;
     if (bookrec_ials_fit(&train, n_users, n_items, &o, X, Y, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    double fit_s = now_s() - t0;
+    double fit_s = bench_now() - t0;
     if (bookrec_ials_gram(Y, n_items, dim, G, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
 
     bookrec_ials_scorer sc = {X, Y, G, n_users, n_items, dim, &o};
@@ -146,12 +130,12 @@ int main(int argc, char **argv) {
     ro.n_tasks = threads;
     ro.parallel = threads > 1 ? threads_parallel : NULL;
     bookrec_rank_result res;
-    t0 = now_s();
+    t0 = bench_now();
     if (bookrec_rank_evaluate_new(n_users, n_items, &foldin, &target, bookrec_ials_score, &sc, &ro, &res, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    double eval_s = now_s() - t0;
+    double eval_s = bench_now() - t0;
     int iters = o.iters ? o.iters : 16;
     printf("{\"dim\": %d, \"iters\": %d, \"lambda\": %g, \"nu\": %g, \"alpha\": %g, \"w0\": %g, \"cg\": %d, "
            "\"weights\": [%g,%g,%g,%g,%g], \"readers_seed\": %llu, \"readers\": %d, \"evaluated\": %d, "
