@@ -1,6 +1,7 @@
-// `node tools/sizes.mjs [--top N] [--max-function L] [--max-file L] [--check] [DIR ...]`
+// `node tools/sizes.mjs [--top N] [--max-function L] [--max-file L] [--max-cli-share P] [--check] [DIR ...]`
 // Lists the longest C functions and files under src/ (or the DIRs given), with the limits the code keeps:
-// no function longer than 150 lines and no file longer than 800. A function is counted from the first line of
+// no function longer than 150 lines and no file longer than 800, and the command line's share of the C lines
+// (src/cli/ against src/ and include/ together) at most 25%: the front-end stays thin. A function is counted from the first line of
 // its definition (return type and name, at column 0) to its closing brace at column 0, both included.
 // With --check it exits 1 when something is over a limit. A size report for people, not a parser: it reads
 // the text line by line and relies on the project's layout (definitions and their closing braces at column 0).
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const o = { top: 15, maxFunction: 150, maxFile: 800, check: false, dirs: [] };
+  const o = { top: 15, maxFunction: 150, maxFile: 800, maxCliShare: 25, check: false, dirs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -22,9 +23,10 @@ function parseArgs(argv) {
     if (a === '--top') o.top = num(a);
     else if (a === '--max-function') o.maxFunction = num(a);
     else if (a === '--max-file') o.maxFile = num(a);
+    else if (a === '--max-cli-share') o.maxCliShare = num(a);
     else if (a === '--check') o.check = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node tools/sizes.mjs [--top N (15)] [--max-function L (150)] [--max-file L (800)] [--check] [DIR ...]');
+      console.log('usage: node tools/sizes.mjs [--top N (15)] [--max-function L (150)] [--max-file L (800)] [--max-cli-share P (25)] [--check] [DIR ...]');
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option "${a}" (see --help)`);
     else o.dirs.push(path.resolve(a));
@@ -72,6 +74,17 @@ function functionsOf(text) {
   return out;
 }
 
+// Lines of the C files under src/cli against all of src/ and include/ (the core, its public header, the wasm glue).
+function cliShare() {
+  const count = (dir) => cFiles(dir).reduce((n, f) => {
+    const text = readFileSync(f, 'utf8');
+    return n + text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  }, 0);
+  const cli = count(path.join(ROOT, 'src', 'cli'));
+  const all = count(path.join(ROOT, 'src')) + count(path.join(ROOT, 'include'));
+  return { cli, all, percent: (100 * cli) / all };
+}
+
 function main() {
   const o = parseArgs(process.argv.slice(2));
   const files = [];
@@ -97,7 +110,11 @@ function main() {
   for (const f of files.slice(0, Math.max(Math.min(o.top, 10), overFiles.length))) {
     console.log(`  ${String(f.lines).padStart(5)}${f.lines > o.maxFile ? ' !' : '  '} ${f.file}`);
   }
-  if (o.check && (overF.length || overFiles.length)) process.exit(1);
+  const share = cliShare();
+  const overShare = share.percent > o.maxCliShare;
+  console.log(`command line's share of the C lines (limit ${o.maxCliShare}%): src/cli ${share.cli} of ${share.all} ` +
+    `in src/ and include/, ${share.percent.toFixed(1)}%${overShare ? ' !' : ''}`);
+  if (o.check && (overF.length || overFiles.length || overShare)) process.exit(1);
 }
 
 try {
