@@ -190,12 +190,18 @@ typedef struct half {
     int d, n_rows, n_other;
     const float *other;      /* Y */
     float *rows;             /* X, updated */
-    const size_t *off;       /* CSR over rows */
-    const int32_t *idx;      /* other-side index of each observed pair */
-    const float *conf;       /* its confidence c */
+    const br_ials_side *csr; /* the observed pairs grouped by these rows */
+    const float *tab;        /* confidence of each code (csr->code) */
     const float *gf;         /* w0 Y^T Y as floats (CG) */
     const double *gd;        /* Y^T Y as doubles (exact solves) */
 } half;
+
+/* Observed pair k of a half-step: its other-side index and its confidence. */
+static inline const float *other_of(const half *h, size_t k) {
+    const br_ials_side *c = h->csr;
+    return h->other + (size_t)(c->idx16 ? c->idx16[k] : c->idx32[k]) * (size_t)h->d;
+}
+static inline float conf_of(const half *h, size_t k) { return h->csr->code ? h->tab[h->csr->code[k]] : h->csr->conf[k]; }
 
 /* Per-task scratch. */
 typedef struct scratch {
@@ -210,14 +216,14 @@ static void apply_a(const half *h, size_t k0, size_t k1, double lam, const float
     br_axpy(q, (float)lam, p, d);
     float w0 = (float)h->c->w0;
     for (size_t k = k0; k < k1; k++) {
-        const float *y = h->other + (size_t)h->idx[k] * d;
-        br_axpy(q, (h->conf[k] - w0) * br_dot(y, p, d), y, d);
+        const float *y = other_of(h, k);
+        br_axpy(q, (conf_of(h, k) - w0) * br_dot(y, p, d), y, d);
     }
 }
 
 static void solve_row(const half *h, int row, scratch *s) {
     int d = h->d;
-    size_t k0 = h->off[row], k1 = h->off[row + 1];
+    size_t k0 = h->csr->off[row], k1 = h->csr->off[row + 1];
     double lam = row_lambda(h->c, k1 - k0, h->n_other);
     float *x = h->rows + (size_t)row * d;
     if (h->c->cg_steps < 0) {
@@ -228,9 +234,10 @@ static void solve_row(const half *h, int row, scratch *s) {
             b[i] = 0;
         }
         for (size_t k = k0; k < k1; k++) {
-            const float *y = h->other + (size_t)h->idx[k] * d;
-            add_outer_lower(a, d, h->conf[k] - w0, y);
-            for (int i = 0; i < d; i++) b[i] += (double)h->conf[k] * y[i];
+            const float *y = other_of(h, k);
+            float ck = conf_of(h, k);
+            add_outer_lower(a, d, ck - w0, y);
+            for (int i = 0; i < d; i++) b[i] += (double)ck * y[i];
         }
         if (cholesky(a, d) != 0) return; /* cannot happen with lambda > 0; keep the old row */
         chol_solve(a, d, b);
@@ -239,7 +246,7 @@ static void solve_row(const half *h, int row, scratch *s) {
     }
     float *r = s->r, *p = s->p, *ap = s->ap, *b = s->b;
     memset(b, 0, (size_t)d * sizeof *b);
-    for (size_t k = k0; k < k1; k++) br_axpy(b, h->conf[k], h->other + (size_t)h->idx[k] * d, d);
+    for (size_t k = k0; k < k1; k++) br_axpy(b, conf_of(h, k), other_of(h, k), d);
     apply_a(h, k0, k1, lam, x, ap);
     for (int i = 0; i < d; i++) r[i] = p[i] = b[i] - ap[i];
     double rs = br_dot(r, r, d);
@@ -277,12 +284,12 @@ typedef struct fit_state {
 /* Observed pairs' part of the loss for row u, plus its L2: sum c (1 - yhat)^2 - w0 yhat^2 + lambda_u |x|^2. */
 static double row_loss(const half *h, int row) {
     int d = h->d;
-    size_t k0 = h->off[row], k1 = h->off[row + 1];
+    size_t k0 = h->csr->off[row], k1 = h->csr->off[row + 1];
     const float *x = h->rows + (size_t)row * d;
     double s = 0, w0 = h->c->w0;
     for (size_t k = k0; k < k1; k++) {
-        double yh = br_dot(x, h->other + (size_t)h->idx[k] * d, d);
-        s += h->conf[k] * (1 - yh) * (1 - yh) - w0 * yh * yh;
+        double yh = br_dot(x, other_of(h, k), d);
+        s += conf_of(h, k) * (1 - yh) * (1 - yh) - w0 * yh * yh;
     }
     double xx = 0;
     for (int i = 0; i < d; i++) xx += (double)x[i] * x[i];
@@ -339,31 +346,107 @@ static void balance(const size_t *off, int n, int d, int T, int *bound) {
     while (t <= T) bound[t++] = n;
 }
 
-/* CSR of the kept pairs grouped by key (user or item); the other index and the confidence per pair. */
-static int build_csr(const bookrec_triples *tr, const float *wt, int by_user, int n_keys, double alpha,
-                     size_t **off_out, int32_t **idx_out, float **conf_out, size_t nkeep) {
-    size_t *off = calloc((size_t)n_keys + 1, sizeof *off);
-    int32_t *idx = malloc((nkeep ? nkeep : 1) * sizeof *idx);
-    float *conf = malloc((nkeep ? nkeep : 1) * sizeof *conf);
-    size_t *fill = malloc(((size_t)n_keys + 1) * sizeof *fill);
-    if (!off || !idx || !conf || !fill) {
-        free(off), free(idx), free(conf), free(fill);
-        return -1;
+/* Code of confidence c in d's table (added when new); -1 when the table is full. */
+static int conf_code(br_ials_data *d, float c, int *last) {
+    if (*last >= 0 && memcmp(&d->tab[*last], &c, sizeof c) == 0) return *last;
+    for (int j = 0; j < d->n_tab; j++)
+        if (memcmp(&d->tab[j], &c, sizeof c) == 0) return *last = j;
+    if (d->n_tab == 256) return -1;
+    d->tab[d->n_tab] = c;
+    return *last = d->n_tab++;
+}
+
+/* Allocates side s for n_rows rows (off already counted) of n pairs against n_other rows, codes or floats. */
+static int side_alloc(br_ials_side *s, size_t n, int n_other, int floats) {
+    size_t m = n ? n : 1;
+    if (n_other <= 65536) s->idx16 = malloc(m * sizeof *s->idx16);
+    else s->idx32 = malloc(m * sizeof *s->idx32);
+    if (floats) s->conf = malloc(m * sizeof *s->conf);
+    else s->code = malloc(m);
+    return (s->idx16 || s->idx32) && (s->conf || s->code) ? 0 : -1;
+}
+
+/* Puts pair (other, code or conf) at row key's cursor (off[key], moved on). */
+static void side_put(br_ials_side *s, int32_t key, int32_t other, int code, float conf) {
+    size_t at = s->off[key]++;
+    if (s->idx16) s->idx16[at] = (uint16_t)other;
+    else s->idx32[at] = other;
+    if (s->code) s->code[at] = (uint8_t)code;
+    else s->conf[at] = conf;
+}
+
+/* Turns the cursors back into row starts (each cursor ended on the next row's start). */
+static void side_rewind(br_ials_side *s, int n_rows) {
+    memmove(s->off + 1, s->off, (size_t)n_rows * sizeof *s->off);
+    s->off[0] = 0;
+}
+
+static void side_free(br_ials_side *s) {
+    free(s->off), free(s->idx16), free(s->idx32), free(s->code), free(s->conf);
+    memset(s, 0, sizeof *s);
+}
+
+void br_ials_data_free(br_ials_data *d) {
+    if (!d) return;
+    side_free(&d->by_user);
+    side_free(&d->by_item);
+    memset(d, 0, sizeof *d);
+}
+
+int br_ials_data_build(const br_rsrc *src, const unsigned char *skip_user, int n_users, int n_items,
+                       const bookrec_ials_options *opt, br_ials_data *d, bookrec_error *err) {
+    memset(d, 0, sizeof *d);
+    ials_cfg c;
+    int st = resolve(opt, 0, &c, err);
+    if (st) return st;
+    d->n_users = n_users, d->n_items = n_items;
+    d->by_user.off = calloc((size_t)n_users + 1, sizeof *d->by_user.off);
+    d->by_item.off = calloc((size_t)n_items + 1, sizeof *d->by_item.off);
+    if (!d->by_user.off || !d->by_item.off) {
+        br_ials_data_free(d);
+        return br_fail(err, BOOKREC_E_NOMEM, "ials fit: out of memory");
     }
-    const int32_t *key = by_user ? tr->user : tr->item, *oth = by_user ? tr->item : tr->user;
-    for (size_t k = 0; k < tr->n; k++)
-        if (wt[k] > 0) off[key[k] + 1]++;
-    for (int r = 0; r < n_keys; r++) off[r + 1] += off[r];
-    memcpy(fill, off, ((size_t)n_keys + 1) * sizeof *fill);
-    for (size_t k = 0; k < tr->n; k++)
-        if (wt[k] > 0) {
-            size_t at = fill[key[k]]++;
-            idx[at] = oth[k];
-            conf[at] = (float)(1.0 + alpha * wt[k]);
+    size_t n = br_rsrc_n(src);
+    int floats = 0, last = -1;
+    for (size_t k = 0; k < n; k++) { /* count the kept pairs per row, and settle the confidence codes */
+        int32_t u, i;
+        float r;
+        br_rsrc_get(src, k, &u, &i, &r);
+        if (u < 0 || u >= n_users || i < 0 || i >= n_items) {
+            br_ials_data_free(d);
+            return br_fail(err, BOOKREC_E_ARG, "ials fit: rating %zu has user %d / item %d, expected below %d / %d",
+                           k, u, i, n_users, n_items);
         }
-    free(fill);
-    *off_out = off, *idx_out = idx, *conf_out = conf;
-    return 0;
+        if (!isfinite(r)) {
+            br_ials_data_free(d);
+            return br_fail(err, BOOKREC_E_ARG, "ials fit: rating %zu (user %d, item %d) is not finite", k, u, i);
+        }
+        float w = weight_of(&c, r);
+        if (!(w > 0) || (skip_user && skip_user[u])) continue;
+        d->by_user.off[u + 1]++, d->by_item.off[i + 1]++, d->n++;
+        if (!floats && conf_code(d, (float)(1.0 + c.alpha * w), &last) < 0) floats = 1;
+    }
+    for (int u = 0; u < n_users; u++) d->by_user.off[u + 1] += d->by_user.off[u];
+    for (int i = 0; i < n_items; i++) d->by_item.off[i + 1] += d->by_item.off[i];
+    if (side_alloc(&d->by_user, d->n, n_items, floats) || side_alloc(&d->by_item, d->n, n_users, floats)) {
+        br_ials_data_free(d);
+        return br_fail(err, BOOKREC_E_NOMEM, "ials fit: out of memory");
+    }
+    if (floats) d->n_tab = 0;
+    for (size_t k = 0; k < n; k++) { /* fill both sides in the ratings' order (off[] as cursors) */
+        int32_t u, i;
+        float r;
+        br_rsrc_get(src, k, &u, &i, &r);
+        float w = weight_of(&c, r);
+        if (!(w > 0) || (skip_user && skip_user[u])) continue;
+        float conf = (float)(1.0 + c.alpha * w);
+        int code = floats ? 0 : conf_code(d, conf, &last);
+        side_put(&d->by_user, u, i, code, conf);
+        side_put(&d->by_item, i, u, code, conf);
+    }
+    side_rewind(&d->by_user, n_users);
+    side_rewind(&d->by_item, n_items);
+    return br_ok(err);
 }
 
 static void init_factors(float *f, size_t n, int d, double sd, br_rng *rng) {
@@ -374,9 +457,8 @@ static void init_factors(float *f, size_t n, int d, double sd, br_rng *rng) {
 
 int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, const bookrec_ials_options *opt,
                      float *user_factors, float *item_factors, bookrec_error *err) {
-    fit_state f;
-    memset(&f, 0, sizeof f);
-    int st = resolve(opt, 1, &f.c, err);
+    ials_cfg c;
+    int st = resolve(opt, 1, &c, err);
     if (st) return st;
     if (!train) return br_fail(err, BOOKREC_E_ARG, "ials fit: train is NULL");
     if (train->n && (!train->user || !train->item || !train->rating))
@@ -385,37 +467,26 @@ int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, con
         return br_fail(err, BOOKREC_E_ARG, "ials fit: expected n_users and n_items > 0, got %d and %d", n_users,
                        n_items);
     if (!user_factors || !item_factors) return br_fail(err, BOOKREC_E_ARG, "ials fit: factor arrays are NULL");
-    int d = f.c.dim;
+    br_ials_data d;
+    br_rsrc src = {train, NULL};
+    st = br_ials_data_build(&src, NULL, n_users, n_items, opt, &d, err);
+    if (!st) st = br_ials_run(&d, opt, user_factors, item_factors, err);
+    br_ials_data_free(&d);
+    return st;
+}
+
+int br_ials_run(const br_ials_data *data, const bookrec_ials_options *opt, float *user_factors, float *item_factors,
+                bookrec_error *err) {
+    fit_state f;
+    memset(&f, 0, sizeof f);
+    int st = resolve(opt, 1, &f.c, err);
+    if (st) return st;
+    int d = f.c.dim, n_users = data->n_users, n_items = data->n_items;
     f.o = opt;
     f.T = opt && opt->n_tasks > 1 ? (opt->n_tasks > 256 ? 256 : opt->n_tasks) : 1;
-
-    float *wt = malloc((train->n ? train->n : 1) * sizeof *wt);
-    if (!wt) return br_fail(err, BOOKREC_E_NOMEM, "ials fit: out of memory");
-    size_t nkeep = 0;
-    for (size_t k = 0; k < train->n; k++) {
-        int u = train->user[k], i = train->item[k];
-        float r = train->rating[k];
-        if (u < 0 || u >= n_users || i < 0 || i >= n_items) {
-            free(wt);
-            return br_fail(err, BOOKREC_E_ARG, "ials fit: rating %zu has user %d / item %d, expected below %d / %d",
-                           k, u, i, n_users, n_items);
-        }
-        if (!isfinite(r)) {
-            free(wt);
-            return br_fail(err, BOOKREC_E_ARG, "ials fit: rating %zu (user %d, item %d) is not finite", k, u, i);
-        }
-        wt[k] = weight_of(&f.c, r);
-        if (wt[k] > 0) nkeep++;
-    }
-
-    size_t *uoff = NULL, *ioff = NULL;
-    int32_t *uidx = NULL, *iidx = NULL;
-    float *uconf = NULL, *iconf = NULL, *gf = NULL;
+    float *gf = NULL;
     double *gd = NULL, *gx = NULL, *loss = NULL;
     int *bu = NULL, *bi = NULL;
-    int rc = build_csr(train, wt, 1, n_users, f.c.alpha, &uoff, &uidx, &uconf, nkeep);
-    if (rc == 0) rc = build_csr(train, wt, 0, n_items, f.c.alpha, &ioff, &iidx, &iconf, nkeep);
-    free(wt);
     f.sc = calloc((size_t)f.T, sizeof *f.sc);
     gf = malloc((size_t)d * d * sizeof *gf);
     gd = malloc((size_t)d * d * sizeof *gd);
@@ -426,7 +497,7 @@ int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, con
         gx = malloc((size_t)d * d * sizeof *gx);
         loss = malloc((size_t)n_users * sizeof *loss);
     }
-    int ok = rc == 0 && f.sc && gf && gd && bu && bi && (!want_loss || (gx && loss));
+    int ok = f.sc && gf && gd && bu && bi && (!want_loss || (gx && loss));
     for (int t = 0; ok && t < f.T; t++) {
         scratch *s = &f.sc[t];
         s->r = malloc((size_t)4 * d * sizeof(float));
@@ -435,7 +506,7 @@ int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, con
         else s->p = s->r + d, s->ap = s->r + 2 * d, s->b = s->r + 3 * d, s->x = s->a + (size_t)d * d;
     }
     if (!ok) {
-        st = br_fail(err, BOOKREC_E_NOMEM, "ials fit: out of memory (%zu ratings, dim %d)", train->n, d);
+        st = br_fail(err, BOOKREC_E_NOMEM, "ials fit: out of memory (%zu ratings, dim %d)", data->n, d);
         goto done;
     }
 
@@ -443,11 +514,12 @@ int bookrec_ials_fit(const bookrec_triples *train, int n_users, int n_items, con
     br_rng_seed(&rng, f.c.seed);
     init_factors(user_factors, (size_t)n_users, d, f.c.init_scale, &rng);
     init_factors(item_factors, (size_t)n_items, d, f.c.init_scale, &rng);
+    const size_t *uoff = data->by_user.off, *ioff = data->by_item.off;
     balance(uoff, n_users, d, f.T, bu);
     balance(ioff, n_items, d, f.T, bi);
 
-    half hu = {&f.c, d, n_users, n_items, item_factors, user_factors, uoff, uidx, uconf, gf, gd};
-    half hi = {&f.c, d, n_items, n_users, user_factors, item_factors, ioff, iidx, iconf, gf, gd};
+    half hu = {&f.c, d, n_users, n_items, item_factors, user_factors, &data->by_user, data->tab, gf, gd};
+    half hi = {&f.c, d, n_items, n_users, user_factors, item_factors, &data->by_item, data->tab, gf, gd};
     for (int ep = 1; ep <= f.c.iters; ep++) {
         for (int side = 0; side < 2; side++) {
             const half *h = side == 0 ? &hi : &hu;
@@ -484,7 +556,6 @@ done:
     if (f.sc)
         for (int t = 0; t < f.T; t++) free(f.sc[t].r), free(f.sc[t].a);
     free(f.sc);
-    free(uoff), free(uidx), free(uconf), free(ioff), free(iidx), free(iconf);
     free(gf), free(gd), free(gx), free(loss), free(bu), free(bi);
     return st;
 }

@@ -109,6 +109,53 @@ int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char 
 /* Frees c's arrays and zeroes it. */
 void br_csr_free(br_csr *c);
 
+/* ---------------------------------------------------------------- compact top-N training (ials.c, topn_train.c) */
+
+/* Ratings read in order from triples or from packed records (exactly one of t, p set). */
+typedef struct br_rsrc {
+    const bookrec_triples *t;
+    const bookrec_packed *p;
+} br_rsrc;
+
+static inline size_t br_rsrc_n(const br_rsrc *s) { return s->t ? s->t->n : s->p->n; }
+
+static inline void br_rsrc_get(const br_rsrc *s, size_t k, int32_t *user, int32_t *item, float *rating) {
+    if (s->t) *user = s->t->user[k], *item = s->t->item[k], *rating = s->t->rating[k];
+    else bookrec_packed_get(s->p, k, user, item, rating);
+}
+
+/* The observed pairs of an iALS fit grouped by one side's rows: the other side's index in 2 bytes when that side
+   has at most 65,536 rows (idx16, else idx32), the confidence as a 1-byte code into br_ials_data.tab (code, else
+   conf when there are more than 256 distinct confidences). */
+typedef struct br_ials_side {
+    size_t *off; /* rows + 1 */
+    uint16_t *idx16;
+    int32_t *idx32;
+    uint8_t *code;
+    float *conf;
+} br_ials_side;
+
+/* Both groupings of an iALS fit's observed pairs (3 + 5 bytes per pair for 10,000 books and millions of readers). */
+typedef struct br_ials_data {
+    int n_users, n_items;
+    size_t n;           /* observed pairs (ratings of weight > 0) */
+    br_ials_side by_user, by_item;
+    float tab[256];     /* confidence of each code */
+    int n_tab;
+} br_ials_data;
+
+/* Gathers the ratings of src with weight > 0 under opt, but those of users flagged in skip_user (may be NULL), into
+   d in src's order; free d with br_ials_data_free. */
+int br_ials_data_build(const br_rsrc *src, const unsigned char *skip_user, int n_users, int n_items,
+                       const bookrec_ials_options *opt, br_ials_data *d, bookrec_error *err);
+
+/* Frees d's arrays and zeroes it (NULL: no-op). */
+void br_ials_data_free(br_ials_data *d);
+
+/* bookrec_ials_fit on gathered pairs. */
+int br_ials_run(const br_ials_data *d, const bookrec_ials_options *opt, float *user_factors, float *item_factors,
+                bookrec_error *err);
+
 /* ---------------------------------------------------------------- model tensors (model.c) */
 
 /* A named view into the model's parameter block (row-major rows x cols floats). */
