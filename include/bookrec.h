@@ -1055,6 +1055,72 @@ typedef struct bookrec_ials_scorer {
 /* bookrec_score_fn of an iALS model: dot(x_u, y_i) for a dataset user's row or a folded-in new reader. */
 int bookrec_ials_score(void *ctx, const bookrec_reader *reader, float *scores, int n_items, bookrec_error *err);
 
+/* ------------------------------------------------------------- the top-N experiment (src/topn_experiment.c) */
+/* What `bookrec train --arch ease|ials` runs: a few hundred readers with >= 20 ratings are held out of the fit as
+   new readers (folded in from 10 of their ratings), EASE or iALS is fitted on everyone else, the match is
+   calibrated on the held-out readers of even index and its reliability shown on the odd ones, and all of them are
+   ranked (HR/NDCG@10). The ratings are held once, packed (5 bytes each for millions of readers and 10,000 books):
+   no copy for the fit's part, the held-out readers' ratings copied alone. */
+
+/* Past this many books EASE's books^2 floats (3.6 GB at 30,000) no longer fit a machine like the development one. */
+#define BOOKREC_EASE_MAX_ITEMS 30000
+
+/* The arch to train when `asked` is requested for n_items books: iALS for EASE past BOOKREC_EASE_MAX_ITEMS books
+   unless force_ease, else `asked`. */
+bookrec_arch bookrec_topn_arch_for(bookrec_arch asked, int n_items, int force_ease);
+
+/* Where bookrec_topn_train is when it calls its progress callback. */
+typedef enum bookrec_topn_stage {
+    BOOKREC_TOPN_FITTING = 0, /* readers are held out (n_held, n_fit known); the fit or the curve's solve starts */
+    BOOKREC_TOPN_FITTED = 1,  /* the fit or the curve's dense solve is done */
+    BOOKREC_TOPN_POINT = 2    /* the curve: result->point holds one K's figures */
+} bookrec_topn_stage;
+
+#define BOOKREC_TOPN_BINS 10
+
+/* One K of the curve: the held-out readers' HR/NDCG@10 and the size of the book side saved in Q8. */
+typedef struct bookrec_topn_point {
+    int k;
+    double hr, ndcg;
+    size_t items_bytes;
+} bookrec_topn_point;
+
+/* The figures of a top-N fit. */
+typedef struct bookrec_topn_result {
+    bookrec_arch arch;        /* what was fitted */
+    int dim;
+    int n_held;               /* readers held out */
+    size_t n_fit;             /* ratings fitted */
+    float threshold;          /* relevant when rated >= threshold */
+    bookrec_rank_result ranking; /* the held-out readers as new readers */
+    int calibrated;           /* 1 when the match calibration fitted, else its reason in calibration_error */
+    char calibration_error[512];
+    int reliability;          /* 1 when the bins below are filled (the match on the odd half of the readers) */
+    int count[BOOKREC_TOPN_BINS];
+    double mean_match[BOOKREC_TOPN_BINS], observed[BOOKREC_TOPN_BINS];
+    bookrec_topn_point point; /* the curve's latest K */
+    const char *step;         /* on failure, the step that failed ("holding readers out", "EASE", "iALS", ...) */
+} bookrec_topn_result;
+
+/* Options of bookrec_topn_train; zero-initialised means EASE with its defaults and 500 readers held out. */
+typedef struct bookrec_topn_options {
+    bookrec_arch arch;        /* BOOKREC_ARCH_EASE or BOOKREC_ARCH_IALS (bookrec_topn_arch_for says which) */
+    int dim;                  /* EASE: entries kept per row (at most the books); iALS: factors; 0: the default */
+    int held_out;             /* readers held out; 0 means 500 */
+    uint64_t split_seed;      /* seed choosing them; 0 means 7 */
+    bookrec_ease_options ease;
+    bookrec_ials_options ials; /* iters, threads (n_tasks, parallel) and the fit's options */
+    const int *curve;         /* EASE, instead of a model: the figures of each K of curve[0..n_curve) */
+    int n_curve;
+    void (*progress)(void *ctx, bookrec_topn_stage stage, const bookrec_topn_result *so_far); /* may be NULL */
+    void *progress_ctx;
+} bookrec_topn_options;
+
+/* Runs the experiment above on r, taking r->all's arrays (r->all is left empty, the ids stay): *out (NULL with a
+   curve) gets the fitted model, the caller frees it with bookrec_model_free; *res the figures. */
+int bookrec_topn_train(bookrec_ratings *r, const bookrec_topn_options *opt, bookrec_model **out,
+                       bookrec_topn_result *res, bookrec_error *err);
+
 /* ------------------------------------------------------------- implicit feedback (src/features.c) */
 
 /* (user, item) pairs in dense indices, and the data rows they were read from. */

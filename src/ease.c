@@ -83,25 +83,33 @@ static int check_triples(const bookrec_triples *t, int n_items, bookrec_error *e
     return BOOKREC_OK;
 }
 
-/* G[0..n^2) = X^T X: for every reader, the outer product of their weighted ratings (the triples grouped by user,
-   so the cost is the sum over readers of their ratings squared). */
-static int gram(const bookrec_triples *t, int n, const ease_opts *o, float lo, float hi, float *G,
-                bookrec_error *err) {
-    int n_users = 0;
-    for (size_t e = 0; e < t->n; e++)
-        if (t->user[e] >= n_users) n_users = t->user[e] + 1;
-    br_csr c;
-    int rc = br_csr_build(t, n_users, n, "EASE", &c, err);
-    if (rc) return rc;
-    for (size_t e = 0; e < t->n; e++) c.rating[e] = br_knot_weight(o->fit_w, c.rating[e], lo, hi); /* weights */
+/* G[0..n^2) = X^T X: for every reader of c not flagged in skip (may be NULL), the outer product of their weighted
+   ratings (the cost is the sum over readers of their ratings squared). */
+static int gram(const br_csr *c, int n_users, const unsigned char *skip, int n, const ease_opts *o, float lo, float hi,
+                float *G, bookrec_error *err) {
+    int32_t longest = 0;
+    size_t kept = 0;
+    for (int u = 0; u < n_users; u++) {
+        if (skip && skip[u]) continue;
+        int32_t len = c->off[u + 1] - c->off[u];
+        if (len > longest) longest = len;
+        kept += (size_t)len;
+    }
+    if (kept == 0) return br_fail(err, BOOKREC_E_EMPTY, "EASE: no training ratings");
+    float *w = malloc((size_t)longest * sizeof *w);
+    if (!w) return br_fail(err, BOOKREC_E_NOMEM, "EASE index: out of memory");
     memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
     for (int u = 0; u < n_users; u++) {
-        for (int32_t a = c.off[u]; a < c.off[u + 1]; a++) {
-            float *row = G + (size_t)c.item[a] * (size_t)n, wa = c.rating[a];
-            for (int32_t b = c.off[u]; b < c.off[u + 1]; b++) row[c.item[b]] += wa * c.rating[b];
+        if (skip && skip[u]) continue;
+        int32_t o0 = c->off[u], len = c->off[u + 1] - o0;
+        const int32_t *item = c->item + o0;
+        for (int32_t a = 0; a < len; a++) w[a] = br_knot_weight(o->fit_w, c->rating[o0 + a], lo, hi);
+        for (int32_t a = 0; a < len; a++) {
+            float *row = G + (size_t)item[a] * (size_t)n, wa = w[a];
+            for (int32_t b = 0; b < len; b++) row[item[b]] += wa * w[b];
         }
     }
-    br_csr_free(&c);
+    free(w);
     return BOOKREC_OK;
 }
 
@@ -150,17 +158,21 @@ static int invert(float *A, int n, int builtin, bookrec_error *err) {
     return BOOKREC_OK;
 }
 
-/* Computes the dense EASE matrix of ratings t into B (row-major, caller-owned, n_items^2 floats). */
-int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, float max_rating,
-                       const bookrec_ease_options *opt, float *B, bookrec_error *err) {
+/* Fails unless lo..hi is a finite range. */
+static int check_scale(float lo, float hi, bookrec_error *err) {
+    if (!isfinite(lo) || !isfinite(hi) || !(lo < hi))
+        return br_fail(err, BOOKREC_E_ARG, "EASE: rating scale %g..%g is not a range", (double)lo, (double)hi);
+    return BOOKREC_OK;
+}
+
+int br_ease_dense_csr(const br_csr *c, int n_users, const unsigned char *skip, int n_items, float min_rating,
+                      float max_rating, const bookrec_ease_options *opt, float *B, bookrec_error *err) {
+    int rc;
     if (!B || n_items < 1) return br_fail(err, BOOKREC_E_ARG, "EASE: NULL output or %d items", n_items);
-    if (!isfinite(min_rating) || !isfinite(max_rating) || !(min_rating < max_rating))
-        return br_fail(err, BOOKREC_E_ARG, "EASE: rating scale %g..%g is not a range", (double)min_rating,
-                       (double)max_rating);
+    if ((rc = check_scale(min_rating, max_rating, err))) return rc;
     ease_opts o;
-    int rc = resolve(opt, &o, err);
-    if (!rc) rc = check_triples(t, n_items, err);
-    if (!rc) rc = gram(t, n_items, &o, min_rating, max_rating, B, err);
+    rc = resolve(opt, &o, err);
+    if (!rc) rc = gram(c, n_users, skip, n_items, &o, min_rating, max_rating, B, err);
     if (rc) return rc;
     size_t N = (size_t)n_items;
     for (size_t i = 0; i < N; i++) B[i * N + i] += o.lambda;
@@ -176,6 +188,25 @@ int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, 
     }
     free(inv_diag);
     return br_ok(err);
+}
+
+/* Computes the dense EASE matrix of ratings t into B (row-major, caller-owned, n_items^2 floats). */
+int bookrec_ease_dense(const bookrec_triples *t, int n_items, float min_rating, float max_rating,
+                       const bookrec_ease_options *opt, float *B, bookrec_error *err) {
+    if (!B || n_items < 1) return br_fail(err, BOOKREC_E_ARG, "EASE: NULL output or %d items", n_items);
+    int rc = check_scale(min_rating, max_rating, err);
+    ease_opts o;
+    if (!rc) rc = resolve(opt, &o, err);
+    if (!rc) rc = check_triples(t, n_items, err);
+    if (rc) return rc;
+    int n_users = 0;
+    for (size_t e = 0; e < t->n; e++)
+        if (t->user[e] >= n_users) n_users = t->user[e] + 1;
+    br_csr c;
+    if ((rc = br_csr_build(t, n_users, n_items, "EASE", &c, err))) return rc;
+    rc = br_ease_dense_csr(&c, n_users, NULL, n_items, min_rating, max_rating, opt, B, err);
+    br_csr_free(&c);
+    return rc;
 }
 
 /* Keeps row i's K largest positive entries, padding with (i, 0), ordered by column. */
@@ -233,16 +264,8 @@ int bookrec_ease_fit(bookrec_model *m, const bookrec_triples *train, const bookr
     return rc;
 }
 
-/* Fills an EASE model from a dense B computed by bookrec_ease_dense on the same ratings (see bookrec.h). */
-int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triples *train,
-                          const bookrec_triples *readers, const bookrec_ease_options *opt, bookrec_error *err) {
-    if (!B) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit_from: NULL matrix");
-    if (!readers) readers = train;
-    int rc = check_model(m, readers, err);
-    if (!rc && train != readers) rc = check_triples(train, m->cfg.n_items, err);
-    if (rc) return rc;
-    ease_opts o;
-    if ((rc = resolve(opt, &o, err))) return rc;
+/* Keeps each row's dim largest entries of B in m and the score weights of o. */
+static int keep_rows(bookrec_model *m, const float *B, const ease_opts *o, bookrec_error *err) {
     size_t N = (size_t)m->cfg.n_items;
     int K = m->cfg.dim;
     float *row = malloc((N + (size_t)K) * sizeof *row), *tmp = row + N;
@@ -252,9 +275,37 @@ int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triple
         keep_row(row, (int)N, (int)i, K, m->topn_col + i * (size_t)K, m->item_emb + i * (size_t)K, tmp);
     }
     free(row);
+    memcpy(m->topn_meta + BR_META_WEIGHTS, o->score_w, sizeof o->score_w);
+    return BOOKREC_OK;
+}
+
+/* Fills an EASE model from a dense B computed by bookrec_ease_dense on the same ratings (see bookrec.h). */
+int bookrec_ease_fit_from(bookrec_model *m, const float *B, const bookrec_triples *train,
+                          const bookrec_triples *readers, const bookrec_ease_options *opt, bookrec_error *err) {
+    if (!B) return br_fail(err, BOOKREC_E_ARG, "bookrec_ease_fit_from: NULL matrix");
+    if (!readers) readers = train;
+    int rc = check_model(m, readers, err);
+    if (!rc && train != readers) rc = check_triples(train, m->cfg.n_items, err);
+    if (rc) return rc;
+    ease_opts o;
+    if ((rc = resolve(opt, &o, err)) || (rc = keep_rows(m, B, &o, err))) return rc;
     if ((rc = br_topn_set_readers(m, readers, err))) return rc;
     br_topn_set_prior(m, train, o.prior);
-    memcpy(m->topn_meta + BR_META_WEIGHTS, o.score_w, sizeof o.score_w);
+    br_model_invalidate(m);
+    return br_ok(err);
+}
+
+int br_ease_from_dense(bookrec_model *m, const float *B, const br_csr *c, int n_users, const unsigned char *skip,
+                       const bookrec_ease_options *opt, bookrec_error *err) {
+    ease_opts o;
+    int rc = resolve(opt, &o, err);
+    if (!rc) rc = keep_rows(m, B, &o, err);
+    if (rc) return rc;
+    memset(m->item_bias, 0, (size_t)m->cfg.n_items * sizeof *m->item_bias);
+    for (int u = 0; u < n_users; u++)
+        if (!skip || !skip[u])
+            for (int32_t a = c->off[u]; a < c->off[u + 1]; a++) m->item_bias[c->item[a]] += 1.0f;
+    br_topn_finish_prior(m, o.prior);
     br_model_invalidate(m);
     return br_ok(err);
 }

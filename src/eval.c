@@ -111,9 +111,7 @@ void br_csr_free(br_csr *c) {
     memset(c, 0, sizeof *c);
 }
 
-int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char *what, br_csr *c,
-                        bookrec_error *err) {
-    memset(c, 0, sizeof *c);
+int br_triples_check(const bookrec_triples *t, int n_users, int n_items, const char *what, bookrec_error *err) {
     if (!t || (t->n > 0 && (!t->user || !t->item || !t->rating)))
         return br_fail(err, BOOKREC_E_ARG, "%s triples: NULL arrays", what);
     if (t->n > (size_t)INT32_MAX) return br_fail(err, BOOKREC_E_ARG, "%s triples: too many (%zu)", what, t->n);
@@ -127,21 +125,20 @@ int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char 
         if (!isfinite(t->rating[j]))
             return br_fail(err, BOOKREC_E_ARG, "%s triple %zu: rating is not a finite number", what, j);
     }
+    return BOOKREC_OK;
+}
+
+int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char *what, br_csr *c,
+                        bookrec_error *err) {
+    memset(c, 0, sizeof *c);
+    int st = br_triples_check(t, n_users, n_items, what, err);
+    if (st) return st;
     c->off = calloc((size_t)n_users + 1, sizeof *c->off);
     c->item = malloc((t->n ? t->n : 1) * sizeof *c->item);
     c->rating = malloc((t->n ? t->n : 1) * sizeof *c->rating);
     if (!c->off || !c->item || !c->rating) { br_csr_free(c); return br_fail(err, BOOKREC_E_NOMEM, "%s index: out of memory", what); }
-    for (size_t j = 0; j < t->n; j++) c->off[t->user[j] + 1]++;
-    for (int u = 0; u < n_users; u++) c->off[u + 1] += c->off[u];
-    int32_t *pos = malloc(((size_t)n_users + 1) * sizeof *pos);
-    if (!pos) { br_csr_free(c); return br_fail(err, BOOKREC_E_NOMEM, "%s index: out of memory", what); }
-    memcpy(pos, c->off, ((size_t)n_users + 1) * sizeof *pos);
-    for (size_t j = 0; j < t->n; j++) {
-        int32_t p = pos[t->user[j]]++;
-        c->item[p] = t->item[j];
-        c->rating[p] = t->rating[j];
-    }
-    free(pos);
+    br_rsrc src = {t, NULL};
+    br_csr_fill(&src, n_users, c->off, c->item, c->rating);
     return BOOKREC_OK;
 }
 
@@ -477,11 +474,9 @@ int bookrec_triples_split(const bookrec_triples *t, double fraction, uint64_t se
     return br_ok(err);
 }
 
-int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const bookrec_newreader_options *opt,
-                              bookrec_triples *train, bookrec_triples *foldin, bookrec_triples *target,
-                              int *n_readers, bookrec_error *err) {
-    if (!all || !train || !foldin || !target || n_users <= 0)
-        return br_fail(err, BOOKREC_E_ARG, "new-reader split: bad arguments (n_users %d, NULL pointer?)", n_users);
+int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookrec_newreader_options *opt,
+                        unsigned char *held_user, bookrec_triples *foldin, bookrec_triples *target, int *n_readers,
+                        bookrec_error *err) {
     bookrec_newreader_options o;
     if (opt) o = *opt; else memset(&o, 0, sizeof o);
     if (o.n_readers <= 0) o.n_readers = 1000;
@@ -495,27 +490,22 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     if (o.n_foldin >= o.min_ratings)
         return br_fail(err, BOOKREC_E_ARG, "new-reader split: fold-in ratings (%d) must be fewer than the minimum (%d)",
                        o.n_foldin, o.min_ratings);
-    memset(train, 0, sizeof *train);
     memset(foldin, 0, sizeof *foldin);
     memset(target, 0, sizeof *target);
     if (n_readers) *n_readers = 0;
-
-    br_csr c;
-    int st = br_csr_build(all, n_users, INT32_MAX, "new-reader split", &c, err);
-    if (st) return st;
+    int st;
     int32_t *elig = malloc((size_t)n_users * sizeof *elig);
-    unsigned char *held_user = calloc((size_t)n_users, 1);
     int n_elig = 0;
-    if (!elig || !held_user) { st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory"); goto out; }
+    if (!elig) return br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
     for (int u = 0; u < n_users; u++)
-        if (c.off[u + 1] - c.off[u] >= o.min_ratings) elig[n_elig++] = u;
+        if (c->off[u + 1] - c->off[u] >= o.min_ratings) elig[n_elig++] = u;
     if (n_elig == 0) {
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: no user has %d or more ratings", o.min_ratings);
         goto out;
     }
     /* the cap: at most max_share of the users who rated anything, so the training part keeps the others */
     int n_rating_users = 0;
-    for (int u = 0; u < n_users; u++) n_rating_users += c.off[u + 1] > c.off[u];
+    for (int u = 0; u < n_users; u++) n_rating_users += c->off[u + 1] > c->off[u];
     int cap = (int)floor(o.max_share * (double)n_rating_users);
     int n_take = o.n_readers < n_elig ? o.n_readers : n_elig;
     if (n_take > cap) n_take = cap;
@@ -532,33 +522,27 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
         held_user[elig[j]] = 1;
     }
     size_t n_held = 0;
-    for (int j = 0; j < n_take; j++) n_held += (size_t)(c.off[elig[j] + 1] - c.off[elig[j]]);
+    for (int j = 0; j < n_take; j++) n_held += (size_t)(c->off[elig[j] + 1] - c->off[elig[j]]);
     size_t n_fold = (size_t)n_take * (size_t)o.n_foldin;
-    if (n_held >= all->n) { /* cannot happen with the cap below 1; kept as the promise that train is never empty */
+    if (n_held >= n_all) { /* cannot happen with the cap below 1; kept as the promise that train is never empty */
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: holding out %d readers would leave no training ratings",
                      n_take);
         goto out;
     }
-    if (bookrec_triples_alloc(train, all->n - n_held) || bookrec_triples_alloc(foldin, n_fold) ||
-        bookrec_triples_alloc(target, n_held - n_fold)) {
+    if (bookrec_triples_alloc(foldin, n_fold) || bookrec_triples_alloc(target, n_held - n_fold)) {
         st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
         goto out;
     }
-    size_t m = 0;
-    for (size_t j = 0; j < all->n; j++)
-        if (!held_user[all->user[j]]) {
-            train->user[m] = all->user[j]; train->item[m] = all->item[j]; train->rating[m] = all->rating[j]; m++;
-        }
     /* each held-out reader, in selection order: a seeded shuffle of its ratings, the first n_foldin fold it in */
     size_t mf = 0, mt = 0;
     int32_t max_len = 0;
     for (int j = 0; j < n_take; j++)
-        if (c.off[elig[j] + 1] - c.off[elig[j]] > max_len) max_len = c.off[elig[j] + 1] - c.off[elig[j]];
+        if (c->off[elig[j] + 1] - c->off[elig[j]] > max_len) max_len = c->off[elig[j] + 1] - c->off[elig[j]];
     int32_t *order = malloc((size_t)max_len * sizeof *order);
     if (!order) { st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory"); goto out; }
     for (int j = 0; j < n_take; j++) {
         int u = elig[j];
-        int32_t b = c.off[u], len = c.off[u + 1] - b;
+        int32_t b = c->off[u], len = c->off[u + 1] - b;
         for (int32_t q = 0; q < len; q++) order[q] = b + q;
         for (int32_t q = 0; q < o.n_foldin; q++) {
             int32_t r = q + (int32_t)br_rng_below(&rng, (uint32_t)(len - q));
@@ -567,7 +551,7 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
         for (int32_t q = 0; q < len; q++) {
             bookrec_triples *d = q < o.n_foldin ? foldin : target;
             size_t *pm = q < o.n_foldin ? &mf : &mt;
-            d->user[*pm] = u; d->item[*pm] = c.item[order[q]]; d->rating[*pm] = c.rating[order[q]];
+            d->user[*pm] = u; d->item[*pm] = c->item[order[q]]; d->rating[*pm] = c->rating[order[q]];
             (*pm)++;
         }
     }
@@ -576,12 +560,42 @@ int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const boo
     st = br_ok(err);
 out:
     if (st != BOOKREC_OK) {
-        bookrec_triples_free(train);
         bookrec_triples_free(foldin);
         bookrec_triples_free(target);
     }
     free(elig);
-    free(held_user);
+    return st;
+}
+
+int bookrec_split_new_readers(const bookrec_triples *all, int n_users, const bookrec_newreader_options *opt,
+                              bookrec_triples *train, bookrec_triples *foldin, bookrec_triples *target,
+                              int *n_readers, bookrec_error *err) {
+    if (!all || !train || !foldin || !target || n_users <= 0)
+        return br_fail(err, BOOKREC_E_ARG, "new-reader split: bad arguments (n_users %d, NULL pointer?)", n_users);
+    memset(train, 0, sizeof *train);
+    memset(foldin, 0, sizeof *foldin);
+    memset(target, 0, sizeof *target);
+    if (n_readers) *n_readers = 0;
+    br_csr c;
+    int st = br_csr_build(all, n_users, INT32_MAX, "new-reader split", &c, err);
+    if (st) return st;
+    unsigned char *held_user = calloc((size_t)n_users, 1);
+    if (!held_user) st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
+    else st = br_new_readers_pick(&c, n_users, all->n, opt, held_user, foldin, target, n_readers, err);
     br_csr_free(&c);
+    size_t m = 0;
+    if (!st && bookrec_triples_alloc(train, all->n - foldin->n - target->n))
+        st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
+    for (size_t j = 0; !st && j < all->n; j++)
+        if (!held_user[all->user[j]]) {
+            train->user[m] = all->user[j]; train->item[m] = all->item[j]; train->rating[m] = all->rating[j]; m++;
+        }
+    free(held_user);
+    if (st != BOOKREC_OK) {
+        bookrec_triples_free(train);
+        bookrec_triples_free(foldin);
+        bookrec_triples_free(target);
+        if (n_readers) *n_readers = 0;
+    }
     return st;
 }

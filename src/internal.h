@@ -109,7 +109,10 @@ int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char 
 /* Frees c's arrays and zeroes it. */
 void br_csr_free(br_csr *c);
 
-/* ---------------------------------------------------------------- compact top-N training (ials.c, topn_train.c) */
+/* br_csr_build's checks of t alone (at most INT32_MAX triples, indices in range, finite ratings). */
+int br_triples_check(const bookrec_triples *t, int n_users, int n_items, const char *what, bookrec_error *err);
+
+/* ---------------------------------------------------------------- compact top-N training (ials.c, ease.c, topn_experiment.c) */
 
 /* Ratings read in order from triples or from packed records (exactly one of t, p set). */
 typedef struct br_rsrc {
@@ -151,6 +154,29 @@ int br_ials_data_build(const br_rsrc *src, const unsigned char *skip_user, int n
 
 /* Frees d's arrays and zeroes it (NULL: no-op). */
 void br_ials_data_free(br_ials_data *d);
+
+/* The held-out part of bookrec_split_new_readers from the ratings grouped by user (c, n_all of them): flags the
+   held-out readers in held_user (n_users bytes, zeroed by the caller) and fills foldin and target (eval.c). */
+int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookrec_newreader_options *opt,
+                        unsigned char *held_user, bookrec_triples *foldin, bookrec_triples *target, int *n_readers,
+                        bookrec_error *err);
+
+/* Groups the ratings of src by user (stably) into off [n_users + 1, zeroed by the caller], item and rating [n]
+   (indices already checked): br_csr_build's grouping (eval.c). */
+void br_csr_fill(const br_rsrc *src, int n_users, int32_t *off, int32_t *item, float *rating);
+
+/* bookrec_ease_dense from the ratings grouped by user (c, users below n_users), but those of the readers flagged in
+   skip (may be NULL) (ease.c). */
+int br_ease_dense_csr(const br_csr *c, int n_users, const unsigned char *skip, int n_items, float min_rating,
+                      float max_rating, const bookrec_ease_options *opt, float *B, bookrec_error *err);
+
+/* Fills an EASE model's book side from B (rows, score weights) and its prior from the ratings of c but the readers
+   flagged in skip; the readers' part is left as it is (ease.c). */
+int br_ease_from_dense(bookrec_model *m, const float *B, const br_csr *c, int n_users, const unsigned char *skip,
+                       const bookrec_ease_options *opt, bookrec_error *err);
+
+/* bookrec_ials_fit_model on gathered pairs (topn.c). */
+int br_topn_ials_fit(bookrec_model *m, const br_ials_data *d, const bookrec_ials_options *opt, bookrec_error *err);
 
 /* bookrec_ials_fit on gathered pairs. */
 int br_ials_run(const br_ials_data *d, const bookrec_ials_options *opt, float *user_factors, float *item_factors,
@@ -245,6 +271,9 @@ int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_
 
 /* EASE: item_bias[j] = prior * log(1 + ratings of j) / log(1 + the most ratings of a book). */
 void br_topn_set_prior(bookrec_model *m, const bookrec_triples *train, float prior);
+
+/* br_topn_set_prior once item_bias[j] holds the ratings of j. */
+void br_topn_finish_prior(bookrec_model *m, float prior);
 
 /* top-N state size, dataset reader state, fold-in, scores, similar books and prediction (topn.c; model.c
    dispatches to them for the top-N archs). */

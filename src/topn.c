@@ -46,10 +46,14 @@ int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_
 
 /* item_bias[j] = prior * log(1 + ratings of j) / log(1 + the most ratings of a book). */
 void br_topn_set_prior(bookrec_model *m, const bookrec_triples *train, float prior) {
+    memset(m->item_bias, 0, (size_t)m->cfg.n_items * sizeof *m->item_bias);
+    for (size_t e = 0; e < train->n; e++) m->item_bias[train->item[e]] += 1.0f;
+    br_topn_finish_prior(m, prior);
+}
+
+void br_topn_finish_prior(bookrec_model *m, float prior) {
     int ni = m->cfg.n_items;
     float top = 0.0f;
-    memset(m->item_bias, 0, (size_t)ni * sizeof *m->item_bias);
-    for (size_t e = 0; e < train->n; e++) m->item_bias[train->item[e]] += 1.0f;
     for (int j = 0; j < ni; j++) {
         m->item_bias[j] = logf(1.0f + m->item_bias[j]);
         if (m->item_bias[j] > top) top = m->item_bias[j];
@@ -128,22 +132,38 @@ static void keep_ials_options(bookrec_model *m, const bookrec_ials_options *o) {
     br_model_invalidate(m);
 }
 
+/* The options of an iALS fit of m: opt with m's dim and rating scale. */
+static int ials_options(const bookrec_model *m, const bookrec_ials_options *opt, bookrec_ials_options *o,
+                        bookrec_error *err) {
+    if (m->cfg.arch != BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: the model is not an iALS model (arch %d)",
+                       (int)m->cfg.arch);
+    if (opt) *o = *opt;
+    else memset(o, 0, sizeof *o);
+    if (o->dim && o->dim != m->cfg.dim)
+        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: options dim %d, model dim %d", o->dim, m->cfg.dim);
+    o->dim = m->cfg.dim;
+    o->min_rating = m->cfg.min_rating;
+    o->max_rating = m->cfg.max_rating;
+    return BOOKREC_OK;
+}
+
 /* Fits a model created with arch BOOKREC_ARCH_IALS (see bookrec.h). */
 int bookrec_ials_fit_model(bookrec_model *m, const bookrec_triples *train, const bookrec_ials_options *opt,
                            bookrec_error *err) {
     if (!m || !train) return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: NULL argument");
-    if (m->cfg.arch != BOOKREC_ARCH_IALS)
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: the model is not an iALS model (arch %d)",
-                       (int)m->cfg.arch);
     bookrec_ials_options o;
-    if (opt) o = *opt;
-    else memset(&o, 0, sizeof o);
-    if (o.dim && o.dim != m->cfg.dim)
-        return br_fail(err, BOOKREC_E_ARG, "bookrec_ials_fit_model: options dim %d, model dim %d", o.dim, m->cfg.dim);
-    o.dim = m->cfg.dim;
-    o.min_rating = m->cfg.min_rating;
-    o.max_rating = m->cfg.max_rating;
-    int rc = bookrec_ials_fit(train, m->cfg.n_users, m->cfg.n_items, &o, m->user_emb, m->item_emb, err);
+    int rc = ials_options(m, opt, &o, err);
+    if (!rc) rc = bookrec_ials_fit(train, m->cfg.n_users, m->cfg.n_items, &o, m->user_emb, m->item_emb, err);
+    if (rc) return rc;
+    keep_ials_options(m, &o);
+    return br_ok(err);
+}
+
+int br_topn_ials_fit(bookrec_model *m, const br_ials_data *d, const bookrec_ials_options *opt, bookrec_error *err) {
+    bookrec_ials_options o;
+    int rc = ials_options(m, opt, &o, err);
+    if (!rc) rc = br_ials_run(d, &o, m->user_emb, m->item_emb, err);
     if (rc) return rc;
     keep_ials_options(m, &o);
     return br_ok(err);
