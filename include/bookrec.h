@@ -1102,7 +1102,7 @@ typedef struct bookrec_topn_result {
     const char *step;         /* on failure, the step that failed ("holding readers out", "EASE", "iALS", ...) */
 } bookrec_topn_result;
 
-/* Options of bookrec_topn_train; zero-initialised means EASE with its defaults and 500 readers held out. */
+/* Options of bookrec_topn_train; zero-initialised but arch means the defaults (the fits' own, 500 readers held out). */
 typedef struct bookrec_topn_options {
     bookrec_arch arch;        /* BOOKREC_ARCH_EASE or BOOKREC_ARCH_IALS (bookrec_topn_arch_for says which) */
     int dim;                  /* EASE: entries kept per row (at most the books); iALS: factors; 0: the default */
