@@ -492,6 +492,12 @@ typedef struct bookrec_save_options {
 int bookrec_model_save(const bookrec_model *m, const bookrec_save_options *opt,
                        uint8_t **out, size_t *out_len, bookrec_error *err);
 
+/* bookrec_model_save's bytes handed to write(ctx, p, n) a megabyte or so at a time instead of returned in one buffer
+   (a non-zero return stops it with BOOKREC_E_STATE); *out_len (may be NULL) gets the file's length. */
+int bookrec_model_save_to(const bookrec_model *m, const bookrec_save_options *opt,
+                          int (*write)(void *ctx, const void *p, size_t n), void *ctx, size_t *out_len,
+                          bookrec_error *err);
+
 /* Loads a model from buf[0..len); every size is checked against len. */
 int bookrec_model_load(const uint8_t *buf, size_t len, bookrec_model **out, bookrec_error *err);
 

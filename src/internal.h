@@ -419,6 +419,8 @@ float br_f16_to_f32(uint16_t h);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of p[0..n): the model file's checksum. */
 uint32_t br_crc32(const uint8_t *p, size_t n);
+/* The CRC-32 of the bytes whose CRC-32 is crc (0 for none) followed by p[0..n): br_crc32 in pieces. */
+uint32_t br_crc32_update(uint32_t crc, const uint8_t *p, size_t n);
 
 /* Swaps records a and b of p in place (packed.c; the epochs' shuffle). */
 void br_packed_swap(bookrec_packed *p, size_t a, size_t b);

@@ -70,19 +70,19 @@ float br_mf_q8_row(const float *x, int n, int8_t *q) {
     return s;
 }
 
-static uint32_t crc32_of(const uint8_t *p, size_t n) {
+uint32_t br_crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
     uint32_t table[256];
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int k = 0; k < 8; k++) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
         table[i] = c;
     }
-    uint32_t c = 0xffffffffu;
+    uint32_t c = crc ^ 0xffffffffu;
     for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xffu] ^ (c >> 8);
     return c ^ 0xffffffffu;
 }
 
-uint32_t br_crc32(const uint8_t *p, size_t n) { return crc32_of(p, n); }
+uint32_t br_crc32(const uint8_t *p, size_t n) { return br_crc32_update(0, p, n); }
 
 /* ------------------------------------------------------------------ identity hash */
 

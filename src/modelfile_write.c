@@ -3,6 +3,8 @@
  * whole or in two parts (the item side + network that the browser loads first, and the per-user tables loaded
  * later). Little-endian throughout, a CRC-32 over everything, tensors stored as F32, F16 or per-row Q8 (embedding
  * tables only) and integer tensors as U16, deltas or I32; values that would not load back as finite are refused.
+ * A model with a large users part can also be handed to a writer a megabyte at a time (bookrec_model_save_to), so that
+ * the file's bytes are never all in memory beside the model.
  * Not here: loading (modelfile_read.c), file paths and atomic writes (the CLI), the model maths (model.c).
  */
 #include "modelfile.h"
@@ -14,12 +16,38 @@
 
 /* ------------------------------------------------------------------ writer */
 
+#define W_CHUNK ((size_t)1 << 20) /* bytes handed to a sink at a time */
+
+/* Where the bytes go: nowhere while measuring (p NULL), into a whole-file buffer p, or through a chunk buffer p of
+   W_CHUNK bytes to sink (the CRC kept on the way). */
 typedef struct wbuf {
-    uint8_t *p; /* NULL while measuring */
-    size_t n;
+    uint8_t *p;
+    size_t n;    /* bytes written so far */
+    int (*sink)(void *ctx, const void *p, size_t n);
+    void *ctx;
+    size_t fill; /* sink: bytes waiting in p */
+    uint32_t crc;
+    int failed;
 } wbuf;
 
+static void w_flush(wbuf *w) {
+    if (!w->fill) return;
+    w->crc = br_crc32_update(w->crc, w->p, w->fill);
+    if (!w->failed && w->sink(w->ctx, w->p, w->fill) != 0) w->failed = 1;
+    w->fill = 0;
+}
+
 static void w_bytes(wbuf *w, const void *src, size_t n) {
+    if (w->sink) {
+        const uint8_t *s = src;
+        while (n) {
+            size_t k = W_CHUNK - w->fill < n ? W_CHUNK - w->fill : n;
+            memcpy(w->p + w->fill, s, k);
+            w->fill += k, w->n += k, s += k, n -= k;
+            if (w->fill == W_CHUNK) w_flush(w);
+        }
+        return;
+    }
     if (w->p && n) memcpy(w->p + w->n, src, n);
     w->n += n;
 }
@@ -105,18 +133,13 @@ static void w_tensor(wbuf *w, const br_tensor *t, int dt) {
         for (size_t k = 0; k < rows * cols; k++) w_f32(w, t->data[k]);
     } else if (dt == BOOKREC_F16) {
         for (size_t k = 0; k < rows * cols; k++) w_u16(w, br_f32_to_f16(t->data[k]));
-    } else { /* Q8: all row scales, then all rows of int8 */
-        uint8_t *scales = w->p + w->n, *vals = scales + rows * 4;
+    } else { /* Q8: all row scales, then all rows of int8 (each row quantised twice rather than held) */
         int8_t q[1024];
+        for (size_t r = 0; r < rows; r++) w_f32(w, br_mf_q8_row(t->data + r * cols, (int)cols, q));
         for (size_t r = 0; r < rows; r++) {
-            float s = br_mf_q8_row(t->data + r * cols, (int)cols, q);
-            uint32_t x;
-            memcpy(&x, &s, 4);
-            scales[r * 4] = (uint8_t)x; scales[r * 4 + 1] = (uint8_t)(x >> 8);
-            scales[r * 4 + 2] = (uint8_t)(x >> 16); scales[r * 4 + 3] = (uint8_t)(x >> 24);
-            memcpy(vals + r * cols, q, cols);
+            br_mf_q8_row(t->data + r * cols, (int)cols, q);
+            w_bytes(w, q, cols);
         }
-        w->n += nb;
     }
 }
 
@@ -186,11 +209,9 @@ static void write_file(wbuf *w, bookrec_model *m, int parts, int dt, const uint6
         if (t[k].part & parts) w_tensor(w, &t[k], t[k].idata ? br_mf_int_dtype(&t[k]) : br_mf_stored_dtype(t[k].name, dt));
 }
 
-int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
-                       uint8_t **out, size_t *out_len, bookrec_error *err) {
-    if (!cm || !out || !out_len) return br_fail(err, BOOKREC_E_ARG, "model_save: NULL argument");
-    *out = NULL;
-    *out_len = 0;
+/* Checks a save of cm with opt and settles its parts, embedding dtype and identities. */
+static int save_setup(const bookrec_model *cm, const bookrec_save_options *opt, int *parts_out, int *dt_out,
+                      uint64_t idh[3], bookrec_error *err) {
     bookrec_model *m = (bookrec_model *)cm; /* br_model_tensors takes a non-const model; nothing is changed */
     int parts = opt && opt->parts ? opt->parts : (BOOKREC_PART_ITEMS | BOOKREC_PART_USERS);
     int dt = opt ? (int)opt->embeddings : BOOKREC_F32;
@@ -208,8 +229,25 @@ int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
             return br_fail(err, BOOKREC_E_ARG, "model_save: Q8 supports rows of at most 1024 values");
     for (int k = 0; k < nt; k++)
         if ((t[k].part & parts) && unstorable(&t[k], br_mf_stored_dtype(t[k].name, dt), err)) return BOOKREC_E_ARG;
-    uint64_t idh[3] = {br_mf_identity(m, BOOKREC_F32), br_mf_identity(m, BOOKREC_F16), br_mf_identity(m, BOOKREC_Q8)};
-    wbuf w = {NULL, 0};
+    idh[0] = br_mf_identity(m, BOOKREC_F32);
+    idh[1] = br_mf_identity(m, BOOKREC_F16);
+    idh[2] = br_mf_identity(m, BOOKREC_Q8);
+    *parts_out = parts;
+    *dt_out = dt;
+    return BOOKREC_OK;
+}
+
+int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
+                       uint8_t **out, size_t *out_len, bookrec_error *err) {
+    if (!cm || !out || !out_len) return br_fail(err, BOOKREC_E_ARG, "model_save: NULL argument");
+    *out = NULL;
+    *out_len = 0;
+    int parts, dt;
+    uint64_t idh[3];
+    int rc = save_setup(cm, opt, &parts, &dt, idh, err);
+    if (rc) return rc;
+    bookrec_model *m = (bookrec_model *)cm;
+    wbuf w = {NULL, 0, NULL, NULL, 0, 0, 0};
     write_file(&w, m, parts, dt, idh);
     size_t total = w.n + 4;
     uint8_t *buf = malloc(total);
@@ -221,6 +259,27 @@ int bookrec_model_save(const bookrec_model *cm, const bookrec_save_options *opt,
     w_u32(&w, crc);
     *out = buf;
     *out_len = w.n;
+    return br_ok(err);
+}
+
+int bookrec_model_save_to(const bookrec_model *cm, const bookrec_save_options *opt,
+                          int (*write)(void *ctx, const void *p, size_t n), void *ctx, size_t *out_len,
+                          bookrec_error *err) {
+    if (!cm || !write) return br_fail(err, BOOKREC_E_ARG, "model_save: NULL argument");
+    if (out_len) *out_len = 0;
+    int parts, dt;
+    uint64_t idh[3];
+    int rc = save_setup(cm, opt, &parts, &dt, idh, err);
+    if (rc) return rc;
+    wbuf w = {malloc(W_CHUNK), 0, write, ctx, 0, 0, 0};
+    if (!w.p) return br_fail(err, BOOKREC_E_NOMEM, "model_save: out of memory");
+    write_file(&w, (bookrec_model *)cm, parts, dt, idh);
+    w_flush(&w);
+    uint8_t crc[4] = {(uint8_t)w.crc, (uint8_t)(w.crc >> 8), (uint8_t)(w.crc >> 16), (uint8_t)(w.crc >> 24)};
+    if (!w.failed && write(ctx, crc, 4) != 0) w.failed = 1;
+    free(w.p);
+    if (w.failed) return br_fail(err, BOOKREC_E_STATE, "model_save: the writer stopped after %zu bytes", w.n);
+    if (out_len) *out_len = w.n + 4;
     return br_ok(err);
 }
 

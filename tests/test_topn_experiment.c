@@ -79,6 +79,38 @@ static bookrec_model *reference(const bookrec_ratings *r, bookrec_arch arch, int
     return m;
 }
 
+/* A writer into a growing buffer that fails after `limit` calls (0: never). */
+typedef struct sink { uint8_t *p; size_t n; int calls, limit; } sink;
+
+static int sink_write(void *ctx, const void *p, size_t n) {
+    sink *s = ctx;
+    if (s->limit && ++s->calls > s->limit) return -1;
+    s->p = realloc(s->p, s->n + n);
+    memcpy(s->p + s->n, p, n);
+    s->n += n;
+    return 0;
+}
+
+/* bookrec_model_save_to writes bookrec_model_save's bytes, whole and as the item part in Q8; a failing writer stops
+   it. */
+static void test_save_to(const bookrec_model *m) {
+    bookrec_save_options q8 = {BOOKREC_PART_ITEMS, BOOKREC_Q8};
+    const bookrec_save_options *opts[2] = {NULL, &q8};
+    bookrec_error err = {0};
+    for (int k = 0; k < 2; k++) {
+        uint8_t *a = NULL;
+        size_t na = 0, nb = 0;
+        CHECK(bookrec_model_save(m, opts[k], &a, &na, &err) == BOOKREC_OK, "%s", err.msg);
+        sink s = {NULL, 0, 0, 0};
+        CHECK(bookrec_model_save_to(m, opts[k], sink_write, &s, &nb, &err) == BOOKREC_OK, "%s", err.msg);
+        CHECK(nb == na && s.n == na && memcmp(a, s.p, na) == 0, "save_to: the same %zu bytes (%zu)", na, s.n);
+        free(a), free(s.p);
+    }
+    sink s = {NULL, 0, 0, 1};
+    CHECK(bookrec_model_save_to(m, NULL, sink_write, &s, NULL, &err) == BOOKREC_E_STATE, "a failing writer stops it");
+    free(s.p);
+}
+
 typedef struct seen { int stages[3], ks[8]; } seen;
 
 static void on_progress(void *ctx, bookrec_topn_stage stage, const bookrec_topn_result *res) {
@@ -128,6 +160,7 @@ static void test_same_model(bookrec_arch arch) {
     CHECK(na == nb && memcmp(a, b, na) == 0, "%s: the same model file as the public fit (%zu and %zu bytes)",
           bookrec_arch_name(arch), na, nb);
     free(a), free(b);
+    test_save_to(m);
     bookrec_triples_free(&fit), bookrec_triples_free(&fold), bookrec_triples_free(&target);
     bookrec_model_free(ref);
     bookrec_model_free(m);

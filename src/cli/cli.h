@@ -81,6 +81,19 @@ char *cli_read_file_or_die(const char *path, size_t *len);
    Creates missing parent directories. Returns 0, or -1 with errno set (the old file is left intact). */
 int cli_write_atomic(const char *path, const void *buf, size_t len);
 
+/* A file written atomically in pieces, as cli_write_atomic in one go: cli_atomic_open (NULL and errno on failure),
+   cli_atomic_write (a sink for the core's writers: 0, or -1 and later writes ignored), then cli_atomic_commit (0, or
+   -1 and errno; the temp file removed) or cli_atomic_abort. */
+typedef struct cli_atomic cli_atomic;
+cli_atomic *cli_atomic_open(const char *path);
+int cli_atomic_write(void *a, const void *p, size_t n);
+int cli_atomic_commit(cli_atomic *a);
+void cli_atomic_abort(cli_atomic *a);
+
+/* Saves m (bookrec_model_save_to) atomically to path a megabyte at a time, so the file is never whole in memory;
+   returns its bytes; exits 1 on failure. */
+size_t cli_save_model_or_die(const char *path, const bookrec_model *m, const bookrec_save_options *so);
+
 /* cli_write_atomic or exit 1 with a message naming the path. */
 void cli_write_atomic_or_die(const char *path, const void *buf, size_t len);
 

@@ -212,12 +212,7 @@ int cmd_train_topn(int argc, char **argv) {
     free(ks);
     if (m) {
         cJSON *reliability = print_reliability(&res);
-        uint8_t *bytes = NULL;
-        size_t n_bytes = 0;
-        bookrec_save_options so = {0};
-        cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
-        cli_write_atomic_or_die(out, bytes, n_bytes);
-        bookrec_free(bytes);
+        size_t n_bytes = cli_save_model_or_die(out, m, NULL);
         char *hist_path = write_history(out, m, &o, r, &res, clock.seconds, n_bytes, reliability);
         printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n",
                res.ranking.n_users, res.ranking.hr, res.ranking.ndcg);

@@ -101,52 +101,94 @@ static char *dir_of(const char *path) {
     return strndup(path, (size_t)(slash - path));
 }
 
-int cli_write_atomic(const char *path, const void *buf, size_t len) {
-    char *dir = dir_of(path);
-    if (!dir) return -1;
-    if (cli_mkdirs(dir) != 0) {
-        free(dir);
-        return -1;
-    }
-    char *tmp = cli_fmt("%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        free(dir);
-        return -1;
-    }
+struct cli_atomic {
+    char *path, *tmp, *dir;
+    int fd, err;
+};
+
+cli_atomic *cli_atomic_open(const char *path) {
+    cli_atomic *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->path = strdup(path);
+    a->dir = dir_of(path);
+    if (!a->path || !a->dir || cli_mkdirs(a->dir) != 0) goto fail;
+    a->tmp = cli_fmt("%s.tmp.XXXXXX", path);
+    if (!a->tmp || (a->fd = mkstemp(a->tmp)) < 0) goto fail;
+    return a;
+fail:;
+    int e = errno;
+    free(a->path), free(a->dir), free(a->tmp), free(a);
+    errno = e;
+    return NULL;
+}
+
+int cli_atomic_write(void *ctx, const void *buf, size_t len) {
+    cli_atomic *a = ctx;
     const char *p = buf;
-    size_t left = len;
-    int e = 0;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    while (len > 0 && !a->err) {
+        ssize_t w = write(a->fd, p, len);
         if (w < 0) {
-            if (errno == EINTR) continue;
-            e = errno;
-            break;
+            if (errno != EINTR) a->err = errno;
+            continue;
         }
         p += w;
-        left -= (size_t)w;
+        len -= (size_t)w;
     }
-    if (!e && fchmod(fd, 0644) != 0) e = errno;
-    if (!e && fsync(fd) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
+    return a->err ? -1 : 0;
+}
+
+static void atomic_free(cli_atomic *a) {
+    free(a->path), free(a->dir), free(a->tmp), free(a);
+}
+
+void cli_atomic_abort(cli_atomic *a) {
+    if (!a) return;
+    close(a->fd);
+    unlink(a->tmp);
+    atomic_free(a);
+}
+
+int cli_atomic_commit(cli_atomic *a) {
+    int e = a->err;
+    if (!e && fchmod(a->fd, 0644) != 0) e = errno;
+    if (!e && fsync(a->fd) != 0) e = errno;
+    if (close(a->fd) != 0 && !e) e = errno;
+    if (!e && rename(a->tmp, a->path) != 0) e = errno;
     if (e) {
-        unlink(tmp);
-        free(tmp);
-        free(dir);
+        unlink(a->tmp);
+        atomic_free(a);
         errno = e;
         return -1;
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    int dfd = open(a->dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    free(tmp);
-    free(dir);
+    atomic_free(a);
     return 0;
+}
+
+size_t cli_save_model_or_die(const char *path, const bookrec_model *m, const bookrec_save_options *so) {
+    cli_atomic *a = cli_atomic_open(path);
+    if (!a) cli_die("%s: cannot write: %s", path, strerror(errno));
+    size_t n = 0;
+    bookrec_error err = {0};
+    int st = bookrec_model_save_to(m, so, cli_atomic_write, a, &n, &err), e = a->err;
+    if (st) {
+        cli_atomic_abort(a);
+        if (e) cli_die("%s: cannot write: %s", path, strerror(e));
+        cli_check(st, &err, "save");
+    }
+    if (cli_atomic_commit(a) != 0) cli_die("%s: cannot write: %s", path, strerror(errno));
+    return n;
+}
+
+int cli_write_atomic(const char *path, const void *buf, size_t len) {
+    cli_atomic *a = cli_atomic_open(path);
+    if (!a) return -1;
+    cli_atomic_write(a, buf, len);
+    return cli_atomic_commit(a);
 }
 
 void cli_write_atomic_or_die(const char *path, const void *buf, size_t len) {
