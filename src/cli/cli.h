@@ -303,6 +303,10 @@ typedef struct cli_train_report {
     double ndcg, ndcg_pop, new_ndcg, new_ndcg_pop;
 } cli_train_report;
 
+/* Writes the history JSON of a top-N fit beside its model file `out` (report.c); returns its path (caller frees). */
+char *cli_write_topn_history(const char *out, bookrec_model *m, const bookrec_topn_options *o,
+                             const bookrec_ratings *r, const bookrec_topn_result *res, double t_fit, size_t n_bytes);
+
 /* Writes the history JSON to hist_path and the loss curves SVG to svg_path, atomically; exits 1 on failure. */
 void cli_write_train_report(const cli_train_report *t, const char *hist_path, const char *svg_path);
 

@@ -7,7 +7,6 @@
  */
 #include "cli.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,57 +68,17 @@ static void on_progress(void *ctx, bookrec_topn_stage stage, const bookrec_topn_
     }
 }
 
-/* Prints how the match holds on the other half of the held-out readers; returns its bins as JSON (or NULL). */
-static cJSON *print_reliability(const bookrec_topn_result *res) {
+/* Prints how the match holds on the other half of the held-out readers. */
+static void print_reliability(const bookrec_topn_result *res) {
     if (!res->calibrated) cli_warn("no match calibration (%s); the site will show scores only", res->calibration_error);
-    if (!res->reliability) return NULL;
-    cJSON *bins = cJSON_CreateArray();
+    if (!res->reliability) return;
     double thr = res->threshold;
     printf("match on the other half of the held-out readers (top 50 books each): shown -> rated %g+\n", thr);
-    for (int b = 0; b < BOOKREC_TOPN_BINS; b++) {
-        if (!res->count[b]) continue;
-        printf("  %3d-%3d%%  %6d books  shown %5.1f%%  rated %g+ %5.1f%%\n", 100 * b / BOOKREC_TOPN_BINS,
-               100 * (b + 1) / BOOKREC_TOPN_BINS, res->count[b], 100 * res->mean_match[b], thr, 100 * res->observed[b]);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "books", res->count[b]);
-        cJSON_AddNumberToObject(o, "mean_match", res->mean_match[b]);
-        cJSON_AddNumberToObject(o, "observed", res->observed[b]);
-        cJSON_AddItemToArray(bins, o);
-    }
-    return bins;
-}
-
-/* Writes the history JSON beside the model; returns its path. */
-static char *write_history(const char *out, bookrec_model *m, const bookrec_topn_options *o, const bookrec_ratings *r,
-                           const bookrec_topn_result *res, double t_fit, size_t n_bytes, cJSON *reliability) {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
-    cJSON_AddStringToObject(root, "model_file", out);
-    cli_json_model_shape(cJSON_AddObjectToObject(root, "config"), bookrec_model_get_config(m));
-    cJSON *jo = cJSON_AddObjectToObject(root, "options");
-    if (res->arch == BOOKREC_ARCH_IALS) {
-        cJSON_AddNumberToObject(jo, "epochs", o->ials.iters);
-        cJSON_AddNumberToObject(jo, "alpha", cli_f32(o->ials.alpha ? o->ials.alpha : 10.0f));
-        cJSON_AddNumberToObject(jo, "lambda", cli_f32(o->ials.lambda ? o->ials.lambda : 1e-3f));
-    } else {
-        cJSON_AddNumberToObject(jo, "lambda", cli_f32(o->ease.lambda ? o->ease.lambda : 300.0f));
-    }
-    cJSON *jw = cJSON_AddArrayToObject(jo, "rating_weights");
-    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
-        float rk = r->min_rating + (r->max_rating - r->min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
-        cJSON_AddItemToArray(jw, cJSON_CreateNumber(cli_f32(bookrec_model_rating_weight(m, rk))));
-    }
-    cJSON *jf = cJSON_AddObjectToObject(root, "final");
-    cJSON_AddNumberToObject(jf, "held_out_readers", res->n_held);
-    cJSON_AddNumberToObject(jf, "new_reader_hr10", res->ranking.hr);
-    cJSON_AddNumberToObject(jf, "new_reader_ndcg10", res->ranking.ndcg);
-    cJSON_AddNumberToObject(jf, "fit_seconds", t_fit);
-    cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
-    cJSON_AddBoolToObject(jf, "calibrated", res->calibrated);
-    if (reliability) cJSON_AddItemToObject(jf, "match_reliability", reliability);
-    char *hist_path = cli_history_path(out);
-    cli_write_json_or_die(hist_path, root);
-    return hist_path;
+    for (int b = 0; b < BOOKREC_TOPN_BINS; b++)
+        if (res->count[b])
+            printf("  %3d-%3d%%  %6d books  shown %5.1f%%  rated %g+ %5.1f%%\n", 100 * b / BOOKREC_TOPN_BINS,
+                   100 * (b + 1) / BOOKREC_TOPN_BINS, res->count[b], 100 * res->mean_match[b], thr,
+                   100 * res->observed[b]);
 }
 
 /* `bookrec train --arch ease|ials` (called by cmd_train when it sees a top-N arch). */
@@ -211,9 +170,9 @@ int cmd_train_topn(int argc, char **argv) {
     cli_check(st, &err, res.step);
     free(ks);
     if (m) {
-        cJSON *reliability = print_reliability(&res);
+        print_reliability(&res);
         size_t n_bytes = cli_save_model_or_die(out, m, NULL);
-        char *hist_path = write_history(out, m, &o, r, &res, clock.seconds, n_bytes, reliability);
+        char *hist_path = cli_write_topn_history(out, m, &o, r, &res, clock.seconds, n_bytes);
         printf("held-out new readers (%d, folded in from 10 ratings each): HR@10 %.4f NDCG@10 %.4f\n",
                res.ranking.n_users, res.ranking.hr, res.ranking.ndcg);
         if (res.calibrated)

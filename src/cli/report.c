@@ -1,8 +1,9 @@
 /*
  * report.c - what `bookrec train` writes beside the model: its training history as JSON (config, options, split,
  * data statistics, per-epoch figures and timings, final figures) and the loss curves as an SVG picture (per-epoch
- * train and test MSE with axes, ticks and a legend). Not here: training (the core) and the progress lines
- * (cmd_train.c); both files are written atomically only after the model was.
+ * train and test MSE with axes, ticks and a legend), and the history of a top-N fit (`train --arch ease|ials`: its
+ * options, held-out readers' figures and match reliability). Not here: training (the core) and the progress lines
+ * (cmd_train.c, cmd_train_topn.c); the files are written atomically only after the model was.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -220,4 +221,44 @@ void cli_write_train_report(const cli_train_report *t, const char *hist_path, co
     cli_write_atomic_or_die(svg_path, svg, strlen(svg));
     free(svg);
     free(title);
+}
+
+char *cli_write_topn_history(const char *out, bookrec_model *m, const bookrec_topn_options *o,
+                             const bookrec_ratings *r, const bookrec_topn_result *res, double t_fit, size_t n_bytes) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "bookrec_version", BOOKREC_VERSION_STRING);
+    cJSON_AddStringToObject(root, "model_file", out);
+    cli_json_model_shape(cJSON_AddObjectToObject(root, "config"), bookrec_model_get_config(m));
+    cJSON *jo = cJSON_AddObjectToObject(root, "options");
+    if (res->arch == BOOKREC_ARCH_IALS) {
+        cJSON_AddNumberToObject(jo, "epochs", o->ials.iters);
+        cJSON_AddNumberToObject(jo, "alpha", cli_f32(o->ials.alpha ? o->ials.alpha : 10.0f));
+        cJSON_AddNumberToObject(jo, "lambda", cli_f32(o->ials.lambda ? o->ials.lambda : 1e-3f));
+    } else {
+        cJSON_AddNumberToObject(jo, "lambda", cli_f32(o->ease.lambda ? o->ease.lambda : 300.0f));
+    }
+    cJSON *jw = cJSON_AddArrayToObject(jo, "rating_weights");
+    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
+        float rk = r->min_rating + (r->max_rating - r->min_rating) * (float)k / (BOOKREC_WEIGHT_KNOTS - 1);
+        cJSON_AddItemToArray(jw, cJSON_CreateNumber(cli_f32(bookrec_model_rating_weight(m, rk))));
+    }
+    cJSON *jf = cJSON_AddObjectToObject(root, "final");
+    cJSON_AddNumberToObject(jf, "held_out_readers", res->n_held);
+    cJSON_AddNumberToObject(jf, "new_reader_hr10", res->ranking.hr);
+    cJSON_AddNumberToObject(jf, "new_reader_ndcg10", res->ranking.ndcg);
+    cJSON_AddNumberToObject(jf, "fit_seconds", t_fit);
+    cJSON_AddNumberToObject(jf, "model_bytes", (double)n_bytes);
+    cJSON_AddBoolToObject(jf, "calibrated", res->calibrated);
+    cJSON *bins = res->reliability ? cJSON_AddArrayToObject(jf, "match_reliability") : NULL;
+    for (int b = 0; bins && b < BOOKREC_TOPN_BINS; b++) {
+        if (!res->count[b]) continue;
+        cJSON *jb = cJSON_CreateObject();
+        cJSON_AddNumberToObject(jb, "books", res->count[b]);
+        cJSON_AddNumberToObject(jb, "mean_match", res->mean_match[b]);
+        cJSON_AddNumberToObject(jb, "observed", res->observed[b]);
+        cJSON_AddItemToArray(bins, jb);
+    }
+    char *hist_path = cli_history_path(out);
+    cli_write_json_or_die(hist_path, root);
+    return hist_path;
 }
