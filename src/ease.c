@@ -2,9 +2,10 @@
  * ease.c - fitting EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): the Gram
  * matrix G = X^T X of the weighted who-rated-what matrix, P = (G + lambda I)^-1 and B = -P / diag(P) with a
  * zero diagonal, then each row's K largest entries kept in a BOOKREC_ARCH_EASE model with the popularity
- * prior and the dataset readers' ratings. The inverse goes through LAPACK's Cholesky (spotrf + spotri) when
- * the native build links it (BOOKREC_HAVE_LAPACK), else through a built-in Gauss-Jordan sweep that is fine
- * for small catalogues. Needs n_items^2 floats at once: for large catalogues use iALS instead.
+ * prior and the dataset readers' ratings. G is formed from the ratings grouped by reader (a model's own readers'
+ * part can serve, held-out readers skipped), with no copy of them. The inverse goes through LAPACK's Cholesky
+ * (spotrf + spotri) when the native build links it (BOOKREC_HAVE_LAPACK), else through a built-in Gauss-Jordan
+ * sweep that is fine for small catalogues. Needs n_items^2 floats at once: for large catalogues use iALS instead.
  * Not here: scoring, explanations and fold-in of the fitted model (topn.c), file I/O, threads of its own
  * (LAPACK may run its own).
  */

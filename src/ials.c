@@ -6,7 +6,9 @@
  *   (w0 Y^T Y + sum_obs (c - w0) y y^T + lambda_r I) x = sum_obs c y
  * use the Gramian trick (Y^T Y once per half-step, plus the row's own observed pairs) and are solved by a
  * few conjugate-gradient steps warm-started from the row's current value, or exactly (Cholesky in double).
- * Ratings are gathered once into CSR by reader and by book, so memory and time grow linearly with them.
+ * The observed pairs are gathered once into CSR by reader and by book (br_ials_data: a 2-byte book index up to
+ * 65,536 books and a 1-byte confidence code, so 3 + 5 bytes per pair for millions of readers), from triples or packed
+ * ratings, so memory and time grow linearly with them.
  * Each row is solved on its own and the Gramian is split by its rows, so the result does not depend on how
  * many tasks the caller's parallel-for runs. Also here: the exact fold-in of a new reader (what the browser
  * runs), the Gramian helper and a scorer for the ranking evaluators.

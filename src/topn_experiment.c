@@ -73,14 +73,9 @@ static int new_model(run *x, bookrec_arch arch, int dim, int64_t n_entries, int 
                      bookrec_error *err) {
     bookrec_model_config cfg;
     bookrec_model_config_default(&cfg);
-    cfg.arch = arch;
-    cfg.n_users = x->n_users;
-    cfg.n_items = x->n_items;
-    cfg.dim = dim;
-    cfg.hidden = 0;
-    cfg.min_rating = x->r->min_rating;
-    cfg.max_rating = x->r->max_rating;
-    cfg.n_entries = n_entries;
+    cfg.arch = arch, cfg.dim = dim, cfg.hidden = 0, cfg.n_entries = n_entries;
+    cfg.n_users = x->n_users, cfg.n_items = x->n_items;
+    cfg.min_rating = x->r->min_rating, cfg.max_rating = x->r->max_rating;
     int rc = step_failed(x, "model", bookrec_model_create(&cfg, m, err));
     if (!rc && ids) rc = step_failed(x, "model ids", bookrec_model_set_ids(*m, x->r->users, x->r->items, err));
     return rc;
