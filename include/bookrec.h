@@ -1122,8 +1122,9 @@ typedef struct bookrec_topn_options {
     void *progress_ctx;
 } bookrec_topn_options;
 
-/* Runs the experiment above on r, taking r->all's arrays (r->all is left empty, the ids stay): *out (NULL with a
-   curve) gets the fitted model, the caller frees it with bookrec_model_free; *res the figures. */
+/* Runs the experiment above on r, taking r->all's arrays (r->all is left empty) and, for the model it makes, r's id
+   tables (r->users and r->items become NULL): *out (NULL with a curve) gets the fitted model, the caller frees it
+   with bookrec_model_free; *res the figures. */
 int bookrec_topn_train(bookrec_ratings *r, const bookrec_topn_options *opt, bookrec_model **out,
                        bookrec_topn_result *res, bookrec_error *err);
 

@@ -68,7 +68,7 @@ static void drop_ratings(run *x) {
     x->src.p = NULL;
 }
 
-/* A new model of the run's shape; ids only for a model that is kept. */
+/* A new model of the run's shape; the dataset's ids only for a model that is kept. */
 static int new_model(run *x, bookrec_arch arch, int dim, int64_t n_entries, int ids, bookrec_model **m,
                      bookrec_error *err) {
     bookrec_model_config cfg;
@@ -77,7 +77,12 @@ static int new_model(run *x, bookrec_arch arch, int dim, int64_t n_entries, int 
     cfg.n_users = x->n_users, cfg.n_items = x->n_items;
     cfg.min_rating = x->r->min_rating, cfg.max_rating = x->r->max_rating;
     int rc = step_failed(x, "model", bookrec_model_create(&cfg, m, err));
-    if (!rc && ids) rc = step_failed(x, "model ids", bookrec_model_set_ids(*m, x->r->users, x->r->items, err));
+    if (!rc && ids) { /* the dataset's id tables move into the model (no second copy of millions of reader ids) */
+        br_ids_free((*m)->users);
+        br_ids_free((*m)->items);
+        (*m)->users = x->r->users, (*m)->items = x->r->items;
+        x->r->users = x->r->items = NULL;
+    }
     return rc;
 }
 

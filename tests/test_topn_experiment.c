@@ -136,7 +136,9 @@ static void test_same_model(bookrec_arch arch) {
     bookrec_topn_result res;
     bookrec_error err = {0};
     CHECK(bookrec_topn_train(r, &o, &m, &res, &err) == BOOKREC_OK, "topn train: %s", err.msg);
-    CHECK(r->all.n == 0 && !r->all.user && bookrec_ids_count(r->users) == 400, "the triples are taken, ids kept");
+    CHECK(r->all.n == 0 && !r->all.user && !r->users && !r->items, "the triples and ids are taken");
+    CHECK(bookrec_ids_count(bookrec_model_users(m)) == 400 && bookrec_ids_count(bookrec_model_items(m)) == 60,
+          "the model has the dataset's ids");
     CHECK(res.n_held == 50 && res.arch == arch && res.dim == o.dim, "50 readers held out (%d)", res.n_held);
     CHECK(s.stages[0] == 1 && s.stages[1] == 1 && s.stages[2] == 0, "progress: fitting, fitted");
     CHECK(res.ranking.n_users > 40 && res.ranking.ndcg > 0.3, "three clean tastes rank well: NDCG %g over %d",
