@@ -85,11 +85,12 @@ static void print_reliability(const bookrec_topn_result *res) {
 int cmd_train_topn(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *arch = "ease", *out = cli_default_model(), *weights = NULL, *fit_weights = NULL, *curve = NULL;
-    int held = 500, force = 0, threads = cli_default_threads();
+    int force = 0, threads = cli_default_threads();
     float lambda = 0.0f, prior = 0.0f, alpha = 0.0f;
     bookrec_topn_options o;
     memset(&o, 0, sizeof o);
     o.split_seed = 7;
+    o.held_out = 500;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "ease|ials",
@@ -108,7 +109,7 @@ int cmd_train_topn(int argc, char **argv) {
         {"epochs", 0, CLI_INT, &o.ials.iters, "N", "iALS: alternating epochs", "16"},
         {"alpha", 0, CLI_FLOAT, &alpha, "X", "iALS: confidence 1 + alpha w(r) of a rated book", "10"},
         {"threads", 0, CLI_INT, &threads, "N", "iALS: threads (the model does not depend on them)", NULL},
-        {"held-out", 0, CLI_INT, &held, "N",
+        {"held-out", 0, CLI_INT, &o.held_out, "N",
          "readers with >= 20 ratings held out of the fit for the match calibration and the printed figures", NULL},
         {"split-seed", 0, CLI_U64, &o.split_seed, "N",
          "seed choosing the held-out readers (not bookrec eval's, whose test readers it should not see)", NULL},
@@ -132,7 +133,7 @@ int cmd_train_topn(int argc, char **argv) {
         cli_usage_die("train", "--weights expects 5 numbers separated by commas, got '%s'", weights);
     if (fit_weights && parse_weights(fit_weights, o.ease.fit_weight))
         cli_usage_die("train", "--fit-weights expects 5 numbers separated by commas, got '%s'", fit_weights);
-    if (held < 1 || held > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
+    if (o.held_out < 1 || o.held_out > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
     if (o.ials.iters < 0 || threads < 1 || threads > 256) cli_usage_die("train", "--epochs >= 0, --threads in 1..256");
     if (curve && which == BOOKREC_ARCH_IALS) cli_usage_die("train", "--curve is for EASE");
 
@@ -152,7 +153,6 @@ int cmd_train_topn(int argc, char **argv) {
     fprintf(stderr, "read %s: %s ratings, %s users, %s %s\n", cli_ratings_path(&d), cli_group(r->all.n, b1),
             cli_group((size_t)n_users, b2), cli_group((size_t)n_items, b3), cli_noun(1));
 
-    o.held_out = held;
     int *ks = curve ? parse_curve(curve, n_items, &o.n_curve) : NULL;
     o.curve = ks;
     topn_clock clock = {curve != NULL, 0, 0};
