@@ -188,8 +188,11 @@ static int curve(run *x, bookrec_error *err) {
     int rc = group(x, &c, err);
     drop_ratings(x);
     if (!rc) rc = hold_out(x, &c, err);
-    float *B = rc ? NULL : (progress(x, BOOKREC_TOPN_FITTING), dense_matrix(x, err));
-    if (!rc && !B) rc = BOOKREC_E_NOMEM;
+    float *B = NULL;
+    if (!rc) {
+        progress(x, BOOKREC_TOPN_FITTING);
+        if (!(B = dense_matrix(x, err))) rc = BOOKREC_E_NOMEM;
+    }
     if (!rc)
         rc = step_failed(x, "EASE", br_ease_dense_csr(&c, x->n_users, x->held, x->n_items, x->r->min_rating,
                                                       x->r->max_rating, &x->o->ease, B, err));
@@ -200,7 +203,7 @@ static int curve(run *x, bookrec_error *err) {
         p->k = x->o->curve[j];
         rc = new_model(x, BOOKREC_ARCH_EASE, p->k, 0, 0, &m, err);
         if (!rc) rc = step_failed(x, "EASE", br_ease_from_dense(m, B, &c, x->n_users, x->held, &x->o->ease, err));
-        bookrec_rank_result rr;
+        bookrec_rank_result rr = {0};
         if (!rc) rc = rank_held_out(x, m, &rr, err);
         uint8_t *bytes = NULL;
         bookrec_save_options so = {BOOKREC_PART_ITEMS, BOOKREC_Q8};
