@@ -138,7 +138,7 @@ int br_csr_build(const bookrec_triples *t, int n_users, int n_items, const char 
     c->rating = malloc((t->n ? t->n : 1) * sizeof *c->rating);
     if (!c->off || !c->item || !c->rating) { br_csr_free(c); return br_fail(err, BOOKREC_E_NOMEM, "%s index: out of memory", what); }
     br_rsrc src = {t, NULL};
-    br_csr_fill(&src, n_users, c->off, c->item, c->rating);
+    br_csr_fill(&src, NULL, n_users, c->off, c->item, c->rating);
     return BOOKREC_OK;
 }
 
@@ -474,9 +474,9 @@ int bookrec_triples_split(const bookrec_triples *t, double fraction, uint64_t se
     return br_ok(err);
 }
 
-int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookrec_newreader_options *opt,
-                        unsigned char *held_user, bookrec_triples *foldin, bookrec_triples *target, int *n_readers,
-                        bookrec_error *err) {
+int br_new_readers_choose(const int32_t *off, int n_users, size_t n_all, const bookrec_newreader_options *opt,
+                          unsigned char *held_user, br_held *h, bookrec_error *err) {
+    memset(h, 0, sizeof *h);
     bookrec_newreader_options o;
     if (opt) o = *opt; else memset(&o, 0, sizeof o);
     if (o.n_readers <= 0) o.n_readers = 1000;
@@ -490,22 +490,19 @@ int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookre
     if (o.n_foldin >= o.min_ratings)
         return br_fail(err, BOOKREC_E_ARG, "new-reader split: fold-in ratings (%d) must be fewer than the minimum (%d)",
                        o.n_foldin, o.min_ratings);
-    memset(foldin, 0, sizeof *foldin);
-    memset(target, 0, sizeof *target);
-    if (n_readers) *n_readers = 0;
     int st;
     int32_t *elig = malloc((size_t)n_users * sizeof *elig);
     int n_elig = 0;
     if (!elig) return br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
     for (int u = 0; u < n_users; u++)
-        if (c->off[u + 1] - c->off[u] >= o.min_ratings) elig[n_elig++] = u;
+        if (off[u + 1] - off[u] >= o.min_ratings) elig[n_elig++] = u;
     if (n_elig == 0) {
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: no user has %d or more ratings", o.min_ratings);
         goto out;
     }
     /* the cap: at most max_share of the users who rated anything, so the training part keeps the others */
     int n_rating_users = 0;
-    for (int u = 0; u < n_users; u++) n_rating_users += c->off[u + 1] > c->off[u];
+    for (int u = 0; u < n_users; u++) n_rating_users += off[u + 1] > off[u];
     int cap = (int)floor(o.max_share * (double)n_rating_users);
     int n_take = o.n_readers < n_elig ? o.n_readers : n_elig;
     if (n_take > cap) n_take = cap;
@@ -514,56 +511,75 @@ int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookre
                      "(at most %g of them may be)", n_rating_users, o.max_share);
         goto out;
     }
-    br_rng rng;
-    br_rng_seed(&rng, o.seed ^ 0x6E65777265616472ull); /* "newreadr" */
+    br_rng_seed(&h->rng, o.seed ^ 0x6E65777265616472ull); /* "newreadr" */
     for (int j = 0; j < n_take; j++) {
-        int r = j + (int)br_rng_below(&rng, (uint32_t)(n_elig - j));
+        int r = j + (int)br_rng_below(&h->rng, (uint32_t)(n_elig - j));
         int32_t tmp = elig[j]; elig[j] = elig[r]; elig[r] = tmp;
         held_user[elig[j]] = 1;
     }
     size_t n_held = 0;
-    for (int j = 0; j < n_take; j++) n_held += (size_t)(c->off[elig[j] + 1] - c->off[elig[j]]);
-    size_t n_fold = (size_t)n_take * (size_t)o.n_foldin;
+    for (int j = 0; j < n_take; j++) n_held += (size_t)(off[elig[j] + 1] - off[elig[j]]);
     if (n_held >= n_all) { /* cannot happen with the cap below 1; kept as the promise that train is never empty */
         st = br_fail(err, BOOKREC_E_EMPTY, "new-reader split: holding out %d readers would leave no training ratings",
                      n_take);
         goto out;
     }
-    if (bookrec_triples_alloc(foldin, n_fold) || bookrec_triples_alloc(target, n_held - n_fold)) {
-        st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
-        goto out;
+    h->readers = elig, elig = NULL;
+    h->n = n_take, h->n_foldin = o.n_foldin, h->n_ratings = n_held;
+    st = br_ok(err);
+out:
+    free(elig);
+    return st;
+}
+
+int br_new_readers_emit(br_held *h, const br_csr *c, bookrec_triples *foldin, bookrec_triples *target,
+                        bookrec_error *err) {
+    size_t n_fold = (size_t)h->n * (size_t)h->n_foldin;
+    memset(foldin, 0, sizeof *foldin);
+    memset(target, 0, sizeof *target);
+    int32_t max_len = 0;
+    for (int j = 0; j < h->n; j++)
+        if (c->off[h->readers[j] + 1] - c->off[h->readers[j]] > max_len)
+            max_len = c->off[h->readers[j] + 1] - c->off[h->readers[j]];
+    int32_t *order = malloc(((size_t)max_len + 1) * sizeof *order);
+    if (!order || bookrec_triples_alloc(foldin, n_fold) || bookrec_triples_alloc(target, h->n_ratings - n_fold)) {
+        free(order);
+        bookrec_triples_free(foldin);
+        bookrec_triples_free(target);
+        return br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory");
     }
     /* each held-out reader, in selection order: a seeded shuffle of its ratings, the first n_foldin fold it in */
     size_t mf = 0, mt = 0;
-    int32_t max_len = 0;
-    for (int j = 0; j < n_take; j++)
-        if (c->off[elig[j] + 1] - c->off[elig[j]] > max_len) max_len = c->off[elig[j] + 1] - c->off[elig[j]];
-    int32_t *order = malloc((size_t)max_len * sizeof *order);
-    if (!order) { st = br_fail(err, BOOKREC_E_NOMEM, "new-reader split: out of memory"); goto out; }
-    for (int j = 0; j < n_take; j++) {
-        int u = elig[j];
+    for (int j = 0; j < h->n; j++) {
+        int u = h->readers[j];
         int32_t b = c->off[u], len = c->off[u + 1] - b;
         for (int32_t q = 0; q < len; q++) order[q] = b + q;
-        for (int32_t q = 0; q < o.n_foldin; q++) {
-            int32_t r = q + (int32_t)br_rng_below(&rng, (uint32_t)(len - q));
+        for (int32_t q = 0; q < h->n_foldin; q++) {
+            int32_t r = q + (int32_t)br_rng_below(&h->rng, (uint32_t)(len - q));
             int32_t tmp = order[q]; order[q] = order[r]; order[r] = tmp;
         }
         for (int32_t q = 0; q < len; q++) {
-            bookrec_triples *d = q < o.n_foldin ? foldin : target;
-            size_t *pm = q < o.n_foldin ? &mf : &mt;
+            bookrec_triples *d = q < h->n_foldin ? foldin : target;
+            size_t *pm = q < h->n_foldin ? &mf : &mt;
             d->user[*pm] = u; d->item[*pm] = c->item[order[q]]; d->rating[*pm] = c->rating[order[q]];
             (*pm)++;
         }
     }
     free(order);
-    if (n_readers) *n_readers = n_take;
-    st = br_ok(err);
-out:
-    if (st != BOOKREC_OK) {
-        bookrec_triples_free(foldin);
-        bookrec_triples_free(target);
-    }
-    free(elig);
+    return br_ok(err);
+}
+
+int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookrec_newreader_options *opt,
+                        unsigned char *held_user, bookrec_triples *foldin, bookrec_triples *target, int *n_readers,
+                        bookrec_error *err) {
+    memset(foldin, 0, sizeof *foldin);
+    memset(target, 0, sizeof *target);
+    if (n_readers) *n_readers = 0;
+    br_held h;
+    int st = br_new_readers_choose(c->off, n_users, n_all, opt, held_user, &h, err);
+    if (!st) st = br_new_readers_emit(&h, c, foldin, target, err);
+    if (!st && n_readers) *n_readers = h.n;
+    free(h.readers);
     return st;
 }
 

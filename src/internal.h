@@ -155,15 +155,34 @@ int br_ials_data_build(const br_rsrc *src, const unsigned char *skip_user, int n
 /* Frees d's arrays and zeroes it (NULL: no-op). */
 void br_ials_data_free(br_ials_data *d);
 
-/* The held-out part of bookrec_split_new_readers from the ratings grouped by user (c, n_all of them): flags the
-   held-out readers in held_user (n_users bytes, zeroed by the caller) and fills foldin and target (eval.c). */
+/* The readers bookrec_split_new_readers holds out, in selection order, with the generator that shuffles their
+   ratings next. */
+typedef struct br_held {
+    int32_t *readers; /* n of them; the caller frees */
+    int n, n_foldin;
+    size_t n_ratings; /* their ratings */
+    br_rng rng;
+} br_held;
+
+/* Chooses the held-out readers from each user's ratings count (off[u + 1] - off[u], n_all in all) and flags them in
+   held_user (n_users bytes, zeroed by the caller) (eval.c). */
+int br_new_readers_choose(const int32_t *off, int n_users, size_t n_all, const bookrec_newreader_options *opt,
+                          unsigned char *held_user, br_held *h, bookrec_error *err);
+
+/* Fills foldin and target with the ratings of h's readers from a grouping by user that holds at least theirs. */
+int br_new_readers_emit(br_held *h, const br_csr *c, bookrec_triples *foldin, bookrec_triples *target,
+                        bookrec_error *err);
+
+/* br_new_readers_choose and br_new_readers_emit on one grouping of every rating (c, n_all of them): the held-out part
+   of bookrec_split_new_readers (eval.c). */
 int br_new_readers_pick(const br_csr *c, int n_users, size_t n_all, const bookrec_newreader_options *opt,
                         unsigned char *held_user, bookrec_triples *foldin, bookrec_triples *target, int *n_readers,
                         bookrec_error *err);
 
-/* Groups the ratings of src by user (stably) into off [n_users + 1, zeroed by the caller], item and rating [n]
-   (indices already checked): br_csr_build's grouping (eval.c). */
-void br_csr_fill(const br_rsrc *src, int n_users, int32_t *off, int32_t *item, float *rating);
+/* Groups the ratings of src of the users flagged in only (NULL: every user) by user, stably, into off [n_users + 1,
+   zeroed by the caller], item and rating (indices already checked): br_csr_build's grouping (topn_experiment.c). */
+void br_csr_fill(const br_rsrc *src, const unsigned char *only, int n_users, int32_t *off, int32_t *item,
+                 float *rating);
 
 /* bookrec_ease_dense from the ratings grouped by user (c, users below n_users), but those of the readers flagged in
    skip (may be NULL) (ease.c). */

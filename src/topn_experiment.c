@@ -18,17 +18,19 @@ bookrec_arch bookrec_topn_arch_for(bookrec_arch asked, int n_items, int force_ea
     return asked == BOOKREC_ARCH_EASE && n_items > BOOKREC_EASE_MAX_ITEMS && !force_ease ? BOOKREC_ARCH_IALS : asked;
 }
 
-void br_csr_fill(const br_rsrc *src, int n_users, int32_t *off, int32_t *item, float *rating) {
+void br_csr_fill(const br_rsrc *src, const unsigned char *only, int n_users, int32_t *off, int32_t *item,
+                 float *rating) {
     size_t n = br_rsrc_n(src);
     int32_t u, i;
     float r;
     for (size_t k = 0; k < n; k++) {
         br_rsrc_get(src, k, &u, &i, &r);
-        off[u + 1]++;
+        if (!only || only[u]) off[u + 1]++;
     }
     for (int v = 0; v < n_users; v++) off[v + 1] += off[v];
     for (size_t k = 0; k < n; k++) { /* off[u] as u's cursor: it ends on the start of u + 1 */
         br_rsrc_get(src, k, &u, &i, &r);
+        if (only && !only[u]) continue;
         int32_t at = off[u]++;
         item[at] = i;
         rating[at] = r;
@@ -86,16 +88,56 @@ static int new_model(run *x, bookrec_arch arch, int dim, int64_t n_entries, int 
     return rc;
 }
 
-/* Holds readers out, from the ratings grouped by user. */
-static int hold_out(run *x, const br_csr *c, bookrec_error *err) {
-    x->held = calloc((size_t)x->n_users, 1);
-    if (!x->held) return step_failed(x, "holding readers out", br_fail(err, BOOKREC_E_NOMEM, "out of memory"));
+/* The held-out readers' options. */
+static bookrec_newreader_options held_options(const run *x) {
     bookrec_newreader_options no;
     memset(&no, 0, sizeof no);
     no.n_readers = x->o->held_out ? x->o->held_out : 500;
     no.seed = x->o->split_seed ? x->o->split_seed : 7;
+    return no;
+}
+
+/* Holds readers out, from the ratings grouped by user. */
+static int hold_out(run *x, const br_csr *c, bookrec_error *err) {
+    x->held = calloc((size_t)x->n_users, 1);
+    if (!x->held) return step_failed(x, "holding readers out", br_fail(err, BOOKREC_E_NOMEM, "out of memory"));
+    bookrec_newreader_options no = held_options(x);
     int rc = br_new_readers_pick(c, x->n_users, x->n_all, &no, x->held, &x->fold, &x->target, &x->res->n_held, err);
     x->res->n_fit = x->n_all - x->fold.n - x->target.n;
+    return step_failed(x, "holding readers out", rc);
+}
+
+/* Holds readers out without grouping every rating: their choice from each reader's count, then a grouping of the
+   held-out readers' ratings alone (the same parts as hold_out). */
+static int hold_out_counted(run *x, bookrec_error *err) {
+    br_csr c = {calloc((size_t)x->n_users + 1, sizeof *c.off), NULL, NULL};
+    br_held h = {0};
+    x->held = calloc((size_t)x->n_users, 1);
+    int rc = c.off && x->held ? BOOKREC_OK : br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    size_t n = br_rsrc_n(&x->src);
+    for (size_t k = 0; !rc && k < n; k++) {
+        int32_t u, i;
+        float r;
+        br_rsrc_get(&x->src, k, &u, &i, &r);
+        c.off[u + 1]++;
+    }
+    for (int u = 0; !rc && u < x->n_users; u++) c.off[u + 1] += c.off[u];
+    bookrec_newreader_options no = held_options(x);
+    if (!rc) rc = br_new_readers_choose(c.off, x->n_users, x->n_all, &no, x->held, &h, err);
+    if (!rc) {
+        memset(c.off, 0, ((size_t)x->n_users + 1) * sizeof *c.off);
+        c.item = malloc((h.n_ratings + 1) * sizeof *c.item);
+        c.rating = malloc((h.n_ratings + 1) * sizeof *c.rating);
+        if (!c.item || !c.rating) rc = br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    }
+    if (!rc) {
+        br_csr_fill(&x->src, x->held, x->n_users, c.off, c.item, c.rating);
+        rc = br_new_readers_emit(&h, &c, &x->fold, &x->target, err);
+    }
+    x->res->n_held = rc ? 0 : h.n;
+    x->res->n_fit = x->n_all - x->fold.n - x->target.n;
+    free(h.readers);
+    br_csr_free(&c);
     return step_failed(x, "holding readers out", rc);
 }
 
@@ -109,7 +151,7 @@ static int group(run *x, br_csr *c, bookrec_error *err) {
         br_csr_free(c);
         return step_failed(x, "holding readers out", br_fail(err, BOOKREC_E_NOMEM, "out of memory grouping ratings"));
     }
-    br_csr_fill(&x->src, x->n_users, c->off, c->item, c->rating);
+    br_csr_fill(&x->src, NULL, x->n_users, c->off, c->item, c->rating);
     return BOOKREC_OK;
 }
 
@@ -130,7 +172,7 @@ static int fit_ease(run *x, bookrec_model **out, bookrec_error *err) {
     if (rc) return rc;
     *out = m;
     memset(m->user_off, 0, ((size_t)x->n_users + 1) * sizeof *m->user_off);
-    br_csr_fill(&x->src, x->n_users, m->user_off, m->user_item, m->user_rating);
+    br_csr_fill(&x->src, NULL, x->n_users, m->user_off, m->user_item, m->user_rating);
     drop_ratings(x);
     br_csr view = {m->user_off, m->user_item, m->user_rating};
     if ((rc = hold_out(x, &view, err))) return rc;
@@ -144,13 +186,10 @@ static int fit_ease(run *x, bookrec_model **out, bookrec_error *err) {
     return step_failed(x, "EASE", rc);
 }
 
-/* iALS: the fit's pairs gathered compactly from the packed ratings, which are then freed before the factors are
-   made. */
+/* iALS: the held-out readers chosen from counts, the fit's pairs gathered compactly from the packed ratings, which
+   are then freed before the factors are made. */
 static int fit_ials(run *x, bookrec_model **out, bookrec_error *err) {
-    br_csr c;
-    int rc = group(x, &c, err);
-    if (!rc) rc = hold_out(x, &c, err);
-    br_csr_free(&c);
+    int rc = hold_out_counted(x, err);
     if (rc) return rc;
     progress(x, BOOKREC_TOPN_FITTING);
     br_ials_data d;
