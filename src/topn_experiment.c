@@ -141,7 +141,7 @@ static int hold_out_counted(run *x, bookrec_error *err) {
     return step_failed(x, "holding readers out", rc);
 }
 
-/* A temporary grouping by user of the ratings (8 bytes each). */
+/* A temporary grouping by user of every rating (8 bytes each; the curve's). */
 static int group(run *x, br_csr *c, bookrec_error *err) {
     size_t n = x->n_all ? x->n_all : 1;
     c->off = calloc((size_t)x->n_users + 1, sizeof *c->off);
