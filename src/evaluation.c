@@ -19,18 +19,9 @@
 #define MAX_RANKERS 32
 
 void bookrec_eval_options_default(bookrec_eval_options *o) {
-    memset(o, 0, sizeof *o);
-    o->k = 10;
-    o->new_readers = 1000;
-    o->new_reader_min = 20;
-    o->foldin_ratings = 10;
-    o->foldin_few = 5;
-    o->seeds = 3;
-    o->reader_seed = 1;
-    o->split_seed = BOOKREC_SPLIT_SEED;
-    o->row_bias = 1;
-    o->row_models = 2;
-    o->n_tasks = 1;
+    *o = (bookrec_eval_options){.k = 10, .new_readers = 1000, .new_reader_min = 20, .foldin_ratings = 10,
+                                .foldin_few = 5, .seeds = 3, .reader_seed = 1, .split_seed = BOOKREC_SPLIT_SEED,
+                                .row_bias = 1, .row_models = 2, .n_tasks = 1};
 }
 
 /* The ranker table: one entry per table row fitted on each training part. */
