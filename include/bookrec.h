@@ -1306,6 +1306,137 @@ const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name,
    ials), a spectral layout of the kept rows of B for EASE. Deterministic. Returns BOOKREC_OK or an error code. */
 int bookrec_model_layout2d(bookrec_model *m, float *xy, bookrec_error *err);
 
+/* ------------------------------------------------------------- the evaluation experiment (src/evaluation.c) */
+/* The experiment of `bookrec eval` on one train/test split, over a table of rankers: popularity (the global-mean
+   row), book bias, popularity of liked books, one trained row per architecture of a list (a preset row of
+   bookrec_preset_row, or a top-N row: "ease", "easeK" with K entries kept per row of B, "ials", "ialsD" with D
+   factors, "ease+ialsD@BETA" blending EASE with beta times iALS). Each row is fitted once on the training part for
+   test RMSE/MAE (trained rating models) and the dataset users' rankings, loaded models are ranked for the dataset
+   users, then the new-reader protocol (bookrec_protocol_run) runs over the table, and NDCG is set relative to the
+   better popularity row. Figures go to the caller's table through a sink; progress comes back through callbacks. */
+
+#define BOOKREC_EASE_MAX_K 1024 /* most entries an EASE model keeps per row of B */
+
+/* The caller's table. The sink copies keys, titles, names and notes; add_col finds an existing key. */
+typedef struct bookrec_eval_sink {
+    void *ctx;
+    int (*add_col)(void *ctx, const char *key, const char *title, int decimals); /* returns the column index */
+    int (*add_row)(void *ctx, const char *name, const char *note);               /* returns the row index */
+    void (*set)(void *ctx, int row, const char *key, double value);
+    /* a figure over seeds: mean and sample standard deviation, minimum, maximum */
+    void (*set_stat)(void *ctx, int row, const char *key, double mean, double sd, double min, double max);
+    double (*get)(void *ctx, int row, const char *key); /* NaN when not set */
+    int (*n_rows)(void *ctx);
+} bookrec_eval_sink;
+
+/* A table of figures, rows by columns, that bookrec_eval_run can fill through bookrec_eval_table_sink. Values are
+   NaN until set; a figure over seeds also has its standard deviation, minimum and maximum (NaN for a single one). */
+#define BOOKREC_EVAL_MAX_COLS 40
+#define BOOKREC_EVAL_MAX_ROWS 32
+typedef struct bookrec_eval_col {
+    char key[40];   /* JSON key, e.g. "rmse" */
+    char title[40]; /* column title, e.g. "RMSE" */
+    int decimals;
+} bookrec_eval_col;
+typedef struct bookrec_eval_row {
+    char name[96];
+    char note[320];
+    double v[BOOKREC_EVAL_MAX_COLS], sd[BOOKREC_EVAL_MAX_COLS], lo[BOOKREC_EVAL_MAX_COLS], hi[BOOKREC_EVAL_MAX_COLS];
+} bookrec_eval_row;
+typedef struct bookrec_eval_table {
+    bookrec_eval_col col[BOOKREC_EVAL_MAX_COLS];
+    int n_cols;
+    bookrec_eval_row row[BOOKREC_EVAL_MAX_ROWS];
+    int n_rows;
+    int overflow; /* 1 when a column or row did not fit (add_col / add_row returned -1) */
+} bookrec_eval_table;
+
+/* Empties t (caller-owned storage, no allocation). */
+void bookrec_eval_table_init(bookrec_eval_table *t);
+
+/* The sink writing into t. */
+bookrec_eval_sink bookrec_eval_table_sink(bookrec_eval_table *t);
+
+/* Renders t as text into a new string *out (free with bookrec_free): blocks of at most 6 columns, names left and
+   figures right aligned ("mean±sd" for figures over seeds, "-" when not set), the notes after the last block. */
+int bookrec_eval_table_text(const bookrec_eval_table *t, char **out, bookrec_error *err);
+
+/* Renders the caption and t as one Markdown table into a new string *out (free with bookrec_free). */
+int bookrec_eval_table_markdown(const bookrec_eval_table *t, const char *caption, char **out, bookrec_error *err);
+
+/* Progress of bookrec_eval_run (any callback may be NULL). */
+typedef struct bookrec_eval_progress {
+    void *ctx;
+    /* a trained row of table row `row` is set up, before any fit (e.g. to hook its before_fit and on_epoch) */
+    void (*spec_row)(void *ctx, int row, bookrec_spec_row *sr);
+    /* a top-N fit starts on n_ratings training ratings: EASE's dense B (once per training part), or iALS of dim */
+    void (*topn_fit)(void *ctx, bookrec_arch arch, int dim, size_t n_ratings);
+    /* table row `row` (ranker `name`; sr its trained row, else NULL) was fitted on the split and measured */
+    void (*dataset)(void *ctx, int row, const char *name, const bookrec_spec_row *sr, const bookrec_dataset_cell *c);
+    /* loaded model j was ranked for the dataset users */
+    void (*loaded)(void *ctx, int j, const bookrec_rank_result *res);
+    /* one ranking of the new-reader protocol: seed index, ranker name, variant title ("new5 ", "new ", "loved ") */
+    void (*protocol)(void *ctx, int seed_index, const char *name, const char *variant, const bookrec_rank_result *res,
+                     double pop_rank);
+    /* something the user should know (a loaded model whose id tables differ from the data's) */
+    void (*warn)(void *ctx, const char *message);
+} bookrec_eval_progress;
+
+/* Options of bookrec_eval_run; bookrec_eval_options_default gives the defaults noted. */
+typedef struct bookrec_eval_options {
+    int no_rank;               /* 1: RMSE/MAE of the trained rows only, no ranking */
+    const char *archs;         /* comma-separated trained rows (NULL or "": none) */
+    const char *row_suffix;    /* appended to the trained rows' names (NULL: none) */
+    int k;                     /* list length (10) */
+    int max_users;             /* dataset users ranked, evenly spaced (0: all) */
+    int new_readers;           /* readers held out for the new-reader protocol (1000) */
+    int new_reader_min;        /* ... each with at least this many ratings (20) */
+    int foldin_ratings;        /* ... folded in from this many (10), or only the loved ones among them */
+    int foldin_few;            /* ... or from this many (5) */
+    int seeds;                 /* reader seeds reader_seed, +1, ... (3) */
+    uint64_t reader_seed;      /* (1) */
+    bookrec_foldin_options foldin; /* fold-in of the trained rows' new readers (l2 0: matched to training's) */
+    uint64_t split_seed;       /* the split's seed: the validation part is carved with split_seed + 1 */
+    int row_mean, row_bias;    /* the caller's rows of the global mean (popularity) and the bias baseline (0, 1) */
+    int row_models;            /* loaded model j's row is row_models + j (2) */
+    int n_tasks;               /* training and ranking run in this many slices through parallel (1) */
+    bookrec_parallel_fn parallel; /* NULL: in turn */
+    void *parallel_ctx;
+    bookrec_eval_progress progress;
+} bookrec_eval_options;
+
+/* Fills o with the defaults above. */
+void bookrec_eval_options_default(bookrec_eval_options *o);
+
+/* Checks o: the numbers, then each name of o->archs in order (a message naming the first bad one). */
+int bookrec_eval_check(const bookrec_eval_options *o, bookrec_error *err);
+
+/* Adds the RMSE and MAE columns and the rows of the global mean and the user+book bias baseline (bias options bo,
+   may be NULL) fitted on train and scored on test, in that order. */
+int bookrec_eval_baselines(const bookrec_triples *train, const bookrec_triples *test, int n_users, int n_items,
+                           const bookrec_bias_options *bo, const bookrec_eval_sink *sink, bookrec_error *err);
+
+/* Runs the experiment on the split train/test of r into the sink, whose rows o->row_mean, o->row_bias and
+   o->row_models + j (j < n_models) exist: adds the ranking columns, the row of liked popularity and the trained
+   rows. models[j] (prepared here) get the dataset-user columns only; *info (may be NULL) gets what the protocol did,
+   *caption (may be NULL) a new string describing the protocol (free with bookrec_free). With o->no_rank and no
+   trained rows it does nothing. */
+int bookrec_eval_run(const bookrec_ratings *r, const bookrec_triples *train, const bookrec_triples *test,
+                     bookrec_model **models, int n_models, const bookrec_eval_options *o,
+                     const bookrec_eval_sink *sink, bookrec_protocol_info *info, char **caption, bookrec_error *err);
+
+/* The persona suite of a model (src/personas.c): each taste's books from the shelves sh of the model's books
+   (bookrec_tastes_books; titles[i] may be NULL), then a persona per taste through the model (prepared here, new
+   readers folded in with fo, may be NULL) into res[0..n) and through the popularity ranking into pop_res[0..n),
+   seeds chosen by popularity: the ratings of r per model book. */
+int bookrec_persona_suite(bookrec_model *m, const bookrec_ratings *r, const bookrec_shelves *sh, bookrec_taste *ts,
+                          int n, const char *const *titles, const bookrec_persona_options *po,
+                          const bookrec_foldin_options *fo, bookrec_persona_result *res,
+                          bookrec_persona_result *pop_res, bookrec_error *err);
+
+/* The mean share over the tastes of res[0..n) that have one (NaN when none has). */
+double bookrec_persona_mean_share(const bookrec_persona_result *res, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -347,4 +347,19 @@ uint32_t br_crc32(const uint8_t *p, size_t n);
 /* Swaps records a and b of p in place (packed.c; the epochs' shuffle). */
 void br_packed_swap(bookrec_packed *p, size_t a, size_t b);
 
+/* ---------------------------------------------------------------- top-N rows of the evaluation (rankers_topn.c) */
+
+/* The top-N rows' settings and the dense B of the last training part an EASE row was fitted on (rows of one part
+   come one after another, so a K curve costs one solve per part); owned by one evaluation run. on_fit (may be
+   NULL) is told when a fit starts: EASE's dense B, or iALS of dim. */
+typedef struct br_topn_rankers br_topn_rankers;
+br_topn_rankers *br_topn_rankers_create(void (*on_fit)(void *ctx, bookrec_arch arch, int dim, size_t n_ratings),
+                                        void *ctx);
+void br_topn_rankers_free(br_topn_rankers *t);
+
+/* For a top-N row name ("ease", "easeK", "ials", "ialsD", "ease+ialsD@BETA") sets *is_topn and fills *rk (name
+   pointing at `name`, arg owned by t, t may be NULL to only check the name); for other names *is_topn = 0. Fails
+   with BOOKREC_E_ARG on a bad number ("archs: 'ease0' is not easeK with a number in 1..1024"). */
+int br_topn_ranker(br_topn_rankers *t, const char *name, bookrec_ranker *rk, int *is_topn, bookrec_error *err);
+
 #endif /* BOOKREC_INTERNAL_H */

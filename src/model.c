@@ -54,7 +54,7 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
                        c->dim, c->n_items);
     if (c->n_users < 1 || c->n_items < 1)
         return br_fail(err, BOOKREC_E_ARG, "model config: n_users %d and n_items %d must be >= 1", c->n_users, c->n_items);
-    int max_dim = c->arch == BOOKREC_ARCH_EASE ? 1024 : MAX_DIM; /* EASE: entries kept per row */
+    int max_dim = c->arch == BOOKREC_ARCH_EASE ? BOOKREC_EASE_MAX_K : MAX_DIM; /* EASE: entries kept per row */
     if (c->dim < 1 || c->dim > max_dim)
         return br_fail(err, BOOKREC_E_ARG, "model config: dim %d out of range 1..%d", c->dim, max_dim);
     if (has_dense(c) && (c->hidden < 1 || c->hidden > MAX_HIDDEN))
