@@ -48,7 +48,7 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
                        (int)c->arch);
     if (br_is_topn(c) && (c->implicit || c->n_tags))
         return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback and tags are for the rating models, not %s",
-                       c->arch == BOOKREC_ARCH_EASE ? "ease" : "ials");
+                       bookrec_arch_name(c->arch));
     if (c->n_entries < 0 || c->n_entries > ((int64_t)1 << 31) - 1 || (c->n_entries && c->arch != BOOKREC_ARCH_EASE))
         return br_fail(err, BOOKREC_E_ARG, "model config: n_entries %lld (only EASE has them, at most 2^31-1)",
                        (long long)c->n_entries);
