@@ -620,6 +620,11 @@ typedef struct bookrec_train_options {
     int shuffle_in_place;      /* 1: the epochs' shuffles reorder train's own arrays (left in the last epoch's order)
                                   instead of a copy of them, 12 fewer bytes per training rating; the model is the
                                   same. Ignored with group_users */
+    float reader_lr;           /* > 0: the readers' rows (user_emb and user_bias) learn by row-wise Adagrad with this
+                                  learning rate instead of Adam: one accumulator per reader (the running sum of its
+                                  rows' mean squared gradient) in place of Adam's two moments per weight, so a reader
+                                  costs dim + 2 floats while training instead of 3 (dim + 1); needs lazy_adam. 0
+                                  (default): Adam for every row */
 } bookrec_train_options;
 
 /* Fills o with the tutorial's training setup. */

@@ -131,9 +131,10 @@ void br_model_set_has_users(bookrec_model *m, int has);
 void br_model_invalidate(bookrec_model *m);
 
 /* The model (model.c, train.c): one parameter block, views into it, id tables, book-side caches.
-   Block order: item side first (item_emb, item_bias, dense1_w, dense1_b, dense2_w, dense2_b), then the
-   users part (user_emb, user_bias); each tensor starts on a 16-float boundary, padding stays zero.
-   Views of tensors an arch does not use are NULL. */
+   The views, their order and shapes come from one size table (layout_of in model.c), which also gives the model
+   file's tensor list (br_model_tensors): the item side first (item_emb, item_bias, item_imp, dense1_w, dense1_b,
+   dense2_w, dense2_b), then the users part (user_emb, user_bias), then the tag rows; each float tensor starts
+   on a 16-float boundary, padding stays zero. Views of tensors an arch does not use are NULL. */
 struct bookrec_model {
     bookrec_model_config cfg;
     float *params;       /* the parameter block, n_params floats */

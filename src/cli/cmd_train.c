@@ -233,6 +233,9 @@ static void parse_args(int argc, char **argv, train_args *a) {
         {"beta1", 0, CLI_FLOAT, &to.beta1, "X", "Adam beta1", NULL},
         {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
         {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
+        {"reader-lr", 0, CLI_FLOAT, &to.reader_lr, "X",
+         "row-wise Adagrad with this learning rate for the readers' rows instead of Adam: one number per reader "
+         "in place of Adam's two per weight, for ratings files with millions of readers (0: Adam)", "0"},
         {"l2", 0, CLI_FLOAT, &to.l2, "X",
          PRESET_HELP(h_l2, "L2 on the embedding rows and biases a batch touches", "%g", (double)mf.to.l2), "0"},
         {"l2-row", 0, CLI_FLOAT, &to.l2_row, "X",
