@@ -1152,6 +1152,29 @@ int bookrec_tag_is_shelf(const char *name);
    folded ("classics" -> "classic", "mysteries" -> "mystery"). */
 void bookrec_tag_fold(const char *name, char *out, size_t cap);
 
+/* ------------------------------------------------------------- genre shelves (src/genres.c) */
+/* The site's genre filter: a small vocabulary of the most common content shelves (shelf names such as to-read and
+   generic labels such as fiction left out, spelling variants and a few synonyms folded together) and each book's
+   strongest few of them. */
+
+typedef struct bookrec_genres {
+    int n_items;       /* the model's items */
+    int n_names;       /* the vocabulary, most common first */
+    char **name;       /* [n_names]: the most used spelling of each folded shelf */
+    int32_t *off;      /* [n_items + 1]: book i's genres are idx[off[i] .. off[i+1]), strongest first */
+    int32_t *idx;      /* indices into name */
+    int books_with;    /* books with at least one genre */
+} bookrec_genres;
+
+/* Keeps the max_names folded content shelves found among most books' 8 strongest and gives each book up to
+   per_book of them (both >= 1); *out is new (free it with bookrec_genres_free); bad rows fail naming source and
+   line. */
+int bookrec_genres_create(const bookrec_tag_files *f, int max_names, int per_book, bookrec_genres **out,
+                          bookrec_error *err);
+
+/* Frees g (NULL is fine). */
+void bookrec_genres_free(bookrec_genres *g);
+
 /* ------------------------------------------------------------- tastes (src/tastes.c) */
 /* The tastes of the persona suite (bookrec_personas) built from bookrec_shelves: a taste is a set of shelf names,
    folded with bookrec_tag_fold. A book carries a taste when one of its shelves is among its BOOKREC_TASTE_CARRY

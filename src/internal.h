@@ -347,4 +347,9 @@ uint32_t br_crc32(const uint8_t *p, size_t n);
 /* Swaps records a and b of p in place (packed.c; the epochs' shuffle). */
 void br_packed_swap(bookrec_packed *p, size_t a, size_t b);
 
+/* ---------------------------------------------------------------- string arrays (tags.c) */
+
+/* Frees s[0..n) and s itself (NULL entries and a NULL s are fine). */
+void br_free_strings(char **s, long n);
+
 #endif /* BOOKREC_INTERNAL_H */

@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "genres.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -180,12 +179,12 @@ static const bookrec_item *book_of(const bookrec_items *books, const bookrec_ids
 }
 
 /* The genre shelves for books.json: from book_tags.csv and tags.csv in tags_dir ("none": no genres; "auto": beside the
-   books file, and only when its books carry goodreads ids, which book_tags.csv is keyed by). Returns 1 when read. */
-static int read_genres(const cli_data_opts *d, const char *tags_dir, const bookrec_items *books,
-                       const bookrec_ids *items, cli_genres *genres) {
+   books file, and only when its books carry goodreads ids, which book_tags.csv is keyed by); NULL when not read. */
+static bookrec_genres *read_genres(const cli_data_opts *d, const char *tags_dir, const bookrec_items *books,
+                                   const bookrec_ids *items) {
     int auto_tags = !strcmp(tags_dir, "auto"), joinable = 0;
     for (int i = 0; books && i < books->n && !joinable; i++) joinable = books->item[i].extra && *books->item[i].extra;
-    if (!strcmp(tags_dir, "none") || !books || (auto_tags && !joinable)) return 0;
+    if (!strcmp(tags_dir, "none") || !books || (auto_tags && !joinable)) return NULL;
     const char *bp = auto_tags ? cli_books_path(d) : NULL;
     char *dir = bp ? strdup(bp) : strdup(tags_dir);
     if (!dir) cli_die("out of memory");
@@ -195,13 +194,20 @@ static int read_genres(const cli_data_opts *d, const char *tags_dir, const bookr
         else strcpy(dir, ".");
     }
     char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
-    int found = cli_is_file(btp) && cli_is_file(tp);
-    if (found) cli_read_genres(dir, books, items, 40, 3, genres);
-    else if (!auto_tags) cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+    bookrec_genres *g = NULL;
+    if (cli_is_file(btp) && cli_is_file(tp)) {
+        bookrec_tag_files tf;
+        bookrec_error err = {0};
+        cli_read_tag_files(dir, books, items, &tf);
+        cli_check(bookrec_genres_create(&tf, 40, 3, &g, &err), &err, "genre shelves");
+        cli_tag_files_free(&tf);
+    } else if (!auto_tags) {
+        cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+    }
     free(btp);
     free(tp);
     free(dir);
-    return found;
+    return g;
 }
 
 /* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit grid
@@ -243,7 +249,7 @@ static void write_map(export_dir *x, bookrec_model *m) {
 
 /* books.json, in the model's item order, with each book's genre shelves when `genres` is not NULL. */
 static void write_books_json(export_dir *x, const bookrec_items *books, const bookrec_ids *items, int n_items,
-                             const cli_genres *genres) {
+                             const bookrec_genres *genres) {
     cJSON *arr = cJSON_CreateArray();
     int missing = 0;
     for (int i = 0; i < n_items; i++) {
@@ -454,8 +460,7 @@ int cmd_export(int argc, char **argv) {
         no_eval = 1;
     }
     if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
-    cli_genres genres = {0};
-    int have_genres = read_genres(&d, tags_dir, books, items, &genres);
+    bookrec_genres *genres = read_genres(&d, tags_dir, books, items);
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
     /* model parts */
@@ -473,11 +478,11 @@ int cmd_export(int argc, char **argv) {
     } else {
         cli_warn("%s has no user part; model-users.bkr not written", model_path);
     }
-    write_books_json(&x, books, items, c->n_items, have_genres ? &genres : NULL);
-    if (have_genres)
-        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres.n_names, genres.books_with,
+    write_books_json(&x, books, items, c->n_items, genres);
+    if (genres)
+        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres->n_names, genres->books_with,
                c->n_items, cli_noun(1));
-    cli_genres_free(&genres);
+    bookrec_genres_free(genres);
     write_map(&x, m);
     write_projector(&x, m, model_path, vectors_path, books);
 
