@@ -259,6 +259,9 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
 /* Frees an items table. */
 void bookrec_items_free(bookrec_items *it);
 
+/* The row of external id `id` in the table, or NULL (also for a NULL table or id); owned by the table. */
+const bookrec_item *bookrec_items_find(const bookrec_items *it, const char *id);
+
 /* ------------------------------------------------------------- Goodreads library (src/goodreads.c) */
 /* A Goodreads library export (My Books, Import and export) read by header name and matched to a books table in
    the same order and by the same rules as the site (web/goodreads.js): Goodreads book id, then ISBN, then the
@@ -1321,6 +1324,40 @@ const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows,
    *cols and *part (BOOKREC_PART_ITEMS or BOOKREC_PART_USERS), any of them may be NULL, and returns its rows x cols
    row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
 const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
+
+/* ------------------------------------------------------------- export encodings (src/export.c) */
+/* The files `bookrec export` writes, encoded into new buffers (free them with bookrec_free). */
+
+/* FNV-1a 64 of p[0..n) (src/modelfile.c): the export's identity of a model file. */
+uint64_t bookrec_fnv1a64(const void *p, size_t n);
+
+/* map.bin, the site's book map: "BKMP", u32 version 1, u32 n_items, u32 0, then f32 x_lo, x_hi, y_lo, y_hi and
+   n_items (x, y) u16 pairs on a grid over those ranges (little-endian), from bookrec_model_layout2d with coordinates
+   past 4 standard deviations pulled in to it; *out is new, *len its bytes. Fails as the layout does. */
+int bookrec_map_encode(bookrec_model *m, uint8_t **out, size_t *len, bookrec_error *err);
+
+/* One factor table as Spark's ALS writes it with write.json: one {"id":ID,"features":[...]} per line for the rows
+   x cols floats v (row i's id is ids' i-th; an integer id is written as a number, others as strings), floats in
+   their shortest text that reads back the same; *out is new (NUL-terminated), *len its bytes. */
+int bookrec_als_json(const bookrec_ids *ids, const float *v, int rows, int cols, char **out, size_t *len,
+                     bookrec_error *err);
+
+/* The Embedding Projector's files for the rows x cols book vectors emb: *vecs one tab-separated row per line,
+   *meta the matching titles of `books` (the model's item id when a book has none; tabs and line breaks made
+   spaces), one per line; both new (NUL-terminated), lengths in *vecs_len and *meta_len. books may be NULL. */
+int bookrec_projector_tsv(const float *emb, int rows, int cols, const bookrec_items *books, const bookrec_ids *items,
+                          char **vecs, size_t *vecs_len, char **meta, size_t *meta_len, bookrec_error *err);
+
+/* How much two top-N models of the same readers agree (an export against the model it came from). */
+typedef struct bookrec_list_agreement {
+    int readers;       /* dataset readers compared */
+    long same, total;  /* books of a's top lists also in b's, of all of a's */
+    double worst;      /* the largest change of any score */
+} bookrec_list_agreement;
+
+/* Compares the top-k lists (and every score) of a and b for their first max_readers dataset readers. */
+int bookrec_topn_agreement(bookrec_model *a, bookrec_model *b, int max_readers, int k, bookrec_list_agreement *out,
+                           bookrec_error *err);
 
 /* ------------------------------------------------------------- a 2-D map of the books (src/layout.c) */
 

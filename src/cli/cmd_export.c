@@ -22,83 +22,19 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t fnv1a64(const void *p, size_t n) {
-    const unsigned char *b = p;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-/* Shortest %g text that reads back as the same float (like Python's repr of a float32). */
-static int short_float(char *buf, size_t cap, float x) {
-    int n = 0;
-    for (int prec = 6; prec <= 9; prec++) {
-        n = snprintf(buf, cap, "%.*g", prec, (double)x);
-        if (strtof(buf, NULL) == x) break;
-    }
-    return n;
-}
-
-/* A growable text buffer. */
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 65536;
-        while (nc < b->n + n + 1) nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) cli_die("out of memory");
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-
-
 /* Writes one factor table as Spark's ALS writes it: DIR/NAME/part-00000.json, one {"id": ..., "features": [...]}
-   per line (an id that is an integer is written as a number, as Spark's are), and an empty _SUCCESS. */
+   per line, and an empty _SUCCESS. */
 static void write_als_table(const char *dir, const char *name, const bookrec_ids *ids, const float *v, int rows,
                             int cols) {
-    sbuf b = {0};
-    char num[64];
-    for (int i = 0; i < rows; i++) {
-        const char *id = bookrec_ids_get(ids, i);
-        char *end = NULL;
-        long long n = id && *id && strlen(id) < 16 ? strtoll(id, &end, 10) : 0;
-        int w = end && !*end ? snprintf(num, sizeof num, "%lld", n) : 0;
-        sb_put(&b, "{\"id\":", 6);
-        if (w && !strcmp(num, id)) {
-            sb_put(&b, num, (size_t)w);
-        } else {
-            cJSON *js = cJSON_CreateString(id ? id : "");
-            char *t = js ? cJSON_PrintUnformatted(js) : NULL;
-            if (!t) cli_die("out of memory");
-            sb_put(&b, t, strlen(t));
-            free(t);
-            cJSON_Delete(js);
-        }
-        sb_put(&b, ",\"features\":[", 13);
-        for (int k = 0; k < cols; k++) {
-            if (k) sb_put(&b, ",", 1);
-            w = short_float(num, sizeof num, v[(size_t)i * cols + k]);
-            sb_put(&b, num, (size_t)w);
-        }
-        sb_put(&b, "]}\n", 3);
-    }
+    char *text = NULL;
+    size_t len = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_als_json(ids, v, rows, cols, &text, &len, &err), &err, "--als-json");
     char *sub = cli_join(dir, name), *part = cli_join(sub, "part-00000.json"), *ok = cli_join(sub, "_SUCCESS");
-    cli_write_atomic_or_die(part, b.s ? b.s : "", b.n);
+    cli_write_atomic_or_die(part, text, len);
     cli_write_atomic_or_die(ok, "", 0);
     printf("wrote %s (%d rows of %d factors)\n", part, rows, cols);
-    free(sub); free(part); free(ok); free(b.s);
+    free(sub); free(part); free(ok); bookrec_free(text);
 }
 
 /* --als-json: an ials model's factors as Spark's model.itemFactors / userFactors.write.json would give them. */
@@ -147,35 +83,12 @@ static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, con
     bookrec_model *q = NULL;
     cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
     cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
-    int nu = bookrec_model_get_config(m)->n_users, ni = bookrec_model_get_config(m)->n_items;
-    int S = bookrec_model_user_state_size(m), n = nu < 200 ? nu : 200, same = 0, total = 0;
-    float *st = malloc(sizeof(float) * (size_t)S), *a = malloc(sizeof(float) * (size_t)ni),
-          *b = malloc(sizeof(float) * (size_t)ni);
-    int32_t ta[10], tb[10];
-    if (!st || !a || !b) cli_die("out of memory");
-    double worst = 0;
-    for (int u = 0; u < n; u++) {
-        cli_check(bookrec_model_user_state(m, u, st, &err), &err, "state");
-        cli_check(bookrec_model_score_all(m, st, a, &err), &err, "scores");
-        cli_check(bookrec_model_user_state(q, u, st, &err), &err, "state");
-        cli_check(bookrec_model_score_all(q, st, b, &err), &err, "scores");
-        for (int j = 0; j < ni; j++) worst = fmax(worst, fabs(a[j] - b[j]));
-        int ka = bookrec_topk(a, ni, NULL, 0, 10, ta, NULL), kb = bookrec_topk(b, ni, NULL, 0, 10, tb, NULL);
-        for (int x = 0; x < ka; x++)
-            for (int y = 0; y < kb; y++) same += ta[x] == tb[y];
-        total += ka;
-    }
+    bookrec_list_agreement ag;
+    cli_check(bookrec_topn_agreement(m, q, 200, 10, &ag, &err), &err, "quantisation check");
     printf("quantisation check (%s, re-loaded export), top-10 lists of %d dataset readers: %.1f%% of the books "
-           "stay, scores change by at most %.5f\n", quant, n, total ? 100.0 * same / total : 100.0, worst);
-    free(st); free(a); free(b);
+           "stay, scores change by at most %.5f\n", quant, ag.readers, ag.total ? 100.0 * ag.same / ag.total : 100.0,
+           ag.worst);
     bookrec_model_free(q);
-}
-
-/* The display row of the model's item i in the books table, or NULL. */
-static const bookrec_item *book_of(const bookrec_items *books, const bookrec_ids *items, int i) {
-    const char *id = bookrec_ids_get(items, i);
-    int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
-    return j >= 0 && j < books->n ? &books->item[j] : NULL;
 }
 
 /* The genre shelves for books.json: from book_tags.csv and tags.csv in tags_dir ("none": no genres; "auto": beside the
@@ -210,41 +123,18 @@ static bookrec_genres *read_genres(const cli_data_opts *d, const char *tags_dir,
     return g;
 }
 
-/* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit grid
-   over those ranges (little-endian); coordinates past 4 standard deviations are pulled in to it. */
+/* map.bin (bookrec_map_encode); a model the map cannot be laid out for gets none, with a warning. */
 static void write_map(export_dir *x, bookrec_model *m) {
-    int n_items = bookrec_model_get_config(m)->n_items;
     bookrec_error err = {0};
-    float *xy = malloc(sizeof(float) * 2 * (size_t)n_items);
-    if (!xy) cli_die("out of memory");
-    if (bookrec_model_layout2d(m, xy, &err) != BOOKREC_OK) {
+    uint8_t *mb = NULL;
+    size_t len = 0;
+    if (bookrec_map_encode(m, &mb, &len, &err) != BOOKREC_OK) {
+        if (err.code == BOOKREC_E_NOMEM) cli_die("out of memory");
         cli_warn("no book map (map.bin): %s", err.msg);
-        free(xy);
         return;
     }
-    float lo[2] = {4, 4}, hi[2] = {-4, -4};
-    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-        float v = xy[k] < -4 ? -4 : xy[k] > 4 ? 4 : xy[k];
-        xy[k] = v;
-        if (v < lo[k & 1]) lo[k & 1] = v;
-        if (v > hi[k & 1]) hi[k & 1] = v;
-    }
-    size_t len = 32 + 4 * (size_t)n_items;
-    uint8_t *mb = calloc(1, len);
-    if (!mb) cli_die("out of memory");
-    uint32_t head[4] = {0x504d4b42u /* "BKMP" */, 1, (uint32_t)n_items, 0};
-    float range[4] = {lo[0], hi[0], lo[1], hi[1]};
-    memcpy(mb, head, 16); /* the formats are little-endian, as every target of bookrec is */
-    memcpy(mb + 16, range, 16);
-    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-        float span = hi[k & 1] - lo[k & 1];
-        double q = span > 0 ? (xy[k] - lo[k & 1]) / span * 65535.0 + 0.5 : 0;
-        uint16_t u = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q);
-        memcpy(mb + 32 + 2 * k, &u, 2);
-    }
     add_file(x, "map.bin", mb, len);
-    free(mb);
-    free(xy);
+    bookrec_free(mb);
 }
 
 /* books.json, in the model's item order, with each book's genre shelves when `genres` is not NULL. */
@@ -254,7 +144,7 @@ static void write_books_json(export_dir *x, const bookrec_items *books, const bo
     int missing = 0;
     for (int i = 0; i < n_items; i++) {
         const char *id = bookrec_ids_get(items, i);
-        const bookrec_item *b = book_of(books, items, i);
+        const bookrec_item *b = bookrec_items_find(books, id);
         if (!b) missing++;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "index", i);
@@ -305,31 +195,17 @@ static void write_projector(export_dir *x, bookrec_model *m, const char *model_p
         cli_die("%s: the model has no %s embedding tensor (item_emb)", vectors_path ? vectors_path : model_path, cli_noun(0));
     }
     if (rows > n_items) rows = n_items;
-    sbuf vecs = {0}, meta = {0};
-    char num[32];
-    for (int i = 0; i < rows; i++) {
-        for (int k = 0; k < cols; k++) {
-            if (k) sb_put(&vecs, "\t", 1);
-            int w = short_float(num, sizeof num, emb[(size_t)i * (size_t)cols + (size_t)k]);
-            sb_put(&vecs, num, (size_t)w);
-        }
-        sb_put(&vecs, "\n", 1);
-        const char *id = bookrec_ids_get(items, i);
-        const bookrec_item *b = book_of(books, items, i);
-        const char *title = b && b->title && *b->title ? b->title : (id ? id : "");
-        /* one title per line: tabs and line breaks inside a title would break the format */
-        for (const char *t = title; *t; t++) {
-            char ch = (*t == '\t' || *t == '\n' || *t == '\r') ? ' ' : *t;
-            sb_put(&meta, &ch, 1);
-        }
-        sb_put(&meta, "\n", 1);
-    }
+    char *vecs = NULL, *meta = NULL;
+    size_t vecs_len = 0, meta_len = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_projector_tsv(emb, rows, cols, books, items, &vecs, &vecs_len, &meta, &meta_len, &err), &err,
+              "vecs.tsv");
     if (rows) {
-        add_file(x, "vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
-        add_file(x, "meta.tsv", meta.s ? meta.s : "", meta.n);
+        add_file(x, "vecs.tsv", vecs, vecs_len);
+        add_file(x, "meta.tsv", meta, meta_len);
     }
-    free(vecs.s);
-    free(meta.s);
+    bookrec_free(vecs);
+    bookrec_free(meta);
     if (vm != m) bookrec_model_free(vm);
 }
 
@@ -444,7 +320,7 @@ int cmd_export(int argc, char **argv) {
     char *src = cli_read_file(model_path, &src_len);
     if (!src)
         cli_die("%s: cannot read the model (train one with `bookrec train`, or pass --model FILE)", model_path);
-    uint64_t model_id = fnv1a64(src, src_len);
+    uint64_t model_id = bookrec_fnv1a64(src, src_len);
     free(src);
     bookrec_model *m = cli_load_model(model_path);
     const bookrec_model_config *c = bookrec_model_get_config(m);
