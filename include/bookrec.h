@@ -311,6 +311,28 @@ int bookrec_gr_match(const bookrec_gr_matcher *m, const bookrec_gr_row *row, boo
 /* Frees a matcher (NULL is a no-op). */
 void bookrec_gr_matcher_free(bookrec_gr_matcher *m);
 
+/* A new reader made of an export matched to a books table, in a model's terms. */
+typedef struct bookrec_gr_reader {
+    int32_t *at;             /* [rows]: each row's index in the books table, -1 when unmatched */
+    unsigned char *how;      /* [rows]: how each row was matched (bookrec_gr_how) */
+    int matched, by[4];      /* rows matched, and by how (indexed by bookrec_gr_how) */
+    int32_t *rated;          /* the model's rated books (My Rating >= 1), each once, in the export's order */
+    float *ratings;          /* their ratings (a book listed twice keeps its last), parallel to rated */
+    int n_rated;
+    int32_t *seen;           /* every matched book of the model, once: what its recommendations leave out */
+    int n_seen;
+    int n_want;              /* of those, books on the to-read shelf without a rating */
+    int not_in_model;        /* matched rows whose book the model does not know */
+} bookrec_gr_reader;
+
+/* Matches every row of gr to books (as bookrec_gr_match) and maps the matches to model_items (the model's item
+   ids); *out is new (free it with bookrec_gr_reader_free). */
+int bookrec_gr_reader_create(const bookrec_goodreads *gr, const bookrec_items *books, const bookrec_ids *model_items,
+                             bookrec_gr_reader **out, bookrec_error *err);
+
+/* Frees a reader (NULL is a no-op). */
+void bookrec_gr_reader_free(bookrec_gr_reader *r);
+
 /* ------------------------------------------------------------- CSV tokenizer (src/csv.c) */
 /* The RFC 4180 tokenizer the ratings and items parsers use, for front-ends reading other CSV files (the CLI's
    book_tags.csv and tags.csv): ',' between fields, LF, CRLF or CR between records, "quoted" fields with "" for a
@@ -644,6 +666,25 @@ int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_
 
 /* Mean squared and absolute error of m on t. */
 int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
+
+/* ------------------------------------------------------------- a model against a dataset (src/dataset.c) */
+
+/* The test error of ratings given in a dataset's ids. */
+typedef struct bookrec_test_error {
+    double rmse, mae;  /* NaN when no rating could be scored */
+    size_t used;       /* test ratings scored */
+    size_t dropped;    /* test ratings of users or books the model does not know, left out */
+} bookrec_test_error;
+
+/* Test RMSE and MAE of m on test (indices into r's id tables), the ids mapped onto the model's by name. */
+int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
+                             bookrec_test_error *out, bookrec_error *err);
+
+/* *out (new, free with bookrec_free) gets the index in items (a model's item ids) of every book the dataset user
+   `user` rated anywhere in r (books items lacks left out), *n their count; *out NULL and *n -1 when r has no such
+   user. */
+int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const bookrec_ids *items, int32_t **out,
+                               int *n, bookrec_error *err);
 
 /* ------------------------------------------------------------- evaluation (src/eval.c) */
 /* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the

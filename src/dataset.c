@@ -1,0 +1,59 @@
+/*
+ * dataset.c - a model against a parsed ratings file whose ids it shares by name, not by index: the test error of
+ * ratings held out of it (bookrec_evaluate_ratings: ids mapped onto the model's tables, ratings of users or books it
+ * does not know left out and counted), and the model's books one dataset reader rated anywhere in the file
+ * (bookrec_ratings_user_books: what recommendations for that reader leave out, the training part or not).
+ * Not here: parsing (src/ratings.c), the id maps themselves (src/ids.c), the error measure (bookrec_evaluate).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
+                             bookrec_test_error *out, bookrec_error *err) {
+    if (!m || !r || !test || !out) return br_fail(err, BOOKREC_E_ARG, "evaluate: NULL argument");
+    out->rmse = out->mae = NAN;
+    out->used = out->dropped = 0;
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int32_t *um = NULL, *im = NULL;
+    int same = 0;
+    bookrec_triples mapped = {0};
+    int st = bookrec_ids_map(r->users, bookrec_model_users(m), c->n_users, &um, &same, err);
+    if (st == BOOKREC_OK) st = bookrec_ids_map(r->items, bookrec_model_items(m), c->n_items, &im, &same, err);
+    if (st == BOOKREC_OK) st = bookrec_triples_map(test, um, im, &mapped, &out->dropped, err);
+    bookrec_free(um);
+    bookrec_free(im);
+    out->used = mapped.n;
+    if (st == BOOKREC_OK && mapped.n) {
+        double mse = 0, mae = 0;
+        st = bookrec_evaluate(m, &mapped, &mse, &mae, err);
+        if (st == BOOKREC_OK) {
+            out->rmse = sqrt(mse);
+            out->mae = mae;
+        }
+    }
+    bookrec_triples_free(&mapped);
+    return st;
+}
+
+int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const bookrec_ids *items, int32_t **out,
+                               int *n, bookrec_error *err) {
+    if (!r || !user || !out || !n) return br_fail(err, BOOKREC_E_ARG, "user books: NULL argument");
+    *out = NULL;
+    *n = -1;
+    int du = bookrec_ids_find(r->users, user, -1);
+    if (du < 0) return BOOKREC_OK;
+    int n_items = items ? bookrec_ids_count(items) : 0;
+    int32_t *ex = malloc(sizeof(int32_t) * (size_t)(n_items + 1));
+    if (!ex) return br_fail(err, BOOKREC_E_NOMEM, "user books: out of memory");
+    int k = 0;
+    for (size_t q = 0; q < r->all.n; q++) {
+        if (r->all.user[q] != du) continue;
+        int j = items ? bookrec_ids_find(items, bookrec_ids_get(r->items, r->all.item[q]), -1) : -1;
+        if (j >= 0 && k <= n_items) ex[k++] = j;
+    }
+    *out = ex;
+    *n = k;
+    return BOOKREC_OK;
+}
