@@ -1366,6 +1366,38 @@ const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows,
    row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
 const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
 
+/* ------------------------------------------------------------- factors trained elsewhere (src/factors.c) */
+
+/* Parses "w1,w2,w3,w4,w5" (finite numbers, any sign) into w: the rating weights at the scale's knots. */
+int bookrec_parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS], bookrec_error *err);
+
+/* A factor table's rows joined with a catalogue by id. */
+typedef struct bookrec_factors_join {
+    int n;                /* rows joined: the catalogue's ids that have a row */
+    int32_t *rows;        /* [n]: the table row of each, in the catalogue's order */
+    bookrec_ids *ids;     /* [n]: their ids */
+    int n_catalogue;      /* ids in the catalogue */
+    int n_missing;        /* of those, ids without a row */
+    int32_t *missing;     /* [n_missing]: their catalogue indices */
+    int n_extra;          /* table rows whose id is not in the catalogue */
+    int first_extra;      /* the first of them, or -1 */
+} bookrec_factors_join;
+
+/* Joins the table whose row k has id bookrec_ids_get(row_ids, k) with the catalogue cat (NULL: every row, in the
+   table's order); *out is new (free it with bookrec_factors_join_free). */
+int bookrec_factors_join_create(const bookrec_ids *row_ids, const bookrec_ids *cat, bookrec_factors_join **out,
+                                bookrec_error *err);
+
+/* Frees j (NULL is fine). */
+void bookrec_factors_join_free(bookrec_factors_join *j);
+
+/* A new iALS model (*out; free it with bookrec_model_free) of the joined rows of the book factors item_v and the
+   reader factors user_v (dim floats a row), ids from the joins, the rating scale min_rating..max_rating, and the
+   fold-in settings fold_in (as bookrec_ials_set_options takes them). */
+int bookrec_ials_from_factors(const float *item_v, const bookrec_factors_join *items, const float *user_v,
+                              const bookrec_factors_join *users, int dim, float min_rating, float max_rating,
+                              const bookrec_ials_options *fold_in, bookrec_model **out, bookrec_error *err);
+
 /* ------------------------------------------------------------- export encodings (src/export.c) */
 /* The files `bookrec export` writes, encoded into new buffers (free them with bookrec_free). */
 
