@@ -686,6 +686,25 @@ int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, c
 int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const bookrec_ids *items, int32_t **out,
                                int *n, bookrec_error *err);
 
+/* The kept ratings of a dataset in half-star bins from its min_rating (at most 200 bins). */
+typedef struct bookrec_histogram {
+    int n_bins;
+    size_t *count;   /* [n_bins]: bin k holds ratings nearest min_rating + k/2 */
+    size_t max;      /* the largest count, at least 1 */
+    double mean;     /* the mean rating, 0 when there is none */
+} bookrec_histogram;
+
+/* *out is new (free it with bookrec_histogram_free). */
+int bookrec_ratings_histogram(const bookrec_ratings *r, bookrec_histogram **out, bookrec_error *err);
+
+/* Frees h (NULL is fine). */
+void bookrec_histogram_free(bookrec_histogram *h);
+
+/* Counts in empty[k] the data rows of the CSV buf[0..len) whose field in the column named names[k] (k < n) is empty
+   or missing (a column the header lacks counts 0); the count ends quietly at a malformed record. */
+int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *names, int n, size_t *empty,
+                            bookrec_error *err);
+
 /* ------------------------------------------------------------- evaluation (src/eval.c) */
 /* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the
    ranker may use and must not recommend (training ratings, or a new reader's fold-in ratings); a

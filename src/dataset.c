@@ -2,13 +2,16 @@
  * dataset.c - a model against a parsed ratings file whose ids it shares by name, not by index: the test error of
  * ratings held out of it (bookrec_evaluate_ratings: ids mapped onto the model's tables, ratings of users or books it
  * does not know left out and counted), and the model's books one dataset reader rated anywhere in the file
- * (bookrec_ratings_user_books: what recommendations for that reader leave out, the training part or not).
+ * (bookrec_ratings_user_books: what recommendations for that reader leave out, the training part or not). Also what
+ * a ratings file holds, for `bookrec stats`: the histogram of its kept ratings in half-star bins and the empty
+ * fields of its columns (bookrec_ratings_histogram, bookrec_csv_count_empty).
  * Not here: parsing (src/ratings.c), the id maps themselves (src/ids.c), the error measure (bookrec_evaluate).
  */
 #include "internal.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
                              bookrec_test_error *out, bookrec_error *err) {
@@ -55,5 +58,66 @@ int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const
     }
     *out = ex;
     *n = k;
+    return BOOKREC_OK;
+}
+
+/* ------------------------------------------------------------------ what a ratings file holds */
+
+void bookrec_histogram_free(bookrec_histogram *h) {
+    if (!h) return;
+    free(h->count);
+    free(h);
+}
+
+int bookrec_ratings_histogram(const bookrec_ratings *r, bookrec_histogram **out, bookrec_error *err) {
+    if (!r || !out) return br_fail(err, BOOKREC_E_ARG, "histogram: NULL argument");
+    *out = NULL;
+    int nb = (int)floor((r->max_rating - r->min_rating) * 2.0f + 0.5f) + 1;
+    if (nb < 1) nb = 1;
+    if (nb > 200) nb = 200;
+    bookrec_histogram *h = calloc(1, sizeof *h);
+    if (!h || !(h->count = calloc((size_t)nb, sizeof *h->count))) {
+        free(h);
+        return br_fail(err, BOOKREC_E_NOMEM, "histogram: out of memory");
+    }
+    h->n_bins = nb;
+    double sum = 0;
+    for (size_t k = 0; k < r->all.n; k++) {
+        int bin = (int)floor((r->all.rating[k] - r->min_rating) * 2.0f + 0.5f);
+        if (bin < 0) bin = 0;
+        if (bin >= nb) bin = nb - 1;
+        h->count[bin]++;
+        sum += r->all.rating[k];
+    }
+    h->max = 1;
+    for (int k = 0; k < nb; k++)
+        if (h->count[k] > h->max) h->max = h->count[k];
+    h->mean = r->all.n ? sum / (double)r->all.n : 0.0;
+    *out = h;
+    return BOOKREC_OK;
+}
+
+int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *names, int n, size_t *empty,
+                            bookrec_error *err) {
+    if (!buf || !names || !empty || n < 0) return br_fail(err, BOOKREC_E_ARG, "count empty: NULL argument");
+    memset(empty, 0, (size_t)n * sizeof *empty);
+    int *col_of = malloc(sizeof(int) * (size_t)(n + 1));
+    bookrec_csv *c = NULL;
+    bookrec_error quiet = {0}; /* a malformed record ends the count; the ratings parser names it */
+    if (!col_of) return br_fail(err, BOOKREC_E_NOMEM, "count empty: out of memory");
+    if (bookrec_csv_create(buf, len, NULL, &c, &quiet) != BOOKREC_OK) {
+        free(col_of);
+        return br_fail(err, BOOKREC_E_NOMEM, "count empty: out of memory");
+    }
+    for (int k = 0; k < n; k++) col_of[k] = -1;
+    if (bookrec_csv_next(c, &quiet) > 0)
+        for (int k = 0; k < n; k++) col_of[k] = bookrec_csv_column(c, names[k]);
+    while (bookrec_csv_next(c, &quiet) > 0)
+        for (int k = 0; k < n; k++) {
+            size_t l = 0;
+            if (col_of[k] >= 0 && (!bookrec_csv_field(c, col_of[k], &l) || l == 0)) empty[k]++;
+        }
+    bookrec_csv_free(c);
+    free(col_of);
     return BOOKREC_OK;
 }

@@ -3,7 +3,8 @@
  * ids mapped (the same numbers as bookrec_evaluate on triples mapped by hand; ratings of unknown users or books left
  * out and counted), a dataset reader's rated books in the model's indices; and the new reader a Goodreads export
  * makes for a model (src/goodreads.c: matched rows, each book once, the last rating of a book listed twice, to-read
- * books counted, books the model lacks counted).
+ * books counted, books the model lacks counted); what a ratings file holds (the half-star histogram of its kept
+ * ratings and its mean, the empty fields of named columns).
  */
 #include "bookrec.h"
 #include "check.h"
@@ -96,8 +97,36 @@ static void test_gr_reader(void) {
     bookrec_items_free(books);
 }
 
+static void test_summary(void) {
+    static const char csv[] = "user_id,book_id,rating\nu1,b1,1\nu1,b2,2.5\nu2,b1,5\nu2,b2,4.6\nu3,b3,2.4\n";
+    bookrec_ratings *r = NULL;
+    bookrec_error err = {0};
+    CHECK(bookrec_ratings_parse(csv, strlen(csv), NULL, &r, &err) == BOOKREC_OK, "%s", err.msg);
+    if (!r) return;
+    bookrec_histogram *h = NULL;
+    CHECK(bookrec_ratings_histogram(r, &h, &err) == BOOKREC_OK && h, "%s", err.msg);
+    if (h) { /* scale 1..5 from the data: bins 1, 1.5, ..., 5; 2.4 -> 2.5, 4.6 -> 4.5 */
+        CHECK(h->n_bins == 9 && h->count[0] == 1 && h->count[3] == 2 && h->count[7] == 1 && h->count[8] == 1 &&
+              h->max == 2, "%d bins", h->n_bins);
+        CHECK(fabs(h->mean - (1 + 2.5 + 5 + 4.6 + 2.4) / 5) < 1e-6, "mean %g", h->mean);
+    }
+    bookrec_histogram_free(h);
+    bookrec_ratings_free(r);
+
+    static const char holes[] = "user_id,book_id,rating\n1,2,4\n,3,5\n2,,\n3,4\n";
+    const char *const names[4] = {"user_id", "book_id", "rating", "nope"};
+    size_t empty[4] = {9, 9, 9, 9};
+    CHECK(bookrec_csv_count_empty(holes, strlen(holes), names, 4, empty, &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(empty[0] == 1 && empty[1] == 1 && empty[2] == 2 && empty[3] == 0, "%zu %zu %zu %zu", empty[0], empty[1],
+          empty[2], empty[3]);
+    static const char broken[] = "user_id,book_id\n,1\n\"x,2\n,3\n";
+    CHECK(bookrec_csv_count_empty(broken, strlen(broken), names, 2, empty, &err) == BOOKREC_OK && empty[0] == 1,
+          "stops at the malformed record: %zu", empty[0]);
+}
+
 int main(void) {
     test_evaluate();
+    test_summary();
     test_gr_reader();
     if (!failures) printf("test_dataset: ok\n");
     return failures != 0;
