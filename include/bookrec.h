@@ -705,6 +705,16 @@ void bookrec_histogram_free(bookrec_histogram *h);
 int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *names, int n, size_t *empty,
                             bookrec_error *err);
 
+/* Told of a row naming a book the model does not know (left out): its line and id. */
+typedef void (*bookrec_unknown_fn)(void *ctx, long line, const char *id);
+
+/* Parses a new reader's ratings from the CSV buf[0..len) of book_id,rating (a header naming a rating column, and
+   book_id, is optional) into the model's books (items; NULL: none is known): *item and *rating (new, *n entries; free them with
+   bookrec_free); rows of unknown books go to unknown (may be NULL), bad rows fail naming source and line. */
+int bookrec_reader_parse(const char *buf, size_t len, const char *source, const bookrec_ids *items,
+                         bookrec_unknown_fn unknown, void *ctx, int32_t **item, float **rating, int *n,
+                         bookrec_error *err);
+
 /* ------------------------------------------------------------- evaluation (src/eval.c) */
 /* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the
    ranker may use and must not recommend (training ratings, or a new reader's fold-in ratings); a

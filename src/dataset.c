@@ -4,12 +4,14 @@
  * does not know left out and counted), and the model's books one dataset reader rated anywhere in the file
  * (bookrec_ratings_user_books: what recommendations for that reader leave out, the training part or not). Also what
  * a ratings file holds, for `bookrec stats`: the histogram of its kept ratings in half-star bins and the empty
- * fields of its columns (bookrec_ratings_histogram, bookrec_csv_count_empty).
+ * fields of its columns (bookrec_ratings_histogram, bookrec_csv_count_empty); and a new reader's ratings given as a
+ * CSV of book_id,rating (bookrec_reader_parse), in a model's books.
  * Not here: parsing (src/ratings.c), the id maps themselves (src/ids.c), the error measure (bookrec_evaluate).
  */
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,5 +121,74 @@ int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *name
         }
     bookrec_csv_free(c);
     free(col_of);
+    return BOOKREC_OK;
+}
+
+/* ------------------------------------------------------------------ a new reader's ratings */
+
+int bookrec_reader_parse(const char *buf, size_t len, const char *source, const bookrec_ids *items,
+                         bookrec_unknown_fn unknown, void *ctx, int32_t **item, float **rating, int *n,
+                         bookrec_error *err) {
+    if (!item || !rating || !n) return br_fail(err, BOOKREC_E_ARG, "reader: NULL argument");
+    const char *src = source ? source : "<buffer>";
+    *item = NULL;
+    *rating = NULL;
+    *n = 0;
+    bookrec_csv *c = NULL;
+    int st = bookrec_csv_create(buf, len, source, &c, err);
+    if (st != BOOKREC_OK) return st;
+    int k = 0, cap = 64, fi = 0, fr = 1, more;
+    int32_t *it = malloc(sizeof(int32_t) * (size_t)cap);
+    float *rt = malloc(sizeof(float) * (size_t)cap);
+    if (!it || !rt) st = br_fail(err, BOOKREC_E_NOMEM, "reader: out of memory");
+    for (int first = 1; st == BOOKREC_OK && (more = bookrec_csv_next(c, err)) != 0; first = 0) {
+        if (more < 0) { st = err && err->code ? err->code : BOOKREC_E_PARSE; break; }
+        if (first && bookrec_csv_column(c, "rating") >= 0) { /* a header: the columns by name */
+            fr = bookrec_csv_column(c, "rating");
+            fi = bookrec_csv_column(c, "book_id") >= 0 ? bookrec_csv_column(c, "book_id") : fr == 0;
+            continue;
+        }
+        size_t il = 0, rl = 0;
+        const char *id = bookrec_csv_field(c, fi, &il), *rv = bookrec_csv_field(c, fr, &rl);
+        if (!id || !rv || !il) {
+            st = br_fail(err, BOOKREC_E_PARSE, "%s:%ld: expected book_id,rating", src, bookrec_csv_line(c));
+            break;
+        }
+        char num[64], idz[128];
+        snprintf(num, sizeof num, "%.*s", (int)(rl < 63 ? rl : 63), rv);
+        snprintf(idz, sizeof idz, "%.*s", (int)(il < 127 ? il : 127), id);
+        char *end;
+        double v = strtod(num, &end);
+        while (*end == ' ') end++;
+        if (end == num || *end) {
+            st = br_fail(err, BOOKREC_E_PARSE, "%s:%ld: the rating of book '%s' is not a number: '%s'", src,
+                         bookrec_csv_line(c), idz, num);
+            break;
+        }
+        int j = items ? bookrec_ids_find(items, idz, -1) : -1;
+        if (j < 0) {
+            if (unknown) unknown(ctx, bookrec_csv_line(c), idz);
+            continue;
+        }
+        if (k == cap) {
+            cap *= 2;
+            int32_t *ni = realloc(it, sizeof(int32_t) * (size_t)cap);
+            if (ni) it = ni;
+            float *nr = realloc(rt, sizeof(float) * (size_t)cap);
+            if (nr) rt = nr;
+            if (!ni || !nr) { st = br_fail(err, BOOKREC_E_NOMEM, "reader: out of memory"); break; }
+        }
+        it[k] = j;
+        rt[k++] = (float)v;
+    }
+    bookrec_csv_free(c);
+    if (st != BOOKREC_OK) {
+        free(it);
+        free(rt);
+        return st;
+    }
+    *item = it;
+    *rating = rt;
+    *n = k;
     return BOOKREC_OK;
 }

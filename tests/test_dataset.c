@@ -4,7 +4,7 @@
  * out and counted), a dataset reader's rated books in the model's indices; and the new reader a Goodreads export
  * makes for a model (src/goodreads.c: matched rows, each book once, the last rating of a book listed twice, to-read
  * books counted, books the model lacks counted); what a ratings file holds (the half-star histogram of its kept
- * ratings and its mean, the empty fields of named columns).
+ * ratings and its mean, the empty fields of named columns); a new reader's ratings from a CSV of book_id,rating.
  */
 #include "bookrec.h"
 #include "check.h"
@@ -124,8 +124,45 @@ static void test_summary(void) {
           "stops at the malformed record: %zu", empty[0]);
 }
 
+static long unknown_line[4];
+static int n_unknown;
+
+static void on_unknown(void *ctx, long line, const char *id) {
+    CHECK(!strcmp((const char *)ctx, "me") && !strcmp(id, "b9"), "unknown %s", id);
+    if (n_unknown < 4) unknown_line[n_unknown++] = line;
+}
+
+static void test_reader(void) {
+    const char *const in[3] = {"b1", "b2", "b3"};
+    bookrec_ids *mi = ids_of(in, 3);
+    bookrec_error err = {0};
+    int32_t *item = NULL;
+    float *rating = NULL;
+    int n = 0;
+    static const char with_header[] = "rating,book_id\n4.5,b3\n2,b9\n5 ,b1\n";
+    CHECK(bookrec_reader_parse(with_header, strlen(with_header), "me", mi, on_unknown, "me", &item, &rating, &n,
+                               &err) == BOOKREC_OK, "%s", err.msg);
+    CHECK(n == 2 && item[0] == 2 && rating[0] == 4.5f && item[1] == 0 && rating[1] == 5, "columns by name: %d", n);
+    CHECK(n_unknown == 1 && unknown_line[0] == 3, "b9 on line 3 is unknown");
+    bookrec_free(item);
+    bookrec_free(rating);
+    static const char plain[] = "b2,3\nb1,1\n";
+    CHECK(bookrec_reader_parse(plain, strlen(plain), "me", mi, NULL, NULL, &item, &rating, &n, &err) == BOOKREC_OK &&
+          n == 2 && item[0] == 1 && rating[1] == 1, "no header: book_id,rating");
+    bookrec_free(item);
+    bookrec_free(rating);
+    static const char bad[] = "b2,3\nb1,x\n";
+    CHECK(bookrec_reader_parse(bad, strlen(bad), "r.csv", mi, NULL, NULL, &item, &rating, &n, &err) == BOOKREC_E_PARSE &&
+          !item && !strcmp(err.msg, "r.csv:2: the rating of book 'b1' is not a number: 'x'"), "%s", err.msg);
+    static const char short_row[] = "b2\n";
+    CHECK(bookrec_reader_parse(short_row, strlen(short_row), "r.csv", mi, NULL, NULL, &item, &rating, &n, &err) ==
+              BOOKREC_E_PARSE && !strcmp(err.msg, "r.csv:1: expected book_id,rating"), "%s", err.msg);
+    bookrec_ids_free(mi);
+}
+
 int main(void) {
     test_evaluate();
+    test_reader();
     test_summary();
     test_gr_reader();
     if (!failures) printf("test_dataset: ok\n");

@@ -85,51 +85,19 @@ static int parse_rate(const bookrec_model *m, const char *txt, int32_t *items, f
     return n;
 }
 
-/* Reads a CSV of book_id,rating (a header line naming the two columns is allowed) into the reader's pairs with the
-   core's CSV tokenizer; errors name FILE:LINE, books the model does not know are left out with a warning. */
+/* --rated: a book the model does not know is left out with a warning. */
+static void warn_unknown(void *ctx, long line, const char *id) {
+    cli_warn("%s:%ld: book '%s' is not in the model; left out", (const char *)ctx, line, id);
+}
+
+/* Reads a CSV of book_id,rating (bookrec_reader_parse) into the reader's pairs; errors name FILE:LINE. */
 static int read_rated(const bookrec_model *m, const char *path, int32_t **items, float **ratings) {
     size_t len = 0;
     char *buf = cli_read_file_or_die(path, &len);
-    bookrec_csv *c = NULL;
     bookrec_error err = {0};
-    cli_check(bookrec_csv_create(buf, len, path, &c, &err), &err, NULL);
-    int n = 0, cap = 64, fi = 0, fr = 1, st;
-    *items = malloc(sizeof(int32_t) * (size_t)cap);
-    *ratings = malloc(sizeof(float) * (size_t)cap);
-    if (!*items || !*ratings) cli_die("out of memory");
-    for (int first = 1; (st = bookrec_csv_next(c, &err)) == 1; first = 0) {
-        if (first && bookrec_csv_column(c, "rating") >= 0) { /* a header: the columns by name */
-            fr = bookrec_csv_column(c, "rating");
-            fi = bookrec_csv_column(c, "book_id") >= 0 ? bookrec_csv_column(c, "book_id") : fr == 0;
-            continue;
-        }
-        size_t il = 0, rl = 0;
-        const char *id = bookrec_csv_field(c, fi, &il), *rv = bookrec_csv_field(c, fr, &rl);
-        if (!id || !rv || !il) cli_die("%s:%ld: expected book_id,rating", path, bookrec_csv_line(c));
-        char num[64], idz[128];
-        snprintf(num, sizeof num, "%.*s", (int)(rl < 63 ? rl : 63), rv);
-        snprintf(idz, sizeof idz, "%.*s", (int)(il < 127 ? il : 127), id);
-        char *end;
-        double v = strtod(num, &end);
-        while (*end == ' ') end++;
-        if (end == num || *end)
-            cli_die("%s:%ld: the rating of book '%s' is not a number: '%s'", path, bookrec_csv_line(c), idz, num);
-        int j = model_item(m, idz);
-        if (j < 0) {
-            cli_warn("%s:%ld: book '%s' is not in the model; left out", path, bookrec_csv_line(c), idz);
-            continue;
-        }
-        if (n == cap) {
-            cap *= 2;
-            *items = realloc(*items, sizeof(int32_t) * (size_t)cap);
-            *ratings = realloc(*ratings, sizeof(float) * (size_t)cap);
-            if (!*items || !*ratings) cli_die("out of memory");
-        }
-        (*items)[n] = j;
-        (*ratings)[n++] = (float)v;
-    }
-    if (st < 0) cli_check(err.code ? err.code : BOOKREC_E_PARSE, &err, NULL);
-    bookrec_csv_free(c);
+    int n = 0;
+    cli_check(bookrec_reader_parse(buf, len, path, bookrec_model_items(m), warn_unknown, (void *)path, items, ratings, &n, &err), &err,
+              NULL);
     free(buf);
     return n;
 }
