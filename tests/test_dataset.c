@@ -17,12 +17,17 @@ static bookrec_ids *ids_of(const char *const *names, int n) {
     return ids;
 }
 
-static void test_evaluate(void) {
-    /* dataset order u2, u1, u3 and b2, b1, b3; the model knows u1, u2 and b1, b2 */
-    static const char csv[] = "user_id,book_id,rating\nu2,b2,4\nu1,b1,5\nu3,b1,3\nu1,b3,2\nu1,b2,1\n";
+static bookrec_ratings *ratings_of(const char *csv) {
     bookrec_ratings *r = NULL;
     bookrec_error err = {0};
     CHECK(bookrec_ratings_parse(csv, strlen(csv), NULL, &r, &err) == BOOKREC_OK, "%s", err.msg);
+    return r;
+}
+
+static void test_evaluate(void) {
+    /* dataset order u2, u1, u3 and b2, b1, b3; the model knows u1, u2 and b1, b2 */
+    bookrec_ratings *r = ratings_of("user_id,book_id,rating\nu2,b2,4\nu1,b1,5\nu3,b1,3\nu1,b3,2\nu1,b2,1\n");
+    bookrec_error err = {0};
     if (!r) return;
     bookrec_model_config c;
     bookrec_model_config_default(&c);
@@ -98,10 +103,8 @@ static void test_gr_reader(void) {
 }
 
 static void test_summary(void) {
-    static const char csv[] = "user_id,book_id,rating\nu1,b1,1\nu1,b2,2.5\nu2,b1,5\nu2,b2,4.6\nu3,b3,2.4\n";
-    bookrec_ratings *r = NULL;
+    bookrec_ratings *r = ratings_of("user_id,book_id,rating\nu1,b1,1\nu1,b2,2.5\nu2,b1,5\nu2,b2,4.6\nu3,b3,2.4\n");
     bookrec_error err = {0};
-    CHECK(bookrec_ratings_parse(csv, strlen(csv), NULL, &r, &err) == BOOKREC_OK, "%s", err.msg);
     if (!r) return;
     bookrec_histogram *h = NULL;
     CHECK(bookrec_ratings_histogram(r, &h, &err) == BOOKREC_OK && h, "%s", err.msg);

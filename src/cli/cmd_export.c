@@ -11,7 +11,9 @@
  *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
  * It also measures what quantising costs: the re-loaded exported model against the F32 one on the
  * training run's test split. With --als-json an ials model's factors are also written as Spark MLlib's ALS
- * writes its own (what `bookrec import-als` reads). Not a converter of the rating models to other formats.
+ * writes its own (what `bookrec import-als` reads). Reading the inputs, JSON documents and writing files only:
+ * the genre shelves (src/genres.c), the encodings of map.bin, the TSVs and the factor JSON lines and the top-N
+ * models' quantisation agreement (src/export.c) are the core's. Not a converter of the rating models to other formats.
  */
 #define _GNU_SOURCE
 #include "cli.h"

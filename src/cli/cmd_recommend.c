@@ -5,7 +5,8 @@
  * the books file by the core as the site matches it; top-N models show a match percentage and, with --explain, the
  * rated books behind each book) and `bookrec similar` (nearest books by cosine of the book embeddings, or by
  * EASE's weights). Ids on the command line and in the output are external ids, as in
- * the CSV; titles and authors come from the books file when it is there. Ranking is the core's.
+ * the CSV; titles and authors come from the books file when it is there. Ranking is the core's, and so are the
+ * dataset reader's rated books, the --rated CSV and the Goodreads reader (src/dataset.c, src/goodreads.c).
  */
 #include "cli.h"
 

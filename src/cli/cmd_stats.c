@@ -1,8 +1,9 @@
 /*
  * cmd_stats.c - `bookrec stats`: what the tutorial printed about the data (rows, users, books, missing
  * values, the rating histogram) plus what bookrec does to it (duplicate pairs merged, conflicting ones,
- * rows skipped) and how long reading and parsing the CSV took; the counting is the core's (src/dataset.c). A malformed row stops it with FILE:LINE, as
- * in every command, unless --skip-bad, which skips and counts them. Reads only; writes nothing.
+ * rows skipped) and how long reading and parsing the CSV took; the counting is the core's (src/dataset.c). A
+ * malformed row stops it with FILE:LINE, as in every command, unless --skip-bad, which skips and counts them. Reads
+ * only; writes nothing.
  */
 #include "cli.h"
 

@@ -1,8 +1,9 @@
 /*
  * data.c - the CLI's data: the data directory search (--data, the project's data/, ../shared), the ratings, books
  * and tag files read from it and handed to the core's parsers (ratings mapped and given back page by page as the
- * parser goes), models loaded from files, mapping a model's id tables onto a dataset's, and the split a model's
- * history records. Not here: parsing itself (the core's src/ratings.c, src/items.c, src/tags.c).
+ * parser goes), models loaded from files, mapping a model's id tables onto a dataset's, the test error worded for
+ * the commands, and the split a model's history records. Not here: parsing itself (the core's src/ratings.c,
+ * src/items.c, src/tags.c) and the evaluation (src/dataset.c).
  */
 #define _GNU_SOURCE
 #include "cli.h"
