@@ -78,13 +78,20 @@ static int br_topn_arch(const bookrec_model_config *c) {
     return c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
 }
 
-/* Top-N models: re-loads the exported parts and compares the top-10 lists of the first 200 dataset readers. */
-static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
-                             const char *quant) {
+/* The exported model as the site loads it: both parts, re-loaded from their bytes. */
+static bookrec_model *reload(const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul) {
     bookrec_error err = {0};
     bookrec_model *q = NULL;
     cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
     cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
+    return q;
+}
+
+/* Top-N models: re-loads the exported parts and compares the top-10 lists of the first 200 dataset readers. */
+static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
+                             const char *quant) {
+    bookrec_error err = {0};
+    bookrec_model *q = reload(ib, il, ub, ul);
     bookrec_list_agreement ag;
     cli_check(bookrec_topn_agreement(m, q, 200, 10, &ag, &err), &err, "quantisation check");
     printf("quantisation check (%s, re-loaded export), top-10 lists of %d dataset readers: %.1f%% of the books "
@@ -220,9 +227,7 @@ static void rating_quant_check(bookrec_model *m, const bookrec_ratings *r, const
     cli_split_settings(model_path, &split_seed, &test_fraction);
     bookrec_triples train = {0}, test = {0};
     cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
-    bookrec_model *q = NULL;
-    cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
-    cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
+    bookrec_model *q = reload(ib, il, ub, ul);
     cli_eval_model(m, r, &test, &rmse[0], &mae[0]);
     cli_eval_model(q, r, &test, &rmse[1], &mae[1]);
     printf("quantisation check (%s embeddings, re-loaded export) on %zu test ratings:\n", quant, test.n);
