@@ -259,6 +259,9 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
 /* Frees an items table. */
 void bookrec_items_free(bookrec_items *it);
 
+/* The row of external id `id` in the table, or NULL (also for a NULL table or id); owned by the table. */
+const bookrec_item *bookrec_items_find(const bookrec_items *it, const char *id);
+
 /* ------------------------------------------------------------- Goodreads library (src/goodreads.c) */
 /* A Goodreads library export (My Books, Import and export) read by header name and matched to a books table in
    the same order and by the same rules as the site (web/goodreads.js): Goodreads book id, then ISBN, then the
@@ -307,6 +310,28 @@ int bookrec_gr_match(const bookrec_gr_matcher *m, const bookrec_gr_row *row, boo
 
 /* Frees a matcher (NULL is a no-op). */
 void bookrec_gr_matcher_free(bookrec_gr_matcher *m);
+
+/* A new reader made of an export matched to a books table, in a model's terms. */
+typedef struct bookrec_gr_reader {
+    int32_t *at;             /* [rows]: each row's index in the books table, -1 when unmatched */
+    unsigned char *how;      /* [rows]: how each row was matched (bookrec_gr_how) */
+    int matched, by[4];      /* rows matched, and by how (indexed by bookrec_gr_how) */
+    int32_t *rated;          /* the model's rated books (My Rating >= 1), each once, in the export's order */
+    float *ratings;          /* their ratings (a book listed twice keeps its last), parallel to rated */
+    int n_rated;
+    int32_t *seen;           /* every matched book of the model, once: what its recommendations leave out */
+    int n_seen;
+    int n_want;              /* of those, books on the to-read shelf without a rating */
+    int not_in_model;        /* matched rows whose book the model does not know */
+} bookrec_gr_reader;
+
+/* Matches every row of gr to books (as bookrec_gr_match) and maps the matches to model_items (the model's item
+   ids); *out is new (free it with bookrec_gr_reader_free). */
+int bookrec_gr_reader_create(const bookrec_goodreads *gr, const bookrec_items *books, const bookrec_ids *model_items,
+                             bookrec_gr_reader **out, bookrec_error *err);
+
+/* Frees a reader (NULL is a no-op). */
+void bookrec_gr_reader_free(bookrec_gr_reader *r);
 
 /* ------------------------------------------------------------- CSV tokenizer (src/csv.c) */
 /* The RFC 4180 tokenizer the ratings and items parsers use, for front-ends reading other CSV files (the CLI's
@@ -646,6 +671,54 @@ int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_
 
 /* Mean squared and absolute error of m on t. */
 int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
+
+/* ------------------------------------------------------------- a model against a dataset (src/dataset.c) */
+
+/* The test error of ratings given in a dataset's ids. */
+typedef struct bookrec_test_error {
+    double rmse, mae;  /* NaN when no rating could be scored */
+    size_t used;       /* test ratings scored */
+    size_t dropped;    /* test ratings of users or books the model does not know, left out */
+} bookrec_test_error;
+
+/* Test RMSE and MAE of m on test (indices into r's id tables), the ids mapped onto the model's by name. */
+int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
+                             bookrec_test_error *out, bookrec_error *err);
+
+/* *out (new, free with bookrec_free) gets the index in items (a model's item ids) of every book the dataset user
+   `user` rated anywhere in r (books items lacks left out), *n their count; *out NULL and *n -1 when r has no such
+   user. */
+int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const bookrec_ids *items, int32_t **out,
+                               int *n, bookrec_error *err);
+
+/* The kept ratings of a dataset in half-star bins from its min_rating (at most 200 bins). */
+typedef struct bookrec_histogram {
+    int n_bins;
+    size_t *count;   /* [n_bins]: bin k holds ratings nearest min_rating + k/2 */
+    size_t max;      /* the largest count, at least 1 */
+    double mean;     /* the mean rating, 0 when there is none */
+} bookrec_histogram;
+
+/* *out is new (free it with bookrec_histogram_free). */
+int bookrec_ratings_histogram(const bookrec_ratings *r, bookrec_histogram **out, bookrec_error *err);
+
+/* Frees h (NULL is fine). */
+void bookrec_histogram_free(bookrec_histogram *h);
+
+/* Counts in empty[k] the data rows of the CSV buf[0..len) whose field in the column named names[k] (k < n) is empty
+   or missing (a column the header lacks counts 0); the count ends quietly at a malformed record. */
+int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *names, int n, size_t *empty,
+                            bookrec_error *err);
+
+/* Told of a row naming a book the model does not know (left out): its line and id. */
+typedef void (*bookrec_unknown_fn)(void *ctx, long line, const char *id);
+
+/* Parses a new reader's ratings from the CSV buf[0..len) of book_id,rating (a header naming a rating column, and
+   book_id, is optional) into the model's books (items; NULL: none is known): *item and *rating (new, *n entries; free them with
+   bookrec_free); rows of unknown books go to unknown (may be NULL), bad rows fail naming source and line. */
+int bookrec_reader_parse(const char *buf, size_t len, const char *source, const bookrec_ids *items,
+                         bookrec_unknown_fn unknown, void *ctx, int32_t **item, float **rating, int *n,
+                         bookrec_error *err);
 
 /* ------------------------------------------------------------- evaluation (src/eval.c) */
 /* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the
@@ -1157,6 +1230,29 @@ int bookrec_tag_is_shelf(const char *name);
    folded ("classics" -> "classic", "mysteries" -> "mystery"). */
 void bookrec_tag_fold(const char *name, char *out, size_t cap);
 
+/* ------------------------------------------------------------- genre shelves (src/genres.c) */
+/* The site's genre filter: a small vocabulary of the most common content shelves (shelf names such as to-read and
+   generic labels such as fiction left out, spelling variants and a few synonyms folded together) and each book's
+   strongest few of them. */
+
+typedef struct bookrec_genres {
+    int n_items;       /* the model's items */
+    int n_names;       /* the vocabulary, most common first */
+    char **name;       /* [n_names]: the most used spelling of each folded shelf */
+    int32_t *off;      /* [n_items + 1]: book i's genres are idx[off[i] .. off[i+1]), strongest first */
+    int32_t *idx;      /* indices into name */
+    int books_with;    /* books with at least one genre */
+} bookrec_genres;
+
+/* Keeps the max_names folded content shelves found among most books' 8 strongest and gives each book up to
+   per_book of them (both >= 1); *out is new (free it with bookrec_genres_free); bad rows fail naming source and
+   line. */
+int bookrec_genres_create(const bookrec_tag_files *f, int max_names, int per_book, bookrec_genres **out,
+                          bookrec_error *err);
+
+/* Frees g (NULL is fine). */
+void bookrec_genres_free(bookrec_genres *g);
+
 /* ------------------------------------------------------------- tastes (src/tastes.c) */
 /* The tastes of the persona suite (bookrec_personas) built from bookrec_shelves: a taste is a set of shelf names,
    folded with bookrec_tag_fold. A book carries a taste when one of its shelves is among its BOOKREC_TASTE_CARRY
@@ -1303,6 +1399,72 @@ const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows,
    *cols and *part (BOOKREC_PART_ITEMS or BOOKREC_PART_USERS), any of them may be NULL, and returns its rows x cols
    row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
 const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
+
+/* ------------------------------------------------------------- factors trained elsewhere (src/factors.c) */
+
+/* Parses "w1,w2,w3,w4,w5" (finite numbers, any sign) into w: the rating weights at the scale's knots. */
+int bookrec_parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS], bookrec_error *err);
+
+/* A factor table's rows joined with a catalogue by id. */
+typedef struct bookrec_factors_join {
+    int n;                /* rows joined: the catalogue's ids that have a row */
+    int32_t *rows;        /* [n]: the table row of each, in the catalogue's order */
+    bookrec_ids *ids;     /* [n]: their ids */
+    int n_catalogue;      /* ids in the catalogue */
+    int n_missing;        /* of those, ids without a row */
+    int32_t *missing;     /* [n_missing]: their catalogue indices */
+    int n_extra;          /* table rows whose id is not in the catalogue */
+    int first_extra;      /* the first of them, or -1 */
+} bookrec_factors_join;
+
+/* Joins the table whose row k has id bookrec_ids_get(row_ids, k) with the catalogue cat (NULL: every row, in the
+   table's order); *out is new (free it with bookrec_factors_join_free). */
+int bookrec_factors_join_create(const bookrec_ids *row_ids, const bookrec_ids *cat, bookrec_factors_join **out,
+                                bookrec_error *err);
+
+/* Frees j (NULL is fine). */
+void bookrec_factors_join_free(bookrec_factors_join *j);
+
+/* A new iALS model (*out; free it with bookrec_model_free) of the joined rows of the book factors item_v and the
+   reader factors user_v (dim floats a row), ids from the joins, the rating scale min_rating..max_rating, and the
+   fold-in settings fold_in (as bookrec_ials_set_options takes them). */
+int bookrec_ials_from_factors(const float *item_v, const bookrec_factors_join *items, const float *user_v,
+                              const bookrec_factors_join *users, int dim, float min_rating, float max_rating,
+                              const bookrec_ials_options *fold_in, bookrec_model **out, bookrec_error *err);
+
+/* ------------------------------------------------------------- export encodings (src/export.c) */
+/* The files `bookrec export` writes, encoded into new buffers (free them with bookrec_free). */
+
+/* FNV-1a 64 of p[0..n) (src/modelfile.c): the export's identity of a model file. */
+uint64_t bookrec_fnv1a64(const void *p, size_t n);
+
+/* map.bin, the site's book map: "BKMP", u32 version 1, u32 n_items, u32 0, then f32 x_lo, x_hi, y_lo, y_hi and
+   n_items (x, y) u16 pairs on a grid over those ranges (little-endian), from bookrec_model_layout2d with coordinates
+   past 4 standard deviations pulled in to it; *out is new, *len its bytes. Fails as the layout does. */
+int bookrec_map_encode(bookrec_model *m, uint8_t **out, size_t *len, bookrec_error *err);
+
+/* One factor table as Spark's ALS writes it with write.json: one {"id":ID,"features":[...]} per line for the rows
+   x cols floats v (row i's id is ids' i-th; an integer id is written as a number, others as strings), floats in
+   their shortest text that reads back the same; *out is new (NUL-terminated), *len its bytes. */
+int bookrec_als_json(const bookrec_ids *ids, const float *v, int rows, int cols, char **out, size_t *len,
+                     bookrec_error *err);
+
+/* The Embedding Projector's files for the rows x cols book vectors emb: *vecs one tab-separated row per line,
+   *meta the matching titles of `books` (the model's item id when a book has none; tabs and line breaks made
+   spaces), one per line; both new (NUL-terminated), lengths in *vecs_len and *meta_len. books may be NULL. */
+int bookrec_projector_tsv(const float *emb, int rows, int cols, const bookrec_items *books, const bookrec_ids *items,
+                          char **vecs, size_t *vecs_len, char **meta, size_t *meta_len, bookrec_error *err);
+
+/* How much two top-N models of the same readers agree (an export against the model it came from). */
+typedef struct bookrec_list_agreement {
+    int readers;       /* dataset readers compared */
+    long same, total;  /* books of a's top lists also in b's, of all of a's */
+    double worst;      /* the largest change of any score */
+} bookrec_list_agreement;
+
+/* Compares the top-k lists (and every score) of a and b for their first max_readers dataset readers. */
+int bookrec_topn_agreement(bookrec_model *a, bookrec_model *b, int max_readers, int k, bookrec_list_agreement *out,
+                           bookrec_error *err);
 
 /* ------------------------------------------------------------- a 2-D map of the books (src/layout.c) */
 

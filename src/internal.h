@@ -363,4 +363,9 @@ void br_topn_rankers_free(br_topn_rankers *t);
    with BOOKREC_E_ARG on a bad number ("archs: 'ease0' is not easeK with a number in 1..1024"). */
 int br_topn_ranker(br_topn_rankers *t, const char *name, bookrec_ranker *rk, int *is_topn, bookrec_error *err);
 
+/* ---------------------------------------------------------------- string arrays (tags.c) */
+
+/* Frees s[0..n) and s itself (NULL entries and a NULL s are fine). */
+void br_free_strings(char **s, long n);
+
 #endif /* BOOKREC_INTERNAL_H */
