@@ -150,6 +150,23 @@ int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
 int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
                        bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
 
+/* The parts of an experiment's split: r's train/test split (bookrec_split) and, when a validation share is asked
+   for, the training part cut into fit and valid (bookrec_triples_split, seeded from the split's seed): what
+   `bookrec train` trains on and `bookrec tune` searches on. */
+typedef struct bookrec_split_parts {
+    bookrec_triples train, test; /* train is empty after a lean split with validation */
+    bookrec_triples fit, valid;  /* empty without validation */
+} bookrec_split_parts;
+
+/* Fills p from r with a test_fraction split by seed and, when valid_fraction > 0, its validation carve; lean takes
+   r->all's arrays (bookrec_split_take, r->all left empty) and drops p->train once it is cut into fit and valid.
+   The caller frees p with bookrec_split_parts_free. */
+int bookrec_split_parts_make(bookrec_ratings *r, double test_fraction, uint64_t seed, double valid_fraction, int lean,
+                             bookrec_split_parts *p, bookrec_error *err);
+
+/* Frees the four parts of p and zeroes them. */
+void bookrec_split_parts_free(bookrec_split_parts *p);
+
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);
 
@@ -1231,6 +1248,22 @@ typedef struct bookrec_train_info {
 int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
                        bookrec_train_info *info, bookrec_error *err);
 
+/* A new model of spec s for n_users x n_items on the given rating scale, with s's ids, tags and (cfg.implicit) the
+   implicit sets of fit and s->to_read, where a user's test books never enter (test may be NULL; *added, may be NULL,
+   counts the want-to-read pairs added); *out is the caller's (bookrec_model_free). */
+int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float min_rating, float max_rating,
+                       const bookrec_triples *fit, const bookrec_triples *test, bookrec_model **out, size_t *added,
+                       bookrec_error *err);
+
+/* Trains m on fit, evaluating on valid (may be NULL) after every epoch, and fills *info (may be NULL; the best epoch
+   by validation RMSE when valid is given). With pack (and opt->shuffle_in_place, no group_users, no implicit sets,
+   no tags) the ratings are packed first (bookrec_packed: the same model, less memory): fit's arrays are then
+   consumed (fit keeps its count) and valid is packed and unpacked back; on_pack (may be NULL) hears of the packed
+   ratings, or why they were not packed (the fields need more than 64 bits; training then uses the triples). */
+int bookrec_train_fit(bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid, const bookrec_train_options *opt,
+                      int pack, void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not),
+                      void *pack_ctx, bookrec_train_info *info, bookrec_error *err);
+
 /* A spec as a row of a ranker table: the arg of bookrec_spec_ranker, owned by the caller. */
 typedef struct bookrec_spec_row {
     bookrec_spec spec;
@@ -1245,6 +1278,19 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
 
 /* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
+
+/* A trained model's ranking of the dataset users for test knowing train (*model), beside popularity (training
+   ratings >= the relevance threshold of ro's scale, *pop) on the same users. */
+int bookrec_rank_trained(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
+                         const bookrec_rank_options *ro, bookrec_rank_result *model, bookrec_rank_result *pop,
+                         bookrec_error *err);
+
+/* The new-reader figures of a spec (`bookrec train --rank`): the protocol over `all` with one reader seed, each reader
+   folded in from 10 ratings, row's spec trained again without them (its validation carve when it stops early) into
+   cell[0], popularity (liked) into cell[1]; *info (may be NULL) says how many readers were held out. */
+int bookrec_spec_new_readers(const bookrec_triples *all, int n_users, int n_items, bookrec_spec_row *row,
+                             const bookrec_rank_options *ro, bookrec_protocol_cell cell[2],
+                             bookrec_protocol_info *info, bookrec_error *err);
 
 /* What bookrec_dataset_run measured for one ranker. */
 typedef struct bookrec_dataset_cell {
@@ -1287,6 +1333,80 @@ int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_
 
 /* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
 void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
+
+/* ------------------------------------------------------------- hyper-parameter search (src/tune.c) */
+
+/* The lists a search tries when none is given (comma-separated, as front-ends show them): the tutorial's network,
+   and mf/ncf; hidden defaults to the spec's, l2-dense to 0. */
+#define BOOKREC_TUNE_LR_SEED "0.001,0.003"
+#define BOOKREC_TUNE_LR_MF "0.001,0.003,0.01"
+#define BOOKREC_TUNE_L2_SEED "0,0.01"
+#define BOOKREC_TUNE_L2_MF "0.01,0.03,0.1"
+#define BOOKREC_TUNE_DIM_SEED "15"
+#define BOOKREC_TUNE_DIM_MF "16,32,64"
+#define BOOKREC_GRID_MAX 16 /* values per list */
+
+/* The values of a parsed grid (bookrec_grid points into them). */
+typedef struct bookrec_grid_lists {
+    double lr[BOOKREC_GRID_MAX], l2[BOOKREC_GRID_MAX], dim[BOOKREC_GRID_MAX], hidden[BOOKREC_GRID_MAX],
+        l2_dense[BOOKREC_GRID_MAX];
+} bookrec_grid_lists;
+
+/* Fills *g (pointing into *v) from the comma-separated lists[0..5) of lr, l2, dim, hidden and l2-dense (NULL: the
+   default above for base's architecture); mf keeps base's hidden and no dense L2. BOOKREC_E_ARG with a message
+   naming the list ("lr values must be > 0") when a list is empty, not numbers, longer than BOOKREC_GRID_MAX or out
+   of range. */
+int bookrec_grid_parse(const char *const lists[5], const bookrec_spec *base, bookrec_grid_lists *v, bookrec_grid *g,
+                       bookrec_error *err);
+
+/* What picks the best run of a search: the lowest validation RMSE, or the highest validation NDCG@k. */
+typedef enum { BOOKREC_TUNE_RMSE = 0, BOOKREC_TUNE_NDCG = 1 } bookrec_tune_metric;
+
+/* One run of a search: its grid point and values, its training (epochs run, best epoch and that epoch's validation
+   RMSE/MAE) and the ranking of the validation users. */
+typedef struct bookrec_tune_trial {
+    int point;
+    float lr, l2, l2_dense;
+    int dim, hidden;
+    bookrec_train_info info;
+    double ndcg, hr;
+    int rank_users;  /* validation users ranked */
+    double seconds;  /* wall time, measured by the caller (after_trial may set it); the core leaves 0 */
+} bookrec_tune_trial;
+
+/* A search: every run is `base` (epochs the cap, patience > 0 the stop rule, valid_fraction the validation share)
+   with a grid point's values. */
+typedef struct bookrec_tune_options {
+    bookrec_spec base;
+    bookrec_grid grid;
+    int trials;                 /* > 0: a seeded sample of this many points; 0: the whole grid */
+    uint64_t trial_seed;
+    bookrec_tune_metric metric;
+    double test_fraction;       /* the train/test split (bookrec_split), its test part never read */
+    uint64_t split_seed;
+    bookrec_rank_options rank;  /* k, max_users and threads of the validation ranking (the scale is the ratings') */
+    /* progress (each may be NULL): the runs and the fit data once the split is made, each run before and after */
+    void (*on_start)(void *ctx, int n_runs, const bookrec_fit_data *d);
+    void (*before_trial)(void *ctx, int run, int n_runs, const bookrec_tune_trial *t);
+    void (*after_trial)(void *ctx, int run, int n_runs, bookrec_tune_trial *t);
+    void *ctx;
+} bookrec_tune_options;
+
+/* What a search ran: the runs in grid order, the best one's index and its spec. */
+typedef struct bookrec_tune_result {
+    bookrec_tune_trial *runs;
+    int n_runs, best;
+    bookrec_spec best_spec;
+} bookrec_tune_result;
+
+/* Splits r (test part set aside unread), carves the validation part from training as bookrec_split_parts_make
+   does, and trains and ranks every sampled point of o->grid; *res is the caller's
+   (bookrec_tune_result_free). */
+int bookrec_tune_run(const bookrec_ratings *r, const bookrec_tune_options *o, bookrec_tune_result *res,
+                     bookrec_error *err);
+
+/* Frees res's runs and zeroes it. */
+void bookrec_tune_result_free(bookrec_tune_result *res);
 
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 

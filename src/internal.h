@@ -22,6 +22,11 @@ int br_fail(bookrec_error *err, int code, const char *fmt, ...)
 /* Clears err (if not NULL) to BOOKREC_OK and an empty message; returns BOOKREC_OK. */
 int br_ok(bookrec_error *err);
 
+/* ---------------------------------------------------------------- the experiment's split (ratings.c, tune.c) */
+
+/* The seed of the validation part carved from the training part of the train/test split made with seed s. */
+static inline uint64_t br_valid_seed(uint64_t s) { return s + 1; }
+
 /* ---------------------------------------------------------------- RNG */
 
 /* splitmix64-seeded xoshiro256** state: the same seed gives the same stream on every platform. */

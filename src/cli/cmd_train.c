@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
-#include "scale.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -97,63 +96,36 @@ typedef struct rank_figs {
     int n_users;
 } rank_figs;
 
-static void rank_options(const bookrec_ratings *r, cli_runner *runner, int threads, bookrec_rank_options *ro) {
-    memset(ro, 0, sizeof *ro);
-    ro->min_rating = r->min_rating;
-    ro->max_rating = r->max_rating;
+void cli_rank_threads(bookrec_rank_options *ro, cli_runner *runner, int threads) {
     ro->n_tasks = runner ? threads : 1;
     ro->parallel = runner ? cli_runner_parallel : NULL;
     ro->parallel_ctx = runner;
 }
 
-/* Dataset users: the model and popularity ranked for the test part, knowing the training part. */
-static rank_figs rank_users(bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *train,
-                            const bookrec_triples *test, cli_runner *runner, int threads) {
-    const bookrec_model_config *c = bookrec_model_get_config(m);
+/* Dataset users (the model and popularity ranked for the test part, knowing the training part), or new readers (the
+   core's protocol: one reader seed, fold-in from 10 ratings, the spec trained again without them as `bookrec eval`
+   does, beside popularity) when spec is not NULL. */
+static rank_figs rank_figures(bookrec_model *m, const bookrec_spec *spec, const bookrec_ratings *r,
+                              const bookrec_split_parts *sp, cli_runner *runner, int threads) {
     bookrec_error err = {0};
-    bookrec_rank_options ro;
-    rank_options(r, runner, threads, &ro);
-    cli_check(bookrec_model_prepare(m, &err), &err, "prepare");
-    bookrec_model_scorer sc = {m, {0, 0, 0}};
-    bookrec_rank_result res, pop;
-    cli_check(bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_model, &sc, &ro, &res, &err),
-              &err, "ranking");
-    float *ps = malloc((size_t)c->n_items * sizeof *ps);
-    if (!ps) cli_die("out of memory");
-    cli_check(bookrec_popularity_min(train, c->n_items, bookrec_relevance_threshold(r->min_rating, r->max_rating), ps,
-                                     &err), &err, "popularity");
-    bookrec_fixed_scorer fs = {ps, c->n_items};
-    cli_check(bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_fixed, &fs, &ro, &pop, &err),
-              &err, "ranking");
-    free(ps);
-    return (rank_figs){res.ndcg, pop.ndcg, res.hr, res.coverage, res.n_users};
-}
-
-/* New readers: the core's protocol (one reader seed, fold-in from 10 ratings) over the spec, trained again without
-   them as `bookrec eval` does, beside popularity. */
-static rank_figs rank_new_readers(const bookrec_spec *spec, const bookrec_ratings *r, cli_runner *runner,
-                                  int threads) {
-    bookrec_error err = {0};
+    bookrec_rank_options ro = {0};
+    ro.min_rating = r->min_rating;
+    ro.max_rating = r->max_rating;
+    cli_rank_threads(&ro, runner, threads);
+    if (!spec) {
+        bookrec_rank_result res, pop;
+        cli_check(bookrec_rank_trained(m, &sp->train, &sp->test, &ro, &res, &pop, &err), &err, "ranking");
+        return (rank_figs){res.ndcg, pop.ndcg, res.hr, res.coverage, res.n_users};
+    }
     bookrec_spec_row row = {0};
     row.spec = *spec;
     evr_spec_threads(&row.spec, runner, threads);
     evr_fit_log log;
     evr_log_fits(&row, &log);
-    float liked = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-    bookrec_ranker rk[2] = {bookrec_spec_ranker("model", &row),
-                            {"popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed,
-                             &liked}};
-    bookrec_foldin_variant v = {10, 0};
-    bookrec_protocol_options po = {0};
-    po.n_seeds = 1;
-    po.variants = &v;
-    po.n_variants = 1;
-    po.valid_fraction = spec->to.patience > 0 ? spec->valid_fraction : -1;
-    rank_options(r, runner, threads, &po.rank);
     bookrec_protocol_cell cell[2];
     bookrec_protocol_info info;
-    cli_check(bookrec_protocol_run(&r->all, bookrec_ids_count(r->users), bookrec_ids_count(r->items), rk, 2, &po, cell,
-                                   &info, &err), &err, "new-reader protocol");
+    cli_check(bookrec_spec_new_readers(&r->all, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &row, &ro,
+                                       cell, &info, &err), &err, "new-reader protocol");
     fprintf(stderr, "(a second model, trained without %d new readers)\n", info.n_held);
     return (rank_figs){cell[0].ndcg.mean, cell[1].ndcg.mean, cell[0].hr.mean, cell[0].coverage.mean,
                        (int)cell[0].n_readers.mean};
@@ -317,32 +289,33 @@ static bookrec_tag_weights *load_tags(train_args *a, const bookrec_ratings *r) {
     return tg;
 }
 
-/* --implicit: N(u) from the fit part and --to-read's pairs, never the test books; returns the pairs (or NULL). */
-static bookrec_pairs *set_implicit(train_args *a, const bookrec_ratings *r, bookrec_model *m,
-                                   const bookrec_triples *fit, const bookrec_triples *test, size_t *added) {
+/* --to-read: the want-to-read pairs joining N(u) (NULL without the flag); *path gets the file read (new string). */
+static bookrec_pairs *load_to_read(train_args *a, const bookrec_ratings *r, char **path) {
+    *path = NULL;
+    if (!a->to_read) return NULL;
     bookrec_error err = {0};
     bookrec_pairs *trp = NULL;
-    char *tr_path = NULL;
-    if (a->to_read) {
-        tr_path = !strcmp(a->to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&a->d)) : strdup(a->to_read);
-        if (!tr_path) cli_die("out of memory");
-        size_t len = 0;
-        char *buf = cli_read_file_or_die(tr_path, &len);
-        if (bookrec_pairs_parse(buf, len, tr_path, r->users, r->items, NULL, &trp, &err) != BOOKREC_OK)
-            cli_die("%s", err.msg);
-        free(buf);
-    }
-    cli_check(bookrec_model_set_implicit_sets(m, fit, test, trp, added, &err), &err, "implicit sets");
-    char g1[32], g2[32], g3[32];
-    if (trp)
-        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                "%s)\n", cli_noun(1), cli_group(*added, g1), tr_path, cli_group(trp->rows, g2), cli_group(trp->n, g3),
-                cli_noun(1));
-    free(tr_path);
+    *path = !strcmp(a->to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&a->d)) : strdup(a->to_read);
+    if (!*path) cli_die("out of memory");
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(*path, &len);
+    if (bookrec_pairs_parse(buf, len, *path, r->users, r->items, NULL, &trp, &err) != BOOKREC_OK)
+        cli_die("%s", err.msg);
+    free(buf);
     return trp;
 }
 
 /* ------------------------------------------------------------------ the command */
+
+/* bookrec_train_fit's report of the packed training ratings (5-8 bytes each instead of 12). */
+static void on_pack(void *ctx, const bookrec_packed *pk, const char *why_not) {
+    (void)ctx;
+    char g[32];
+    if (!pk) cli_note("training ratings not packed (%s)", why_not);
+    else
+        fprintf(stderr, "training ratings packed: %s ratings at %d bytes each (user %d bits, %s %d bits, rating %d "
+                "bits)\n", cli_group(pk->n, g), pk->width, pk->ubits, cli_noun(0), pk->ibits, pk->cbits);
+}
 
 /* Trains m on fit, validating on valid, with the progress lines; fills c's history; returns the seconds. */
 static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid,
@@ -374,13 +347,11 @@ static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit,
             hid, cli_group(fit->n, g1), cli_group(test->n, g2), to.n_tasks, to.n_tasks == 1 ? "" : "s",
             bookrec_kernel_name());
     bookrec_error err = {0};
-    int n_core_hist = 0;
-    bookrec_epoch_stats *core_hist = calloc((size_t)to.epochs, sizeof *core_hist);
-    if (!core_hist) cli_die("out of memory");
+    bookrec_train_info info;
     c->epoch_start = cli_now();
     double t_train = cli_now();
-    /* packed ratings (5-8 bytes each) when nothing after training needs fit's arrays (--rank does) */
-    int st = cli_train_compact(m, fit, !a->rank, valid, &to, core_hist, to.epochs, &n_core_hist, &err);
+    /* packed ratings when nothing after training needs fit's arrays (--rank does) */
+    int st = bookrec_train_fit(m, fit, valid, &to, !a->rank, on_pack, NULL, &info, &err);
     t_train = cli_now() - t_train;
     if (runner)
         fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "
@@ -388,11 +359,7 @@ static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit,
     cli_runner_stop(runner);
     evr_spec_threads(&a->spec, NULL, 1);
     cli_check(st, &err, "training failed (no model written)");
-    *best_epoch = n_core_hist;
-    if (to.patience > 0) /* the core keeps the epoch with the best validation RMSE */
-        for (int i = 0; i < n_core_hist; i++)
-            if (core_hist[i].test_rmse < core_hist[*best_epoch - 1].test_rmse) *best_epoch = i + 1;
-    free(core_hist);
+    *best_epoch = to.patience > 0 ? info.best_epoch : info.epochs_run; /* the epoch early stopping kept */
     return t_train;
 }
 
@@ -412,51 +379,45 @@ int cmd_train(int argc, char **argv) {
 
     bookrec_error err = {0};
     double t_split = cli_now();
-    bookrec_triples train = {0}, test = {0}, fit = {0}, valid = {0};
     size_t n_ratings = r->all.n;
-    if (a.rank) /* the new-reader split needs every rating later, in file order */
-        cli_check(bookrec_split(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
-    else /* memory: the training part is the dataset's own arrays */
-        cli_check(bookrec_split_take(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
-    bookrec_triples *fit_p = &train, *valid_p = &test;
-    if (spec->to.patience > 0) {
-        cli_check(bookrec_triples_split(&train, spec->valid_fraction, a.split_seed + 1, &fit, &valid, &err), &err,
-                  "validation split");
-        fit_p = &fit;
-        valid_p = &valid;
-    }
+    bookrec_split_parts sp; /* lean (the dataset's own arrays) unless --rank needs every rating later, in file order */
+    cli_check(bookrec_split_parts_make(r, a.test_fraction, a.split_seed, spec->to.patience > 0 ? spec->valid_fraction : 0,
+                                       !a.rank, &sp, &err), &err, "split");
+    int early = spec->to.patience > 0;
+    bookrec_triples *fit_p = early ? &sp.fit : &sp.train, *valid_p = early ? &sp.valid : &sp.test;
     t_split = cli_now() - t_split;
-    if (!a.rank && fit_p != &train) bookrec_triples_free(&train); /* only --rank needs it beside fit/valid */
 
-    bookrec_model_config cfg = spec->cfg;
-    cfg.n_users = bookrec_ids_count(r->users);
-    cfg.n_items = bookrec_ids_count(r->items);
-    cfg.min_rating = r->min_rating;
-    cfg.max_rating = r->max_rating;
     bookrec_tag_weights *tg = a.tags_dir ? load_tags(&a, r) : NULL;
-    cfg.n_tags = tg ? tg->n_tags : 0;
+    char *tr_path = NULL;
+    bookrec_pairs *trp = spec->cfg.implicit ? load_to_read(&a, r, &tr_path) : NULL;
+    spec->tags = tg;
+    spec->to_read = trp;
+    bookrec_spec ms = *spec; /* the model keeps the ids; the new readers' second model does not need them */
+    ms.users = r->users;
+    ms.items = r->items;
     bookrec_model *m = NULL;
-    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
-    cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
-    if (tg) cli_check(bookrec_model_set_tags(m, tg->off, tg->idx, tg->w, &err), &err, "item tags");
     size_t tr_added = 0;
-    bookrec_pairs *trp = cfg.implicit ? set_implicit(&a, r, m, fit_p, &test, &tr_added) : NULL;
+    cli_check(bookrec_spec_model(&ms, bookrec_ids_count(r->users), bookrec_ids_count(r->items), r->min_rating,
+                                 r->max_rating, fit_p, &sp.test, &m, &tr_added, &err), &err, "model");
+    if (trp)
+        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(trp->rows, g2), cli_group(trp->n, g3),
+                cli_noun(1));
+    free(tr_path);
 
     train_ctx c = {0};
     int best_epoch = 0;
-    double t_train = train_model(&a, m, fit_p, valid_p, &test, &c, &best_epoch);
+    double t_train = train_model(&a, m, fit_p, valid_p, &sp.test, &c, &best_epoch);
     /* final figures on the test part (the best epoch's model when early stopping restored it) */
     double fmse = NAN, fmae = NAN;
-    cli_check(bookrec_evaluate(m, &test, &fmse, &fmae, &err), &err, "evaluate");
+    cli_check(bookrec_evaluate(m, &sp.test, &fmse, &fmae, &err), &err, "evaluate");
 
     rank_figs rk_user = {0}, rk_new = {0};
     if (a.rank) {
         cli_runner *rr = a.threads > 1 ? cli_runner_start(a.threads) : NULL;
-        rk_user = rank_users(m, r, &train, &test, rr, a.threads);
+        rk_user = rank_figures(m, NULL, r, &sp, rr, a.threads);
         print_rank("dataset users", "users", &rk_user);
-        spec->tags = tg;
-        spec->to_read = trp;
-        rk_new = rank_new_readers(spec, r, rr, a.threads);
+        rk_new = rank_figures(NULL, spec, r, &sp, rr, a.threads);
         print_rank("new readers", "readers", &rk_new);
         cli_runner_stop(rr);
     }
@@ -474,7 +435,8 @@ int cmd_train(int argc, char **argv) {
     bookrec_train_options to = spec->to;
     to.n_tasks = a.threads > 1 ? a.threads : 1;
     cli_train_report rep = {a.out, bookrec_model_get_config(m), &to, a.to_read, a.tags_dir, tr_added,
-                            tg ? tg->n_tags : 0, a.split_seed, a.test_fraction, fit_p->n, valid.n, test.n, n_ratings,
+                            tg ? tg->n_tags : 0,
+                            a.split_seed, a.test_fraction, fit_p->n, sp.valid.n, sp.test.n, n_ratings,
                             cli_ratings_path(&a.d), r, read_s, parse_s, t_split, t_train, t_save, c.hist, c.n_hist,
                             best_epoch, fmse, fmae, n_bytes, a.rank, rk_user.ndcg, rk_user.pop_ndcg, rk_new.ndcg,
                             rk_new.pop_ndcg};
@@ -493,10 +455,7 @@ int cmd_train(int argc, char **argv) {
     free(hist_path);
     free(svg_path);
     free(c.hist);
-    bookrec_triples_free(&train);
-    bookrec_triples_free(&test);
-    bookrec_triples_free(&fit);
-    bookrec_triples_free(&valid);
+    bookrec_split_parts_free(&sp);
     bookrec_model_free(m);
     bookrec_tag_weights_free(tg);
     bookrec_pairs_free(trp);
