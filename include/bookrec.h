@@ -1334,6 +1334,60 @@ int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_
 /* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
 void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
 
+/* ------------------------------------------------------------- a training run (src/train_run.c) */
+
+/* Ranking figures of a training run: the model's NDCG@k beside popularity's (training ratings >= the relevance
+   threshold) on the same users, the model's HR@k and coverage@k, the users (or new readers) ranked and, for new
+   readers, how many were held out of the second model. */
+typedef struct bookrec_train_ranking {
+    double ndcg, pop_ndcg, hr, coverage;
+    int n_users, n_held;
+} bookrec_train_ranking;
+
+/* What a training run made: the model (the kept epoch's), the sizes of its parts, its history (per epoch, the test
+   figures from the test part even when validation is carved; seconds are the caller's), the figures on the test
+   part and, when asked, the rankings. After a failure, `failed` names the step ("split", "model", "training",
+   "evaluate", "ranking", "new-reader protocol"; static text). */
+typedef struct bookrec_train_run {
+    bookrec_model *model;
+    size_t n_ratings, n_fit, n_valid, n_test, to_read_added;
+    bookrec_epoch_stats *history;
+    int n_history, best_epoch;
+    double test_mse, test_mae;
+    bookrec_train_ranking users, new_readers;
+    const char *failed;
+} bookrec_train_run;
+
+/* How a training run splits, ranks and reports (each callback may be NULL). */
+typedef struct bookrec_train_run_options {
+    double test_fraction;
+    uint64_t split_seed;
+    int rank;                          /* 1: rank dataset users and new readers (the training part is then never
+                                          packed: the rankings need its arrays) */
+    bookrec_rank_options rank_options; /* k and threads of the rankings (the scale is the ratings') */
+    bookrec_spec_row *new_readers;     /* with rank: the second model's row (the spec without ids), the caller's */
+    void (*on_split)(void *ctx);
+    void (*on_model)(void *ctx, const bookrec_model *m, const bookrec_train_run *run); /* before training; the
+                                          part sizes and to_read_added are set */
+    void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not); /* as bookrec_train_fit's */
+    /* after each epoch: e is its history entry (test figures from the test part; the caller may set seconds),
+       valid the validation part's figures when validation is carved (else NULL); non-zero stops training */
+    int (*on_epoch)(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid);
+    void (*on_trained)(void *ctx);     /* after training, also when it failed */
+    void (*on_ranked)(void *ctx, int new_readers, const bookrec_train_ranking *f);
+    void *ctx;
+} bookrec_train_run_options;
+
+/* `bookrec train`'s experiment for spec (tags and want-to-read pairs in it, its to.epochs at most): splits r (taking
+   r->all's arrays unless o->rank), builds the model with r's ids (bookrec_spec_model), trains it on the training part
+   or, when it stops early, on the fit part validating on the carved part (bookrec_train_fit), measures it on the
+   test part and, with o->rank, ranks; *res is the caller's (bookrec_train_run_free), also after a failure. */
+int bookrec_train_run_make(bookrec_ratings *r, const bookrec_spec *spec, const bookrec_train_run_options *o,
+                           bookrec_train_run *res, bookrec_error *err);
+
+/* Frees res's model and history and zeroes it. */
+void bookrec_train_run_free(bookrec_train_run *res);
+
 /* ------------------------------------------------------------- hyper-parameter search (src/tune.c) */
 
 /* The lists a search tries when none is given (comma-separated, as front-ends show them): the tutorial's network,

@@ -1,13 +1,15 @@
 /*
  * experiment.c - the rating models' experiment set-ups: the one table of presets (architecture names and the
  * tuned defaults `bookrec train`, `bookrec eval --all`, `bookrec tune` and the export manifest start from), the
- * architecture names, training a spec on the data a ranker may learn from (early stopping on the validation part
+ * architecture names, a spec's model, training (from packed ratings when it can: the same model, less memory; the
+ * best epoch reported), training a spec on the data a ranker may learn from (early stopping on the validation part
  * carved from it, never on a test part), and a spec as a row of a ranker table (src/protocol.c), whose new readers
  * are folded in with an L2 matched to training's; a ranker table run on a train/test split (each fitted once, spec
- * rows scored for test RMSE/MAE, every row ranked for the dataset users).
+ * rows scored for test RMSE/MAE, every row ranked for the dataset users); a trained model's rankings (dataset users
+ * beside popularity, new readers through the protocol).
  * Not here: the training loop (src/train.c), the metrics and the protocol (src/eval.c, src/protocol.c), the tuning
- * grid and search (src/tune.c), flags and
- * printing (the CLI); it reads no files.
+ * grid and search (src/tune.c), `bookrec train`'s run (src/train_run.c), flags and printing (the CLI); it reads no
+ * files.
  */
 #include "internal.h"
 

@@ -4,7 +4,9 @@
  * the grid parsed from text (defaults per architecture, errors naming the list), the search (the same runs and
  * the same best as training and ranking each point by hand, by RMSE or NDCG), training with or without packed
  * ratings (the same model), a spec's model (implicit sets never hold a test book), and a trained model's rankings
- * (dataset users beside popularity, new readers through the protocol). The data is a small generated catalogue.
+ * (dataset users beside popularity, new readers through the protocol); `bookrec train`'s whole run (the model
+ * made by hand from the same parts, its history's test figures from the test part, callbacks in order, the failed
+ * step named). The data is a small generated catalogue.
  */
 #include "bookrec.h"
 #include "check.h"
@@ -307,12 +309,99 @@ static void test_spec_model(void) {
     CHECK(bookrec_spec_model(&s, 2, 4, 1, 5, &fit, NULL, &m, NULL, &err) != BOOKREC_OK && m == NULL);
 }
 
+/* The order of a run's callbacks, as letters: s(plit) m(odel) e(poch) t(rained) u(sers) n(ew readers). */
+typedef struct trace {
+    char seq[64];
+    int n;
+    const bookrec_split_parts *by_hand;
+} trace;
+
+static void tr_add(trace *t, char ch) {
+    if (t->n < 63) t->seq[t->n++] = ch;
+}
+static void tr_split(void *ctx) { tr_add(ctx, 's'); }
+static void tr_model(void *ctx, const bookrec_model *m, const bookrec_train_run *run) {
+    trace *t = ctx;
+    CHECK(m && run->n_fit == t->by_hand->fit.n && run->n_valid == t->by_hand->valid.n &&
+          run->n_test == t->by_hand->test.n, "the part sizes before training");
+    tr_add(ctx, 'm');
+}
+static int tr_epoch(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid) {
+    CHECK(valid && valid->epoch == e->epoch && e->test_rmse != valid->test_rmse, "test and validation figures");
+    e->seconds = 0.25;
+    tr_add(ctx, 'e');
+    return 0;
+}
+static void tr_trained(void *ctx) { tr_add(ctx, 't'); }
+static void tr_ranked(void *ctx, int new_readers, const bookrec_train_ranking *f) {
+    CHECK(f->n_users > 0 && (new_readers ? f->n_held > 0 : f->n_held == 0) && f->pop_ndcg >= 0);
+    tr_add(ctx, new_readers ? 'n' : 'u');
+}
+
+static void test_train_run(void) {
+    bookrec_error err = {0};
+    bookrec_ratings *r = make_ratings();
+    bookrec_spec s;
+    bookrec_preset("mf", &s, NULL);
+    s.cfg.dim = 4;
+    s.to.epochs = 3;
+    s.to.patience = 2;
+    /* by hand: the same parts, model and training */
+    bookrec_split_parts sp;
+    bookrec_split_parts_make(r, 0.2, 6, s.valid_fraction, 0, &sp, &err);
+    bookrec_model *m = NULL;
+    bookrec_spec ms = s;
+    ms.users = r->users;
+    ms.items = r->items;
+    bookrec_spec_model(&ms, NU, NI, 1, 5, &sp.fit, &sp.test, &m, NULL, &err);
+    bookrec_train_options to = s.to;
+    to.shuffle_in_place = 1;
+    bookrec_train_info info;
+    CHECK(bookrec_train_fit(m, &sp.fit, &sp.valid, &to, 0, NULL, NULL, &info, &err) == BOOKREC_OK, "%s", err.msg);
+    double mse = 0, mae = 0;
+    bookrec_evaluate(m, &sp.test, &mse, &mae, &err);
+
+    bookrec_spec_row row = {0};
+    row.spec = s;
+    trace t = {{0}, 0, &sp};
+    bookrec_train_run_options o = {0.2, 6, 1, {0}, &row, tr_split, tr_model, NULL, tr_epoch, tr_trained, tr_ranked, &t};
+    o.rank_options.k = 5;
+    bookrec_train_run run;
+    CHECK(bookrec_train_run_make(r, &s, &o, &run, &err) == BOOKREC_OK && run.failed == NULL, "%s", err.msg);
+    CHECK(!strcmp(t.seq, "smeeetun"), "callbacks in order: %s", t.seq);
+    CHECK(run.n_ratings == r->all.n && run.n_history == info.epochs_run && run.best_epoch == info.best_epoch &&
+          run.test_mse == mse && run.test_mae == mae, "the run is the one made by hand");
+    size_t n1 = 0, n2 = 0;
+    uint8_t *b1 = saved(m, &n1), *b2 = saved(run.model, &n2);
+    CHECK(n1 == n2 && !memcmp(b1, b2, n1), "the same model");
+    bookrec_free(b1);
+    bookrec_free(b2);
+    CHECK(run.history[0].seconds == 0.25, "the caller's seconds");
+    CHECK(run.users.n_users > 0 && run.new_readers.n_held > 0 && isfinite(run.users.ndcg));
+    bookrec_train_run_free(&run);
+    bookrec_train_run_free(NULL);
+
+    o.rank = 0;
+    o.test_fraction = 1.5;
+    CHECK(bookrec_train_run_make(r, &s, &o, &run, &err) == BOOKREC_E_ARG && !strcmp(run.failed, "split") &&
+          run.model == NULL, "the failed step is named");
+    bookrec_train_run_free(&run);
+    o.test_fraction = 0.2;
+    s.cfg.dim = 0;
+    CHECK(bookrec_train_run_make(r, &s, &o, &run, &err) != BOOKREC_OK && !strcmp(run.failed, "model"));
+    bookrec_train_run_free(&run);
+    bookrec_model_free(m);
+    bookrec_split_parts_free(&sp);
+    bookrec_ratings_free(r);
+}
+
 int main(void) {
     test_split();
     test_grid_parse();
     test_search();
     test_train_fit();
     test_spec_model();
+    test_train_run();
     if (!failures) printf("test_tune: ok\n");
     return failures != 0;
 }

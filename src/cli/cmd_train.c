@@ -1,12 +1,11 @@
 /*
- * cmd_train.c - `bookrec train`: reads the ratings, makes the seeded 80/20 split, trains a model with the
- * core (threads from runner.c), and writes three files: the model (atomically, only after training
- * succeeded, so a failed run never replaces an existing model), its training history as JSON (config,
- * options, split, data statistics, per-epoch figures and timings) and the loss curves as an SVG picture
- * (report.c). Progress goes to stderr: a bar with rate and ETA on a terminal, plain per-epoch lines otherwise.
- * With --rank it also ranks: dataset users with the model, new readers through the core's protocol with a second
- * model trained the same way without them. The defaults are the core's presets (src/experiment.c), the training,
- * tags and implicit sets the core's; this file only wires flags, files and output.
+ * cmd_train.c - `bookrec train`: parses the flags, reads the ratings (and the tag and want-to-read files), hands the
+ * experiment to the core (bookrec_train_run_make: the seeded 80/20 split, the model, training, the test figures and
+ * with --rank the rankings of dataset users and of new readers) with threads from runner.c, and writes three files:
+ * the model (atomically, only after training succeeded, so a failed run never replaces an existing model), its
+ * training history as JSON and the loss curves as an SVG picture (report.c). Progress goes to stderr: a bar with
+ * rate and ETA on a terminal, plain per-epoch lines otherwise. The defaults are the core's presets
+ * (src/experiment.c); this file only wires flags, files, clocks and output.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -20,15 +19,12 @@
 #define MAX_EPOCHS 10000
 
 typedef struct train_ctx {
-    bookrec_model *model;
-    const bookrec_triples *test; /* evaluated here when the core validates on another part */
-    int test_is_valid;
-    int epochs;
-    int tty;
-    double epoch_start, last_draw;
-    int cur_epoch;
-    bookrec_epoch_stats *hist; /* with seconds and test figures filled by us */
-    int n_hist;
+    const char *arch;
+    const bookrec_pairs *to_read;
+    const char *to_read_path;
+    int epochs, tty, cur_epoch, threads;
+    double epoch_start, last_draw, t0, t_split, t_train;
+    cli_runner *runner;
 } train_ctx;
 
 static void draw_bar(train_ctx *c, int epoch, size_t done, size_t total, double mse, int final) {
@@ -58,43 +54,24 @@ static int on_progress(void *ctx, int epoch, size_t done, size_t total, double r
     return 0;
 }
 
-static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
+static int on_epoch(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid) {
     train_ctx *c = ctx;
-    double now = cli_now();
-    if (c->n_hist >= MAX_EPOCHS) return 1;
-    bookrec_epoch_stats e = *s;
-    e.seconds = now - c->epoch_start;
-    if (!c->test_is_valid && c->test) {
-        double mse = NAN, mae = NAN;
-        bookrec_error err = {0};
-        if (bookrec_evaluate(c->model, c->test, &mse, &mae, &err) == BOOKREC_OK) {
-            e.test_mse = mse;
-            e.test_rmse = sqrt(mse);
-            e.test_mae = mae;
-        }
-    }
-    c->hist[c->n_hist++] = e;
+    e->seconds = cli_now() - c->epoch_start;
     if (c->tty) fprintf(stderr, "\r\033[K");
     fprintf(stderr,
             "epoch %d/%d  train mse %.4f rmse %.4f mae %.4f | test mse %.4f rmse %.4f mae %.4f | %.2f s\n",
-            s->epoch, c->epochs, e.train_mse, e.train_rmse, e.train_mae,
-            e.test_mse, e.test_rmse, e.test_mae, e.seconds);
-    if (!c->test_is_valid)
-        fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", s->test_mse,
-                s->test_rmse, s->test_mae);
+            e->epoch, c->epochs, e->train_mse, e->train_rmse, e->train_mae,
+            e->test_mse, e->test_rmse, e->test_mae, e->seconds);
+    if (valid)
+        fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", valid->test_mse,
+                valid->test_rmse, valid->test_mae);
     /* the next epoch starts now (its first progress call may come late) */
-    c->cur_epoch = s->epoch + 1;
+    c->cur_epoch = e->epoch + 1;
     c->epoch_start = cli_now();
     return 0;
 }
 
 /* ------------------------------------------------------------------ --rank: ranking figures */
-
-typedef struct rank_figs {
-    double ndcg, pop_ndcg; /* the model, and popularity (training ratings >= the relevance threshold) */
-    double hr, coverage;
-    int n_users;
-} rank_figs;
 
 void cli_rank_threads(bookrec_rank_options *ro, cli_runner *runner, int threads) {
     ro->n_tasks = runner ? threads : 1;
@@ -102,38 +79,12 @@ void cli_rank_threads(bookrec_rank_options *ro, cli_runner *runner, int threads)
     ro->parallel_ctx = runner;
 }
 
-/* Dataset users (the model and popularity ranked for the test part, knowing the training part), or new readers (the
-   core's protocol: one reader seed, fold-in from 10 ratings, the spec trained again without them as `bookrec eval`
-   does, beside popularity) when spec is not NULL. */
-static rank_figs rank_figures(bookrec_model *m, const bookrec_spec *spec, const bookrec_ratings *r,
-                              const bookrec_split_parts *sp, cli_runner *runner, int threads) {
-    bookrec_error err = {0};
-    bookrec_rank_options ro = {0};
-    ro.min_rating = r->min_rating;
-    ro.max_rating = r->max_rating;
-    cli_rank_threads(&ro, runner, threads);
-    if (!spec) {
-        bookrec_rank_result res, pop;
-        cli_check(bookrec_rank_trained(m, &sp->train, &sp->test, &ro, &res, &pop, &err), &err, "ranking");
-        return (rank_figs){res.ndcg, pop.ndcg, res.hr, res.coverage, res.n_users};
-    }
-    bookrec_spec_row row = {0};
-    row.spec = *spec;
-    evr_spec_threads(&row.spec, runner, threads);
-    evr_fit_log log;
-    evr_log_fits(&row, &log);
-    bookrec_protocol_cell cell[2];
-    bookrec_protocol_info info;
-    cli_check(bookrec_spec_new_readers(&r->all, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &row, &ro,
-                                       cell, &info, &err), &err, "new-reader protocol");
-    fprintf(stderr, "(a second model, trained without %d new readers)\n", info.n_held);
-    return (rank_figs){cell[0].ndcg.mean, cell[1].ndcg.mean, cell[0].hr.mean, cell[0].coverage.mean,
-                       (int)cell[0].n_readers.mean};
-}
-
-static void print_rank(const char *who, const char *unit, const rank_figs *f) {
-    fprintf(stderr, "%s: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d %s\n", who, f->ndcg,
-            f->pop_ndcg, f->ndcg / f->pop_ndcg, f->hr, f->coverage, f->n_users, unit);
+static void on_ranked(void *ctx, int new_readers, const bookrec_train_ranking *f) {
+    (void)ctx;
+    if (new_readers) fprintf(stderr, "(a second model, trained without %d new readers)\n", f->n_held);
+    fprintf(stderr, "%s: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d %s\n",
+            new_readers ? "new readers" : "dataset users", f->ndcg, f->pop_ndcg, f->ndcg / f->pop_ndcg, f->hr,
+            f->coverage, f->n_users, new_readers ? "readers" : "users");
 }
 
 /* ------------------------------------------------------------------ flags */
@@ -317,50 +268,33 @@ static void on_pack(void *ctx, const bookrec_packed *pk, const char *why_not) {
                 "bits)\n", cli_group(pk->n, g), pk->width, pk->ubits, cli_noun(0), pk->ibits, pk->cbits);
 }
 
-/* Trains m on fit, validating on valid, with the progress lines; fills c's history; returns the seconds. */
-static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid,
-                          const bookrec_triples *test, train_ctx *c, int *best_epoch) {
-    bookrec_train_options to = a->spec.to;
-    cli_runner *runner = a->threads > 1 ? cli_runner_start(a->threads) : NULL;
-    c->model = m;
-    c->test = test;
-    c->test_is_valid = valid == test;
-    c->epochs = to.epochs;
-    c->tty = isatty(2);
-    c->hist = calloc((size_t)to.epochs, sizeof *c->hist);
-    if (!c->hist) cli_die("out of memory");
-    c->cur_epoch = 1;
-    evr_spec_threads(&a->spec, runner, a->threads);
-    to = a->spec.to;
-    to.shuffle_in_place = 1; /* fit's order is not needed after training (the ranking only counts and excludes) */
-    if (c->tty) {
-        to.progress = on_progress;
-        to.progress_ctx = c;
-        to.progress_every = 512;
-    }
-    to.on_epoch = on_epoch;
-    to.on_epoch_ctx = c;
+static void on_split(void *ctx) {
+    train_ctx *c = ctx;
+    c->t_split = cli_now() - c->t0;
+}
+
+/* The model is made: the implicit sets' line, the training line; the clocks start. */
+static void on_model(void *ctx, const bookrec_model *m, const bookrec_train_run *run) {
+    train_ctx *c = ctx;
+    char g1[32], g2[32], g3[32], hid[32] = "";
+    if (c->to_read)
+        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                "%s)\n", cli_noun(1), cli_group(run->to_read_added, g1), c->to_read_path, cli_group(c->to_read->rows, g2),
+                cli_group(c->to_read->n, g3), cli_noun(1));
     const bookrec_model_config *cfg = bookrec_model_get_config(m);
-    char hid[32] = "", g1[32], g2[32];
     if (cfg->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", cfg->hidden);
-    fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", a->arch, cfg->dim,
-            hid, cli_group(fit->n, g1), cli_group(test->n, g2), to.n_tasks, to.n_tasks == 1 ? "" : "s",
+    fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", c->arch, cfg->dim,
+            hid, cli_group(run->n_fit, g1), cli_group(run->n_test, g2), c->threads, c->threads == 1 ? "" : "s",
             bookrec_kernel_name());
-    bookrec_error err = {0};
-    bookrec_train_info info;
-    c->epoch_start = cli_now();
-    double t_train = cli_now();
-    /* packed ratings when nothing after training needs fit's arrays (--rank does) */
-    int st = bookrec_train_fit(m, fit, valid, &to, !a->rank, on_pack, NULL, &info, &err);
-    t_train = cli_now() - t_train;
-    if (runner)
+    c->epoch_start = c->t_train = cli_now();
+}
+
+static void on_trained(void *ctx) {
+    train_ctx *c = ctx;
+    c->t_train = cli_now() - c->t_train;
+    if (c->runner)
         fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "
-                        "chosen; the model does not depend on it)\n", 100.0 * cli_runner_inline_share(runner));
-    cli_runner_stop(runner);
-    evr_spec_threads(&a->spec, NULL, 1);
-    cli_check(st, &err, "training failed (no model written)");
-    *best_epoch = to.patience > 0 ? info.best_epoch : info.epochs_run; /* the epoch early stopping kept */
-    return t_train;
+                        "chosen; the model does not depend on it)\n", 100.0 * cli_runner_inline_share(c->runner));
 }
 
 int cmd_train(int argc, char **argv) {
@@ -377,86 +311,66 @@ int cmd_train(int argc, char **argv) {
             cli_group((size_t)bookrec_ids_count(r->items), g3), cli_noun(1), r->duplicates);
     fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
 
-    bookrec_error err = {0};
-    double t_split = cli_now();
-    size_t n_ratings = r->all.n;
-    bookrec_split_parts sp; /* lean (the dataset's own arrays) unless --rank needs every rating later, in file order */
-    cli_check(bookrec_split_parts_make(r, a.test_fraction, a.split_seed, spec->to.patience > 0 ? spec->valid_fraction : 0,
-                                       !a.rank, &sp, &err), &err, "split");
-    int early = spec->to.patience > 0;
-    bookrec_triples *fit_p = early ? &sp.fit : &sp.train, *valid_p = early ? &sp.valid : &sp.test;
-    t_split = cli_now() - t_split;
-
+    train_ctx c = {.arch = a.arch, .epochs = spec->to.epochs, .tty = isatty(2), .cur_epoch = 1, .threads = a.threads};
     bookrec_tag_weights *tg = a.tags_dir ? load_tags(&a, r) : NULL;
     char *tr_path = NULL;
     bookrec_pairs *trp = spec->cfg.implicit ? load_to_read(&a, r, &tr_path) : NULL;
     spec->tags = tg;
-    spec->to_read = trp;
-    bookrec_spec ms = *spec; /* the model keeps the ids; the new readers' second model does not need them */
-    ms.users = r->users;
-    ms.items = r->items;
-    bookrec_model *m = NULL;
-    size_t tr_added = 0;
-    cli_check(bookrec_spec_model(&ms, bookrec_ids_count(r->users), bookrec_ids_count(r->items), r->min_rating,
-                                 r->max_rating, fit_p, &sp.test, &m, &tr_added, &err), &err, "model");
-    if (trp)
-        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                "%s)\n", cli_noun(1), cli_group(tr_added, g1), tr_path, cli_group(trp->rows, g2), cli_group(trp->n, g3),
-                cli_noun(1));
-    free(tr_path);
-
-    train_ctx c = {0};
-    int best_epoch = 0;
-    double t_train = train_model(&a, m, fit_p, valid_p, &sp.test, &c, &best_epoch);
-    /* final figures on the test part (the best epoch's model when early stopping restored it) */
-    double fmse = NAN, fmae = NAN;
-    cli_check(bookrec_evaluate(m, &sp.test, &fmse, &fmae, &err), &err, "evaluate");
-
-    rank_figs rk_user = {0}, rk_new = {0};
-    if (a.rank) {
-        cli_runner *rr = a.threads > 1 ? cli_runner_start(a.threads) : NULL;
-        rk_user = rank_figures(m, NULL, r, &sp, rr, a.threads);
-        print_rank("dataset users", "users", &rk_user);
-        rk_new = rank_figures(NULL, spec, r, &sp, rr, a.threads);
-        print_rank("new readers", "readers", &rk_new);
-        cli_runner_stop(rr);
+    spec->to_read = c.to_read = trp;
+    c.to_read_path = tr_path;
+    c.runner = a.threads > 1 ? cli_runner_start(a.threads) : NULL;
+    bookrec_spec_row row = {0}; /* --rank's second model, with the progress lines of `bookrec eval` */
+    evr_fit_log log;
+    row.spec = *spec;
+    evr_spec_threads(&row.spec, c.runner, a.threads);
+    evr_log_fits(&row, &log);
+    evr_spec_threads(spec, c.runner, a.threads);
+    if (c.tty) {
+        spec->to.progress = on_progress;
+        spec->to.progress_ctx = &c;
+        spec->to.progress_every = 512;
     }
+    bookrec_train_run_options o = {a.test_fraction, a.split_seed, a.rank, {0}, &row, on_split, on_model, on_pack,
+                                   on_epoch, on_trained, on_ranked, &c};
+    cli_rank_threads(&o.rank_options, c.runner, a.threads);
+    bookrec_train_run run;
+    bookrec_error err = {0};
+    c.t0 = cli_now();
+    int st = bookrec_train_run_make(r, spec, &o, &run, &err);
+    cli_check(st, &err, run.failed && !strcmp(run.failed, "training") ? "training failed (no model written)" : run.failed);
+    cli_runner_stop(c.runner);
 
     /* model first, atomically; nothing else is written when this fails */
     double t_save = cli_now();
     uint8_t *bytes = NULL;
     size_t n_bytes = 0;
     bookrec_save_options so = {0};
-    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
+    cli_check(bookrec_model_save(run.model, &so, &bytes, &n_bytes, &err), &err, "save");
     cli_write_atomic_or_die(a.out, bytes, n_bytes);
     bookrec_free(bytes);
     t_save = cli_now() - t_save;
 
     bookrec_train_options to = spec->to;
     to.n_tasks = a.threads > 1 ? a.threads : 1;
-    cli_train_report rep = {a.out, bookrec_model_get_config(m), &to, a.to_read, a.tags_dir, tr_added,
-                            tg ? tg->n_tags : 0,
-                            a.split_seed, a.test_fraction, fit_p->n, sp.valid.n, sp.test.n, n_ratings,
-                            cli_ratings_path(&a.d), r, read_s, parse_s, t_split, t_train, t_save, c.hist, c.n_hist,
-                            best_epoch, fmse, fmae, n_bytes, a.rank, rk_user.ndcg, rk_user.pop_ndcg, rk_new.ndcg,
-                            rk_new.pop_ndcg};
+    cli_train_report rep = {a.out, &run, &to, a.to_read, a.tags_dir, tg ? tg->n_tags : 0, a.split_seed,
+                            a.test_fraction, cli_ratings_path(&a.d), r, read_s, parse_s, c.t_split, c.t_train, t_save,
+                            n_bytes, a.rank};
     char *hist_path = cli_history_path(a.out), *svg_path = cli_replace_ext(a.out, ".loss.svg");
     cli_write_train_report(&rep, hist_path, svg_path);
 
     double sum_epoch = 0;
-    for (int i = 0; i < c.n_hist; i++) sum_epoch += c.hist[i].seconds;
-    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s", fmse, sqrt(fmse), fmae, c.n_hist,
-           c.n_hist == 1 ? "" : "s");
-    if (to.patience > 0) printf(" (kept epoch %d, the best on validation)", best_epoch);
+    for (int i = 0; i < run.n_history; i++) sum_epoch += run.history[i].seconds;
+    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s", run.test_mse, sqrt(run.test_mse), run.test_mae,
+           run.n_history, run.n_history == 1 ? "" : "s");
+    if (to.patience > 0) printf(" (kept epoch %d, the best on validation)", run.best_epoch);
     printf("\n");
-    printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, t_train,
-           c.n_hist ? sum_epoch / c.n_hist : 0.0);
+    printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, c.t_train,
+           run.n_history ? sum_epoch / run.n_history : 0.0);
     printf("wrote %s (%s)\n      %s\n      %s\n", a.out, cli_bytes((long long)n_bytes, g1), hist_path, svg_path);
     free(hist_path);
     free(svg_path);
-    free(c.hist);
-    bookrec_split_parts_free(&sp);
-    bookrec_model_free(m);
+    free(tr_path);
+    bookrec_train_run_free(&run);
     bookrec_tag_weights_free(tg);
     bookrec_pairs_free(trp);
     bookrec_ratings_free(r);
