@@ -1236,6 +1236,15 @@ int bookrec_preset(const char *name, bookrec_spec *s, bookrec_error *err);
    BOOKREC_E_ARG when there is none. */
 int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err);
 
+/* The fields a preset fills when a front-end leaves them to it: s gets preset "seed" with dim, epochs and lr 0 and l2
+   and patience -1 ("unset"); bookrec_preset_fill then sets s's architecture to preset `name`'s and fills the unset
+   fields from it (BOOKREC_E_ARG when there is no such preset). */
+void bookrec_spec_unset(bookrec_spec *s);
+int bookrec_preset_fill(const char *name, bookrec_spec *s, bookrec_error *err);
+
+/* The most epochs a front-end lets a model train for. */
+#define BOOKREC_MAX_EPOCHS 10000
+
 /* What a training run gave: epochs run, and the epoch (1-based) with the lowest validation RMSE and its figures
    (0 and NaN without validation). */
 typedef struct bookrec_train_info {
@@ -1428,10 +1437,21 @@ typedef struct bookrec_tune_trial {
     double seconds;  /* wall time, measured by the caller (after_trial may set it); the core leaves 0 */
 } bookrec_tune_trial;
 
+/* What every run of a search shares, over its architecture's preset (bookrec_tune_base). */
+typedef struct bookrec_tune_settings {
+    int epochs, patience;      /* the cap, and the stop rule that picks the epochs (> 0) */
+    double valid_fraction;     /* the validation share carved from the training part */
+    uint64_t seed;             /* initialisation and shuffling */
+    int batch;                 /* 0: the preset's */
+    float l2_row;
+    int implicit, group_users; /* implicit runs group users */
+} bookrec_tune_settings;
+
 /* A search: every run is `base` (epochs the cap, patience > 0 the stop rule, valid_fraction the validation share)
    with a grid point's values. */
 typedef struct bookrec_tune_options {
-    bookrec_spec base;
+    bookrec_tune_settings settings;
+    bookrec_spec base;          /* set by bookrec_tune_base */
     bookrec_grid grid;
     int trials;                 /* > 0: a seeded sample of this many points; 0: the whole grid */
     uint64_t trial_seed;
@@ -1446,11 +1466,21 @@ typedef struct bookrec_tune_options {
     void *ctx;
 } bookrec_tune_options;
 
+/* Fills o with the search's defaults: the epochs, patience and seed of preset "mf", BOOKREC_VALID_FRACTION, the
+   whole grid (trial seed 1), by RMSE, the split of BOOKREC_TEST_FRACTION and BOOKREC_SPLIT_SEED, and 5000
+   validation users ranked at k 10. */
+void bookrec_tune_options_default(bookrec_tune_options *o);
+
+/* Sets o->base to the preset of evaluation row `row` ("seed", "mf", "ncf") with o->settings; BOOKREC_E_ARG when
+   there is no such row or it is an implicit one (implicit runs come from settings.implicit). */
+int bookrec_tune_base(bookrec_tune_options *o, const char *row, bookrec_error *err);
+
 /* What a search ran: the runs in grid order, the best one's index and its spec. */
 typedef struct bookrec_tune_result {
     bookrec_tune_trial *runs;
     int n_runs, best;
-    bookrec_spec best_spec;
+    bookrec_spec best_spec;  /* base with the best run's values */
+    bookrec_spec best_fixed; /* the same with the best run's epoch count fixed and no validation carve */
 } bookrec_tune_result;
 
 /* Splits r (test part set aside unread), carves the validation part from training as bookrec_split_parts_make

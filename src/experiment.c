@@ -101,6 +101,28 @@ int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err) {
     return br_fail(err, BOOKREC_E_ARG, "no evaluation row named '%s'", row ? row : "(null)");
 }
 
+void bookrec_spec_unset(bookrec_spec *s) {
+    apply(&presets[0], s);
+    s->cfg.dim = 0;
+    s->to.epochs = 0;
+    s->to.lr = 0.0f;
+    s->to.l2 = -1.0f;
+    s->to.patience = -1;
+}
+
+int bookrec_preset_fill(const char *name, bookrec_spec *s, bookrec_error *err) {
+    bookrec_spec p;
+    int st = bookrec_preset(name, &p, err);
+    if (st != BOOKREC_OK) return st;
+    s->cfg.arch = p.cfg.arch;
+    if (s->cfg.dim == 0) s->cfg.dim = p.cfg.dim;
+    if (s->to.epochs == 0) s->to.epochs = p.to.epochs;
+    if (s->to.lr == 0.0f) s->to.lr = p.to.lr;
+    if (s->to.l2 < 0.0f) s->to.l2 = p.to.l2;
+    if (s->to.patience < 0) s->to.patience = p.to.patience;
+    return BOOKREC_OK;
+}
+
 /* ------------------------------------------------------------------ training a spec */
 
 int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float min_rating, float max_rating,

@@ -108,6 +108,40 @@ int bookrec_grid_parse(const char *const lists[5], const bookrec_spec *base, boo
 
 /* ------------------------------------------------------------------ the search */
 
+void bookrec_tune_options_default(bookrec_tune_options *o) {
+    memset(o, 0, sizeof *o);
+    bookrec_spec mf;
+    bookrec_preset("mf", &mf, NULL);
+    o->settings.epochs = mf.to.epochs;
+    o->settings.patience = mf.to.patience;
+    o->settings.seed = mf.to.seed;
+    o->settings.valid_fraction = BOOKREC_VALID_FRACTION;
+    o->trial_seed = 1;
+    o->metric = BOOKREC_TUNE_RMSE;
+    o->test_fraction = BOOKREC_TEST_FRACTION;
+    o->split_seed = BOOKREC_SPLIT_SEED;
+    o->rank.k = 10;
+    o->rank.max_users = 5000;
+}
+
+int bookrec_tune_base(bookrec_tune_options *o, const char *row, bookrec_error *err) {
+    bookrec_spec *b = &o->base;
+    const bookrec_tune_settings *t = &o->settings;
+    int st = bookrec_preset_row(row, b, err);
+    if (st != BOOKREC_OK) return st;
+    if (b->cfg.implicit) return br_fail(err, BOOKREC_E_ARG, "tune: '%s' is an implicit row (use settings.implicit)", row);
+    b->to.epochs = t->epochs;
+    b->to.patience = t->patience;
+    b->valid_fraction = t->valid_fraction;
+    b->cfg.seed = t->seed;
+    b->to.seed = t->seed;
+    if (t->batch > 0) b->to.batch = t->batch;
+    b->to.l2_row = t->l2_row;
+    b->cfg.implicit = t->implicit;
+    b->to.group_users = t->group_users || t->implicit;
+    return br_ok(err);
+}
+
 /* Trains point `k` on d's fit part (stopping early on its validation part) and ranks d's validation users. */
 static int run_trial(const bookrec_tune_options *o, const bookrec_fit_data *d, const bookrec_rank_options *ro,
                      bookrec_tune_trial *t, bookrec_error *err) {
@@ -153,7 +187,11 @@ static int search(const bookrec_tune_options *o, const bookrec_fit_data *d, cons
         if (!b || (o->metric == BOOKREC_TUNE_NDCG ? t->ndcg > b->ndcg : t->info.best_valid_rmse < b->info.best_valid_rmse))
             res->best = j;
     }
-    bookrec_grid_spec(&o->grid, res->runs[res->best].point, &o->base, &res->best_spec);
+    const bookrec_tune_trial *b = &res->runs[res->best];
+    bookrec_grid_spec(&o->grid, b->point, &o->base, &res->best_spec);
+    res->best_fixed = res->best_spec;
+    res->best_fixed.to.epochs = b->info.best_epoch > 0 ? b->info.best_epoch : o->base.to.epochs;
+    res->best_fixed.to.patience = 0;
     return br_ok(err);
 }
 

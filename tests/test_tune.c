@@ -75,6 +75,26 @@ static void test_split(void) {
     bookrec_ratings_free(r2);
 }
 
+static void test_preset_fill(void) {
+    bookrec_error err = {0};
+    bookrec_spec s, mf, seed;
+    bookrec_preset("mf", &mf, NULL);
+    bookrec_preset("seed", &seed, NULL);
+    bookrec_spec_unset(&s);
+    CHECK(s.cfg.dim == 0 && s.to.epochs == 0 && s.to.l2 < 0 && s.to.patience < 0 && s.cfg.hidden == seed.cfg.hidden &&
+          s.to.batch == seed.to.batch && s.valid_fraction == BOOKREC_VALID_FRACTION, "unset, the rest the tutorial's");
+    s.to.lr = 0.5f; /* given */
+    CHECK(bookrec_preset_fill("mf", &s, &err) == BOOKREC_OK && s.cfg.arch == BOOKREC_ARCH_MF && s.cfg.dim == mf.cfg.dim &&
+          s.to.epochs == mf.to.epochs && s.to.l2 == mf.to.l2 && s.to.patience == mf.to.patience && s.to.lr == 0.5f,
+          "the unset fields from the preset, the given ones kept");
+    bookrec_spec_unset(&s);
+    s.to.l2 = 0;
+    s.to.patience = 0;
+    CHECK(bookrec_preset_fill("seed", &s, &err) == BOOKREC_OK && s.cfg.dim == seed.cfg.dim && s.to.lr == seed.to.lr &&
+          s.to.l2 == 0 && s.cfg.arch == BOOKREC_ARCH_SEED);
+    CHECK(bookrec_preset_fill("svd", &s, &err) == BOOKREC_E_ARG && s.cfg.arch == BOOKREC_ARCH_SEED, "unknown: untouched");
+}
+
 static void test_grid_parse(void) {
     bookrec_error err = {0};
     bookrec_spec mf, ncf, seed;
@@ -106,6 +126,25 @@ static void test_grid_parse(void) {
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
         CHECK(bookrec_grid_parse(bad[k].lists, &ncf, &v, &g, &err) == BOOKREC_E_ARG &&
               !strncmp(err.msg, bad[k].msg, strlen(bad[k].msg)), "%zu: %s", k, err.msg);
+}
+
+static void test_tune_base(void) {
+    bookrec_error err = {0};
+    bookrec_tune_options o;
+    bookrec_tune_options_default(&o);
+    bookrec_spec mf;
+    bookrec_preset("mf", &mf, NULL);
+    CHECK(o.settings.epochs == mf.to.epochs && o.settings.patience == mf.to.patience && o.rank.k == 10 &&
+          o.rank.max_users == 5000 && o.test_fraction == BOOKREC_TEST_FRACTION && o.trials == 0, "the defaults");
+    o.settings.batch = 128;
+    o.settings.implicit = 1;
+    o.settings.seed = 9;
+    CHECK(bookrec_tune_base(&o, "ncf", &err) == BOOKREC_OK && o.base.cfg.arch == BOOKREC_ARCH_NCF &&
+          o.base.cfg.hidden == 64 && o.base.to.batch == 128 && o.base.to.group_users && o.base.cfg.implicit &&
+          o.base.cfg.seed == 9 && o.base.to.epochs == mf.to.epochs, "the row's preset with the settings");
+    o.settings.batch = 0;
+    CHECK(bookrec_tune_base(&o, "seed", &err) == BOOKREC_OK && o.base.to.batch == mf.to.batch, "batch 0: the preset's");
+    CHECK(bookrec_tune_base(&o, "mf-implicit", &err) == BOOKREC_E_ARG && bookrec_tune_base(&o, "x", &err) == BOOKREC_E_ARG);
 }
 
 typedef struct calls {
@@ -185,6 +224,8 @@ static void test_search(void) {
         bookrec_model_free(m);
     }
     CHECK(res.best == best_rmse && res.best_spec.to.lr == res.runs[best_rmse].lr, "the best by RMSE");
+    CHECK(res.best_fixed.to.epochs == res.runs[best_rmse].info.best_epoch && res.best_fixed.to.patience == 0 &&
+          res.best_fixed.to.lr == res.best_spec.to.lr && res.best_spec.to.patience == 1, "the best with fixed epochs");
     bookrec_tune_result_free(&res);
     o.metric = BOOKREC_TUNE_NDCG;
     o.on_start = NULL;
@@ -397,7 +438,9 @@ static void test_train_run(void) {
 
 int main(void) {
     test_split();
+    test_preset_fill();
     test_grid_parse();
+    test_tune_base();
     test_search();
     test_train_fit();
     test_spec_model();

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_EPOCHS 10000
-
 typedef struct train_ctx {
     const char *arch;
     const bookrec_pairs *to_read;
@@ -119,16 +117,10 @@ static void parse_args(int argc, char **argv, train_args *a) {
     bookrec_preset("seed", &seed, NULL);
     bookrec_preset("mf", &mf, NULL);
     memset(a, 0, sizeof *a);
-    bookrec_model_config cfg = seed.cfg;
-    bookrec_train_options to = seed.to;
-    /* per-architecture defaults: flags left unset (sentinels) are filled from the preset after parsing */
-    cfg.dim = 0;
-    to.epochs = 0;
-    to.lr = 0.0f;
-    to.l2 = -1.0f;
-    to.patience = -1;
-    uint64_t seed_v = to.seed;
-    double valid_fraction = seed.valid_fraction;
+    bookrec_spec_unset(&a->spec); /* per-architecture defaults: flags left unset are filled from the preset */
+    bookrec_model_config *cfg = &a->spec.cfg;
+    bookrec_train_options *to = &a->spec.to;
+    uint64_t seed_v = to->seed;
     int dense_adam = 0;
     a->arch = "mf";
     a->out = cli_default_model();
@@ -145,23 +137,23 @@ static void parse_args(int argc, char **argv, train_args *a) {
         {"arch", 0, CLI_STR, &a->arch, "seed|mf|ncf",
          "model: the tutorial's network (faithful reproduction), biased MF (the default, what npm start trains "
          "and the site ships: best for new readers, docs/models.md), or NCF", "mf"},
-        {"dim", 0, CLI_INT, &cfg.dim, "N", PRESET_HELP(h_dim, "embedding size", "%d", mf.cfg.dim), d_dim},
-        {"hidden", 0, CLI_INT, &cfg.hidden, "N", "width of the dense layer (seed, ncf)", NULL},
-        {"implicit", 0, CLI_FLAG, &cfg.implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
-        {"init-scale", 0, CLI_FLOAT, &cfg.init_scale, "X", "embeddings start uniform in +-X", NULL},
-        {"epochs", 0, CLI_INT, &to.epochs, "N",
+        {"dim", 0, CLI_INT, &cfg->dim, "N", PRESET_HELP(h_dim, "embedding size", "%d", mf.cfg.dim), d_dim},
+        {"hidden", 0, CLI_INT, &cfg->hidden, "N", "width of the dense layer (seed, ncf)", NULL},
+        {"implicit", 0, CLI_FLAG, &cfg->implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
+        {"init-scale", 0, CLI_FLOAT, &cfg->init_scale, "X", "embeddings start uniform in +-X", NULL},
+        {"epochs", 0, CLI_INT, &to->epochs, "N",
          PRESET_HELP(h_ep, "passes over the training part, at most with --patience", "%d", mf.to.epochs), d_ep},
-        {"batch", 0, CLI_INT, &to.batch, "N", "ratings per Adam step", NULL},
-        {"lr", 0, CLI_FLOAT, &to.lr, "X", PRESET_HELP(h_lr, "Adam learning rate", "%g", (double)mf.to.lr), d_lr},
-        {"beta1", 0, CLI_FLOAT, &to.beta1, "X", "Adam beta1", NULL},
-        {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
-        {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
-        {"l2", 0, CLI_FLOAT, &to.l2, "X",
+        {"batch", 0, CLI_INT, &to->batch, "N", "ratings per Adam step", NULL},
+        {"lr", 0, CLI_FLOAT, &to->lr, "X", PRESET_HELP(h_lr, "Adam learning rate", "%g", (double)mf.to.lr), d_lr},
+        {"beta1", 0, CLI_FLOAT, &to->beta1, "X", "Adam beta1", NULL},
+        {"beta2", 0, CLI_FLOAT, &to->beta2, "X", "Adam beta2", NULL},
+        {"eps", 0, CLI_FLOAT, &to->eps, "X", "Adam epsilon", NULL},
+        {"l2", 0, CLI_FLOAT, &to->l2, "X",
          PRESET_HELP(h_l2, "L2 on the embedding rows and biases a batch touches", "%g", (double)mf.to.l2), "0"},
-        {"l2-row", 0, CLI_FLOAT, &to.l2_row, "X",
+        {"l2-row", 0, CLI_FLOAT, &to->l2_row, "X",
          "per-row L2: each user, book (and implicit factor) row is penalised X |row|^2 once per epoch, spread over "
          "its ratings (shrinks rarely seen rows most)", NULL},
-        {"l2-dense", 0, CLI_FLOAT, &to.l2_dense, "X", "L2 on the dense layers", NULL},
+        {"l2-dense", 0, CLI_FLOAT, &to->l2_dense, "X", "L2 on the dense layers", NULL},
         {"to-read", 0, CLI_STR, &a->to_read, "FILE",
          "with --implicit: add each user's want-to-read books (CSV with user_id, book_id; 'auto' = DIR/to_read.csv) "
          "to the books they rated", NULL},
@@ -170,13 +162,13 @@ static void parse_args(int argc, char **argv, train_args *a) {
          "the books file's goodreads_book_id; each book's vector gains a learned sum of its tags' vectors", NULL},
         {"n-tags", 0, CLI_INT, &a->n_tags, "N", "with --tags: keep the N tags found on most books (shelf names dropped)",
          "1000"},
-        {"group-users", 0, CLI_FLAG, &to.group_users, NULL,
+        {"group-users", 0, CLI_FLAG, &to->group_users, NULL,
          "batches hold each user's ratings together (users shuffled): much faster implicit training", NULL},
         {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
-        {"patience", 0, CLI_INT, &to.patience, "N",
+        {"patience", 0, CLI_INT, &to->patience, "N",
          PRESET_HELP(h_pat, "stop when validation RMSE has not improved for N epochs (0: off); validation is carved "
                      "from training", "%d", mf.to.patience), "0"},
-        {"valid-fraction", 0, CLI_DOUBLE, &valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
+        {"valid-fraction", 0, CLI_DOUBLE, &a->spec.valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
         {"rank", 0, CLI_FLAG, &a->rank, NULL,
          "also report NDCG@10 for dataset users (test part) and for 1000 new readers (held out of a second model "
          "trained the same way, each folded in from 10 ratings; as bookrec eval), beside popularity", NULL},
@@ -190,32 +182,23 @@ static void parse_args(int argc, char **argv, train_args *a) {
     cli_parse("train", "bookrec train [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
     cli_set_noun(&a->d);
 
-    bookrec_spec p;
-    bookrec_arch arch;
-    if (bookrec_arch_parse(a->arch, &arch) != BOOKREC_OK || bookrec_preset(a->arch, &p, NULL) != BOOKREC_OK)
+    if (bookrec_arch_parse(a->arch, NULL) != BOOKREC_OK || bookrec_preset_fill(a->arch, &a->spec, NULL) != BOOKREC_OK)
         cli_usage_die("train", "train: --arch expects seed, mf, ncf, ease or ials, got '%s'", a->arch);
-    cfg.arch = arch;
-    if (cfg.dim == 0) cfg.dim = p.cfg.dim;
-    if (to.epochs == 0) to.epochs = p.to.epochs;
-    if (to.lr == 0.0f) to.lr = p.to.lr;
-    if (to.l2 < 0.0f) to.l2 = p.to.l2;
-    if (to.patience < 0) to.patience = p.to.patience;
-    if (to.epochs < 1 || to.epochs > MAX_EPOCHS) cli_usage_die("train", "train: --epochs must be in 1..%d", MAX_EPOCHS);
-    if (to.batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
-    if (cfg.dim < 1 || cfg.hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
+    if (to->epochs < 1 || to->epochs > BOOKREC_MAX_EPOCHS)
+        cli_usage_die("train", "train: --epochs must be in 1..%d", BOOKREC_MAX_EPOCHS);
+    if (to->batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
+    if (cfg->dim < 1 || cfg->hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
     if (!(a->test_fraction > 0 && a->test_fraction < 1)) cli_usage_die("train", "train: --test-fraction must be in (0, 1)");
-    if (!(valid_fraction > 0 && valid_fraction < 1)) cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
+    if (!(a->spec.valid_fraction > 0 && a->spec.valid_fraction < 1))
+        cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
     if (a->threads < 1 || a->threads > 256) cli_usage_die("train", "train: --threads must be in 1..256");
-    if (to.patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
-    if (a->to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
-    if (a->tags_dir && cfg.arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
+    if (to->patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
+    if (a->to_read && !cfg->implicit) cli_usage_die("train", "train: --to-read needs --implicit");
+    if (a->tags_dir && cfg->arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
     if (a->tags_dir && (a->n_tags < 1 || a->n_tags > 100000)) cli_usage_die("train", "train: --n-tags must be in 1..100000");
-    cfg.seed = seed_v;
-    to.seed = seed_v;
-    to.lazy_adam = !dense_adam;
-    a->spec.cfg = cfg;
-    a->spec.to = to;
-    a->spec.valid_fraction = valid_fraction;
+    cfg->seed = seed_v;
+    to->seed = seed_v;
+    to->lazy_adam = !dense_adam;
 }
 
 /* ------------------------------------------------------------------ features */

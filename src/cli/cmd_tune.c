@@ -108,13 +108,10 @@ int cmd_tune(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *arch = "mf", *lists[5] = {NULL, NULL, NULL, NULL, NULL}; /* lr, l2, dim, hidden, l2-dense */
     const char *metric = "rmse", *out = NULL;
-    bookrec_spec mf_preset; /* the defaults of every run: epochs as the cap, patience, seed */
-    bookrec_preset("mf", &mf_preset, NULL);
-    int epochs = mf_preset.to.epochs, patience = mf_preset.to.patience, trials = 0, threads = cli_default_threads();
-    int k = 10, max_users = 5000, batch = 0, implicit = 0, group_users = 0;
-    float l2_row = 0;
-    uint64_t seed = mf_preset.to.seed, split_seed = BOOKREC_SPLIT_SEED, trial_seed = 1;
-    double test_fraction = BOOKREC_TEST_FRACTION, valid_fraction = BOOKREC_VALID_FRACTION;
+    int threads = cli_default_threads();
+    bookrec_tune_options o;
+    bookrec_tune_options_default(&o);
+    bookrec_tune_settings *ts = &o.settings;
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"arch", 0, CLI_STR, &arch, "seed|mf|ncf", "architecture to tune", NULL},
@@ -126,59 +123,47 @@ int cmd_tune(int argc, char **argv) {
          "seed " BOOKREC_TUNE_DIM_SEED "; mf/ncf " BOOKREC_TUNE_DIM_MF},
         {"hidden", 0, CLI_STR, &lists[3], "LIST", "dense widths to try (seed, ncf)", "the architecture's default"},
         {"l2-dense", 0, CLI_STR, &lists[4], "LIST", "L2 strengths of the dense layers to try (seed, ncf)", "0"},
-        {"batch", 0, CLI_INT, &batch, "N", "ratings per Adam step", "the architecture's default"},
-        {"l2-row", 0, CLI_FLOAT, &l2_row, "X", "per-row L2 of every run (see bookrec train --help)", NULL},
-        {"implicit", 0, CLI_FLAG, &implicit, NULL, "tune the implicit-feedback (SVD++) variant (mf, ncf)", NULL},
-        {"group-users", 0, CLI_FLAG, &group_users, NULL, "batches hold each user's ratings together", NULL},
-        {"epochs", 0, CLI_INT, &epochs, "N", "most epochs per run (early stopping picks fewer)", NULL},
-        {"patience", 0, CLI_INT, &patience, "N", "stop a run when validation RMSE has not improved for N epochs", NULL},
-        {"trials", 0, CLI_INT, &trials, "N", "sample N combinations of the grid (seeded); 0: the whole grid", NULL},
-        {"trial-seed", 0, CLI_U64, &trial_seed, "N", "seed of the --trials sample", NULL},
+        {"batch", 0, CLI_INT, &ts->batch, "N", "ratings per Adam step", "the architecture's default"},
+        {"l2-row", 0, CLI_FLOAT, &ts->l2_row, "X", "per-row L2 of every run (see bookrec train --help)", NULL},
+        {"implicit", 0, CLI_FLAG, &ts->implicit, NULL, "tune the implicit-feedback (SVD++) variant (mf, ncf)", NULL},
+        {"group-users", 0, CLI_FLAG, &ts->group_users, NULL, "batches hold each user's ratings together", NULL},
+        {"epochs", 0, CLI_INT, &ts->epochs, "N", "most epochs per run (early stopping picks fewer)", NULL},
+        {"patience", 0, CLI_INT, &ts->patience, "N", "stop a run when validation RMSE has not improved for N epochs", NULL},
+        {"trials", 0, CLI_INT, &o.trials, "N", "sample N combinations of the grid (seeded); 0: the whole grid", NULL},
+        {"trial-seed", 0, CLI_U64, &o.trial_seed, "N", "seed of the --trials sample", NULL},
         {"metric", 0, CLI_STR, &metric, "rmse|ndcg", "what picks the best run (validation RMSE, or NDCG@k)", NULL},
-        {"k", 'k', CLI_INT, &k, "N", "list length of the validation ranking", NULL},
-        {"max-users", 0, CLI_INT, &max_users, "N", "validation users ranked per run (evenly spaced; 0: all)", NULL},
-        {"seed", 0, CLI_U64, &seed, "N", "initialisation and shuffling seed", NULL},
-        {"split-seed", 0, CLI_U64, &split_seed, "N", "seed of the train/test split (as bookrec train)", NULL},
-        {"test-fraction", 0, CLI_DOUBLE, &test_fraction, "F", "part of the ratings set aside for testing (never read)", NULL},
-        {"valid-fraction", 0, CLI_DOUBLE, &valid_fraction, "F", "part of training held for validation", NULL},
+        {"k", 'k', CLI_INT, &o.rank.k, "N", "list length of the validation ranking", NULL},
+        {"max-users", 0, CLI_INT, &o.rank.max_users, "N", "validation users ranked per run (evenly spaced; 0: all)", NULL},
+        {"seed", 0, CLI_U64, &ts->seed, "N", "initialisation and shuffling seed", NULL},
+        {"split-seed", 0, CLI_U64, &o.split_seed, "N", "seed of the train/test split (as bookrec train)", NULL},
+        {"test-fraction", 0, CLI_DOUBLE, &o.test_fraction, "F", "part of the ratings set aside for testing (never read)", NULL},
+        {"valid-fraction", 0, CLI_DOUBLE, &ts->valid_fraction, "F", "part of training held for validation", NULL},
         {"threads", 0, CLI_INT, &threads, "N", "threads; default = cores, 2..8", NULL},
         {"out", 'o', CLI_STR, &out, "FILE", "also write the runs as JSON", "none"},
     };
     cli_parse("tune", "bookrec tune [--arch mf] [--lr 0.001,0.003] [--l2 0.01,0.1] [--dim 16,32] [--trials N]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
-    bookrec_tune_options o = {0}; /* base: the evaluation row's preset of the architecture */
-    bookrec_spec *base = &o.base;
-    if (bookrec_preset_row(arch, base, NULL) != BOOKREC_OK || base->cfg.implicit)
+    if (bookrec_tune_base(&o, arch, NULL) != BOOKREC_OK) /* the evaluation row's preset of the architecture */
         cli_usage_die("tune", "tune: --arch expects seed, mf or ncf, got '%s'", arch);
-    int mf = base->cfg.arch == BOOKREC_ARCH_MF;
+    int mf = o.base.cfg.arch == BOOKREC_ARCH_MF;
     if (strcmp(metric, "rmse") && strcmp(metric, "ndcg"))
         cli_usage_die("tune", "tune: --metric expects rmse or ndcg, got '%s'", metric);
-    if (epochs < 1 || epochs > 10000) cli_usage_die("tune", "tune: --epochs must be in 1..10000");
-    if (patience < 1) cli_usage_die("tune", "tune: --patience must be at least 1 (it picks the epochs)");
-    if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("tune", "tune: --test-fraction must be in (0, 1)");
-    if (!(valid_fraction > 0 && valid_fraction < 1)) cli_usage_die("tune", "tune: --valid-fraction must be in (0, 1)");
+    if (ts->epochs < 1 || ts->epochs > BOOKREC_MAX_EPOCHS)
+        cli_usage_die("tune", "tune: --epochs must be in 1..%d", BOOKREC_MAX_EPOCHS);
+    if (ts->patience < 1) cli_usage_die("tune", "tune: --patience must be at least 1 (it picks the epochs)");
+    if (!(o.test_fraction > 0 && o.test_fraction < 1)) cli_usage_die("tune", "tune: --test-fraction must be in (0, 1)");
+    if (!(ts->valid_fraction > 0 && ts->valid_fraction < 1))
+        cli_usage_die("tune", "tune: --valid-fraction must be in (0, 1)");
     if (threads < 1 || threads > 256) cli_usage_die("tune", "tune: --threads must be in 1..256");
-    if (k < 1) cli_usage_die("tune", "tune: -k must be at least 1");
-    if (trials < 0 || max_users < 0 || batch < 0) cli_usage_die("tune", "tune: --trials, --max-users and --batch must be >= 0");
-    if (!(l2_row >= 0)) cli_usage_die("tune", "tune: --l2-row must be >= 0");
-    base->to.epochs = epochs;
-    base->to.patience = patience;
-    base->valid_fraction = valid_fraction;
-    base->cfg.seed = seed;
-    base->to.seed = seed;
-    if (batch > 0) base->to.batch = batch;
-    base->to.l2_row = l2_row;
-    base->cfg.implicit = implicit;
-    base->to.group_users = group_users || implicit;
+    if (o.rank.k < 1) cli_usage_die("tune", "tune: -k must be at least 1");
+    if (o.trials < 0 || o.rank.max_users < 0 || ts->batch < 0)
+        cli_usage_die("tune", "tune: --trials, --max-users and --batch must be >= 0");
+    if (!(ts->l2_row >= 0)) cli_usage_die("tune", "tune: --l2-row must be >= 0");
     bookrec_grid_lists gl;
     bookrec_error err = {0};
-    if (bookrec_grid_parse(lists, base, &gl, &o.grid, &err) != BOOKREC_OK) cli_usage_die("tune", "tune: --%s", err.msg);
-    o.trials = trials;
-    o.trial_seed = trial_seed;
+    if (bookrec_grid_parse(lists, &o.base, &gl, &o.grid, &err) != BOOKREC_OK) cli_usage_die("tune", "tune: --%s", err.msg);
     o.metric = strcmp(metric, "rmse") ? BOOKREC_TUNE_NDCG : BOOKREC_TUNE_RMSE;
-    o.test_fraction = test_fraction;
-    o.split_seed = split_seed;
-    tune_log log = {arch, k, mf, 0};
+    tune_log log = {arch, o.rank.k, mf, 0};
     o.on_start = on_start;
     o.before_trial = before_trial;
     o.after_trial = after_trial;
@@ -186,23 +171,18 @@ int cmd_tune(int argc, char **argv) {
 
     bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
     cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
-    evr_spec_threads(base, runner, threads);
-    o.rank.k = k;
-    o.rank.max_users = max_users;
+    evr_spec_threads(&o.base, runner, threads);
     cli_rank_threads(&o.rank, runner, threads);
     bookrec_tune_result res;
     cli_check(bookrec_tune_run(r, &o, &res, &err), &err, NULL); /* the core's message names its step */
     cli_runner_stop(runner);
 
-    print_runs(res.runs, res.n_runs, res.best, k, mf);
-    bookrec_spec *bs = &res.best_spec;
-    char *with_patience = evr_spec_flags(bs);
-    bs->to.epochs = res.runs[res.best].info.best_epoch > 0 ? res.runs[res.best].info.best_epoch : epochs;
-    bs->to.patience = 0;
-    char *fixed = evr_spec_flags(bs);
+    print_runs(res.runs, res.n_runs, res.best, o.rank.k, mf);
+    char *with_patience = evr_spec_flags(&res.best_spec), *fixed = evr_spec_flags(&res.best_fixed);
     printf("\nbest by validation %s: bookrec train %s\n", metric, with_patience);
     printf("  (or, with the epoch count fixed and no validation carve: bookrec train %s)\n", fixed);
-    tune_run tr = {arch, metric, split_seed, test_fraction, valid_fraction, patience, epochs, mf, with_patience, fixed};
+    tune_run tr = {arch, metric, o.split_seed, o.test_fraction, ts->valid_fraction, ts->patience, ts->epochs, mf,
+                   with_patience, fixed};
     if (out) write_json(out, &tr, res.runs, res.n_runs);
     free(with_patience);
     free(fixed);
