@@ -1373,7 +1373,8 @@ typedef struct bookrec_train_run_options {
     uint64_t split_seed;
     int rank;                          /* 1: rank dataset users and new readers (the training part is then never
                                           packed: the rankings need its arrays) */
-    bookrec_rank_options rank_options; /* k and threads of the rankings (the scale is the ratings') */
+    bookrec_rank_options rank_options; /* k and threads of the rankings (the scale is the ratings'; no threads named:
+                                          the new-reader row's) */
     bookrec_spec_row *new_readers;     /* with rank: the second model's row (the spec without ids), the caller's */
     void (*on_split)(void *ctx);
     void (*on_model)(void *ctx, const bookrec_model *m, const bookrec_train_run *run); /* before training; the
@@ -1458,7 +1459,8 @@ typedef struct bookrec_tune_options {
     bookrec_tune_metric metric;
     double test_fraction;       /* the train/test split (bookrec_split), its test part never read */
     uint64_t split_seed;
-    bookrec_rank_options rank;  /* k, max_users and threads of the validation ranking (the scale is the ratings') */
+    bookrec_rank_options rank;  /* k, max_users and threads of the validation ranking (the scale is the ratings'; no
+                                   threads named: base's training threads) */
     /* progress (each may be NULL): the runs and the fit data once the split is made, each run before and after */
     void (*on_start)(void *ctx, int n_runs, const bookrec_fit_data *d);
     void (*before_trial)(void *ctx, int run, int n_runs, const bookrec_tune_trial *t);

@@ -76,6 +76,7 @@ static int rank_part(const bookrec_ratings *r, const bookrec_train_run_options *
     bookrec_rank_options ro = o->rank_options;
     ro.min_rating = r->min_rating;
     ro.max_rating = r->max_rating;
+    br_rank_threads(&ro, &o->new_readers->spec.to);
     bookrec_rank_result mr, pr;
     res->failed = "ranking";
     int st = bookrec_rank_trained(res->model, &sp->train, &sp->test, &ro, &mr, &pr, err);

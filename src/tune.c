@@ -215,6 +215,7 @@ int bookrec_tune_run(const bookrec_ratings *r, const bookrec_tune_options *o, bo
         bookrec_rank_options ro = o->rank;
         ro.min_rating = r->min_rating;
         ro.max_rating = r->max_rating;
+        br_rank_threads(&ro, &o->base.to);
         st = search(o, &d, &ro, pick, n_runs, res, err);
     }
     if (st != BOOKREC_OK) bookrec_tune_result_free(res);

@@ -287,11 +287,6 @@ typedef struct cli_train_report {
 /* Writes the history JSON to hist_path and the loss curves SVG to svg_path, atomically; exits 1 on failure. */
 void cli_write_train_report(const cli_train_report *t, const char *hist_path, const char *svg_path);
 
-/* ------------------------------------------------------------------ rankings of train and tune (cmd_train.c) */
-
-/* Sets ro to run its users' chunks on runner (NULL: one thread, in turn). */
-void cli_rank_threads(bookrec_rank_options *ro, cli_runner *runner, int threads);
-
 /* ------------------------------------------------------------------ commands */
 
 int cmd_stats(int argc, char **argv);

@@ -69,13 +69,7 @@ static int on_epoch(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats
     return 0;
 }
 
-/* ------------------------------------------------------------------ --rank: ranking figures */
-
-void cli_rank_threads(bookrec_rank_options *ro, cli_runner *runner, int threads) {
-    ro->n_tasks = runner ? threads : 1;
-    ro->parallel = runner ? cli_runner_parallel : NULL;
-    ro->parallel_ctx = runner;
-}
+/* ------------------------------------------------------------------ --rank */
 
 static void on_ranked(void *ctx, int new_readers, const bookrec_train_ranking *f) {
     (void)ctx;
@@ -315,7 +309,6 @@ int cmd_train(int argc, char **argv) {
     }
     bookrec_train_run_options o = {a.test_fraction, a.split_seed, a.rank, {0}, &row, on_split, on_model, on_pack,
                                    on_epoch, on_trained, on_ranked, &c};
-    cli_rank_threads(&o.rank_options, c.runner, a.threads);
     bookrec_train_run run;
     bookrec_error err = {0};
     c.t0 = cli_now();

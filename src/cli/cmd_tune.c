@@ -1,13 +1,13 @@
 /*
- * cmd_tune.c - `bookrec tune`: a small, documented hyper-parameter search for one architecture.
- * It makes the same seeded 80/20 split as `bookrec train`, sets the test part aside untouched, carves a
- * validation part from the training part (the same one `bookrec train --patience` uses), and for every
- * combination of --lr x --l2 x --dim (x --hidden x --l2-dense for seed/ncf) trains on the rest with early stopping on
- * the validation part (--epochs is the cap, --patience the stop rule, so the number of epochs is searched
- * too). It scores each run on the validation part only: RMSE and MAE, and NDCG@10/HR@10 for validation
- * users (their fitted books excluded). --trials N samples N combinations (seeded) instead of the full grid.
- * It prints a table and the best flags (by --metric) to pass to `bookrec train`. It never reads the test
- * part: choices made here stay honest for `bookrec eval`.
+ * cmd_tune.c - `bookrec tune`: a small, documented hyper-parameter search for one architecture, run by the core
+ * (bookrec_tune_run, src/tune.c). The core makes the same seeded 80/20 split as `bookrec train`, sets the test part
+ * aside untouched, carves the validation part `bookrec train --patience` uses, and for every combination of --lr x
+ * --l2 x --dim (x --hidden x --l2-dense for seed/ncf; the default lists are the core's) trains on the rest with early
+ * stopping on the validation part (--epochs is the cap, --patience the stop rule, so the number of epochs is searched
+ * too), scoring each run on the validation part only: RMSE and MAE, and NDCG@10/HR@10 for validation users (their
+ * fitted books excluded). --trials N samples N combinations (seeded) instead of the full grid. This file parses the
+ * flags, prints the progress lines, the table and the best flags (by --metric) to pass to `bookrec train`, and writes
+ * the JSON. The test part is never read: choices made here stay honest for `bookrec eval`.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
@@ -31,33 +31,27 @@ static void print_runs(const bookrec_tune_trial *runs, int n_runs, int best, int
     }
 }
 
-/* What the JSON report says besides the runs. */
-typedef struct tune_run {
-    const char *arch, *metric;
-    uint64_t split_seed;
-    double test_fraction, valid_fraction;
-    int patience, epochs, mf;
-    const char *best_flags, *best_fixed;
-} tune_run;
-
-static void write_json(const char *out, const tune_run *tr, const bookrec_tune_trial *runs, int n_runs) {
+/* The search as JSON: its settings, the runs and the best flags (with patience, and with the epochs fixed). */
+static void write_json(const char *out, const char *arch, const char *metric, const bookrec_tune_options *tr,
+                       const bookrec_tune_result *res, const char *best_flags, const char *best_fixed) {
+    int mf = tr->base.cfg.arch == BOOKREC_ARCH_MF;
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "arch", tr->arch);
-    cJSON_AddStringToObject(root, "metric", tr->metric);
+    cJSON_AddStringToObject(root, "arch", arch);
+    cJSON_AddStringToObject(root, "metric", metric);
     cJSON_AddNumberToObject(root, "split_seed", (double)tr->split_seed);
     cJSON_AddNumberToObject(root, "test_fraction", tr->test_fraction);
-    cJSON_AddNumberToObject(root, "valid_fraction", tr->valid_fraction);
-    cJSON_AddNumberToObject(root, "patience", tr->patience);
-    cJSON_AddNumberToObject(root, "max_epochs", tr->epochs);
+    cJSON_AddNumberToObject(root, "valid_fraction", tr->settings.valid_fraction);
+    cJSON_AddNumberToObject(root, "patience", tr->settings.patience);
+    cJSON_AddNumberToObject(root, "max_epochs", tr->settings.epochs);
     cJSON *ja = cJSON_AddArrayToObject(root, "runs");
-    for (int j = 0; j < n_runs; j++) {
-        const bookrec_tune_trial *t = &runs[j];
+    for (int j = 0; j < res->n_runs; j++) {
+        const bookrec_tune_trial *t = &res->runs[j];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "lr", t->lr);
         cJSON_AddNumberToObject(o, "l2", t->l2);
         cJSON_AddNumberToObject(o, "dim", t->dim);
-        if (!tr->mf) cJSON_AddNumberToObject(o, "hidden", t->hidden);
-        if (!tr->mf) cJSON_AddNumberToObject(o, "l2_dense", t->l2_dense);
+        if (!mf) cJSON_AddNumberToObject(o, "hidden", t->hidden);
+        if (!mf) cJSON_AddNumberToObject(o, "l2_dense", t->l2_dense);
         cJSON_AddNumberToObject(o, "best_epoch", t->info.best_epoch);
         cJSON_AddNumberToObject(o, "epochs_run", t->info.epochs_run);
         cJSON_AddNumberToObject(o, "valid_rmse", t->info.best_valid_rmse);
@@ -68,8 +62,8 @@ static void write_json(const char *out, const tune_run *tr, const bookrec_tune_t
         cJSON_AddNumberToObject(o, "seconds", t->seconds);
         cJSON_AddItemToArray(ja, o);
     }
-    cJSON_AddStringToObject(root, "best_flags", tr->best_flags);
-    cJSON_AddStringToObject(root, "best_flags_fixed_epochs", tr->best_fixed);
+    cJSON_AddStringToObject(root, "best_flags", best_flags);
+    cJSON_AddStringToObject(root, "best_flags_fixed_epochs", best_fixed);
     cli_write_json_or_die(out, root);
     fprintf(stderr, "wrote %s\n", out);
 }
@@ -172,7 +166,6 @@ int cmd_tune(int argc, char **argv) {
     bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
     cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
     evr_spec_threads(&o.base, runner, threads);
-    cli_rank_threads(&o.rank, runner, threads);
     bookrec_tune_result res;
     cli_check(bookrec_tune_run(r, &o, &res, &err), &err, NULL); /* the core's message names its step */
     cli_runner_stop(runner);
@@ -181,9 +174,7 @@ int cmd_tune(int argc, char **argv) {
     char *with_patience = evr_spec_flags(&res.best_spec), *fixed = evr_spec_flags(&res.best_fixed);
     printf("\nbest by validation %s: bookrec train %s\n", metric, with_patience);
     printf("  (or, with the epoch count fixed and no validation carve: bookrec train %s)\n", fixed);
-    tune_run tr = {arch, metric, o.split_seed, o.test_fraction, ts->valid_fraction, ts->patience, ts->epochs, mf,
-                   with_patience, fixed};
-    if (out) write_json(out, &tr, res.runs, res.n_runs);
+    if (out) write_json(out, arch, metric, &o, &res, with_patience, fixed);
     free(with_patience);
     free(fixed);
     bookrec_tune_result_free(&res);
