@@ -151,7 +151,7 @@ int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float mi
 }
 
 /* Trains m for opt->epochs at most, from the packed ratings when pk is not NULL, and fills info (may be NULL) from
-   the epochs: the best by validation RMSE when with_valid. */
+   the epochs: the best by validation RMSE when valid is given. */
 static int train_info(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *valid, bookrec_packed *pk,
                       const bookrec_packed *vpk, const bookrec_train_options *opt, bookrec_train_info *info,
                       bookrec_error *err) {

@@ -67,6 +67,7 @@ static void test_split(void) {
     bookrec_split_parts none;
     CHECK(bookrec_split_parts_make(r, 0.2, 9, 0, 0, &none, &err) == BOOKREC_OK && none.fit.n == 0 &&
           none.valid.n == 0 && same_triples(&none.train, &full.train), "no validation: no carve");
+    bookrec_split_parts_free(&none);
     CHECK(bookrec_split_parts_make(r, 1.5, 9, 0, 0, &none, &err) == BOOKREC_E_ARG && none.test.n == 0);
     bookrec_split_parts_free(&full);
     bookrec_split_parts_free(&lean);
