@@ -1211,6 +1211,9 @@ int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, co
 #define BOOKREC_TEST_FRACTION 0.2
 #define BOOKREC_VALID_FRACTION 0.1
 
+/* The architecture (a preset's name) `bookrec train` and `bookrec tune` use unless told otherwise. */
+#define BOOKREC_ARCH_DEFAULT "mf"
+
 /* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
 const char *bookrec_arch_name(bookrec_arch a);
 
@@ -1468,9 +1471,9 @@ typedef struct bookrec_tune_options {
     void *ctx;
 } bookrec_tune_options;
 
-/* Fills o with the search's defaults: the epochs, patience and seed of preset "mf", BOOKREC_VALID_FRACTION, the
-   whole grid (trial seed 1), by RMSE, the split of BOOKREC_TEST_FRACTION and BOOKREC_SPLIT_SEED, and 5000
-   validation users ranked at k 10. */
+/* Fills o with the search's defaults: the epochs, patience and seed of preset BOOKREC_ARCH_DEFAULT ("mf"),
+   BOOKREC_VALID_FRACTION, the whole grid (trial seed 1), by RMSE, the split of BOOKREC_TEST_FRACTION and
+   BOOKREC_SPLIT_SEED, and 5000 validation users ranked at k 10. */
 void bookrec_tune_options_default(bookrec_tune_options *o);
 
 /* Sets o->base to the preset of evaluation row `row` ("seed", "mf", "ncf") with o->settings; BOOKREC_E_ARG when

@@ -111,7 +111,7 @@ int bookrec_grid_parse(const char *const lists[5], const bookrec_spec *base, boo
 void bookrec_tune_options_default(bookrec_tune_options *o) {
     memset(o, 0, sizeof *o);
     bookrec_spec mf;
-    bookrec_preset("mf", &mf, NULL);
+    bookrec_preset(BOOKREC_ARCH_DEFAULT, &mf, NULL);
     o->settings.epochs = mf.to.epochs;
     o->settings.patience = mf.to.patience;
     o->settings.seed = mf.to.seed;

@@ -81,15 +81,15 @@ static void on_ranked(void *ctx, int new_readers, const bookrec_train_ranking *f
 
 /* ------------------------------------------------------------------ flags */
 
-/* Returns 1 when the command line asks for a top-N arch (--arch ease|ials / --arch=ease|ials). */
+/* Returns 1 when the command line asks for a top-N arch (--arch ease|ials / --arch=ease|ials): an architecture the
+   core knows with no rating-model preset. */
 static int wants_topn(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (!strcmp(argv[i], "--arch") && i + 1 < argc) v = argv[i + 1];
         else if (!strncmp(argv[i], "--arch=", 7)) v = argv[i] + 7;
-        bookrec_arch a;
-        if (v && bookrec_arch_parse(v, &a) == BOOKREC_OK && (a == BOOKREC_ARCH_EASE || a == BOOKREC_ARCH_IALS))
-            return 1;
+        bookrec_spec p;
+        if (v && bookrec_arch_parse(v, NULL) == BOOKREC_OK && bookrec_preset(v, &p, NULL) != BOOKREC_OK) return 1;
     }
     return 0;
 }
@@ -109,14 +109,14 @@ typedef struct train_args {
 static void parse_args(int argc, char **argv, train_args *a) {
     bookrec_spec seed, mf; /* the defaults shown in --help */
     bookrec_preset("seed", &seed, NULL);
-    bookrec_preset("mf", &mf, NULL);
+    bookrec_preset(BOOKREC_ARCH_DEFAULT, &mf, NULL);
     memset(a, 0, sizeof *a);
     bookrec_spec_unset(&a->spec); /* per-architecture defaults: flags left unset are filled from the preset */
     bookrec_model_config *cfg = &a->spec.cfg;
     bookrec_train_options *to = &a->spec.to;
     uint64_t seed_v = to->seed;
     int dense_adam = 0;
-    a->arch = "mf";
+    a->arch = BOOKREC_ARCH_DEFAULT;
     a->out = cli_default_model();
     a->split_seed = BOOKREC_SPLIT_SEED;
     a->test_fraction = BOOKREC_TEST_FRACTION;
@@ -130,7 +130,7 @@ static void parse_args(int argc, char **argv, train_args *a) {
         CLI_DATA_FLAGS(&a->d),
         {"arch", 0, CLI_STR, &a->arch, "seed|mf|ncf",
          "model: the tutorial's network (faithful reproduction), biased MF (the default, what npm start trains "
-         "and the site ships: best for new readers, docs/models.md), or NCF", "mf"},
+         "and the site ships: best for new readers, docs/models.md), or NCF", BOOKREC_ARCH_DEFAULT},
         {"dim", 0, CLI_INT, &cfg->dim, "N", PRESET_HELP(h_dim, "embedding size", "%d", mf.cfg.dim), d_dim},
         {"hidden", 0, CLI_INT, &cfg->hidden, "N", "width of the dense layer (seed, ncf)", NULL},
         {"implicit", 0, CLI_FLAG, &cfg->implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},

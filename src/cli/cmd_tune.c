@@ -100,7 +100,7 @@ static void after_trial(void *ctx, int j, int n_runs, bookrec_tune_trial *t) {
 
 int cmd_tune(int argc, char **argv) {
     cli_data_opts d = {0};
-    const char *arch = "mf", *lists[5] = {NULL, NULL, NULL, NULL, NULL}; /* lr, l2, dim, hidden, l2-dense */
+    const char *arch = BOOKREC_ARCH_DEFAULT, *lists[5] = {NULL, NULL, NULL, NULL, NULL}; /* lr, l2, dim, hidden, l2-dense */
     const char *metric = "rmse", *out = NULL;
     int threads = cli_default_threads();
     bookrec_tune_options o;
