@@ -150,6 +150,23 @@ int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
 int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
                        bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
 
+/* The parts of an experiment's split: r's train/test split (bookrec_split) and, when a validation share is asked
+   for, the training part cut into fit and valid (bookrec_triples_split, seeded from the split's seed): what
+   `bookrec train` trains on and `bookrec tune` searches on. */
+typedef struct bookrec_split_parts {
+    bookrec_triples train, test; /* train is empty after a lean split with validation */
+    bookrec_triples fit, valid;  /* empty without validation */
+} bookrec_split_parts;
+
+/* Fills p from r with a test_fraction split by seed and, when valid_fraction > 0, its validation carve; lean takes
+   r->all's arrays (bookrec_split_take, r->all left empty) and drops p->train once it is cut into fit and valid.
+   The caller frees p with bookrec_split_parts_free. */
+int bookrec_split_parts_make(bookrec_ratings *r, double test_fraction, uint64_t seed, double valid_fraction, int lean,
+                             bookrec_split_parts *p, bookrec_error *err);
+
+/* Frees the four parts of p and zeroes them. */
+void bookrec_split_parts_free(bookrec_split_parts *p);
+
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);
 
@@ -1295,6 +1312,9 @@ int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, co
 #define BOOKREC_TEST_FRACTION 0.2
 #define BOOKREC_VALID_FRACTION 0.1
 
+/* The architecture (a preset's name) `bookrec train` and `bookrec tune` use unless told otherwise. */
+#define BOOKREC_ARCH_DEFAULT "mf"
+
 /* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
 const char *bookrec_arch_name(bookrec_arch a);
 
@@ -1320,6 +1340,15 @@ int bookrec_preset(const char *name, bookrec_spec *s, bookrec_error *err);
    BOOKREC_E_ARG when there is none. */
 int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err);
 
+/* The fields a preset fills when a front-end leaves them to it: s gets preset "seed" with dim, epochs and lr 0 and l2
+   and patience -1 ("unset"); bookrec_preset_fill then sets s's architecture to preset `name`'s and fills the unset
+   fields from it (BOOKREC_E_ARG when there is no such preset). */
+void bookrec_spec_unset(bookrec_spec *s);
+int bookrec_preset_fill(const char *name, bookrec_spec *s, bookrec_error *err);
+
+/* The most epochs a front-end lets a model train for. */
+#define BOOKREC_MAX_EPOCHS 10000
+
 /* What a training run gave: epochs run, and the epoch (1-based) with the lowest validation RMSE and its figures
    (0 and NaN without validation). */
 typedef struct bookrec_train_info {
@@ -1331,6 +1360,22 @@ typedef struct bookrec_train_info {
    s stops early and d has a validation part, else on all of d->train; *out is the caller's (bookrec_model_free). */
 int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
                        bookrec_train_info *info, bookrec_error *err);
+
+/* A new model of spec s for n_users x n_items on the given rating scale, with s's ids, tags and (cfg.implicit) the
+   implicit sets of fit and s->to_read, where a user's test books never enter (test may be NULL; *added, may be NULL,
+   counts the want-to-read pairs added); *out is the caller's (bookrec_model_free). */
+int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float min_rating, float max_rating,
+                       const bookrec_triples *fit, const bookrec_triples *test, bookrec_model **out, size_t *added,
+                       bookrec_error *err);
+
+/* Trains m on fit, evaluating on valid (may be NULL) after every epoch, and fills *info (may be NULL; the best epoch
+   by validation RMSE when valid is given). With pack (and opt->shuffle_in_place, no group_users, no implicit sets,
+   no tags) the ratings are packed first (bookrec_packed: the same model, less memory): fit's arrays are then
+   consumed (fit keeps its count) and valid is packed and unpacked back; on_pack (may be NULL) hears of the packed
+   ratings, or why they were not packed (the fields need more than 64 bits; training then uses the triples). */
+int bookrec_train_fit(bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid, const bookrec_train_options *opt,
+                      int pack, void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not),
+                      void *pack_ctx, bookrec_train_info *info, bookrec_error *err);
 
 /* A spec as a row of a ranker table: the arg of bookrec_spec_ranker, owned by the caller. */
 typedef struct bookrec_spec_row {
@@ -1346,6 +1391,19 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
 
 /* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
+
+/* A trained model's ranking of the dataset users for test knowing train (*model), beside popularity (training
+   ratings >= the relevance threshold of ro's scale, *pop) on the same users. */
+int bookrec_rank_trained(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
+                         const bookrec_rank_options *ro, bookrec_rank_result *model, bookrec_rank_result *pop,
+                         bookrec_error *err);
+
+/* The new-reader figures of a spec (`bookrec train --rank`): the protocol over `all` with one reader seed, each reader
+   folded in from 10 ratings, row's spec trained again without them (its validation carve when it stops early) into
+   cell[0], popularity (liked) into cell[1]; *info (may be NULL) says how many readers were held out. */
+int bookrec_spec_new_readers(const bookrec_triples *all, int n_users, int n_items, bookrec_spec_row *row,
+                             const bookrec_rank_options *ro, bookrec_protocol_cell cell[2],
+                             bookrec_protocol_info *info, bookrec_error *err);
 
 /* What bookrec_dataset_run measured for one ranker. */
 typedef struct bookrec_dataset_cell {
@@ -1388,6 +1446,157 @@ int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_
 
 /* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
 void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
+
+/* ------------------------------------------------------------- a training run (src/train_run.c) */
+
+/* Ranking figures of a training run: the model's NDCG@k beside popularity's (training ratings >= the relevance
+   threshold) on the same users, the model's HR@k and coverage@k, the users (or new readers) ranked and, for new
+   readers, how many were held out of the second model. */
+typedef struct bookrec_train_ranking {
+    double ndcg, pop_ndcg, hr, coverage;
+    int n_users, n_held;
+} bookrec_train_ranking;
+
+/* What a training run made: the model (the kept epoch's), the sizes of its parts, its history (per epoch, the test
+   figures from the test part even when validation is carved; seconds are the caller's), the figures on the test
+   part and, when asked, the rankings. After a failure, `failed` names the step ("split", "model", "training",
+   "evaluate", "ranking", "new-reader protocol"; static text). */
+typedef struct bookrec_train_run {
+    bookrec_model *model;
+    size_t n_ratings, n_fit, n_valid, n_test, to_read_added;
+    bookrec_epoch_stats *history;
+    int n_history, best_epoch;
+    double test_mse, test_mae;
+    bookrec_train_ranking users, new_readers;
+    const char *failed;
+} bookrec_train_run;
+
+/* How a training run splits, ranks and reports (each callback may be NULL). */
+typedef struct bookrec_train_run_options {
+    double test_fraction;
+    uint64_t split_seed;
+    int rank;                          /* 1: rank dataset users and new readers (the training part is then never
+                                          packed: the rankings need its arrays) */
+    bookrec_rank_options rank_options; /* k and threads of the rankings (the scale is the ratings'; no threads named:
+                                          the new-reader row's) */
+    bookrec_spec_row *new_readers;     /* with rank: the second model's row (the spec without ids), the caller's */
+    void (*on_split)(void *ctx);
+    void (*on_model)(void *ctx, const bookrec_model *m, const bookrec_train_run *run); /* before training; the
+                                          part sizes and to_read_added are set */
+    void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not); /* as bookrec_train_fit's */
+    /* after each epoch: e is its history entry (test figures from the test part; the caller may set seconds),
+       valid the validation part's figures when validation is carved (else NULL); non-zero stops training */
+    int (*on_epoch)(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid);
+    void (*on_trained)(void *ctx);     /* after training, also when it failed */
+    void (*on_ranked)(void *ctx, int new_readers, const bookrec_train_ranking *f);
+    void *ctx;
+} bookrec_train_run_options;
+
+/* `bookrec train`'s experiment for spec (tags and want-to-read pairs in it, its to.epochs at most): splits r (taking
+   r->all's arrays unless o->rank), builds the model with r's ids (bookrec_spec_model), trains it on the training part
+   or, when it stops early, on the fit part validating on the carved part (bookrec_train_fit), measures it on the
+   test part and, with o->rank, ranks; *res is the caller's (bookrec_train_run_free), also after a failure. */
+int bookrec_train_run_make(bookrec_ratings *r, const bookrec_spec *spec, const bookrec_train_run_options *o,
+                           bookrec_train_run *res, bookrec_error *err);
+
+/* Frees res's model and history and zeroes it. */
+void bookrec_train_run_free(bookrec_train_run *res);
+
+/* ------------------------------------------------------------- hyper-parameter search (src/tune.c) */
+
+/* The lists a search tries when none is given (comma-separated, as front-ends show them): the tutorial's network,
+   and mf/ncf; hidden defaults to the spec's, l2-dense to 0. */
+#define BOOKREC_TUNE_LR_SEED "0.001,0.003"
+#define BOOKREC_TUNE_LR_MF "0.001,0.003,0.01"
+#define BOOKREC_TUNE_L2_SEED "0,0.01"
+#define BOOKREC_TUNE_L2_MF "0.01,0.03,0.1"
+#define BOOKREC_TUNE_DIM_SEED "15"
+#define BOOKREC_TUNE_DIM_MF "16,32,64"
+#define BOOKREC_GRID_MAX 16 /* values per list */
+
+/* The values of a parsed grid (bookrec_grid points into them). */
+typedef struct bookrec_grid_lists {
+    double lr[BOOKREC_GRID_MAX], l2[BOOKREC_GRID_MAX], dim[BOOKREC_GRID_MAX], hidden[BOOKREC_GRID_MAX],
+        l2_dense[BOOKREC_GRID_MAX];
+} bookrec_grid_lists;
+
+/* Fills *g (pointing into *v) from the comma-separated lists[0..5) of lr, l2, dim, hidden and l2-dense (NULL: the
+   default above for base's architecture); mf keeps base's hidden and no dense L2. BOOKREC_E_ARG with a message
+   naming the list ("lr values must be > 0") when a list is empty, not numbers, longer than BOOKREC_GRID_MAX or out
+   of range. */
+int bookrec_grid_parse(const char *const lists[5], const bookrec_spec *base, bookrec_grid_lists *v, bookrec_grid *g,
+                       bookrec_error *err);
+
+/* What picks the best run of a search: the lowest validation RMSE, or the highest validation NDCG@k. */
+typedef enum { BOOKREC_TUNE_RMSE = 0, BOOKREC_TUNE_NDCG = 1 } bookrec_tune_metric;
+
+/* One run of a search: its grid point and values, its training (epochs run, best epoch and that epoch's validation
+   RMSE/MAE) and the ranking of the validation users. */
+typedef struct bookrec_tune_trial {
+    int point;
+    float lr, l2, l2_dense;
+    int dim, hidden;
+    bookrec_train_info info;
+    double ndcg, hr;
+    int rank_users;  /* validation users ranked */
+    double seconds;  /* wall time, measured by the caller (after_trial may set it); the core leaves 0 */
+} bookrec_tune_trial;
+
+/* What every run of a search shares, over its architecture's preset (bookrec_tune_base). */
+typedef struct bookrec_tune_settings {
+    int epochs, patience;      /* the cap, and the stop rule that picks the epochs (> 0) */
+    double valid_fraction;     /* the validation share carved from the training part */
+    uint64_t seed;             /* initialisation and shuffling */
+    int batch;                 /* 0: the preset's */
+    float l2_row;
+    int implicit, group_users; /* implicit runs group users */
+} bookrec_tune_settings;
+
+/* A search: every run is `base` (epochs the cap, patience > 0 the stop rule, valid_fraction the validation share)
+   with a grid point's values. */
+typedef struct bookrec_tune_options {
+    bookrec_tune_settings settings;
+    bookrec_spec base;          /* set by bookrec_tune_base */
+    bookrec_grid grid;
+    int trials;                 /* > 0: a seeded sample of this many points; 0: the whole grid */
+    uint64_t trial_seed;
+    bookrec_tune_metric metric;
+    double test_fraction;       /* the train/test split (bookrec_split), its test part never read */
+    uint64_t split_seed;
+    bookrec_rank_options rank;  /* k, max_users and threads of the validation ranking (the scale is the ratings'; no
+                                   threads named: base's training threads) */
+    /* progress (each may be NULL): the runs and the fit data once the split is made, each run before and after */
+    void (*on_start)(void *ctx, int n_runs, const bookrec_fit_data *d);
+    void (*before_trial)(void *ctx, int run, int n_runs, const bookrec_tune_trial *t);
+    void (*after_trial)(void *ctx, int run, int n_runs, bookrec_tune_trial *t);
+    void *ctx;
+} bookrec_tune_options;
+
+/* Fills o with the search's defaults: the epochs, patience and seed of preset BOOKREC_ARCH_DEFAULT ("mf"),
+   BOOKREC_VALID_FRACTION, the whole grid (trial seed 1), by RMSE, the split of BOOKREC_TEST_FRACTION and
+   BOOKREC_SPLIT_SEED, and 5000 validation users ranked at k 10. */
+void bookrec_tune_options_default(bookrec_tune_options *o);
+
+/* Sets o->base to the preset of evaluation row `row` ("seed", "mf", "ncf") with o->settings; BOOKREC_E_ARG when
+   there is no such row or it is an implicit one (implicit runs come from settings.implicit). */
+int bookrec_tune_base(bookrec_tune_options *o, const char *row, bookrec_error *err);
+
+/* What a search ran: the runs in grid order, the best one's index and its spec. */
+typedef struct bookrec_tune_result {
+    bookrec_tune_trial *runs;
+    int n_runs, best;
+    bookrec_spec best_spec;  /* base with the best run's values */
+    bookrec_spec best_fixed; /* the same with the best run's epoch count fixed and no validation carve */
+} bookrec_tune_result;
+
+/* Splits r (test part set aside unread), carves the validation part from training as bookrec_split_parts_make
+   does, and trains and ranks every sampled point of o->grid; *res is the caller's
+   (bookrec_tune_result_free). */
+int bookrec_tune_run(const bookrec_ratings *r, const bookrec_tune_options *o, bookrec_tune_result *res,
+                     bookrec_error *err);
+
+/* Frees res's runs and zeroes it. */
+void bookrec_tune_result_free(bookrec_tune_result *res);
 
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 

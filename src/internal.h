@@ -22,6 +22,19 @@ int br_fail(bookrec_error *err, int code, const char *fmt, ...)
 /* Clears err (if not NULL) to BOOKREC_OK and an empty message; returns BOOKREC_OK. */
 int br_ok(bookrec_error *err);
 
+/* ---------------------------------------------------------------- experiments (ratings.c, tune.c, train_run.c) */
+
+/* The seed of the validation part carved from the training part of the train/test split made with seed s. */
+static inline uint64_t br_valid_seed(uint64_t s) { return s + 1; }
+
+/* The threads of a ranking that names none (n_tasks 0, no parallel callback): those of the training options. */
+static inline void br_rank_threads(bookrec_rank_options *ro, const bookrec_train_options *to) {
+    if (ro->n_tasks > 0 || ro->parallel) return;
+    ro->n_tasks = to->n_tasks;
+    ro->parallel = to->parallel;
+    ro->parallel_ctx = to->parallel_ctx;
+}
+
 /* ---------------------------------------------------------------- RNG */
 
 /* splitmix64-seeded xoshiro256** state: the same seed gives the same stream on every platform. */
