@@ -190,6 +190,8 @@ static void parse_args(int argc, char **argv, train_args *a) {
         cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
     if (a->threads < 1 || a->threads > 256) cli_usage_die("train", "train: --threads must be in 1..256");
     if (to->patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
+    if (!(to->reader_lr >= 0.0f) || (to->reader_lr > 0.0f && dense_adam))
+        cli_usage_die("train", "train: --reader-lr must be >= 0, and it needs lazy Adam (not --dense-adam)");
     if (a->to_read && !cfg->implicit) cli_usage_die("train", "train: --to-read needs --implicit");
     if (a->tags_dir && cfg->arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
     if (a->tags_dir && (a->n_tags < 1 || a->n_tags > 100000)) cli_usage_die("train", "train: --n-tags must be in 1..100000");

@@ -144,6 +144,7 @@ static void add_options(cJSON *root, const cli_train_report *t) {
     if (t->tags) cJSON_AddStringToObject(jo, "tags", t->tags);
     cJSON_AddNumberToObject(jo, "n_tags", t->n_tags);
     cJSON_AddBoolToObject(jo, "lazy_adam", to->lazy_adam);
+    if (to->reader_lr > 0.0f) cJSON_AddNumberToObject(jo, "reader_lr", cli_f32(to->reader_lr)); /* row-wise Adagrad */
     cJSON_AddNumberToObject(jo, "patience", to->patience);
     cJSON_AddNumberToObject(jo, "seed", (double)to->seed);
     cJSON_AddNumberToObject(jo, "threads", to->n_tasks);
