@@ -201,26 +201,42 @@ static int train_packed_info(bookrec_model *m, bookrec_packed *pk, bookrec_tripl
     return st;
 }
 
+int br_train_pack(int n_users, int n_items, int implicit, int n_tags, const bookrec_train_options *opt, int pack,
+                  bookrec_triples *fit, bookrec_packed *pk, bookrec_error *why, bookrec_error *err) {
+    memset(pk, 0, sizeof *pk);
+    if (why) why->msg[0] = '\0';
+    if (!(pack && opt->shuffle_in_place && !opt->group_users && !implicit && n_tags == 0)) return BOOKREC_OK;
+    size_t n = fit->n;
+    bookrec_error e = {0};
+    int st = bookrec_packed_from_triples(fit, n_users, n_items, pk, &e);
+    if (st == BOOKREC_E_ARG) { /* fields too wide for 64 bits: train from the triples (left as they were) */
+        if (why) *why = e;
+        return BOOKREC_OK;
+    }
+    if (st != BOOKREC_OK) return br_fail(err, st, "%s", e.msg);
+    fit->n = n; /* the arrays are consumed; the count stays for the caller's figures */
+    return BOOKREC_OK;
+}
+
+int br_train_fit_packed(bookrec_model *m, bookrec_triples *fit, bookrec_packed *pk, bookrec_triples *valid,
+                        const bookrec_train_options *opt, bookrec_train_info *info, bookrec_error *err) {
+    if (!pk->rec) return train_info(m, fit, valid, NULL, NULL, opt, info, err);
+    int st = train_packed_info(m, pk, valid, opt, info, err);
+    bookrec_packed_free(pk);
+    return st;
+}
+
 int bookrec_train_fit(bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid, const bookrec_train_options *opt,
                       int pack, void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not),
                       void *pack_ctx, bookrec_train_info *info, bookrec_error *err) {
     if (!m || !fit || !opt) return br_fail(err, BOOKREC_E_ARG, "training: NULL argument");
     const bookrec_model_config *c = bookrec_model_get_config(m);
-    if (!(pack && opt->shuffle_in_place && !opt->group_users && !c->implicit && c->n_tags == 0))
-        return train_info(m, fit, valid, NULL, NULL, opt, info, err);
     bookrec_packed pk;
-    size_t n = fit->n;
-    int st = bookrec_packed_from_triples(fit, c->n_users, c->n_items, &pk, err);
-    if (st == BOOKREC_E_ARG) { /* fields too wide for 64 bits: train from the triples (left as they were) */
-        if (on_pack) on_pack(pack_ctx, NULL, err ? err->msg : "");
-        return train_info(m, fit, valid, NULL, NULL, opt, info, err);
-    }
+    bookrec_error why;
+    int st = br_train_pack(c->n_users, c->n_items, c->implicit, c->n_tags, opt, pack, fit, &pk, &why, err);
     if (st != BOOKREC_OK) return st;
-    if (on_pack) on_pack(pack_ctx, &pk, NULL);
-    st = train_packed_info(m, &pk, valid, opt, info, err);
-    bookrec_packed_free(&pk);
-    fit->n = n;
-    return st;
+    if (on_pack && (pk.rec || why.msg[0])) on_pack(pack_ctx, pk.rec ? &pk : NULL, pk.rec ? NULL : why.msg);
+    return br_train_fit_packed(m, fit, &pk, valid, opt, info, err);
 }
 
 int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,

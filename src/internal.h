@@ -376,6 +376,20 @@ void br_topn_rankers_free(br_topn_rankers *t);
    with BOOKREC_E_ARG on a bad number ("archs: 'ease0' is not easeK with a number in 1..1024"). */
 int br_topn_ranker(br_topn_rankers *t, const char *name, bookrec_ranker *rk, int *is_topn, bookrec_error *err);
 
+/* ---------------------------------------------------------------- training from packed ratings (experiment.c) */
+
+/* Packs fit as bookrec_train_fit does (pack asked, opt->shuffle_in_place, no group_users, no implicit sets, no
+   tags), consuming fit's arrays (fit keeps its count), so a caller can pack before it makes the model and the
+   triples and the model never take memory together. BOOKREC_OK with pk->rec set when packed; BOOKREC_OK with
+   pk->rec NULL and fit untouched when not (why->msg says why when the fields need more than 64 bits, else is
+   empty); another code on failure. */
+int br_train_pack(int n_users, int n_items, int implicit, int n_tags, const bookrec_train_options *opt, int pack,
+                  bookrec_triples *fit, bookrec_packed *pk, bookrec_error *why, bookrec_error *err);
+
+/* Trains m from pk when br_train_pack packed (pk is freed), else from fit, as bookrec_train_fit does. */
+int br_train_fit_packed(bookrec_model *m, bookrec_triples *fit, bookrec_packed *pk, bookrec_triples *valid,
+                        const bookrec_train_options *opt, bookrec_train_info *info, bookrec_error *err);
+
 /* ---------------------------------------------------------------- string arrays (tags.c) */
 
 /* Frees s[0..n) and s itself (NULL entries and a NULL s are fine). */

@@ -45,10 +45,22 @@ static int train_part(const bookrec_ratings *r, const bookrec_spec *spec, const 
     bookrec_spec ms = *spec;
     ms.users = r->users;
     ms.items = r->items;
-    res->failed = "model";
-    int st = bookrec_spec_model(&ms, bookrec_ids_count(r->users), bookrec_ids_count(r->items), r->min_rating,
-                                r->max_rating, fit, &sp->test, &res->model, &res->to_read_added, err);
+    bookrec_train_options to = spec->to;
+    to.shuffle_in_place = 1; /* fit's order is not needed after training (the rankings only count and exclude) */
+    int nu = bookrec_ids_count(r->users), ni = bookrec_ids_count(r->items);
+    bookrec_packed pk;
+    bookrec_error why;
+    res->failed = "training"; /* packed before the model is made: the triples and the readers' rows never meet */
+    int st = br_train_pack(nu, ni, spec->cfg.implicit, spec->tags ? spec->tags->n_tags : 0, &to, !o->rank, fit, &pk,
+                           &why, err);
     if (st != BOOKREC_OK) return st;
+    res->failed = "model";
+    st = bookrec_spec_model(&ms, nu, ni, r->min_rating, r->max_rating, fit, &sp->test, &res->model,
+                            &res->to_read_added, err);
+    if (st != BOOKREC_OK) {
+        bookrec_packed_free(&pk);
+        return st;
+    }
     res->n_fit = fit->n;
     res->n_valid = sp->valid.n;
     res->n_test = sp->test.n;
@@ -56,13 +68,15 @@ static int train_part(const bookrec_ratings *r, const bookrec_spec *spec, const 
     res->failed = "training";
     run_ctx c = {o, res, res->model, early ? &sp->test : NULL, spec->to.epochs > 0 ? spec->to.epochs : 1};
     res->history = calloc((size_t)c.cap, sizeof *res->history);
-    if (!res->history) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
-    bookrec_train_options to = spec->to;
-    to.shuffle_in_place = 1; /* fit's order is not needed after training (the rankings only count and exclude) */
+    if (!res->history) {
+        bookrec_packed_free(&pk);
+        return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    }
     to.on_epoch = run_epoch;
     to.on_epoch_ctx = &c;
+    if (o->on_pack && (pk.rec || why.msg[0])) o->on_pack(o->ctx, pk.rec ? &pk : NULL, pk.rec ? NULL : why.msg);
     bookrec_train_info info;
-    st = bookrec_train_fit(res->model, fit, valid, &to, !o->rank, o->on_pack, o->ctx, &info, err);
+    st = br_train_fit_packed(res->model, fit, &pk, valid, &to, &info, err);
     if (o->on_trained) o->on_trained(o->ctx);
     if (st != BOOKREC_OK) return st;
     res->best_epoch = early ? info.best_epoch : info.epochs_run; /* the epoch early stopping kept */
