@@ -1,7 +1,8 @@
 /*
  * eval.c - ranking evaluation for bookrec: HR@k, NDCG@k, Recall@k and catalogue coverage of top-k lists,
  * for dataset users (rank every book not rated in training) and for new readers (held out of training
- * entirely, folded in from a few ratings, ranked for the rest); the scorers that turn a model or a fixed
+ * entirely, folded in from a few ratings, ranked for the rest); bookrec_topk, the one top-k every ranking in
+ * bookrec uses (a heap: ties by lower index, NaN skipped); the scorers that turn a model or a fixed
  * vector (popularity, item bias) into a ranker; and the seeded splits these protocols need (a validation
  * part carved from training, the new-reader split). It is not the rating-accuracy evaluation (RMSE/MAE is
  * bookrec_evaluate in the trainer) and it does no I/O: the CLI prints and writes the reports.
@@ -19,6 +20,66 @@
 float bookrec_relevance_threshold(float min_rating, float max_rating) {
     if (min_rating == 0.0f && max_rating == 0.0f) { min_rating = 1.0f; max_rating = 5.0f; }
     return min_rating + 0.75f * (max_rating - min_rating);
+}
+
+/* ------------------------------------------------------------------ the one top-k of bookrec */
+
+/* a ranks before b: higher score, ties by lower index. */
+static inline int better(const float *s, int32_t a, int32_t b) {
+    return s[a] > s[b] || (s[a] == s[b] && a < b);
+}
+
+static void sift_down(int32_t *h, int n, int at, const float *s) {
+    for (;;) {
+        int l = 2 * at + 1, w = at;
+        if (l < n && better(s, h[w], h[l])) w = l;
+        if (l + 1 < n && better(s, h[w], h[l + 1])) w = l + 1;
+        if (w == at) return;
+        int32_t t = h[at]; h[at] = h[w]; h[w] = t;
+        at = w;
+    }
+}
+
+/* Writes the k best indices by score (descending, ties by lower index), skipping excluded and NaN scores;
+   exclude entries outside 0..n-1 are ignored. Returns the count written or -1 on bad arguments. */
+int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
+                 int32_t *out_idx, float *out_score) {
+    if (n < 0 || k < 0 || n_exclude < 0 || (n > 0 && !scores) || (n_exclude > 0 && !exclude) || (k > 0 && !out_idx))
+        return -1;
+    if (k == 0 || n == 0) return 0;
+    unsigned char *ex = NULL;
+    if (n_exclude > 0) {
+        ex = calloc((size_t)n, 1);
+        if (!ex) return -1;
+        for (int e = 0; e < n_exclude; e++)
+            if (exclude[e] >= 0 && exclude[e] < n) ex[exclude[e]] = 1;
+    }
+    int32_t *h = out_idx; /* min-heap: the worst kept index at the root */
+    int cnt = 0;
+    for (int i = 0; i < n; i++) {
+        if ((ex && ex[i]) || isnan(scores[i])) continue;
+        if (cnt < k) {
+            int at = cnt++;
+            h[at] = i;
+            while (at > 0) { /* sift up: parent must be worse than child */
+                int par = (at - 1) / 2;
+                if (!better(scores, h[par], h[at])) break;
+                int32_t t = h[at]; h[at] = h[par]; h[par] = t;
+                at = par;
+            }
+        } else if (better(scores, i, h[0])) {
+            h[0] = i;
+            sift_down(h, cnt, 0, scores);
+        }
+    }
+    free(ex);
+    for (int end = cnt - 1; end > 0; end--) { /* pop the worst to the back: best-first order */
+        int32_t t = h[0]; h[0] = h[end]; h[end] = t;
+        sift_down(h, end, 0, scores);
+    }
+    if (out_score)
+        for (int j = 0; j < cnt; j++) out_score[j] = scores[h[j]];
+    return cnt;
 }
 
 /* 1/log2(p+1) for 1-based rank p. */

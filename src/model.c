@@ -1,7 +1,8 @@
 /*
  * model.c - the three models (seed, mf, ncf) as one contiguous parameter block with named views:
  * creation and initialisation, prediction, the book-side caches, scoring every book for a reader,
- * top-k ranking, similar books and folding a new reader in with the book side frozen.
+ * a dataset reader's top-k (bookrec_topk is eval.c's), similar books and folding a new reader in with the book side
+ * frozen.
  * The parameter block's layout is one size table (layout_of): the views and the model file's tensor list both
  * come from it, so a tensor is named, shaped and placed in one line.
  * Not here: training (train.c), the model file format (modelfile.c), kernels (kernels.c).
@@ -556,66 +557,6 @@ int bookrec_model_score_all(bookrec_model *m, const float *state, float *scores,
                         br_relu_dot(m->item_pre + (size_t)i * H, z, m->w2, H);
     }
     return br_ok(err);
-}
-
-/* ------------------------------------------------------------------ top-k */
-
-/* a ranks before b: higher score, ties by lower index. */
-static inline int better(const float *s, int32_t a, int32_t b) {
-    return s[a] > s[b] || (s[a] == s[b] && a < b);
-}
-
-static void sift_down(int32_t *h, int n, int at, const float *s) {
-    for (;;) {
-        int l = 2 * at + 1, w = at;
-        if (l < n && better(s, h[w], h[l])) w = l;
-        if (l + 1 < n && better(s, h[w], h[l + 1])) w = l + 1;
-        if (w == at) return;
-        int32_t t = h[at]; h[at] = h[w]; h[w] = t;
-        at = w;
-    }
-}
-
-/* Writes the k best indices by score (descending, ties by lower index), skipping excluded and NaN scores;
-   exclude entries outside 0..n-1 are ignored. Returns the count written or -1 on bad arguments. */
-int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
-                 int32_t *out_idx, float *out_score) {
-    if (n < 0 || k < 0 || n_exclude < 0 || (n > 0 && !scores) || (n_exclude > 0 && !exclude) || (k > 0 && !out_idx))
-        return -1;
-    if (k == 0 || n == 0) return 0;
-    unsigned char *ex = NULL;
-    if (n_exclude > 0) {
-        ex = calloc((size_t)n, 1);
-        if (!ex) return -1;
-        for (int e = 0; e < n_exclude; e++)
-            if (exclude[e] >= 0 && exclude[e] < n) ex[exclude[e]] = 1;
-    }
-    int32_t *h = out_idx; /* min-heap: the worst kept index at the root */
-    int cnt = 0;
-    for (int i = 0; i < n; i++) {
-        if ((ex && ex[i]) || isnan(scores[i])) continue;
-        if (cnt < k) {
-            int at = cnt++;
-            h[at] = i;
-            while (at > 0) { /* sift up: parent must be worse than child */
-                int par = (at - 1) / 2;
-                if (!better(scores, h[par], h[at])) break;
-                int32_t t = h[at]; h[at] = h[par]; h[par] = t;
-                at = par;
-            }
-        } else if (better(scores, i, h[0])) {
-            h[0] = i;
-            sift_down(h, cnt, 0, scores);
-        }
-    }
-    free(ex);
-    for (int end = cnt - 1; end > 0; end--) { /* pop the worst to the back: best-first order */
-        int32_t t = h[0]; h[0] = h[end]; h[end] = t;
-        sift_down(h, end, 0, scores);
-    }
-    if (out_score)
-        for (int j = 0; j < cnt; j++) out_score[j] = scores[h[j]];
-    return cnt;
 }
 
 /* Top-k items for dataset user u, leaving out the given items; returns the count written or -1 (err filled). */
