@@ -150,6 +150,23 @@ int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
 int bookrec_split_take(bookrec_ratings *r, double test_fraction, uint64_t seed,
                        bookrec_triples *train, bookrec_triples *test, bookrec_error *err);
 
+/* The parts of an experiment's split: r's train/test split (bookrec_split) and, when a validation share is asked
+   for, the training part cut into fit and valid (bookrec_triples_split, seeded from the split's seed): what
+   `bookrec train` trains on and `bookrec tune` searches on. */
+typedef struct bookrec_split_parts {
+    bookrec_triples train, test; /* train is empty after a lean split with validation */
+    bookrec_triples fit, valid;  /* empty without validation */
+} bookrec_split_parts;
+
+/* Fills p from r with a test_fraction split by seed and, when valid_fraction > 0, its validation carve; lean takes
+   r->all's arrays (bookrec_split_take, r->all left empty) and drops p->train once it is cut into fit and valid.
+   The caller frees p with bookrec_split_parts_free. */
+int bookrec_split_parts_make(bookrec_ratings *r, double test_fraction, uint64_t seed, double valid_fraction, int lean,
+                             bookrec_split_parts *p, bookrec_error *err);
+
+/* Frees the four parts of p and zeroes them. */
+void bookrec_split_parts_free(bookrec_split_parts *p);
+
 /* Allocates the three arrays of t for n triples (t->n = n); returns BOOKREC_E_NOMEM on failure. */
 int bookrec_triples_alloc(bookrec_triples *t, size_t n);
 
@@ -259,6 +276,9 @@ int bookrec_items_parse(const char *buf, size_t len, const bookrec_items_options
 /* Frees an items table. */
 void bookrec_items_free(bookrec_items *it);
 
+/* The row of external id `id` in the table, or NULL (also for a NULL table or id); owned by the table. */
+const bookrec_item *bookrec_items_find(const bookrec_items *it, const char *id);
+
 /* ------------------------------------------------------------- Goodreads library (src/goodreads.c) */
 /* A Goodreads library export (My Books, Import and export) read by header name and matched to a books table in
    the same order and by the same rules as the site (web/goodreads.js): Goodreads book id, then ISBN, then the
@@ -307,6 +327,28 @@ int bookrec_gr_match(const bookrec_gr_matcher *m, const bookrec_gr_row *row, boo
 
 /* Frees a matcher (NULL is a no-op). */
 void bookrec_gr_matcher_free(bookrec_gr_matcher *m);
+
+/* A new reader made of an export matched to a books table, in a model's terms. */
+typedef struct bookrec_gr_reader {
+    int32_t *at;             /* [rows]: each row's index in the books table, -1 when unmatched */
+    unsigned char *how;      /* [rows]: how each row was matched (bookrec_gr_how) */
+    int matched, by[4];      /* rows matched, and by how (indexed by bookrec_gr_how) */
+    int32_t *rated;          /* the model's rated books (My Rating >= 1), each once, in the export's order */
+    float *ratings;          /* their ratings (a book listed twice keeps its last), parallel to rated */
+    int n_rated;
+    int32_t *seen;           /* every matched book of the model, once: what its recommendations leave out */
+    int n_seen;
+    int n_want;              /* of those, books on the to-read shelf without a rating */
+    int not_in_model;        /* matched rows whose book the model does not know */
+} bookrec_gr_reader;
+
+/* Matches every row of gr to books (as bookrec_gr_match) and maps the matches to model_items (the model's item
+   ids); *out is new (free it with bookrec_gr_reader_free). */
+int bookrec_gr_reader_create(const bookrec_goodreads *gr, const bookrec_items *books, const bookrec_ids *model_items,
+                             bookrec_gr_reader **out, bookrec_error *err);
+
+/* Frees a reader (NULL is a no-op). */
+void bookrec_gr_reader_free(bookrec_gr_reader *r);
 
 /* ------------------------------------------------------------- CSV tokenizer (src/csv.c) */
 /* The RFC 4180 tokenizer the ratings and items parsers use, for front-ends reading other CSV files (the CLI's
@@ -626,6 +668,11 @@ typedef struct bookrec_train_options {
     int shuffle_in_place;      /* 1: the epochs' shuffles reorder train's own arrays (left in the last epoch's order)
                                   instead of a copy of them, 12 fewer bytes per training rating; the model is the
                                   same. Ignored with group_users */
+    float reader_lr;           /* > 0: the readers' rows (user_emb and user_bias) learn by row-wise Adagrad with this
+                                  learning rate instead of Adam: one accumulator per reader (the running sum of its
+                                  rows' mean squared gradient) in place of Adam's two moments per weight, so a reader
+                                  costs dim + 2 floats while training instead of 3 (dim + 1); needs lazy_adam. 0
+                                  (default): Adam for every row */
 } bookrec_train_options;
 
 /* Fills o with the tutorial's training setup. */
@@ -647,6 +694,54 @@ int bookrec_train_packed(bookrec_model *m, bookrec_packed *train, const bookrec_
 
 /* Mean squared and absolute error of m on t. */
 int bookrec_evaluate(const bookrec_model *m, const bookrec_triples *t, double *mse, double *mae, bookrec_error *err);
+
+/* ------------------------------------------------------------- a model against a dataset (src/dataset.c) */
+
+/* The test error of ratings given in a dataset's ids. */
+typedef struct bookrec_test_error {
+    double rmse, mae;  /* NaN when no rating could be scored */
+    size_t used;       /* test ratings scored */
+    size_t dropped;    /* test ratings of users or books the model does not know, left out */
+} bookrec_test_error;
+
+/* Test RMSE and MAE of m on test (indices into r's id tables), the ids mapped onto the model's by name. */
+int bookrec_evaluate_ratings(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
+                             bookrec_test_error *out, bookrec_error *err);
+
+/* *out (new, free with bookrec_free) gets the index in items (a model's item ids) of every book the dataset user
+   `user` rated anywhere in r (books items lacks left out), *n their count; *out NULL and *n -1 when r has no such
+   user. */
+int bookrec_ratings_user_books(const bookrec_ratings *r, const char *user, const bookrec_ids *items, int32_t **out,
+                               int *n, bookrec_error *err);
+
+/* The kept ratings of a dataset in half-star bins from its min_rating (at most 200 bins). */
+typedef struct bookrec_histogram {
+    int n_bins;
+    size_t *count;   /* [n_bins]: bin k holds ratings nearest min_rating + k/2 */
+    size_t max;      /* the largest count, at least 1 */
+    double mean;     /* the mean rating, 0 when there is none */
+} bookrec_histogram;
+
+/* *out is new (free it with bookrec_histogram_free). */
+int bookrec_ratings_histogram(const bookrec_ratings *r, bookrec_histogram **out, bookrec_error *err);
+
+/* Frees h (NULL is fine). */
+void bookrec_histogram_free(bookrec_histogram *h);
+
+/* Counts in empty[k] the data rows of the CSV buf[0..len) whose field in the column named names[k] (k < n) is empty
+   or missing (a column the header lacks counts 0); the count ends quietly at a malformed record. */
+int bookrec_csv_count_empty(const char *buf, size_t len, const char *const *names, int n, size_t *empty,
+                            bookrec_error *err);
+
+/* Told of a row naming a book the model does not know (left out): its line and id. */
+typedef void (*bookrec_unknown_fn)(void *ctx, long line, const char *id);
+
+/* Parses a new reader's ratings from the CSV buf[0..len) of book_id,rating (a header naming a rating column, and
+   book_id, is optional) into the model's books (items; NULL: none is known): *item and *rating (new, *n entries; free them with
+   bookrec_free); rows of unknown books go to unknown (may be NULL), bad rows fail naming source and line. */
+int bookrec_reader_parse(const char *buf, size_t len, const char *source, const bookrec_ids *items,
+                         bookrec_unknown_fn unknown, void *ctx, int32_t **item, float **rating, int *n,
+                         bookrec_error *err);
 
 /* ------------------------------------------------------------- evaluation (src/eval.c) */
 /* Ranking evaluation, the new-reader protocol and seeded splits of triples. A "known" set is what the
@@ -1225,6 +1320,29 @@ int bookrec_tag_is_shelf(const char *name);
    folded ("classics" -> "classic", "mysteries" -> "mystery"). */
 void bookrec_tag_fold(const char *name, char *out, size_t cap);
 
+/* ------------------------------------------------------------- genre shelves (src/genres.c) */
+/* The site's genre filter: a small vocabulary of the most common content shelves (shelf names such as to-read and
+   generic labels such as fiction left out, spelling variants and a few synonyms folded together) and each book's
+   strongest few of them. */
+
+typedef struct bookrec_genres {
+    int n_items;       /* the model's items */
+    int n_names;       /* the vocabulary, most common first */
+    char **name;       /* [n_names]: the most used spelling of each folded shelf */
+    int32_t *off;      /* [n_items + 1]: book i's genres are idx[off[i] .. off[i+1]), strongest first */
+    int32_t *idx;      /* indices into name */
+    int books_with;    /* books with at least one genre */
+} bookrec_genres;
+
+/* Keeps the max_names folded content shelves found among most books' 8 strongest and gives each book up to
+   per_book of them (both >= 1); *out is new (free it with bookrec_genres_free); bad rows fail naming source and
+   line. */
+int bookrec_genres_create(const bookrec_tag_files *f, int max_names, int per_book, bookrec_genres **out,
+                          bookrec_error *err);
+
+/* Frees g (NULL is fine). */
+void bookrec_genres_free(bookrec_genres *g);
+
 /* ------------------------------------------------------------- tastes (src/tastes.c) */
 /* The tastes of the persona suite (bookrec_personas) built from bookrec_shelves: a taste is a set of shelf names,
    folded with bookrec_tag_fold. A book carries a taste when one of its shelves is among its BOOKREC_TASTE_CARRY
@@ -1267,6 +1385,9 @@ int bookrec_tastes_books(const bookrec_shelves *sh, bookrec_taste *ts, int n, co
 #define BOOKREC_TEST_FRACTION 0.2
 #define BOOKREC_VALID_FRACTION 0.1
 
+/* The architecture (a preset's name) `bookrec train` and `bookrec tune` use unless told otherwise. */
+#define BOOKREC_ARCH_DEFAULT "mf"
+
 /* The name of an architecture ("seed", "mf", "ncf", "ease", "ials"; "unknown" out of range), static text. */
 const char *bookrec_arch_name(bookrec_arch a);
 
@@ -1292,6 +1413,15 @@ int bookrec_preset(const char *name, bookrec_spec *s, bookrec_error *err);
    BOOKREC_E_ARG when there is none. */
 int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err);
 
+/* The fields a preset fills when a front-end leaves them to it: s gets preset "seed" with dim, epochs and lr 0 and l2
+   and patience -1 ("unset"); bookrec_preset_fill then sets s's architecture to preset `name`'s and fills the unset
+   fields from it (BOOKREC_E_ARG when there is no such preset). */
+void bookrec_spec_unset(bookrec_spec *s);
+int bookrec_preset_fill(const char *name, bookrec_spec *s, bookrec_error *err);
+
+/* The most epochs a front-end lets a model train for. */
+#define BOOKREC_MAX_EPOCHS 10000
+
 /* What a training run gave: epochs run, and the epoch (1-based) with the lowest validation RMSE and its figures
    (0 and NaN without validation). */
 typedef struct bookrec_train_info {
@@ -1303,6 +1433,22 @@ typedef struct bookrec_train_info {
    s stops early and d has a validation part, else on all of d->train; *out is the caller's (bookrec_model_free). */
 int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
                        bookrec_train_info *info, bookrec_error *err);
+
+/* A new model of spec s for n_users x n_items on the given rating scale, with s's ids, tags and (cfg.implicit) the
+   implicit sets of fit and s->to_read, where a user's test books never enter (test may be NULL; *added, may be NULL,
+   counts the want-to-read pairs added); *out is the caller's (bookrec_model_free). */
+int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float min_rating, float max_rating,
+                       const bookrec_triples *fit, const bookrec_triples *test, bookrec_model **out, size_t *added,
+                       bookrec_error *err);
+
+/* Trains m on fit, evaluating on valid (may be NULL) after every epoch, and fills *info (may be NULL; the best epoch
+   by validation RMSE when valid is given). With pack (and opt->shuffle_in_place, no group_users, no implicit sets,
+   no tags) the ratings are packed first (bookrec_packed: the same model, less memory): fit's arrays are then
+   consumed (fit keeps its count) and valid is packed and unpacked back; on_pack (may be NULL) hears of the packed
+   ratings, or why they were not packed (the fields need more than 64 bits; training then uses the triples). */
+int bookrec_train_fit(bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid, const bookrec_train_options *opt,
+                      int pack, void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not),
+                      void *pack_ctx, bookrec_train_info *info, bookrec_error *err);
 
 /* A spec as a row of a ranker table: the arg of bookrec_spec_ranker, owned by the caller. */
 typedef struct bookrec_spec_row {
@@ -1318,6 +1464,19 @@ bookrec_ranker bookrec_spec_ranker(const char *name, bookrec_spec_row *row);
 
 /* The model inside a score context the spec ranker's fit made (to evaluate its RMSE). */
 bookrec_model *bookrec_spec_ranker_model(void *score_ctx);
+
+/* A trained model's ranking of the dataset users for test knowing train (*model), beside popularity (training
+   ratings >= the relevance threshold of ro's scale, *pop) on the same users. */
+int bookrec_rank_trained(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
+                         const bookrec_rank_options *ro, bookrec_rank_result *model, bookrec_rank_result *pop,
+                         bookrec_error *err);
+
+/* The new-reader figures of a spec (`bookrec train --rank`): the protocol over `all` with one reader seed, each reader
+   folded in from 10 ratings, row's spec trained again without them (its validation carve when it stops early) into
+   cell[0], popularity (liked) into cell[1]; *info (may be NULL) says how many readers were held out. */
+int bookrec_spec_new_readers(const bookrec_triples *all, int n_users, int n_items, bookrec_spec_row *row,
+                             const bookrec_rank_options *ro, bookrec_protocol_cell cell[2],
+                             bookrec_protocol_info *info, bookrec_error *err);
 
 /* What bookrec_dataset_run measured for one ranker. */
 typedef struct bookrec_dataset_cell {
@@ -1361,6 +1520,157 @@ int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_
 /* *out = base with point k's lr, l2, dim, hidden and l2_dense (k in 0..size-1; lr varies fastest). */
 void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out);
 
+/* ------------------------------------------------------------- a training run (src/train_run.c) */
+
+/* Ranking figures of a training run: the model's NDCG@k beside popularity's (training ratings >= the relevance
+   threshold) on the same users, the model's HR@k and coverage@k, the users (or new readers) ranked and, for new
+   readers, how many were held out of the second model. */
+typedef struct bookrec_train_ranking {
+    double ndcg, pop_ndcg, hr, coverage;
+    int n_users, n_held;
+} bookrec_train_ranking;
+
+/* What a training run made: the model (the kept epoch's), the sizes of its parts, its history (per epoch, the test
+   figures from the test part even when validation is carved; seconds are the caller's), the figures on the test
+   part and, when asked, the rankings. After a failure, `failed` names the step ("split", "model", "training",
+   "evaluate", "ranking", "new-reader protocol"; static text). */
+typedef struct bookrec_train_run {
+    bookrec_model *model;
+    size_t n_ratings, n_fit, n_valid, n_test, to_read_added;
+    bookrec_epoch_stats *history;
+    int n_history, best_epoch;
+    double test_mse, test_mae;
+    bookrec_train_ranking users, new_readers;
+    const char *failed;
+} bookrec_train_run;
+
+/* How a training run splits, ranks and reports (each callback may be NULL). */
+typedef struct bookrec_train_run_options {
+    double test_fraction;
+    uint64_t split_seed;
+    int rank;                          /* 1: rank dataset users and new readers (the training part is then never
+                                          packed: the rankings need its arrays) */
+    bookrec_rank_options rank_options; /* k and threads of the rankings (the scale is the ratings'; no threads named:
+                                          the new-reader row's) */
+    bookrec_spec_row *new_readers;     /* with rank: the second model's row (the spec without ids), the caller's */
+    void (*on_split)(void *ctx);
+    void (*on_model)(void *ctx, const bookrec_model *m, const bookrec_train_run *run); /* before training; the
+                                          part sizes and to_read_added are set */
+    void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not); /* as bookrec_train_fit's */
+    /* after each epoch: e is its history entry (test figures from the test part; the caller may set seconds),
+       valid the validation part's figures when validation is carved (else NULL); non-zero stops training */
+    int (*on_epoch)(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid);
+    void (*on_trained)(void *ctx);     /* after training, also when it failed */
+    void (*on_ranked)(void *ctx, int new_readers, const bookrec_train_ranking *f);
+    void *ctx;
+} bookrec_train_run_options;
+
+/* `bookrec train`'s experiment for spec (tags and want-to-read pairs in it, its to.epochs at most): splits r (taking
+   r->all's arrays unless o->rank), builds the model with r's ids (bookrec_spec_model), trains it on the training part
+   or, when it stops early, on the fit part validating on the carved part (bookrec_train_fit), measures it on the
+   test part and, with o->rank, ranks; *res is the caller's (bookrec_train_run_free), also after a failure. */
+int bookrec_train_run_make(bookrec_ratings *r, const bookrec_spec *spec, const bookrec_train_run_options *o,
+                           bookrec_train_run *res, bookrec_error *err);
+
+/* Frees res's model and history and zeroes it. */
+void bookrec_train_run_free(bookrec_train_run *res);
+
+/* ------------------------------------------------------------- hyper-parameter search (src/tune.c) */
+
+/* The lists a search tries when none is given (comma-separated, as front-ends show them): the tutorial's network,
+   and mf/ncf; hidden defaults to the spec's, l2-dense to 0. */
+#define BOOKREC_TUNE_LR_SEED "0.001,0.003"
+#define BOOKREC_TUNE_LR_MF "0.001,0.003,0.01"
+#define BOOKREC_TUNE_L2_SEED "0,0.01"
+#define BOOKREC_TUNE_L2_MF "0.01,0.03,0.1"
+#define BOOKREC_TUNE_DIM_SEED "15"
+#define BOOKREC_TUNE_DIM_MF "16,32,64"
+#define BOOKREC_GRID_MAX 16 /* values per list */
+
+/* The values of a parsed grid (bookrec_grid points into them). */
+typedef struct bookrec_grid_lists {
+    double lr[BOOKREC_GRID_MAX], l2[BOOKREC_GRID_MAX], dim[BOOKREC_GRID_MAX], hidden[BOOKREC_GRID_MAX],
+        l2_dense[BOOKREC_GRID_MAX];
+} bookrec_grid_lists;
+
+/* Fills *g (pointing into *v) from the comma-separated lists[0..5) of lr, l2, dim, hidden and l2-dense (NULL: the
+   default above for base's architecture); mf keeps base's hidden and no dense L2. BOOKREC_E_ARG with a message
+   naming the list ("lr values must be > 0") when a list is empty, not numbers, longer than BOOKREC_GRID_MAX or out
+   of range. */
+int bookrec_grid_parse(const char *const lists[5], const bookrec_spec *base, bookrec_grid_lists *v, bookrec_grid *g,
+                       bookrec_error *err);
+
+/* What picks the best run of a search: the lowest validation RMSE, or the highest validation NDCG@k. */
+typedef enum { BOOKREC_TUNE_RMSE = 0, BOOKREC_TUNE_NDCG = 1 } bookrec_tune_metric;
+
+/* One run of a search: its grid point and values, its training (epochs run, best epoch and that epoch's validation
+   RMSE/MAE) and the ranking of the validation users. */
+typedef struct bookrec_tune_trial {
+    int point;
+    float lr, l2, l2_dense;
+    int dim, hidden;
+    bookrec_train_info info;
+    double ndcg, hr;
+    int rank_users;  /* validation users ranked */
+    double seconds;  /* wall time, measured by the caller (after_trial may set it); the core leaves 0 */
+} bookrec_tune_trial;
+
+/* What every run of a search shares, over its architecture's preset (bookrec_tune_base). */
+typedef struct bookrec_tune_settings {
+    int epochs, patience;      /* the cap, and the stop rule that picks the epochs (> 0) */
+    double valid_fraction;     /* the validation share carved from the training part */
+    uint64_t seed;             /* initialisation and shuffling */
+    int batch;                 /* 0: the preset's */
+    float l2_row;
+    int implicit, group_users; /* implicit runs group users */
+} bookrec_tune_settings;
+
+/* A search: every run is `base` (epochs the cap, patience > 0 the stop rule, valid_fraction the validation share)
+   with a grid point's values. */
+typedef struct bookrec_tune_options {
+    bookrec_tune_settings settings;
+    bookrec_spec base;          /* set by bookrec_tune_base */
+    bookrec_grid grid;
+    int trials;                 /* > 0: a seeded sample of this many points; 0: the whole grid */
+    uint64_t trial_seed;
+    bookrec_tune_metric metric;
+    double test_fraction;       /* the train/test split (bookrec_split), its test part never read */
+    uint64_t split_seed;
+    bookrec_rank_options rank;  /* k, max_users and threads of the validation ranking (the scale is the ratings'; no
+                                   threads named: base's training threads) */
+    /* progress (each may be NULL): the runs and the fit data once the split is made, each run before and after */
+    void (*on_start)(void *ctx, int n_runs, const bookrec_fit_data *d);
+    void (*before_trial)(void *ctx, int run, int n_runs, const bookrec_tune_trial *t);
+    void (*after_trial)(void *ctx, int run, int n_runs, bookrec_tune_trial *t);
+    void *ctx;
+} bookrec_tune_options;
+
+/* Fills o with the search's defaults: the epochs, patience and seed of preset BOOKREC_ARCH_DEFAULT ("mf"),
+   BOOKREC_VALID_FRACTION, the whole grid (trial seed 1), by RMSE, the split of BOOKREC_TEST_FRACTION and
+   BOOKREC_SPLIT_SEED, and 5000 validation users ranked at k 10. */
+void bookrec_tune_options_default(bookrec_tune_options *o);
+
+/* Sets o->base to the preset of evaluation row `row` ("seed", "mf", "ncf") with o->settings; BOOKREC_E_ARG when
+   there is no such row or it is an implicit one (implicit runs come from settings.implicit). */
+int bookrec_tune_base(bookrec_tune_options *o, const char *row, bookrec_error *err);
+
+/* What a search ran: the runs in grid order, the best one's index and its spec. */
+typedef struct bookrec_tune_result {
+    bookrec_tune_trial *runs;
+    int n_runs, best;
+    bookrec_spec best_spec;  /* base with the best run's values */
+    bookrec_spec best_fixed; /* the same with the best run's epoch count fixed and no validation carve */
+} bookrec_tune_result;
+
+/* Splits r (test part set aside unread), carves the validation part from training as bookrec_split_parts_make
+   does, and trains and ranks every sampled point of o->grid; *res is the caller's
+   (bookrec_tune_result_free). */
+int bookrec_tune_run(const bookrec_ratings *r, const bookrec_tune_options *o, bookrec_tune_result *res,
+                     bookrec_error *err);
+
+/* Frees res's runs and zeroes it. */
+void bookrec_tune_result_free(bookrec_tune_result *res);
+
 /* ------------------------------------------------------------- model tensors (src/inspect.c) */
 
 /* Read-only view of a named parameter tensor ("item_emb", "user_emb", ...): returns its rows x cols
@@ -1372,12 +1682,209 @@ const float *bookrec_model_tensor(bookrec_model *m, const char *name, int *rows,
    row-major floats (owned by the model; NULL for integer tensors and when t is out of range). */
 const float *bookrec_model_tensor_at(bookrec_model *m, int t, const char **name, int *rows, int *cols, int *part);
 
+/* ------------------------------------------------------------- factors trained elsewhere (src/factors.c) */
+
+/* Parses "w1,w2,w3,w4,w5" (finite numbers, any sign) into w: the rating weights at the scale's knots. */
+int bookrec_parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS], bookrec_error *err);
+
+/* A factor table's rows joined with a catalogue by id. */
+typedef struct bookrec_factors_join {
+    int n;                /* rows joined: the catalogue's ids that have a row */
+    int32_t *rows;        /* [n]: the table row of each, in the catalogue's order */
+    bookrec_ids *ids;     /* [n]: their ids */
+    int n_catalogue;      /* ids in the catalogue */
+    int n_missing;        /* of those, ids without a row */
+    int32_t *missing;     /* [n_missing]: their catalogue indices */
+    int n_extra;          /* table rows whose id is not in the catalogue */
+    int first_extra;      /* the first of them, or -1 */
+} bookrec_factors_join;
+
+/* Joins the table whose row k has id bookrec_ids_get(row_ids, k) with the catalogue cat (NULL: every row, in the
+   table's order); *out is new (free it with bookrec_factors_join_free). */
+int bookrec_factors_join_create(const bookrec_ids *row_ids, const bookrec_ids *cat, bookrec_factors_join **out,
+                                bookrec_error *err);
+
+/* Frees j (NULL is fine). */
+void bookrec_factors_join_free(bookrec_factors_join *j);
+
+/* A new iALS model (*out; free it with bookrec_model_free) of the joined rows of the book factors item_v and the
+   reader factors user_v (dim floats a row), ids from the joins, the rating scale min_rating..max_rating, and the
+   fold-in settings fold_in (as bookrec_ials_set_options takes them). */
+int bookrec_ials_from_factors(const float *item_v, const bookrec_factors_join *items, const float *user_v,
+                              const bookrec_factors_join *users, int dim, float min_rating, float max_rating,
+                              const bookrec_ials_options *fold_in, bookrec_model **out, bookrec_error *err);
+
+/* ------------------------------------------------------------- export encodings (src/export.c) */
+/* The files `bookrec export` writes, encoded into new buffers (free them with bookrec_free). */
+
+/* FNV-1a 64 of p[0..n) (src/modelfile.c): the export's identity of a model file. */
+uint64_t bookrec_fnv1a64(const void *p, size_t n);
+
+/* map.bin, the site's book map: "BKMP", u32 version 1, u32 n_items, u32 0, then f32 x_lo, x_hi, y_lo, y_hi and
+   n_items (x, y) u16 pairs on a grid over those ranges (little-endian), from bookrec_model_layout2d with coordinates
+   past 4 standard deviations pulled in to it; *out is new, *len its bytes. Fails as the layout does. */
+int bookrec_map_encode(bookrec_model *m, uint8_t **out, size_t *len, bookrec_error *err);
+
+/* One factor table as Spark's ALS writes it with write.json: one {"id":ID,"features":[...]} per line for the rows
+   x cols floats v (row i's id is ids' i-th; an integer id is written as a number, others as strings), floats in
+   their shortest text that reads back the same; *out is new (NUL-terminated), *len its bytes. */
+int bookrec_als_json(const bookrec_ids *ids, const float *v, int rows, int cols, char **out, size_t *len,
+                     bookrec_error *err);
+
+/* The Embedding Projector's files for the rows x cols book vectors emb: *vecs one tab-separated row per line,
+   *meta the matching titles of `books` (the model's item id when a book has none; tabs and line breaks made
+   spaces), one per line; both new (NUL-terminated), lengths in *vecs_len and *meta_len. books may be NULL. */
+int bookrec_projector_tsv(const float *emb, int rows, int cols, const bookrec_items *books, const bookrec_ids *items,
+                          char **vecs, size_t *vecs_len, char **meta, size_t *meta_len, bookrec_error *err);
+
+/* How much two top-N models of the same readers agree (an export against the model it came from). */
+typedef struct bookrec_list_agreement {
+    int readers;       /* dataset readers compared */
+    long same, total;  /* books of a's top lists also in b's, of all of a's */
+    double worst;      /* the largest change of any score */
+} bookrec_list_agreement;
+
+/* Compares the top-k lists (and every score) of a and b for their first max_readers dataset readers. */
+int bookrec_topn_agreement(bookrec_model *a, bookrec_model *b, int max_readers, int k, bookrec_list_agreement *out,
+                           bookrec_error *err);
+
 /* ------------------------------------------------------------- a 2-D map of the books (src/layout.c) */
 
 /* Writes a 2-D position of every book into xy[0 .. 2*n_items) (x0, y0, x1, y1, ...), each axis centred with unit
    standard deviation: the first two principal components of item_emb for models with book vectors (seed, mf, ncf,
    ials), a spectral layout of the kept rows of B for EASE. Deterministic. Returns BOOKREC_OK or an error code. */
 int bookrec_model_layout2d(bookrec_model *m, float *xy, bookrec_error *err);
+
+/* ------------------------------------------------------------- the evaluation experiment (src/evaluation.c) */
+/* The experiment of `bookrec eval` on one train/test split, over a table of rankers: popularity (the global-mean
+   row), book bias, popularity of liked books, one trained row per architecture of a list (a preset row of
+   bookrec_preset_row, or a top-N row: "ease", "easeK" with K entries kept per row of B, "ials", "ialsD" with D
+   factors, "ease+ialsD@BETA" blending EASE with beta times iALS). Each row is fitted once on the training part for
+   test RMSE/MAE (trained rating models) and the dataset users' rankings, loaded models are ranked for the dataset
+   users, then the new-reader protocol (bookrec_protocol_run) runs over the table, and NDCG is set relative to the
+   better popularity row. Figures go to the caller's table through a sink; progress comes back through callbacks. */
+
+#define BOOKREC_EASE_MAX_K 1024 /* most entries an EASE model keeps per row of B */
+
+/* The caller's table. The sink copies keys, titles, names and notes; add_col finds an existing key. */
+typedef struct bookrec_eval_sink {
+    void *ctx;
+    int (*add_col)(void *ctx, const char *key, const char *title, int decimals); /* returns the column index */
+    int (*add_row)(void *ctx, const char *name, const char *note);               /* returns the row index */
+    void (*set)(void *ctx, int row, const char *key, double value);
+    /* a figure over seeds: mean and sample standard deviation, minimum, maximum */
+    void (*set_stat)(void *ctx, int row, const char *key, double mean, double sd, double min, double max);
+    double (*get)(void *ctx, int row, const char *key); /* NaN when not set */
+    int (*n_rows)(void *ctx);
+} bookrec_eval_sink;
+
+/* A table of figures, rows by columns, that bookrec_eval_run can fill through bookrec_eval_table_sink. Values are
+   NaN until set; a figure over seeds also has its standard deviation, minimum and maximum (NaN for a single one). */
+#define BOOKREC_EVAL_MAX_COLS 40
+#define BOOKREC_EVAL_MAX_ROWS 32
+typedef struct bookrec_eval_col {
+    char key[40];   /* JSON key, e.g. "rmse" */
+    char title[40]; /* column title, e.g. "RMSE" */
+    int decimals;
+} bookrec_eval_col;
+typedef struct bookrec_eval_row {
+    char name[96];
+    char note[320];
+    double v[BOOKREC_EVAL_MAX_COLS], sd[BOOKREC_EVAL_MAX_COLS], lo[BOOKREC_EVAL_MAX_COLS], hi[BOOKREC_EVAL_MAX_COLS];
+} bookrec_eval_row;
+typedef struct bookrec_eval_table {
+    bookrec_eval_col col[BOOKREC_EVAL_MAX_COLS];
+    int n_cols;
+    bookrec_eval_row row[BOOKREC_EVAL_MAX_ROWS];
+    int n_rows;
+    int overflow; /* 1 when a column or row did not fit (add_col / add_row returned -1) */
+} bookrec_eval_table;
+
+/* Empties t (caller-owned storage, no allocation). */
+void bookrec_eval_table_init(bookrec_eval_table *t);
+
+/* The sink writing into t. */
+bookrec_eval_sink bookrec_eval_table_sink(bookrec_eval_table *t);
+
+/* Renders t as text into a new string *out (free with bookrec_free): blocks of at most 6 columns, names left and
+   figures right aligned ("mean±sd" for figures over seeds, "-" when not set), the notes after the last block. */
+int bookrec_eval_table_text(const bookrec_eval_table *t, char **out, bookrec_error *err);
+
+/* Renders the caption and t as one Markdown table into a new string *out (free with bookrec_free). */
+int bookrec_eval_table_markdown(const bookrec_eval_table *t, const char *caption, char **out, bookrec_error *err);
+
+/* Progress of bookrec_eval_run (any callback may be NULL). */
+typedef struct bookrec_eval_progress {
+    void *ctx;
+    /* a trained row of table row `row` is set up, before any fit (e.g. to hook its before_fit and on_epoch) */
+    void (*spec_row)(void *ctx, int row, bookrec_spec_row *sr);
+    /* a top-N fit starts on n_ratings training ratings: EASE's dense B (once per training part), or iALS of dim */
+    void (*topn_fit)(void *ctx, bookrec_arch arch, int dim, size_t n_ratings);
+    /* table row `row` (ranker `name`; sr its trained row, else NULL) was fitted on the split and measured */
+    void (*dataset)(void *ctx, int row, const char *name, const bookrec_spec_row *sr, const bookrec_dataset_cell *c);
+    /* loaded model j was ranked for the dataset users */
+    void (*loaded)(void *ctx, int j, const bookrec_rank_result *res);
+    /* one ranking of the new-reader protocol: seed index, ranker name, variant title ("new5 ", "new ", "loved ") */
+    void (*protocol)(void *ctx, int seed_index, const char *name, const char *variant, const bookrec_rank_result *res,
+                     double pop_rank);
+    /* something the user should know (a loaded model whose id tables differ from the data's) */
+    void (*warn)(void *ctx, const char *message);
+} bookrec_eval_progress;
+
+/* Options of bookrec_eval_run; bookrec_eval_options_default gives the defaults noted. */
+typedef struct bookrec_eval_options {
+    int no_rank;               /* 1: RMSE/MAE of the trained rows only, no ranking */
+    const char *archs;         /* comma-separated trained rows (NULL or "": none) */
+    const char *row_suffix;    /* appended to the trained rows' names (NULL: none) */
+    int k;                     /* list length (10) */
+    int max_users;             /* dataset users ranked, evenly spaced (0: all) */
+    int new_readers;           /* readers held out for the new-reader protocol (1000) */
+    int new_reader_min;        /* ... each with at least this many ratings (20) */
+    int foldin_ratings;        /* ... folded in from this many (10), or only the loved ones among them */
+    int foldin_few;            /* ... or from this many (5) */
+    int seeds;                 /* reader seeds reader_seed, +1, ... (3) */
+    uint64_t reader_seed;      /* (1) */
+    bookrec_foldin_options foldin; /* fold-in of the trained rows' new readers (l2 0: matched to training's) */
+    uint64_t split_seed;       /* the split's seed: the validation part is carved with split_seed + 1 */
+    int row_mean, row_bias;    /* the caller's rows of the global mean (popularity) and the bias baseline (0, 1) */
+    int row_models;            /* loaded model j's row is row_models + j (2) */
+    int n_tasks;               /* training and ranking run in this many slices through parallel (1) */
+    bookrec_parallel_fn parallel; /* NULL: in turn */
+    void *parallel_ctx;
+    bookrec_eval_progress progress;
+} bookrec_eval_options;
+
+/* Fills o with the defaults above. */
+void bookrec_eval_options_default(bookrec_eval_options *o);
+
+/* Checks o: the numbers, then each name of o->archs in order (a message naming the first bad one). */
+int bookrec_eval_check(const bookrec_eval_options *o, bookrec_error *err);
+
+/* Adds the RMSE and MAE columns and the rows of the global mean and the user+book bias baseline (bias options bo,
+   may be NULL) fitted on train and scored on test, in that order. */
+int bookrec_eval_baselines(const bookrec_triples *train, const bookrec_triples *test, int n_users, int n_items,
+                           const bookrec_bias_options *bo, const bookrec_eval_sink *sink, bookrec_error *err);
+
+/* Runs the experiment on the split train/test of r into the sink, whose rows o->row_mean, o->row_bias and
+   o->row_models + j (j < n_models) exist: adds the ranking columns, the row of liked popularity and the trained
+   rows. models[j] (prepared here) get the dataset-user columns only; *info (may be NULL) gets what the protocol did,
+   *caption (may be NULL) a new string describing the protocol (free with bookrec_free). With o->no_rank and no
+   trained rows it does nothing. */
+int bookrec_eval_run(const bookrec_ratings *r, const bookrec_triples *train, const bookrec_triples *test,
+                     bookrec_model **models, int n_models, const bookrec_eval_options *o,
+                     const bookrec_eval_sink *sink, bookrec_protocol_info *info, char **caption, bookrec_error *err);
+
+/* The persona suite of a model (src/personas.c): each taste's books from the shelves sh of the model's books
+   (bookrec_tastes_books; titles[i] may be NULL), then a persona per taste through the model (prepared here, new
+   readers folded in with fo, may be NULL) into res[0..n) and through the popularity ranking into pop_res[0..n),
+   seeds chosen by popularity: the ratings of r per model book. */
+int bookrec_persona_suite(bookrec_model *m, const bookrec_ratings *r, const bookrec_shelves *sh, bookrec_taste *ts,
+                          int n, const char *const *titles, const bookrec_persona_options *po,
+                          const bookrec_foldin_options *fo, bookrec_persona_result *res,
+                          bookrec_persona_result *pop_res, bookrec_error *err);
+
+/* The mean share over the tastes of res[0..n) that have one (NaN when none has). */
+double bookrec_persona_mean_share(const bookrec_persona_result *res, int n);
 
 #ifdef __cplusplus
 }

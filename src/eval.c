@@ -1,7 +1,8 @@
 /*
  * eval.c - ranking evaluation for bookrec: HR@k, NDCG@k, Recall@k and catalogue coverage of top-k lists,
  * for dataset users (rank every book not rated in training) and for new readers (held out of training
- * entirely, folded in from a few ratings, ranked for the rest); the scorers that turn a model or a fixed
+ * entirely, folded in from a few ratings, ranked for the rest); bookrec_topk, the one top-k every ranking in
+ * bookrec uses (a heap: ties by lower index, NaN skipped); the scorers that turn a model or a fixed
  * vector (popularity, item bias) into a ranker; and the seeded splits these protocols need (a validation
  * part carved from training, the new-reader split). It is not the rating-accuracy evaluation (RMSE/MAE is
  * bookrec_evaluate in the trainer) and it does no I/O: the CLI prints and writes the reports.
@@ -21,26 +22,64 @@ float bookrec_relevance_threshold(float min_rating, float max_rating) {
     return min_rating + 0.75f * (max_rating - min_rating);
 }
 
-/* Is item i with score s ranked before item j with score t? Higher score first, ties by lower index. */
-static int br_before(float s, int i, float t, int j) { return s > t || (s == t && i < j); }
+/* ------------------------------------------------------------------ the one top-k of bookrec */
 
-/* Top-k of scores[0..n), NaN skipped; returns the count written to out (descending, ties by lower index). */
-static int br_eval_topk(const float *scores, int n, int k, int32_t *out, float *out_s) {
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        float s = scores[i];
-        if (s != s) continue; /* NaN: excluded or unscorable */
-        if (m == k && !br_before(s, i, out_s[m - 1], out[m - 1])) continue;
-        int p = m < k ? m++ : k - 1;
-        while (p > 0 && br_before(s, i, out_s[p - 1], out[p - 1])) {
-            out[p] = out[p - 1];
-            out_s[p] = out_s[p - 1];
-            p--;
-        }
-        out[p] = i;
-        out_s[p] = s;
+/* a ranks before b: higher score, ties by lower index. */
+static inline int better(const float *s, int32_t a, int32_t b) {
+    return s[a] > s[b] || (s[a] == s[b] && a < b);
+}
+
+static void sift_down(int32_t *h, int n, int at, const float *s) {
+    for (;;) {
+        int l = 2 * at + 1, w = at;
+        if (l < n && better(s, h[w], h[l])) w = l;
+        if (l + 1 < n && better(s, h[w], h[l + 1])) w = l + 1;
+        if (w == at) return;
+        int32_t t = h[at]; h[at] = h[w]; h[w] = t;
+        at = w;
     }
-    return m;
+}
+
+/* Writes the k best indices by score (descending, ties by lower index), skipping excluded and NaN scores;
+   exclude entries outside 0..n-1 are ignored. Returns the count written or -1 on bad arguments. */
+int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
+                 int32_t *out_idx, float *out_score) {
+    if (n < 0 || k < 0 || n_exclude < 0 || (n > 0 && !scores) || (n_exclude > 0 && !exclude) || (k > 0 && !out_idx))
+        return -1;
+    if (k == 0 || n == 0) return 0;
+    unsigned char *ex = NULL;
+    if (n_exclude > 0) {
+        ex = calloc((size_t)n, 1);
+        if (!ex) return -1;
+        for (int e = 0; e < n_exclude; e++)
+            if (exclude[e] >= 0 && exclude[e] < n) ex[exclude[e]] = 1;
+    }
+    int32_t *h = out_idx; /* min-heap: the worst kept index at the root */
+    int cnt = 0;
+    for (int i = 0; i < n; i++) {
+        if ((ex && ex[i]) || isnan(scores[i])) continue;
+        if (cnt < k) {
+            int at = cnt++;
+            h[at] = i;
+            while (at > 0) { /* sift up: parent must be worse than child */
+                int par = (at - 1) / 2;
+                if (!better(scores, h[par], h[at])) break;
+                int32_t t = h[at]; h[at] = h[par]; h[par] = t;
+                at = par;
+            }
+        } else if (better(scores, i, h[0])) {
+            h[0] = i;
+            sift_down(h, cnt, 0, scores);
+        }
+    }
+    free(ex);
+    for (int end = cnt - 1; end > 0; end--) { /* pop the worst to the back: best-first order */
+        int32_t t = h[0]; h[0] = h[end]; h[end] = t;
+        sift_down(h, end, 0, scores);
+    }
+    if (out_score)
+        for (int j = 0; j < cnt; j++) out_score[j] = scores[h[j]];
+    return cnt;
 }
 
 /* 1/log2(p+1) for 1-based rank p. */
@@ -85,21 +124,12 @@ int bookrec_rank_user(const float *scores, int n_items, const int32_t *exclude, 
                       bookrec_rank_metrics *out, bookrec_error *err) {
     if (!scores || n_items <= 0 || k <= 0 || !top_out || !out || n_exclude < 0 || (n_exclude > 0 && !exclude))
         return br_fail(err, BOOKREC_E_ARG, "rank user: bad arguments (n_items %d, k %d)", n_items, k);
-    float *tmp = malloc((size_t)n_items * sizeof *tmp);
-    float *ts = malloc((size_t)k * sizeof *ts);
-    if (!tmp || !ts) { free(tmp); free(ts); return br_fail(err, BOOKREC_E_NOMEM, "rank user: out of memory"); }
-    memcpy(tmp, scores, (size_t)n_items * sizeof *tmp);
-    for (int j = 0; j < n_exclude; j++) {
-        if (exclude[j] < 0 || exclude[j] >= n_items) {
-            free(tmp); free(ts);
+    for (int j = 0; j < n_exclude; j++)
+        if (exclude[j] < 0 || exclude[j] >= n_items)
             return br_fail(err, BOOKREC_E_ARG, "rank user: excluded item %d out of range 0..%d", (int)exclude[j],
                            n_items - 1);
-        }
-        tmp[exclude[j]] = NAN;
-    }
-    int m = br_eval_topk(tmp, n_items, k, top_out, ts);
-    free(tmp);
-    free(ts);
+    int m = bookrec_topk(scores, n_items, exclude, n_exclude, k, top_out, NULL);
+    if (m < 0) return br_fail(err, BOOKREC_E_NOMEM, "rank user: out of memory");
     if (n_top) *n_top = m;
     return bookrec_rank_list_metrics(top_out, m, relevant, n_relevant, k, out, err);
 }
@@ -158,7 +188,6 @@ typedef struct br_rank_job {
     /* per task */
     float *scores;          /* n_tasks * n_items */
     unsigned char *mark;    /* n_tasks * n_items, all zero between users */
-    float *top_s;           /* n_tasks * k */
     int *status;
     bookrec_error *errs;
 } br_rank_job;
@@ -168,7 +197,6 @@ static void br_rank_task(void *arg, int t) {
     int lo = (int)((int64_t)J->n_eval * t / J->n_tasks), hi = (int)((int64_t)J->n_eval * (t + 1) / J->n_tasks);
     float *scores = J->scores + (size_t)t * J->n_items;
     unsigned char *mark = J->mark + (size_t)t * J->n_items;
-    float *top_s = J->top_s + (size_t)t * J->k;
     J->status[t] = BOOKREC_OK;
     for (int e = lo; e < hi; e++) {
         int u = J->users[e];
@@ -187,7 +215,7 @@ static void br_rank_task(void *arg, int t) {
             if (J->target->rating[j] >= J->threshold && mark[i] == 0) { mark[i] = 2; n_rel++; }
         }
         int32_t *top = J->top + (size_t)e * J->k;
-        int m = br_eval_topk(scores, J->n_items, J->k, top, top_s);
+        int m = bookrec_topk(scores, J->n_items, NULL, 0, J->k, top, NULL); /* NaN (known books) skipped */
         unsigned char flags[64], *is_rel = flags;
         unsigned char *heap = NULL;
         if (m > (int)sizeof flags) {
@@ -270,11 +298,10 @@ static int br_rank_run(int n_users, int n_items, const bookrec_triples *known_t,
     J.top = malloc((size_t)n_eval * (size_t)o.k * sizeof *J.top);
     J.scores = malloc((size_t)o.n_tasks * (size_t)n_items * sizeof *J.scores);
     J.mark = calloc((size_t)o.n_tasks * (size_t)n_items, 1);
-    J.top_s = malloc((size_t)o.n_tasks * (size_t)o.k * sizeof *J.top_s);
     J.status = calloc((size_t)o.n_tasks, sizeof *J.status);
     J.errs = calloc((size_t)o.n_tasks, sizeof *J.errs);
     if (!J.hr || !J.ndcg || !J.recall || !J.n_rel || !J.n_hit || !J.n_top || !J.top || !J.scores || !J.mark ||
-        !J.top_s || !J.status || !J.errs) {
+        !J.status || !J.errs) {
         st = br_fail(err, BOOKREC_E_NOMEM, "%s: out of memory", what);
         goto done_job;
     }
@@ -312,7 +339,7 @@ static int br_rank_run(int n_users, int n_items, const bookrec_triples *known_t,
     st = br_ok(err);
 done_job:
     free(J.hr); free(J.ndcg); free(J.recall); free(J.n_rel); free(J.n_hit); free(J.n_top); free(J.top);
-    free(J.scores); free(J.mark); free(J.top_s); free(J.status); free(J.errs);
+    free(J.scores); free(J.mark); free(J.status); free(J.errs);
 done_idx:
     free(users);
     free(seen);

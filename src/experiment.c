@@ -1,13 +1,15 @@
 /*
  * experiment.c - the rating models' experiment set-ups: the one table of presets (architecture names and the
  * tuned defaults `bookrec train`, `bookrec eval --all`, `bookrec tune` and the export manifest start from), the
- * architecture names, training a spec on the data a ranker may learn from (early stopping on the validation part
+ * architecture names, a spec's model, training (from packed ratings when it can: the same model, less memory; the
+ * best epoch reported), training a spec on the data a ranker may learn from (early stopping on the validation part
  * carved from it, never on a test part), and a spec as a row of a ranker table (src/protocol.c), whose new readers
  * are folded in with an L2 matched to training's; a ranker table run on a train/test split (each fitted once, spec
- * rows scored for test RMSE/MAE, every row ranked for the dataset users); and the hyper-parameter grid `bookrec tune` searches (all of it, or
- * a seeded sample of its points).
- * Not here: the training loop (src/train.c), the metrics and the protocol (src/eval.c, src/protocol.c), flags and
- * printing (the CLI); it reads no files.
+ * rows scored for test RMSE/MAE, every row ranked for the dataset users); a trained model's rankings (dataset users
+ * beside popularity, new readers through the protocol).
+ * Not here: the training loop (src/train.c), the metrics and the protocol (src/eval.c, src/protocol.c), the tuning
+ * grid and search (src/tune.c), `bookrec train`'s run (src/train_run.c), flags and printing (the CLI); it reads no
+ * files.
  */
 #include "internal.h"
 
@@ -99,36 +101,71 @@ int bookrec_preset_row(const char *row, bookrec_spec *s, bookrec_error *err) {
     return br_fail(err, BOOKREC_E_ARG, "no evaluation row named '%s'", row ? row : "(null)");
 }
 
+void bookrec_spec_unset(bookrec_spec *s) {
+    apply(&presets[0], s);
+    s->cfg.dim = 0;
+    s->to.epochs = 0;
+    s->to.lr = 0.0f;
+    s->to.l2 = -1.0f;
+    s->to.patience = -1;
+}
+
+int bookrec_preset_fill(const char *name, bookrec_spec *s, bookrec_error *err) {
+    bookrec_spec p;
+    int st = bookrec_preset(name, &p, err);
+    if (st != BOOKREC_OK) return st;
+    s->cfg.arch = p.cfg.arch;
+    if (s->cfg.dim == 0) s->cfg.dim = p.cfg.dim;
+    if (s->to.epochs == 0) s->to.epochs = p.to.epochs;
+    if (s->to.lr == 0.0f) s->to.lr = p.to.lr;
+    if (s->to.l2 < 0.0f) s->to.l2 = p.to.l2;
+    if (s->to.patience < 0) s->to.patience = p.to.patience;
+    return BOOKREC_OK;
+}
+
 /* ------------------------------------------------------------------ training a spec */
 
-int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
-                       bookrec_train_info *info, bookrec_error *err) {
-    if (!s || !d || !d->train || !out) return br_fail(err, BOOKREC_E_ARG, "spec training: NULL argument");
+int bookrec_spec_model(const bookrec_spec *s, int n_users, int n_items, float min_rating, float max_rating,
+                       const bookrec_triples *fit, const bookrec_triples *test, bookrec_model **out, size_t *added,
+                       bookrec_error *err) {
+    if (!s || !fit || !out) return br_fail(err, BOOKREC_E_ARG, "spec model: NULL argument");
     *out = NULL;
-    int early = s->to.patience > 0 && d->valid.n > 0;
     bookrec_model_config cfg = s->cfg;
-    bookrec_train_options to = s->to;
-    if (!early) to.patience = 0;
-    cfg.n_users = d->n_users;
-    cfg.n_items = d->n_items;
-    cfg.min_rating = d->min_rating;
-    cfg.max_rating = d->max_rating;
-    if (s->tags) cfg.n_tags = s->tags->n_tags;
-    const bookrec_triples *fit = early ? &d->fit : d->train, *valid = early ? &d->valid : NULL;
+    cfg.n_users = n_users;
+    cfg.n_items = n_items;
+    cfg.min_rating = min_rating;
+    cfg.max_rating = max_rating;
+    cfg.n_tags = s->tags ? s->tags->n_tags : 0;
     bookrec_model *m = NULL;
-    bookrec_epoch_stats *hist = calloc((size_t)(to.epochs > 0 ? to.epochs : 1), sizeof *hist);
-    int n_hist = 0, st = hist ? bookrec_model_create(&cfg, &m, err) : br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    int st = bookrec_model_create(&cfg, &m, err);
     if (st == BOOKREC_OK && s->users && s->items) st = bookrec_model_set_ids(m, s->users, s->items, err);
-    if (st == BOOKREC_OK && s->tags)
-        st = bookrec_model_set_tags(m, s->tags->off, s->tags->idx, s->tags->w, err);
-    if (st == BOOKREC_OK && cfg.implicit) st = bookrec_model_set_implicit_sets(m, fit, NULL, s->to_read, NULL, err);
-    if (st == BOOKREC_OK) st = bookrec_train(m, fit, valid, &to, hist, to.epochs, &n_hist, err);
+    if (st == BOOKREC_OK && s->tags) st = bookrec_model_set_tags(m, s->tags->off, s->tags->idx, s->tags->w, err);
+    if (added) *added = 0;
+    if (st == BOOKREC_OK && cfg.implicit) st = bookrec_model_set_implicit_sets(m, fit, test, s->to_read, added, err);
+    if (st != BOOKREC_OK) {
+        bookrec_model_free(m);
+        return st;
+    }
+    *out = m;
+    return BOOKREC_OK;
+}
+
+/* Trains m for opt->epochs at most, from the packed ratings when pk is not NULL, and fills info (may be NULL) from
+   the epochs: the best by validation RMSE when valid is given. */
+static int train_info(bookrec_model *m, const bookrec_triples *fit, const bookrec_triples *valid, bookrec_packed *pk,
+                      const bookrec_packed *vpk, const bookrec_train_options *opt, bookrec_train_info *info,
+                      bookrec_error *err) {
+    int n_hist = 0, cap = opt->epochs > 0 ? opt->epochs : 1;
+    bookrec_epoch_stats *hist = calloc((size_t)cap, sizeof *hist);
+    if (!hist) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    int st = pk ? bookrec_train_packed(m, pk, vpk, opt, hist, cap, &n_hist, err)
+                : bookrec_train(m, fit, valid, opt, hist, cap, &n_hist, err);
     if (st == BOOKREC_OK && info) {
         memset(info, 0, sizeof *info);
         info->epochs_run = n_hist;
         info->best_valid_rmse = NAN;
         info->best_valid_mae = NAN;
-        for (int e = 0; e < n_hist && valid; e++)
+        for (int e = 0; e < n_hist && valid; e++) /* the first best, the epoch early stopping keeps */
             if (info->best_epoch == 0 || hist[e].test_rmse < info->best_valid_rmse) {
                 info->best_epoch = hist[e].epoch;
                 info->best_valid_rmse = hist[e].test_rmse;
@@ -136,6 +173,83 @@ int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec
             }
     }
     free(hist);
+    return st;
+}
+
+/* train_info from fit packed (and valid, when its fields fit too), unpacking valid back afterwards. */
+static int train_packed_info(bookrec_model *m, bookrec_packed *pk, bookrec_triples *valid,
+                             const bookrec_train_options *opt, bookrec_train_info *info, bookrec_error *err) {
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    bookrec_packed vpk = {0};
+    int st = BOOKREC_OK;
+    if (valid && valid->n) /* the fields fit for the training part, so for this one too (E_ARG: not packed) */
+        if (bookrec_packed_from_triples(valid, c->n_users, c->n_items, &vpk, err) == BOOKREC_E_NOMEM)
+            return BOOKREC_E_NOMEM;
+    if (vpk.rec || !valid || !valid->n) {
+        st = train_info(m, NULL, valid, pk, vpk.rec ? &vpk : NULL, opt, info, err);
+        if (vpk.rec) {
+            bookrec_error e2 = {0};
+            int st2 = bookrec_packed_to_triples(&vpk, valid, &e2);
+            if (st == BOOKREC_OK && st2 != BOOKREC_OK) st = br_fail(err, st2, "unpacking the validation ratings: %s", e2.msg);
+        }
+    } else { /* validation not packed: train from the triples, unpacked back */
+        bookrec_triples back = {0};
+        st = bookrec_packed_to_triples(pk, &back, err);
+        if (st == BOOKREC_OK) st = train_info(m, &back, valid, NULL, NULL, opt, info, err);
+        bookrec_triples_free(&back);
+    }
+    return st;
+}
+
+int br_train_pack(int n_users, int n_items, int implicit, int n_tags, const bookrec_train_options *opt, int pack,
+                  bookrec_triples *fit, bookrec_packed *pk, bookrec_error *why, bookrec_error *err) {
+    memset(pk, 0, sizeof *pk);
+    if (why) why->msg[0] = '\0';
+    if (!(pack && opt->shuffle_in_place && !opt->group_users && !implicit && n_tags == 0)) return BOOKREC_OK;
+    size_t n = fit->n;
+    bookrec_error e = {0};
+    int st = bookrec_packed_from_triples(fit, n_users, n_items, pk, &e);
+    if (st == BOOKREC_E_ARG) { /* fields too wide for 64 bits: train from the triples (left as they were) */
+        if (why) *why = e;
+        return BOOKREC_OK;
+    }
+    if (st != BOOKREC_OK) return br_fail(err, st, "%s", e.msg);
+    fit->n = n; /* the arrays are consumed; the count stays for the caller's figures */
+    return BOOKREC_OK;
+}
+
+int br_train_fit_packed(bookrec_model *m, bookrec_triples *fit, bookrec_packed *pk, bookrec_triples *valid,
+                        const bookrec_train_options *opt, bookrec_train_info *info, bookrec_error *err) {
+    if (!pk->rec) return train_info(m, fit, valid, NULL, NULL, opt, info, err);
+    int st = train_packed_info(m, pk, valid, opt, info, err);
+    bookrec_packed_free(pk);
+    return st;
+}
+
+int bookrec_train_fit(bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid, const bookrec_train_options *opt,
+                      int pack, void (*on_pack)(void *ctx, const bookrec_packed *pk, const char *why_not),
+                      void *pack_ctx, bookrec_train_info *info, bookrec_error *err) {
+    if (!m || !fit || !opt) return br_fail(err, BOOKREC_E_ARG, "training: NULL argument");
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    bookrec_packed pk;
+    bookrec_error why;
+    int st = br_train_pack(c->n_users, c->n_items, c->implicit, c->n_tags, opt, pack, fit, &pk, &why, err);
+    if (st != BOOKREC_OK) return st;
+    if (on_pack && (pk.rec || why.msg[0])) on_pack(pack_ctx, pk.rec ? &pk : NULL, pk.rec ? NULL : why.msg);
+    return br_train_fit_packed(m, fit, &pk, valid, opt, info, err);
+}
+
+int bookrec_spec_train(const bookrec_spec *s, const bookrec_fit_data *d, bookrec_model **out,
+                       bookrec_train_info *info, bookrec_error *err) {
+    if (!s || !d || !d->train || !out) return br_fail(err, BOOKREC_E_ARG, "spec training: NULL argument");
+    *out = NULL;
+    int early = s->to.patience > 0 && d->valid.n > 0;
+    bookrec_train_options to = s->to;
+    if (!early) to.patience = 0;
+    const bookrec_triples *fit = early ? &d->fit : d->train, *valid = early ? &d->valid : NULL;
+    bookrec_model *m = NULL;
+    int st = bookrec_spec_model(s, d->n_users, d->n_items, d->min_rating, d->max_rating, fit, NULL, &m, NULL, err);
+    if (st == BOOKREC_OK) st = train_info(m, fit, valid, NULL, NULL, &to, info, err);
     if (st != BOOKREC_OK) {
         bookrec_model_free(m);
         return st;
@@ -246,41 +360,43 @@ int bookrec_dataset_run(const bookrec_triples *train, const bookrec_triples *tes
     return st;
 }
 
-/* ------------------------------------------------------------------ the tuning grid */
+/* ------------------------------------------------------------------ a trained model's rankings */
 
-int bookrec_grid_size(const bookrec_grid *g) {
-    return g->n_lr * g->n_l2 * g->n_dim * g->n_hidden * g->n_l2_dense;
+int bookrec_rank_trained(bookrec_model *m, const bookrec_triples *train, const bookrec_triples *test,
+                         const bookrec_rank_options *ro, bookrec_rank_result *model, bookrec_rank_result *pop,
+                         bookrec_error *err) {
+    if (!m || !train || !test || !ro || !model || !pop) return br_fail(err, BOOKREC_E_ARG, "ranking: NULL argument");
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int st = bookrec_model_prepare(m, err);
+    bookrec_model_scorer sc = {m, {0, 0, 0}};
+    if (st == BOOKREC_OK)
+        st = bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_model, &sc, ro, model, err);
+    if (st != BOOKREC_OK) return st;
+    float *ps = malloc((size_t)c->n_items * sizeof *ps);
+    if (!ps) return br_fail(err, BOOKREC_E_NOMEM, "ranking: out of memory");
+    st = bookrec_popularity_min(train, c->n_items, bookrec_relevance_threshold(ro->min_rating, ro->max_rating), ps,
+                                err);
+    bookrec_fixed_scorer fs = {ps, c->n_items};
+    if (st == BOOKREC_OK)
+        st = bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_fixed, &fs, ro, pop, err);
+    free(ps);
+    return st;
 }
 
-int bookrec_grid_sample(const bookrec_grid *g, int trials, uint64_t seed, int32_t **picks, int *n_picks,
-                        bookrec_error *err) {
-    int n_grid = g ? bookrec_grid_size(g) : 0;
-    if (!picks || !n_picks || n_grid < 1) return br_fail(err, BOOKREC_E_ARG, "grid: empty grid or NULL argument");
-    int32_t *pick = malloc((size_t)n_grid * sizeof *pick);
-    if (!pick) return br_fail(err, BOOKREC_E_NOMEM, "grid: out of memory");
-    for (int k = 0; k < n_grid; k++) pick[k] = k;
-    int n = n_grid;
-    if (trials > 0 && trials < n_grid) { /* seeded partial Fisher-Yates, then back to grid order */
-        uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-        for (int j = 0; j < trials; j++) {
-            x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-            int r = j + (int)((x * 0x2545F4914F6CDD1Dull >> 33) % (uint64_t)(n_grid - j));
-            int32_t t = pick[j]; pick[j] = pick[r]; pick[r] = t;
-        }
-        n = trials;
-        for (int i = 1; i < n; i++)
-            for (int j = i; j > 0 && pick[j - 1] > pick[j]; j--) { int32_t t = pick[j]; pick[j] = pick[j - 1]; pick[j - 1] = t; }
-    }
-    *picks = pick;
-    *n_picks = n;
-    return br_ok(err);
-}
-
-void bookrec_grid_spec(const bookrec_grid *g, int k, const bookrec_spec *base, bookrec_spec *out) {
-    *out = *base;
-    out->to.lr = (float)g->lr[k % g->n_lr];
-    out->to.l2 = (float)g->l2[(k / g->n_lr) % g->n_l2];
-    out->cfg.dim = (int)g->dim[(k / (g->n_lr * g->n_l2)) % g->n_dim];
-    out->cfg.hidden = (int)g->hidden[(k / (g->n_lr * g->n_l2 * g->n_dim)) % g->n_hidden];
-    out->to.l2_dense = (float)g->l2_dense[k / (g->n_lr * g->n_l2 * g->n_dim * g->n_hidden)];
+int bookrec_spec_new_readers(const bookrec_triples *all, int n_users, int n_items, bookrec_spec_row *row,
+                             const bookrec_rank_options *ro, bookrec_protocol_cell cell[2],
+                             bookrec_protocol_info *info, bookrec_error *err) {
+    if (!all || !row || !ro || !cell) return br_fail(err, BOOKREC_E_ARG, "new-reader protocol: NULL argument");
+    float liked = bookrec_relevance_threshold(ro->min_rating, ro->max_rating);
+    bookrec_ranker rk[2] = {bookrec_spec_ranker("model", row),
+                            {"popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed,
+                             &liked}};
+    bookrec_foldin_variant v = {10, 0};
+    bookrec_protocol_options po = {0};
+    po.n_seeds = 1;
+    po.variants = &v;
+    po.n_variants = 1;
+    po.valid_fraction = row->spec.to.patience > 0 ? row->spec.valid_fraction : -1;
+    po.rank = *ro;
+    return bookrec_protocol_run(all, n_users, n_items, rk, 2, &po, cell, info, err);
 }

@@ -7,8 +7,9 @@
  * and first author's surname (full titles first; titles without their subtitle and original titles only
  * where they point to one book). The title normalisation follows the site's (series brackets dropped,
  * lower case, no diacritics, no punctuation, no leading article); its Unicode folding covers Latin,
- * Greek, Cyrillic and Arabic letters and common punctuation, and keeps other scripts' letters as they are.
- * No file I/O: the bytes come from the caller.
+ * Greek, Cyrillic and Arabic letters and common punctuation, and keeps other scripts' letters as they are. The
+ * matched export then makes a new reader in a model's terms (bookrec_gr_reader_create: rated books, books to leave
+ * out). No file I/O: the bytes come from the caller.
  */
 #include "internal.h"
 #include "goodreads_text.h"
@@ -439,4 +440,79 @@ int bookrec_gr_match(const bookrec_gr_matcher *m, const bookrec_gr_row *row, boo
     free(a2.p);
     if (i >= 0 && how) *how = BOOKREC_GR_TITLE;
     return i;
+}
+
+/* ------------------------------------------------------------------ a new reader from an export */
+
+void bookrec_gr_reader_free(bookrec_gr_reader *r) {
+    if (!r) return;
+    free(r->at);
+    free(r->how);
+    free(r->rated);
+    free(r->ratings);
+    free(r->seen);
+    free(r);
+}
+
+/* The model's books of the matched rows: each once in seen, the rated ones with their last rating, the to-read
+   ones without a rating counted. */
+static void gr_reader_books(bookrec_gr_reader *g, const bookrec_goodreads *gr, const bookrec_items *books,
+                            const bookrec_ids *model_items, int *slot, unsigned char *mark) {
+    int n_items = model_items ? bookrec_ids_count(model_items) : 0;
+    for (int r = 0; r < gr->n; r++) {
+        if (g->at[r] < 0) continue;
+        const bookrec_gr_row *row = &gr->row[r];
+        int j = model_items ? bookrec_ids_find(model_items, books->item[g->at[r]].id, -1) : -1;
+        if (j < 0 || j >= n_items) { g->not_in_model++; continue; }
+        if (!(mark[j] & 1)) g->seen[g->n_seen++] = j;
+        mark[j] |= 1;
+        if (row->rating >= 1) {
+            if (!(mark[j] & 2)) { slot[j] = g->n_rated; g->rated[g->n_rated++] = j; }
+            mark[j] |= 2;
+            g->ratings[slot[j]] = (float)row->rating;
+        } else if (!strcmp(row->shelf, "to-read") && !(mark[j] & 4)) {
+            mark[j] |= 4;
+            g->n_want++;
+        }
+    }
+}
+
+int bookrec_gr_reader_create(const bookrec_goodreads *gr, const bookrec_items *books, const bookrec_ids *model_items,
+                             bookrec_gr_reader **out, bookrec_error *err) {
+    if (!out) return br_fail(err, BOOKREC_E_ARG, "goodreads reader: NULL out");
+    *out = NULL;
+    if (!gr || !books) return br_fail(err, BOOKREC_E_ARG, "goodreads reader: need the export and the books table");
+    bookrec_gr_matcher *mt = NULL;
+    int st = bookrec_gr_matcher_create(books, &mt, err);
+    if (st != BOOKREC_OK) return st;
+    int n = gr->n, n_items = model_items ? bookrec_ids_count(model_items) : 0;
+    bookrec_gr_reader *g = calloc(1, sizeof *g);
+    int *slot = malloc(sizeof(int) * (size_t)(n_items + 1));
+    unsigned char *mark = calloc((size_t)n_items + 1, 1);
+    if (g) {
+        g->at = malloc(sizeof(int32_t) * (size_t)(n + 1));
+        g->how = malloc((size_t)n + 1);
+        g->rated = malloc(sizeof(int32_t) * (size_t)(n + 1));
+        g->seen = malloc(sizeof(int32_t) * (size_t)(n + 1));
+        g->ratings = malloc(sizeof(float) * (size_t)(n + 1));
+    }
+    if (!g || !slot || !mark || !g->at || !g->how || !g->rated || !g->seen || !g->ratings) {
+        st = br_fail(err, BOOKREC_E_NOMEM, "goodreads reader: out of memory");
+    } else {
+        for (int r = 0; r < n; r++) {
+            bookrec_gr_how hw;
+            g->at[r] = bookrec_gr_match(mt, &gr->row[r], &hw);
+            g->how[r] = (unsigned char)hw;
+            if (g->at[r] < 0) continue;
+            g->matched++;
+            g->by[hw]++;
+        }
+        gr_reader_books(g, gr, books, model_items, slot, mark);
+    }
+    free(slot);
+    free(mark);
+    bookrec_gr_matcher_free(mt);
+    if (st != BOOKREC_OK) bookrec_gr_reader_free(g);
+    else *out = g;
+    return st;
 }

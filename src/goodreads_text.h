@@ -1,7 +1,7 @@
 /*
  * goodreads_text.h - what goodreads.c's parser and matcher take from goodreads_text.c: a growable text buffer, UTF-8
  * decoding, the title and author normalisation the site's web/goodreads.js also makes, and ISBN clean-up. Private
- * to those two files.
+ * to those two files, and export.c takes the text buffer.
  */
 #ifndef BOOKREC_GOODREADS_TEXT_H
 #define BOOKREC_GOODREADS_TEXT_H

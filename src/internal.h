@@ -22,6 +22,19 @@ int br_fail(bookrec_error *err, int code, const char *fmt, ...)
 /* Clears err (if not NULL) to BOOKREC_OK and an empty message; returns BOOKREC_OK. */
 int br_ok(bookrec_error *err);
 
+/* ---------------------------------------------------------------- experiments (ratings.c, tune.c, train_run.c) */
+
+/* The seed of the validation part carved from the training part of the train/test split made with seed s. */
+static inline uint64_t br_valid_seed(uint64_t s) { return s + 1; }
+
+/* The threads of a ranking that names none (n_tasks 0, no parallel callback): those of the training options. */
+static inline void br_rank_threads(bookrec_rank_options *ro, const bookrec_train_options *to) {
+    if (ro->n_tasks > 0 || ro->parallel) return;
+    ro->n_tasks = to->n_tasks;
+    ro->parallel = to->parallel;
+    ro->parallel_ctx = to->parallel_ctx;
+}
+
 /* ---------------------------------------------------------------- RNG */
 
 /* splitmix64-seeded xoshiro256** state: the same seed gives the same stream on every platform. */
@@ -223,9 +236,10 @@ void br_model_set_has_users(bookrec_model *m, int has);
 void br_model_invalidate(bookrec_model *m);
 
 /* The model (model.c, train.c): one parameter block, views into it, id tables, book-side caches.
-   Block order: item side first (item_emb, item_bias, dense1_w, dense1_b, dense2_w, dense2_b), then the
-   users part (user_emb, user_bias); each tensor starts on a 16-float boundary, padding stays zero.
-   Views of tensors an arch does not use are NULL. */
+   The views, their order and shapes come from one size table (layout_of in model.c), which also gives the model
+   file's tensor list (br_model_tensors): the item side first (item_emb, item_bias, item_imp, dense1_w, dense1_b,
+   dense2_w, dense2_b), then the users part (user_emb, user_bias), then the tag rows; each float tensor starts
+   on a 16-float boundary, padding stays zero. Views of tensors an arch does not use are NULL. */
 struct bookrec_model {
     bookrec_model_config cfg;
     float *params;       /* the parameter block, n_params floats */
@@ -443,5 +457,39 @@ uint32_t br_crc32_update(uint32_t crc, const uint8_t *p, size_t n);
 
 /* Swaps records a and b of p in place (packed.c; the epochs' shuffle). */
 void br_packed_swap(bookrec_packed *p, size_t a, size_t b);
+
+/* ---------------------------------------------------------------- top-N rows of the evaluation (rankers_topn.c) */
+
+/* The top-N rows' settings and the dense B of the last training part an EASE row was fitted on (rows of one part
+   come one after another, so a K curve costs one solve per part); owned by one evaluation run. on_fit (may be
+   NULL) is told when a fit starts: EASE's dense B, or iALS of dim. */
+typedef struct br_topn_rankers br_topn_rankers;
+br_topn_rankers *br_topn_rankers_create(void (*on_fit)(void *ctx, bookrec_arch arch, int dim, size_t n_ratings),
+                                        void *ctx);
+void br_topn_rankers_free(br_topn_rankers *t);
+
+/* For a top-N row name ("ease", "easeK", "ials", "ialsD", "ease+ialsD@BETA") sets *is_topn and fills *rk (name
+   pointing at `name`, arg owned by t, t may be NULL to only check the name); for other names *is_topn = 0. Fails
+   with BOOKREC_E_ARG on a bad number ("archs: 'ease0' is not easeK with a number in 1..1024"). */
+int br_topn_ranker(br_topn_rankers *t, const char *name, bookrec_ranker *rk, int *is_topn, bookrec_error *err);
+
+/* ---------------------------------------------------------------- training from packed ratings (experiment.c) */
+
+/* Packs fit as bookrec_train_fit does (pack asked, opt->shuffle_in_place, no group_users, no implicit sets, no
+   tags), consuming fit's arrays (fit keeps its count), so a caller can pack before it makes the model and the
+   triples and the model never take memory together. BOOKREC_OK with pk->rec set when packed; BOOKREC_OK with
+   pk->rec NULL and fit untouched when not (why->msg says why when the fields need more than 64 bits, else is
+   empty); another code on failure. */
+int br_train_pack(int n_users, int n_items, int implicit, int n_tags, const bookrec_train_options *opt, int pack,
+                  bookrec_triples *fit, bookrec_packed *pk, bookrec_error *why, bookrec_error *err);
+
+/* Trains m from pk when br_train_pack packed (pk is freed), else from fit, as bookrec_train_fit does. */
+int br_train_fit_packed(bookrec_model *m, bookrec_triples *fit, bookrec_packed *pk, bookrec_triples *valid,
+                        const bookrec_train_options *opt, bookrec_train_info *info, bookrec_error *err);
+
+/* ---------------------------------------------------------------- string arrays (tags.c) */
+
+/* Frees s[0..n) and s itself (NULL entries and a NULL s are fine). */
+void br_free_strings(char **s, long n);
 
 #endif /* BOOKREC_INTERNAL_H */

@@ -84,6 +84,11 @@ void bookrec_items_free(bookrec_items *it) {
     free(im);
 }
 
+const bookrec_item *bookrec_items_find(const bookrec_items *it, const char *id) {
+    int j = it && id ? bookrec_ids_find(it->ids, id, -1) : -1;
+    return j >= 0 && j < it->n ? &it->item[j] : NULL;
+}
+
 /* Finds a column: required ones must exist; optional ones must exist only when named explicitly. */
 static int find_col(br_csv *c, const char *given, const char *dflt, int required, int *ix, bookrec_error *err) {
     const char *name = given ? given : dflt;

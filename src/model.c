@@ -1,7 +1,10 @@
 /*
  * model.c - the three models (seed, mf, ncf) as one contiguous parameter block with named views:
  * creation and initialisation, prediction, the book-side caches, scoring every book for a reader,
- * top-k ranking, similar books and folding a new reader in with the book side frozen.
+ * a dataset reader's top-k (bookrec_topk is eval.c's), similar books and folding a new reader in with the book side
+ * frozen.
+ * The parameter block's layout is one size table (layout_of): the views and the model file's tensor list both
+ * come from it, so a tensor is named, shaped and placed in one line.
  * Not here: training (train.c), the model file format (modelfile.c), kernels (kernels.c).
  *
  * The seed network (the tutorial): x = [item_emb[i]; user_emb[u]], h = ReLU(dense1_w x + dense1_b),
@@ -14,6 +17,7 @@
  */
 #include "internal.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +49,7 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
                        (int)c->arch);
     if (br_is_topn(c) && (c->implicit || c->n_tags))
         return br_fail(err, BOOKREC_E_ARG, "model config: implicit feedback and tags are for the rating models, not %s",
-                       c->arch == BOOKREC_ARCH_EASE ? "ease" : "ials");
+                       bookrec_arch_name(c->arch));
     if (c->n_entries < 0 || c->n_entries > ((int64_t)1 << 31) - 1 || (c->n_entries && c->arch != BOOKREC_ARCH_EASE))
         return br_fail(err, BOOKREC_E_ARG, "model config: n_entries %lld (only EASE has them, at most 2^31-1)",
                        (long long)c->n_entries);
@@ -54,7 +58,7 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
                        c->dim, c->n_items);
     if (c->n_users < 1 || c->n_items < 1)
         return br_fail(err, BOOKREC_E_ARG, "model config: n_users %d and n_items %d must be >= 1", c->n_users, c->n_items);
-    int max_dim = c->arch == BOOKREC_ARCH_EASE ? 1024 : MAX_DIM; /* EASE: entries kept per row */
+    int max_dim = c->arch == BOOKREC_ARCH_EASE ? BOOKREC_EASE_MAX_K : MAX_DIM; /* EASE: entries kept per row */
     if (c->dim < 1 || c->dim > max_dim)
         return br_fail(err, BOOKREC_E_ARG, "model config: dim %d out of range 1..%d", c->dim, max_dim);
     if (has_dense(c) && (c->hidden < 1 || c->hidden > MAX_HIDDEN))
@@ -77,12 +81,82 @@ static int check_config(const bookrec_model_config *c, bookrec_error *err) {
     return BOOKREC_OK;
 }
 
-/* Offset of the next tensor of `count` floats, aligned to 16 floats; returns 0 on overflow. */
-static int place(size_t *cursor, size_t count, size_t *off) {
-    size_t start = (*cursor + 15) & ~(size_t)15;
-    if (count > ((size_t)1 << 30) || start > ((size_t)1 << 31)) return 0;
-    *off = start;
-    *cursor = start + count;
+/* One row of the model's size table: a tensor, its shape, which part of the model file it belongs to and where its
+   view lives in struct bookrec_model. */
+typedef struct layout_row {
+    const char *name;
+    size_t rows, cols;
+    int part;      /* BOOKREC_PART_ITEMS (book side and network) or BOOKREC_PART_USERS */
+    int saved;     /* listed by br_model_tensors; tag rows are folded into the books when training ends, never saved */
+    size_t view;   /* offsetof(bookrec_model, the view's pointer) */
+    int is_int;    /* in the integer block (top-N indices), else the parameter block */
+    int64_t imax;  /* integer tensors: every value lies in 0 .. imax */
+} layout_row;
+
+#define LAYOUT_MAX 16
+
+/* The size table of a model of config c, in block and file order; returns the row count (<= LAYOUT_MAX). Both the
+   views bookrec_model_create places and the tensor list of br_model_tensors (the model file) come from it. */
+static int layout_of(const bookrec_model_config *c, layout_row *out) {
+    size_t ni = (size_t)c->n_items, nu = (size_t)c->n_users, d = (size_t)c->dim, ne = (size_t)c->n_entries;
+    size_t H = (size_t)c->hidden, nt = (size_t)c->n_tags;
+    int n = 0;
+#define ROW(nm, r, k, part, saved, field, is_int, imax) \
+    out[n++] = (layout_row){nm, r, k, part, saved, offsetof(bookrec_model, field), is_int, imax}
+    const int I = BOOKREC_PART_ITEMS, U = BOOKREC_PART_USERS;
+    if (c->arch == BOOKREC_ARCH_EASE) { /* EASE has no user vectors: its readers are their ratings */
+        ROW("ease_col", ni, d, I, 1, topn_col, 1, (int64_t)ni - 1);
+        ROW("ease_val", ni, d, I, 1, item_emb, 0, 0);
+        ROW("item_prior", ni, 1, I, 1, item_bias, 0, 0);
+        ROW("topn_meta", 1, BR_META_SIZE, I, 1, topn_meta, 0, 0);
+        ROW("user_off", nu + 1, 1, U, 1, user_off, 1, (int64_t)ne);
+        ROW("user_item", ne, 1, U, 1, user_item, 1, (int64_t)ni - 1);
+        ROW("user_rating", ne, 1, U, 1, user_rating, 0, 0);
+        return n;
+    }
+    ROW("item_emb", ni, d, I, 1, item_emb, 0, 0);
+    if (c->arch == BOOKREC_ARCH_IALS) ROW("topn_meta", 1, BR_META_SIZE, I, 1, topn_meta, 0, 0);
+    if (has_bias(c)) ROW("item_bias", ni, 1, I, 1, item_bias, 0, 0);
+    if (c->implicit) ROW("item_imp", ni, d, I, 1, item_imp, 0, 0);
+    if (has_dense(c)) {
+        ROW("dense1_w", H, 2 * d, I, 1, w1, 0, 0);
+        ROW("dense1_b", H, 1, I, 1, b1, 0, 0);
+        ROW("dense2_w", 1, H, I, 1, w2, 0, 0);
+        ROW("dense2_b", 1, 1, I, 1, b2, 0, 0);
+    }
+    ROW("user_emb", nu, d, U, 1, user_emb, 0, 0);
+    if (has_bias(c)) ROW("user_bias", nu, 1, U, 1, user_bias, 0, 0);
+    if (nt > 0) {
+        ROW("tag_emb", nt, d, I, 0, tag_emb, 0, 0);
+        ROW("tag_bias", nt, 1, I, 0, tag_bias, 0, 0);
+    }
+#undef ROW
+    return n;
+}
+
+/* Points row r's view in m (a float * or an int32_t * field, by r->is_int) at base + off; memcpy keeps the
+   store within the aliasing rules. */
+static void set_view(bookrec_model *m, const layout_row *r, size_t off) {
+    float *f = m->params + off;
+    int32_t *i = m->ints + off;
+    if (r->is_int) memcpy((char *)m + r->view, &i, sizeof i);
+    else memcpy((char *)m + r->view, &f, sizeof f);
+}
+
+/* Offsets of every row of the table: floats each on a 16-float boundary, integers packed; writes the block sizes
+   and returns 0 when the model is too large. */
+static int place_rows(const layout_row *t, int n, size_t *off, size_t *n_floats, size_t *n_ints) {
+    size_t fc = 0, ic = 0;
+    for (int k = 0; k < n; k++) {
+        size_t count = t[k].rows * t[k].cols;
+        if (t[k].is_int) { off[k] = ic; ic += count; continue; }
+        size_t start = (fc + 15) & ~(size_t)15;
+        if (count > ((size_t)1 << 30) || start > ((size_t)1 << 31)) return 0;
+        off[k] = start;
+        fc = start + count;
+    }
+    *n_floats = (fc + 15) & ~(size_t)15;
+    *n_ints = ic;
     return 1;
 }
 
@@ -98,23 +172,13 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     if (rc) return rc;
     const bookrec_model_config *c = cfg;
     size_t d = (size_t)c->dim, H = has_dense(c) ? (size_t)c->hidden : 0;
-    size_t nu = (size_t)c->n_users, ni = (size_t)c->n_items;
-    size_t cur = 0, o_ie = 0, o_ib = 0, o_w1 = 0, o_b1 = 0, o_w2 = 0, o_b2 = 0, o_ue = 0, o_ub = 0, o_iy = 0, o_tg = 0, o_tb = 0;
-    size_t o_meta = 0, o_ur = 0, ne = (size_t)c->n_entries, ease = c->arch == BOOKREC_ARCH_EASE;
-    int ok = place(&cur, ni * d, &o_ie);
-    if (has_bias(c) || ease) ok = ok && place(&cur, ni, &o_ib);
-    if (br_is_topn(c)) ok = ok && place(&cur, BR_META_SIZE, &o_meta);
-    if (c->implicit) ok = ok && place(&cur, ni * d, &o_iy);
-    if (H) ok = ok && place(&cur, H * 2 * d, &o_w1) && place(&cur, H, &o_b1) && place(&cur, H, &o_w2) &&
-                place(&cur, 1, &o_b2);
-    if (ease) ok = ok && place(&cur, ne, &o_ur); /* EASE has no user vectors: its readers are their ratings */
-    else ok = ok && place(&cur, nu * d, &o_ue);
-    if (has_bias(c)) ok = ok && place(&cur, nu, &o_ub);
-    if (c->n_tags > 0) ok = ok && place(&cur, (size_t)c->n_tags * d, &o_tg) && place(&cur, (size_t)c->n_tags, &o_tb);
-    if (!ok) return br_fail(err, BOOKREC_E_ARG, "model config: %d users x %d items x dim %d is too large",
-                            c->n_users, c->n_items, c->dim);
-    size_t n = (cur + 15) & ~(size_t)15;
-    size_t n_ints = ease ? ni * d + nu + 1 + ne : 0;
+    size_t nu = (size_t)c->n_users, ni = (size_t)c->n_items, ease = c->arch == BOOKREC_ARCH_EASE;
+    layout_row t[LAYOUT_MAX];
+    size_t off[LAYOUT_MAX], n = 0, n_ints = 0;
+    int nt = layout_of(c, t);
+    if (!place_rows(t, nt, off, &n, &n_ints))
+        return br_fail(err, BOOKREC_E_ARG, "model config: %d users x %d items x dim %d is too large",
+                       c->n_users, c->n_items, c->dim);
     bookrec_model *m = calloc(1, sizeof *m);
     float *p = m ? calloc(n, sizeof *p) : NULL;
     int32_t *ip = p && n_ints ? calloc(n_ints, sizeof *ip) : NULL;
@@ -125,24 +189,12 @@ int bookrec_model_create(const bookrec_model_config *cfg, bookrec_model **out, b
     m->cfg = *c;
     m->params = p;
     m->n_params = n;
-    m->item_emb = p + o_ie;
-    if (!ease) m->user_emb = p + o_ue;
-    if (has_bias(c)) { m->item_bias = p + o_ib; m->user_bias = p + o_ub; }
-    if (br_is_topn(c)) m->topn_meta = p + o_meta;
-    if (ease) {
-        m->item_bias = p + o_ib;
-        m->user_rating = p + o_ur;
-        m->ints = ip;
-        m->n_ints = n_ints;
-        m->topn_col = ip;
-        m->user_off = ip + ni * d;
-        m->user_item = m->user_off + nu + 1;
+    m->ints = ip;
+    m->n_ints = n_ints;
+    for (int k = 0; k < nt; k++) set_view(m, &t[k], off[k]);
+    if (ease)
         for (size_t i = 0; i < ni; i++) /* an unfitted row points at itself with value 0 */
             for (size_t k = 0; k < d; k++) m->topn_col[i * d + k] = (int32_t)i;
-    }
-    if (H) { m->w1 = p + o_w1; m->b1 = p + o_b1; m->w2 = p + o_w2; m->b2 = p + o_b2; }
-    if (c->implicit) m->item_imp = p + o_iy;
-    if (c->n_tags > 0) { m->tag_emb = p + o_tg; m->tag_bias = p + o_tb; } /* tag rows start at zero */
     m->has_users = 1;
 
     br_rng r;
@@ -309,35 +361,19 @@ void br_model_implicit_sum(const bookrec_model *m, const int32_t *items, int n, 
 /* Lists the model's tensors into out[0..max); returns how many the model has (may exceed max). */
 int br_model_tensors(bookrec_model *m, br_tensor *out, int max) {
     if (!m) return 0;
-    const bookrec_model_config *c = &m->cfg;
-    br_tensor t[9];
-    int n = 0;
-    if (c->arch == BOOKREC_ARCH_EASE) {
-        int ni = c->n_items, nu = c->n_users, ne = (int)c->n_entries;
-        t[n++] = (br_tensor){"ease_col", NULL, ni, c->dim, BOOKREC_PART_ITEMS, m->topn_col, ni - 1};
-        t[n++] = (br_tensor){"ease_val", m->item_emb, ni, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"item_prior", m->item_bias, ni, 1, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"topn_meta", m->topn_meta, 1, BR_META_SIZE, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"user_off", NULL, nu + 1, 1, BOOKREC_PART_USERS, m->user_off, ne};
-        t[n++] = (br_tensor){"user_item", NULL, ne, 1, BOOKREC_PART_USERS, m->user_item, ni - 1};
-        t[n++] = (br_tensor){"user_rating", m->user_rating, ne, 1, BOOKREC_PART_USERS, NULL, 0};
-        for (int k = 0; k < n && k < max && out; k++) out[k] = t[k];
-        return n;
+    layout_row t[LAYOUT_MAX];
+    int nt = layout_of(&m->cfg, t), n = 0;
+    for (int k = 0; k < nt; k++) {
+        if (!t[k].saved) continue;
+        if (out && n < max) {
+            float *f = NULL;
+            int32_t *i = NULL;
+            if (t[k].is_int) memcpy(&i, (char *)m + t[k].view, sizeof i);
+            else memcpy(&f, (char *)m + t[k].view, sizeof f);
+            out[n] = (br_tensor){t[k].name, f, (int)t[k].rows, (int)t[k].cols, t[k].part, i, (int32_t)t[k].imax};
+        }
+        n++;
     }
-    t[n++] = (br_tensor){"item_emb", m->item_emb, c->n_items, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
-    if (c->arch == BOOKREC_ARCH_IALS)
-        t[n++] = (br_tensor){"topn_meta", m->topn_meta, 1, BR_META_SIZE, BOOKREC_PART_ITEMS, NULL, 0};
-    if (has_bias(c)) t[n++] = (br_tensor){"item_bias", m->item_bias, c->n_items, 1, BOOKREC_PART_ITEMS, NULL, 0};
-    if (c->implicit) t[n++] = (br_tensor){"item_imp", m->item_imp, c->n_items, c->dim, BOOKREC_PART_ITEMS, NULL, 0};
-    if (has_dense(c)) {
-        t[n++] = (br_tensor){"dense1_w", m->w1, c->hidden, 2 * c->dim, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"dense1_b", m->b1, c->hidden, 1, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"dense2_w", m->w2, 1, c->hidden, BOOKREC_PART_ITEMS, NULL, 0};
-        t[n++] = (br_tensor){"dense2_b", m->b2, 1, 1, BOOKREC_PART_ITEMS, NULL, 0};
-    }
-    t[n++] = (br_tensor){"user_emb", m->user_emb, c->n_users, c->dim, BOOKREC_PART_USERS, NULL, 0};
-    if (has_bias(c)) t[n++] = (br_tensor){"user_bias", m->user_bias, c->n_users, 1, BOOKREC_PART_USERS, NULL, 0};
-    for (int k = 0; k < n && k < max && out; k++) out[k] = t[k];
     return n;
 }
 
@@ -521,66 +557,6 @@ int bookrec_model_score_all(bookrec_model *m, const float *state, float *scores,
                         br_relu_dot(m->item_pre + (size_t)i * H, z, m->w2, H);
     }
     return br_ok(err);
-}
-
-/* ------------------------------------------------------------------ top-k */
-
-/* a ranks before b: higher score, ties by lower index. */
-static inline int better(const float *s, int32_t a, int32_t b) {
-    return s[a] > s[b] || (s[a] == s[b] && a < b);
-}
-
-static void sift_down(int32_t *h, int n, int at, const float *s) {
-    for (;;) {
-        int l = 2 * at + 1, w = at;
-        if (l < n && better(s, h[w], h[l])) w = l;
-        if (l + 1 < n && better(s, h[w], h[l + 1])) w = l + 1;
-        if (w == at) return;
-        int32_t t = h[at]; h[at] = h[w]; h[w] = t;
-        at = w;
-    }
-}
-
-/* Writes the k best indices by score (descending, ties by lower index), skipping excluded and NaN scores;
-   exclude entries outside 0..n-1 are ignored. Returns the count written or -1 on bad arguments. */
-int bookrec_topk(const float *scores, int n, const int32_t *exclude, int n_exclude, int k,
-                 int32_t *out_idx, float *out_score) {
-    if (n < 0 || k < 0 || n_exclude < 0 || (n > 0 && !scores) || (n_exclude > 0 && !exclude) || (k > 0 && !out_idx))
-        return -1;
-    if (k == 0 || n == 0) return 0;
-    unsigned char *ex = NULL;
-    if (n_exclude > 0) {
-        ex = calloc((size_t)n, 1);
-        if (!ex) return -1;
-        for (int e = 0; e < n_exclude; e++)
-            if (exclude[e] >= 0 && exclude[e] < n) ex[exclude[e]] = 1;
-    }
-    int32_t *h = out_idx; /* min-heap: the worst kept index at the root */
-    int cnt = 0;
-    for (int i = 0; i < n; i++) {
-        if ((ex && ex[i]) || isnan(scores[i])) continue;
-        if (cnt < k) {
-            int at = cnt++;
-            h[at] = i;
-            while (at > 0) { /* sift up: parent must be worse than child */
-                int par = (at - 1) / 2;
-                if (!better(scores, h[par], h[at])) break;
-                int32_t t = h[at]; h[at] = h[par]; h[par] = t;
-                at = par;
-            }
-        } else if (better(scores, i, h[0])) {
-            h[0] = i;
-            sift_down(h, cnt, 0, scores);
-        }
-    }
-    free(ex);
-    for (int end = cnt - 1; end > 0; end--) { /* pop the worst to the back: best-first order */
-        int32_t t = h[0]; h[0] = h[end]; h[end] = t;
-        sift_down(h, end, 0, scores);
-    }
-    if (out_score)
-        for (int j = 0; j < cnt; j++) out_score[j] = scores[h[j]];
-    return cnt;
 }
 
 /* Top-k items for dataset user u, leaving out the given items; returns the count written or -1 (err filled). */

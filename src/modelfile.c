@@ -1,7 +1,8 @@
 /*
  * modelfile.c - the parts of the bookrec model file (format version 1 and 2, specified in models/README.md) that
  * its writer and reader share: IEEE half floats, per-row Q8, the CRC-32 over the file, the rule of which tensor is
- * stored in which dtype, stored sizes, and the model identity hash both part files carry.
+ * stored in which dtype, stored sizes, and the model identity hash both part files carry (its FNV-1a 64 also hashes
+ * whole files: bookrec_fnv1a64).
  * Not here: writing (modelfile_write.c), reading (modelfile_read.c), file paths (the CLI).
  */
 #include "modelfile.h"
@@ -100,6 +101,12 @@ static void fnv_f32(fnv *f, float v) {
     uint32_t x;
     memcpy(&x, &v, 4);
     fnv_u32(f, x);
+}
+
+uint64_t bookrec_fnv1a64(const void *p, size_t n) {
+    fnv f = {0xcbf29ce484222325ull};
+    fnv_bytes(&f, p, n);
+    return f.h;
 }
 
 /* Embedding tables (name ends in "_emb") take the chosen dtype; every other tensor is F32. */

@@ -1,9 +1,11 @@
 /*
  * personas.c - the persona suite of bookrec's evaluation: for each taste, a new reader who loves the best-known books
  * that may seed the taste is folded in through any scorer, and the share of its recommendations carrying the taste is
- * set beside the taste's share of the catalogue, so a person can read whether a model follows a taste.
- * It is not a metric over held-out data (src/eval.c, src/protocol.c) and it reads no files: which books seed and
- * which carry a taste comes in as per-book arrays (the CLI builds them from book_tags.csv and prints the titles).
+ * set beside the taste's share of the catalogue, so a person can read whether a model follows a taste; the suite of
+ * a model runs every taste through the model and through the popularity ranking (which books seed and carry a taste
+ * from the shelves, src/tastes.c), and the mean share over the tastes.
+ * It is not a metric over held-out data (src/eval.c, src/protocol.c) and it reads no files: the shelves come in
+ * built (the CLI reads book_tags.csv and prints the titles).
  */
 #include "internal.h"
 #include <math.h>
@@ -89,4 +91,63 @@ int bookrec_personas(int n_items, const float *popularity, const bookrec_taste_b
         st = run_taste(n_items, &tastes[t], popularity, score, score_ctx, &o, scores, &out[t], err);
     free(scores);
     return st == BOOKREC_OK ? br_ok(err) : st;
+}
+
+double bookrec_persona_mean_share(const bookrec_persona_result *res, int n) {
+    double sum = 0;
+    int m = 0;
+    for (int t = 0; t < n; t++)
+        if (!isnan(res[t].share)) {
+            sum += res[t].share;
+            m++;
+        }
+    return m ? sum / m : NAN;
+}
+
+/* Ratings of r per model book into pop[0..n_items) (0 for books the data does not have). */
+static int model_popularity(const bookrec_model *m, const bookrec_ratings *r, float *pop, bookrec_error *err) {
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int32_t *im = NULL;
+    int identity = 0, st = bookrec_ids_map(r->items, bookrec_model_items(m), c->n_items, &im, &identity, err);
+    if (st != BOOKREC_OK) return st;
+    memset(pop, 0, (size_t)c->n_items * sizeof *pop);
+    for (size_t j = 0; j < r->all.n; j++) {
+        int32_t i = im[r->all.item[j]];
+        if (i >= 0) pop[i] += 1.0f;
+    }
+    bookrec_free(im);
+    return BOOKREC_OK;
+}
+
+int bookrec_persona_suite(bookrec_model *m, const bookrec_ratings *r, const bookrec_shelves *sh, bookrec_taste *ts,
+                          int n, const char *const *titles, const bookrec_persona_options *po,
+                          const bookrec_foldin_options *fo, bookrec_persona_result *res,
+                          bookrec_persona_result *pop_res, bookrec_error *err) {
+    if (!m || !r || !sh || !ts || n < 1 || n > BOOKREC_PERSONA_MAX || !res || !pop_res)
+        return br_fail(err, BOOKREC_E_ARG, "personas: bad arguments (1..%d tastes, NULL pointer?)",
+                       BOOKREC_PERSONA_MAX);
+    const bookrec_model_config *c = bookrec_model_get_config(m);
+    int ni = c->n_items;
+    if (sh->n_items != ni)
+        return br_fail(err, BOOKREC_E_ARG, "personas: shelves of %d books, the model has %d", sh->n_items, ni);
+    float *pop = malloc((size_t)ni * sizeof *pop);
+    unsigned char *seedable = malloc((size_t)n * ni), *carries = malloc((size_t)n * ni);
+    int st = pop && seedable && carries ? BOOKREC_OK : br_fail(err, BOOKREC_E_NOMEM, "personas: out of memory");
+    if (st == BOOKREC_OK) st = model_popularity(m, r, pop, err);
+    if (st == BOOKREC_OK) st = bookrec_tastes_books(sh, ts, n, titles, pop, seedable, carries, err);
+    if (st == BOOKREC_OK) st = bookrec_model_prepare(m, err);
+    if (st == BOOKREC_OK) {
+        bookrec_taste_books tb[BOOKREC_PERSONA_MAX];
+        for (int t = 0; t < n; t++)
+            tb[t] = (bookrec_taste_books){seedable + (size_t)t * ni, carries + (size_t)t * ni};
+        bookrec_model_scorer sc = {m, {0}};
+        if (fo) sc.foldin = *fo;
+        bookrec_fixed_scorer fs = {pop, ni};
+        st = bookrec_personas(ni, pop, tb, n, bookrec_score_model, &sc, po, res, err);
+        if (st == BOOKREC_OK) st = bookrec_personas(ni, pop, tb, n, bookrec_score_fixed, &fs, po, pop_res, err);
+    }
+    free(pop);
+    free(seedable);
+    free(carries);
+    return st;
 }

@@ -1,5 +1,6 @@
 /*
- * ratings.c - reading a ratings CSV into a de-duplicated dataset, and the seeded train/test split.
+ * ratings.c - reading a ratings CSV into a de-duplicated dataset, and the seeded train/test split (one shuffle, taking
+ * the dataset's arrays or a copy of them) with the validation part `bookrec train` and `bookrec tune` carve from it.
  * Columns are found by header name (any order, names configurable); user and item ids are remapped
  * to dense indices through id tables (numeric ids go through a direct array, the rest through the
  * hash); ratings are parsed by hand in one pass. Repeated (user, item) pairs keep their last rating.
@@ -496,31 +497,34 @@ int bookrec_split(const bookrec_ratings *r, double test_fraction, uint64_t seed,
     size_t n = 0, n_test = 0;
     int rc = split_sizes(r, test_fraction, train, test, &n, &n_test, err);
     if (rc) return rc;
-    uint32_t *perm = malloc(n * sizeof *perm);
-    if (!perm) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
-    for (size_t k = 0; k < n; k++) perm[k] = (uint32_t)k;
-    br_rng rng;
-    br_rng_seed(&rng, seed);
-    for (size_t k = n - 1; k > 0; k--) {
-        size_t j = br_rng_below(&rng, (uint32_t)(k + 1));
-        uint32_t tmp = perm[k];
-        perm[k] = perm[j];
-        perm[j] = tmp;
+    bookrec_ratings copy = *r; /* bookrec_split_take on a copy of the ratings: one shuffle for both */
+    if (bookrec_triples_alloc(&copy.all, n)) return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
+    memcpy(copy.all.user, r->all.user, n * sizeof *copy.all.user);
+    memcpy(copy.all.item, r->all.item, n * sizeof *copy.all.item);
+    memcpy(copy.all.rating, r->all.rating, n * sizeof *copy.all.rating);
+    rc = bookrec_split_take(&copy, test_fraction, seed, train, test, err);
+    bookrec_triples_free(&copy.all); /* empty unless the split failed */
+    return rc;
+}
+
+int bookrec_split_parts_make(bookrec_ratings *r, double test_fraction, uint64_t seed, double valid_fraction, int lean,
+                             bookrec_split_parts *p, bookrec_error *err) {
+    if (!p) return br_fail(err, BOOKREC_E_ARG, "split: NULL argument");
+    memset(p, 0, sizeof *p);
+    int rc = lean ? bookrec_split_take(r, test_fraction, seed, &p->train, &p->test, err)
+                  : bookrec_split(r, test_fraction, seed, &p->train, &p->test, err);
+    if (rc == BOOKREC_OK && valid_fraction > 0) {
+        rc = bookrec_triples_split(&p->train, valid_fraction, br_valid_seed(seed), &p->fit, &p->valid, err);
+        if (rc == BOOKREC_OK && lean) bookrec_triples_free(&p->train);
     }
-    if (bookrec_triples_alloc(test, n_test) || bookrec_triples_alloc(train, n - n_test)) {
-        free(perm);
-        bookrec_triples_free(test);
-        bookrec_triples_free(train);
-        return br_fail(err, BOOKREC_E_NOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < n; k++) {
-        bookrec_triples *dst = k < n_test ? test : train;
-        size_t at = k < n_test ? k : k - n_test;
-        uint32_t s = perm[k];
-        dst->user[at] = r->all.user[s];
-        dst->item[at] = r->all.item[s];
-        dst->rating[at] = r->all.rating[s];
-    }
-    free(perm);
-    return br_ok(err);
+    if (rc != BOOKREC_OK) bookrec_split_parts_free(p);
+    return rc;
+}
+
+void bookrec_split_parts_free(bookrec_split_parts *p) {
+    if (!p) return;
+    bookrec_triples_free(&p->train);
+    bookrec_triples_free(&p->test);
+    bookrec_triples_free(&p->fit);
+    bookrec_triples_free(&p->valid);
 }

@@ -7,7 +7,7 @@
  * owned, kindle, read-in-2015, ...) dropped, of the rest the max_tags found on most books kept, and each book's
  * per_book strongest (highest count) with weights log(1 + count) normalised to sum 1; and each book's strongest
  * shelves as they are (nothing dropped, with counts) for the persona suite, with the shelf-name test and the
- * folding of tag names' spelling variants its tastes are built with.
+ * folding of tag names' spelling variants its tastes are built with (and the site's genre shelves, src/genres.c).
  * Not here: reading the files (the front-end hands their bytes over) and the tag model itself (src/model.c,
  * src/train.c).
  */
@@ -72,9 +72,14 @@ static int cmp_row(const void *a, const void *b) {
     return x->tag < y->tag ? -1 : x->tag > y->tag;
 }
 
+void br_free_strings(char **s, long n) {
+    if (!s) return;
+    for (long k = 0; k < n; k++) free(s[k]);
+    free(s);
+}
+
 static void data_free(tag_data *d) {
-    for (long t = 0; t < d->n_names; t++) free(d->name[t]);
-    free(d->name);
+    br_free_strings(d->name, d->n_names);
     free(d->rows);
     memset(d, 0, sizeof *d);
 }
@@ -354,8 +359,7 @@ long bookrec_shelves_find(const bookrec_shelves *s, const char *name) {
 
 void bookrec_shelves_free(bookrec_shelves *s) {
     if (!s) return;
-    for (long t = 0; t < s->n_names; t++) free(s->name[t]);
-    free(s->name);
+    br_free_strings(s->name, s->n_names);
     free(s->off);
     free(s->tag);
     free(s->count);

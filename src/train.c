@@ -8,8 +8,11 @@
  * the touched embedding rows split by row, so the same seed and n_tasks give a bit-identical model.
  * Embedding rows and biases get lazy Adam by default (only the rows a batch touches are updated, their
  * moments too, as TensorFlow Addons' LazyAdam; a row that occurs twice in a batch has its gradients
- * summed first); the dense layers get plain Adam. Gradients and Adam moments are blocks parallel to the
- * model's parameter block, allocated only here, never in the batch loop.
+ * summed first); the dense layers get plain Adam. With reader_lr > 0 the readers' rows instead get row-wise
+ * Adagrad (one accumulator per reader, as large-scale embedding trainers keep for their biggest tables), so
+ * Adam's moments of those rows are never written and millions of readers cost a row and one float each.
+ * Gradients and Adam moments are blocks parallel to the model's parameter block, allocated only here, never in
+ * the batch loop.
  *
  * The loss of one batch of n examples is (1/n) sum_e [(y_e - r_e)^2 + l2 (|q_i|^2 + |p_u|^2 + b_i^2 + b_u^2)]
  * + l2_dense (|dense1_w|^2 + |dense2_w|^2): L2 on embedding rows and biases counts once per occurrence in
@@ -185,6 +188,20 @@ static void adam1(trainer *tr, float *p, const float *g, int n) {
     br_adam(p, tr->am + off, tr->av + off, g, n, tr->lr_t, tr->b1, tr->b2, tr->eps);
 }
 
+/* Row-wise Adagrad on reader u's row P [d] and bias pb (may be NULL) with gradients G and gb: the reader's
+   accumulator grows by the mean squared gradient over the row and its bias, and every weight of the row steps by
+   reader_lr / (sqrt(accumulator) + eps) times its gradient. */
+static void reader_adagrad(trainer *tr, int u, float *P, const float *G, float *pb, const float *gb) {
+    int d = tr->d;
+    double g2 = 0.0;
+    for (int c = 0; c < d; c++) g2 += (double)G[c] * G[c];
+    if (pb) g2 += (double)*gb * *gb;
+    tr->racc[u] += (float)(g2 / (double)(d + (pb != NULL)));
+    float step = tr->reader_lr / (sqrtf(tr->racc[u]) + tr->eps);
+    br_axpy(P, -step, G, d);
+    if (pb) *pb -= step * *gb;
+}
+
 void br_trainer_reduce_update(void *arg, int t) {
     trainer *tr = arg;
     bookrec_model *m = tr->m;
@@ -262,7 +279,9 @@ void br_trainer_reduce_update(void *arg, int t) {
                 if (gb) *gb += ge[2 * d + user] + l2s * *pb;
             }
         }
-        if (tr->do_adam && tr->lazy) {
+        if (tr->do_adam && tr->lazy && user && k < tr->n_uy && tr->racc) {
+            reader_adagrad(tr, tr->unit_row[k], P, G, pb, gb);
+        } else if (tr->do_adam && tr->lazy) {
             adam1(tr, P, G, d);
             if (pb) adam1(tr, pb, gb, 1);
         }
@@ -292,7 +311,7 @@ void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer 
 }
 
 void br_trainer_free(trainer *tr) {
-    free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->ugrad); free(tr->am); free(tr->av);
+    free(tr->w1p); free(tr->w1t); free(tr->grad); free(tr->ugrad); free(tr->am); free(tr->av); free(tr->racc);
     free(tr->tb); free(tr->dg_mem); free(tr->scratch_mem); free(tr->eg);
     free(tr->mark_i); free(tr->mark_u); free(tr->slot_i); free(tr->slot_u);
     free(tr->unit_row); free(tr->unit_first); free(tr->unit_last); free(tr->next_i); free(tr->next_u);
@@ -359,6 +378,7 @@ int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int fla
     tr->unit_first = malloc(mu * sizeof(int32_t));
     tr->unit_last = malloc(mu * sizeof(int32_t));
     if (flags & BR_TRAINER_SPARSE_GRAD) tr->ugrad = malloc(mu * ((size_t)c->dim + 1) * sizeof(float));
+    if (flags & BR_TRAINER_READER_ROWWISE) tr->racc = calloc((size_t)c->n_users, sizeof(float));
     if (tr->imp) {
         tr->mark_y = malloc((size_t)c->n_items * sizeof(int32_t));
         tr->slot_y = malloc((size_t)c->n_items * sizeof(int32_t));
@@ -383,7 +403,8 @@ int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int fla
         tr->w1p = calloc(H * in_pad, sizeof(float));
         tr->w1t = malloc(H * in * sizeof(float));
     }
-    if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || ((flags & BR_TRAINER_SPARSE_GRAD) && !tr->ugrad) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
+    if (!tr->grad || (with_moments && (!tr->am || !tr->av)) || ((flags & BR_TRAINER_SPARSE_GRAD) && !tr->ugrad) ||
+        ((flags & BR_TRAINER_READER_ROWWISE) && !tr->racc) || !tr->tb || !tr->dg_mem || !tr->scratch_mem ||
         !tr->eg || !tr->mark_i || !tr->mark_u || !tr->slot_i || !tr->slot_u || !tr->unit_row || !tr->unit_first ||
         !tr->unit_last || !tr->next_i || !tr->next_u || !tr->eval_sums || (tr->dense && (!tr->w1p || !tr->w1t)) ||
         (tr->imp && (!tr->mark_y || !tr->slot_y || !tr->pair_e || !tr->pair_next || !tr->ec || !tr->usum || !tr->gsum ||

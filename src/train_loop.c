@@ -53,6 +53,9 @@ static int train_check(bookrec_model *m, const bookrec_triples *train, int packe
         return br_fail(err, BOOKREC_E_ARG, "train options: lr %g, beta1 %g, beta2 %g, eps %g, l2 %g, l2_dense %g "
                        "out of range", (double)opt->lr, (double)opt->beta1, (double)opt->beta2, (double)opt->eps,
                        (double)opt->l2, (double)opt->l2_dense);
+    if (!(opt->reader_lr >= 0.0f) || !isfinite(opt->reader_lr) || (opt->reader_lr > 0.0f && !opt->lazy_adam))
+        return br_fail(err, BOOKREC_E_ARG, "train options: reader_lr %g must be finite and >= 0, and row-wise Adagrad "
+                       "for the readers needs lazy Adam", (double)opt->reader_lr);
     if (train->n == 0) return br_fail(err, BOOKREC_E_EMPTY, "no training ratings");
     if (train->n > 0xFFFFFFFFu) return br_fail(err, BOOKREC_E_ARG, "too many training ratings (%zu)", train->n);
     int rc = packed ? BOOKREC_OK : br_check_triples(m, train, "training", err);
@@ -411,7 +414,8 @@ static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_pa
     r.best_rmse = INFINITY;
     trainer *tr = &r.tr;
     /* lazy Adam keeps a gradient only for the rows each batch touches */
-    int flags = BR_TRAINER_MOMENTS | (opt->lazy_adam ? BR_TRAINER_SPARSE_GRAD : 0);
+    int flags = BR_TRAINER_MOMENTS | (opt->lazy_adam ? BR_TRAINER_SPARSE_GRAD : 0) |
+                (opt->reader_lr > 0.0f ? BR_TRAINER_READER_ROWWISE : 0);
     if ((rc = br_trainer_init(tr, m, r.T, r.batch, flags, err))) return rc;
     tr->mu = m->cfg.global_mean;
     tr->l2 = opt->l2;
@@ -425,6 +429,7 @@ static int train_main(bookrec_model *m, const bookrec_triples *train, bookrec_pa
     tr->b2 = opt->beta2;
     tr->eps = opt->eps;
     tr->lazy = opt->lazy_adam != 0;
+    tr->reader_lr = opt->reader_lr;
     tr->do_adam = 1;
     br_rng_seed(&r.rng, opt->seed);
     m->has_users = 1;

@@ -60,6 +60,8 @@ typedef struct trainer {
     float *ucnt;       /* [batch]: examples of each distinct user in the batch */
     size_t max_pairs;
     int do_adam;
+    float reader_lr;   /* > 0: the readers' rows learn by row-wise Adagrad (racc) with this rate instead of Adam */
+    float *racc;       /* [n_users]: each reader's sum of mean squared gradients (row-wise Adagrad), or NULL */
     const int32_t *next_users, *next_items; /* the next batch, for touch_rows */
     int next_n;
     /* evaluation */
@@ -73,6 +75,8 @@ void br_trainer_run(const bookrec_train_options *o, bookrec_task_fn fn, trainer 
 
 #define BR_TRAINER_MOMENTS 1     /* br_trainer_init: allocate Adam's moments (else the gradient only) */
 #define BR_TRAINER_SPARSE_GRAD 2 /* ... and keep the embedding gradient for the batch's rows only (lazy Adam) */
+#define BR_TRAINER_READER_ROWWISE 4 /* ... and one row-wise Adagrad accumulator per reader (Adam's moments of the
+                                       readers' rows are then never written, so their pages never become resident) */
 
 /* Allocates everything the batch loop needs (freed with br_trainer_free, also on failure here), as flags say. */
 int br_trainer_init(trainer *tr, bookrec_model *m, int T, int max_batch, int flags, bookrec_error *err);

@@ -72,6 +72,19 @@ json "$H" "const e=j.epochs; if (e.length!==3) throw 'epochs '+e.length;
   if (j.split.seed!==1 || j.split.test_fraction!==0.2) throw 'split';
   if (j.config.arch!=='seed' || j.config.dim!==15) throw 'config';" \
   && ok "history: 3 epochs, training MSE falls" || fail "history check"
+# the readers' rows by row-wise Adagrad (--reader-lr): another model than Adam's, it learns, the history says so
+"$CLI" train --data "$D" --arch mf --epochs 4 --patience 0 --reader-lr 0.05 --out "$T/rw/model.bkr" > /dev/null \
+  2> "$T/err.txt" || fail "train --reader-lr: $(cat "$T/err.txt")"
+"$CLI" train --data "$D" --arch mf --epochs 4 --patience 0 --out "$T/rw/adam.bkr" > /dev/null 2>&1 || fail "train mf"
+! cmp -s "$T/rw/model.bkr" "$T/rw/adam.bkr" && json "$T/rw/model.history.json" "const e=j.epochs;
+  if (j.options.reader_lr!==0.05) throw 'reader_lr '+j.options.reader_lr;
+  if (!(e[3].train_mse < e[0].train_mse && e[3].test_rmse < e[0].test_rmse)) throw 'did not learn';" \
+  && ok "train --reader-lr: row-wise Adagrad for the readers learns, recorded in the history" \
+  || fail "train --reader-lr (same model as Adam, or history wrong)"
+if "$CLI" train --data "$D" --arch mf --epochs 1 --reader-lr 0.05 --dense-adam --out "$T/rw/bad.bkr" > /dev/null \
+  2> "$T/err.txt"; then fail "--reader-lr with --dense-adam accepted"
+elif grep -q "reader-lr .*--dense-adam" "$T/err.txt"; then ok "--reader-lr with --dense-adam refused with a message"
+else fail "--reader-lr --dense-adam: $(cat "$T/err.txt")"; fi
 python3 -c "import sys, xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.tag.endswith('svg'); \
 assert len([e for e in r.iter() if e.tag.endswith('polyline')])==2" "$S" && ok "svg parses, two lines" || fail "svg parse"
 grep -q "epoch 3/3" "$T/train.err" && grep -q "CSV read" "$T/train.err" && ok "per-epoch lines" || fail "no per-epoch lines"

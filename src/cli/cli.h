@@ -284,23 +284,17 @@ void cli_write_json_or_die(const char *path, struct cJSON *root);
 /* What `bookrec train` ran and got, for its history JSON and loss picture (everything is the caller's). */
 typedef struct cli_train_report {
     const char *out;                  /* the model file */
-    const bookrec_model_config *cfg;  /* the trained model's */
+    const bookrec_train_run *run;     /* the model, its parts, history (seconds filled), figures and rankings */
     const bookrec_train_options *to;
     const char *to_read, *tags;       /* the flags as given, NULL when not */
-    size_t to_read_pairs;
     int n_tags;
     uint64_t split_seed;
     double test_fraction;
-    size_t n_fit, n_valid, n_test, n_ratings;
     const char *ratings_path;
     const bookrec_ratings *r;
     double read_s, parse_s, split_s, train_s, save_s;
-    const bookrec_epoch_stats *hist;  /* per epoch, seconds and test figures filled */
-    int n_hist, best_epoch;
-    double test_mse, test_mae;
     size_t model_bytes;
-    int rank;                         /* 1: the NDCG@10 figures below were measured */
-    double ndcg, ndcg_pop, new_ndcg, new_ndcg_pop;
+    int rank;                         /* 1: the run's rankings were measured */
 } cli_train_report;
 
 /* Writes the history JSON of a top-N fit beside its model file `out` (report.c); returns its path (caller frees). */

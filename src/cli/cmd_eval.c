@@ -1,11 +1,11 @@
 /*
- * cmd_eval.c - `bookrec eval`: one table of figures on one split. Rows are predictors (the global-mean
- * and user+book-bias baselines, then each model given with --model), columns are metrics (test RMSE and
- * MAE for now). The table is a small generic structure (eval_table) so further rows (popularity, more
- * models) and columns (ranking metrics) are added with eval_row/eval_set without touching the printers.
- * The split is the training run's (seed and fraction from the model's history JSON) unless flags say
+ * cmd_eval.c - `bookrec eval`: one table of figures on one split. Rows are predictors (the global-mean and
+ * user+book-bias baselines, each model given with --model, with --all one trained row per --archs architecture),
+ * columns are metrics (test RMSE and MAE, HR/NDCG/Recall/coverage@k and popularity rank for dataset users and for
+ * new readers). The split is the training run's (seed and fraction from the model's history JSON) unless flags say
  * otherwise. `--report FILE` writes the same table as Markdown and JSON (FILE.md, FILE.json).
- * Not a trainer: it never changes a model.
+ * Not the experiment: the rankers, the runs, the table and the caption are the core's (src/evaluation.c,
+ * src/eval_table.c); this parses flags, loads files, prints progress and the table. Never changes a model.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -16,131 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ the table */
-
-#define EVAL_MAX_COLS 40
-#define EVAL_MAX_ROWS 32
-
-typedef struct eval_col {
-    const char *key;   /* JSON key, e.g. "rmse" */
-    const char *title; /* column title, e.g. "RMSE" */
-    int decimals;
-} eval_col;
-
-typedef struct eval_row {
-    char name[96];
-    char note[320];
-    double v[EVAL_MAX_COLS];  /* NaN: not measured */
-    double sd[EVAL_MAX_COLS], lo[EVAL_MAX_COLS], hi[EVAL_MAX_COLS]; /* over seeds; NaN: a single figure */
-} eval_row;
-
-typedef struct eval_table {
-    eval_col col[EVAL_MAX_COLS];
-    int n_cols;
-    eval_row row[EVAL_MAX_ROWS];
-    int n_rows;
-} eval_table;
-
-/* Adds (or finds) a column; returns its index. */
-static int eval_col_add(eval_table *t, const char *key, const char *title, int decimals) {
-    for (int c = 0; c < t->n_cols; c++)
-        if (!strcmp(t->col[c].key, key)) return c;
-    if (t->n_cols >= EVAL_MAX_COLS) cli_die("eval: too many columns");
-    t->col[t->n_cols] = (eval_col){key, title, decimals};
-    return t->n_cols++;
-}
-
-/* Adds a row with every value unmeasured; returns its index. */
-static int eval_row_add(eval_table *t, const char *name, const char *note) {
-    if (t->n_rows >= EVAL_MAX_ROWS) cli_die("eval: too many rows");
-    eval_row *r = &t->row[t->n_rows];
-    snprintf(r->name, sizeof r->name, "%s", name);
-    snprintf(r->note, sizeof r->note, "%s", note ? note : "");
-    for (int c = 0; c < EVAL_MAX_COLS; c++) r->v[c] = r->sd[c] = r->lo[c] = r->hi[c] = NAN;
-    return t->n_rows++;
-}
-
-static int eval_col_find(const eval_table *t, const char *key) {
-    for (int c = 0; c < t->n_cols; c++)
-        if (!strcmp(t->col[c].key, key)) return c;
-    cli_die("eval: internal: no column %s", key);
-}
-
-static void eval_set(eval_table *t, int row, const char *key, double v) { t->row[row].v[eval_col_find(t, key)] = v; }
-
-/* A figure over seeds: the mean, shown with ± its standard deviation; min and max go to the JSON. */
-static void eval_set_stat(eval_table *t, int row, const char *key, double mean, double sd, double lo, double hi) {
-    int c = eval_col_find(t, key);
-    eval_row *r = &t->row[row];
-    r->v[c] = mean; r->sd[c] = sd; r->lo[c] = lo; r->hi[c] = hi;
-}
-
-static void fmt_cell(const eval_table *t, int r, int c, char *buf, size_t cap) {
-    double v = t->row[r].v[c], sd = t->row[r].sd[c];
-    int d = t->col[c].decimals;
-    if (isnan(v)) snprintf(buf, cap, "-");
-    else if (isnan(sd)) snprintf(buf, cap, "%.*f", d, v);
-    else snprintf(buf, cap, "%.*f±%.*f", d, v, d, sd);
-}
-
-/* Prints the table in blocks of at most 6 columns (the new-reader columns are wide), notes after the last. */
-static void print_text(const eval_table *t, FILE *f) {
-    int wn = 5;
-    for (int r = 0; r < t->n_rows; r++)
-        if ((int)strlen(t->row[r].name) > wn) wn = (int)strlen(t->row[r].name);
-    for (int c0 = 0; c0 < t->n_cols; c0 += 6) {
-        int c1 = c0 + 6 < t->n_cols ? c0 + 6 : t->n_cols, last = c1 == t->n_cols;
-        int w[6];
-        for (int c = c0; c < c1; c++) {
-            w[c - c0] = (int)strlen(t->col[c].title);
-            for (int r = 0; r < t->n_rows; r++) {
-                char cell[64];
-                fmt_cell(t, r, c, cell, sizeof cell);
-                int l = (int)strlen(cell) - (strstr(cell, "±") ? 1 : 0); /* ± is 2 bytes, one column */
-                if (l > w[c - c0]) w[c - c0] = l;
-            }
-        }
-        if (c0 > 0) fprintf(f, "\n");
-        fprintf(f, "%-*s", wn, "model");
-        for (int c = c0; c < c1; c++) fprintf(f, "  %*s", w[c - c0], t->col[c].title);
-        fprintf(f, last ? "  notes\n" : "\n");
-        for (int r = 0; r < t->n_rows; r++) {
-            fprintf(f, "%-*s", wn, t->row[r].name);
-            for (int c = c0; c < c1; c++) {
-                char cell[64];
-                fmt_cell(t, r, c, cell, sizeof cell);
-                fprintf(f, "  %*s", w[c - c0] + (strstr(cell, "±") ? 1 : 0), cell);
-            }
-            if (last) fprintf(f, "  %s", t->row[r].note);
-            fprintf(f, "\n");
-        }
-    }
-}
-
-static char *markdown(const eval_table *t, const char *caption) {
-    size_t cap = 4096 + (size_t)t->n_rows * (size_t)(t->n_cols + 2) * 200, o = 0;
-    char *s = malloc(cap);
-    if (!s) cli_die("out of memory");
-#define MD(...) (o += (size_t)snprintf(s + o, cap - o, __VA_ARGS__), o = o < cap ? o : cap - 1)
-    MD("%s\n\n| model |", caption);
-    for (int c = 0; c < t->n_cols; c++) MD(" %s |", t->col[c].title);
-    MD(" notes |\n|---|");
-    for (int c = 0; c < t->n_cols; c++) MD("---:|");
-    MD("---|\n");
-    for (int r = 0; r < t->n_rows; r++) {
-        MD("| %s |", t->row[r].name);
-        for (int c = 0; c < t->n_cols; c++) {
-            char cell[64];
-            fmt_cell(t, r, c, cell, sizeof cell);
-            MD(" %s |", cell);
-        }
-        MD(" %s |\n", t->row[r].note);
-    }
-#undef MD
-    return s;
-}
-
-static cJSON *table_json(const eval_table *t) {
+static cJSON *table_json(const bookrec_eval_table *t) {
     cJSON *cols = cJSON_CreateArray();
     for (int c = 0; c < t->n_cols; c++) {
         cJSON *o = cJSON_CreateObject();
@@ -150,16 +26,16 @@ static cJSON *table_json(const eval_table *t) {
     }
     cJSON *rows = cJSON_CreateArray();
     for (int r = 0; r < t->n_rows; r++) {
+        const bookrec_eval_row *row = &t->row[r];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", t->row[r].name);
-        cJSON_AddStringToObject(o, "note", t->row[r].note);
+        cJSON_AddStringToObject(o, "name", row->name);
+        cJSON_AddStringToObject(o, "note", row->note);
         for (int c = 0; c < t->n_cols; c++) {
-            double v = t->row[r].v[c];
-            if (isnan(v)) cJSON_AddNullToObject(o, t->col[c].key);
-            else cJSON_AddNumberToObject(o, t->col[c].key, v);
-            if (isnan(v) || isnan(t->row[r].sd[c])) continue;
+            if (isnan(row->v[c])) cJSON_AddNullToObject(o, t->col[c].key);
+            else cJSON_AddNumberToObject(o, t->col[c].key, row->v[c]);
+            if (isnan(row->v[c]) || isnan(row->sd[c])) continue;
             const char *suffix[3] = {"_sd", "_min", "_max"};
-            double w[3] = {t->row[r].sd[c], t->row[r].lo[c], t->row[r].hi[c]};
+            double w[3] = {row->sd[c], row->lo[c], row->hi[c]};
             for (int j = 0; j < 3; j++) {
                 char key[64];
                 snprintf(key, sizeof key, "%s%s", t->col[c].key, suffix[j]);
@@ -174,41 +50,145 @@ static cJSON *table_json(const eval_table *t) {
     return root;
 }
 
-/* ------------------------------------------------------------------ the command */
+/* ------------------------------------------------------------------ progress */
 
-/* Adapters handing the table to eval_rank.c (ranking columns, --all rows). */
-static int sink_col(void *t, const char *key, const char *title, int dec) { return eval_col_add(t, key, title, dec); }
-static int sink_row(void *t, const char *name, const char *note) { return eval_row_add(t, name, note); }
-static void sink_set(void *t, int row, const char *key, double v) { eval_set(t, row, key, v); }
-static void sink_stat(void *t, int row, const char *key, double m, double sd, double lo, double hi) {
-    eval_set_stat(t, row, key, m, sd, lo, hi);
+/* What the progress lines need: the table (for the trained rows' notes), the fit clocks, when the last row ended. */
+typedef struct eval_log {
+    bookrec_eval_table *t;
+    int no_rank, n_seeds;
+    evr_fit_log fits[BOOKREC_EVAL_MAX_ROWS];
+    double t0;
+} eval_log;
+
+static void on_spec_row(void *ctx, int row, bookrec_spec_row *sr) {
+    eval_log *lg = ctx;
+    if (row >= 0) evr_log_fits(sr, &lg->fits[row]);
 }
-static void sink_note(void *t, int row, const char *note) {
-    eval_row *r = &((eval_table *)t)->row[row];
-    snprintf(r->note, sizeof r->note, "%s", note);
+
+static void on_topn_fit(void *ctx, bookrec_arch arch, int dim, size_t n) {
+    (void)ctx;
+    char g[32];
+    if (arch == BOOKREC_ARCH_EASE) fprintf(stderr, "fitting EASE on %s ratings\n", cli_group(n, g));
+    else fprintf(stderr, "fitting iALS (dim %d) on %s ratings\n", dim, cli_group(n, g));
 }
-static double sink_get(void *vt, int row, const char *key) {
-    const eval_table *t = vt;
-    for (int c = 0; c < t->n_cols; c++)
-        if (!strcmp(t->col[c].key, key)) return t->row[row].v[c];
-    return NAN;
+
+static void on_dataset(void *ctx, int row, const char *name, const bookrec_spec_row *sr,
+                       const bookrec_dataset_cell *c) {
+    eval_log *lg = ctx;
+    if (sr && row >= 0) {
+        char *fl = evr_spec_flags(&sr->spec), stopped[48] = "";
+        if (sr->spec.to.patience > 0) snprintf(stopped, sizeof stopped, " (stopped at epoch %d)", sr->info.best_epoch);
+        snprintf(lg->t->row[row].note, sizeof lg->t->row[row].note, "trained here: %s%s", fl, stopped);
+        fprintf(stderr, "  test rmse %.4f mae %.4f (%.1f s)\n", c->rmse, c->mae, cli_now() - lg->fits[row].t0);
+        free(fl);
+    }
+    if (!lg->no_rank)
+        fprintf(stderr, "ranked dataset users with %s: ndcg@%d %.4f, %d users (%.1f s)\n", name, c->rank.k,
+                c->rank.ndcg, c->rank.n_users, cli_now() - lg->t0);
+    lg->t0 = cli_now();
 }
-static int sink_rows(void *t) { return ((eval_table *)t)->n_rows; }
+
+static void on_loaded(void *ctx, int j, const bookrec_rank_result *res) {
+    eval_log *lg = ctx;
+    (void)j;
+    fprintf(stderr, "ranked a loaded model: ndcg@%d %.4f (%.1f s)\n", res->k, res->ndcg, cli_now() - lg->t0);
+    lg->t0 = cli_now();
+}
+
+static void on_protocol(void *ctx, int si, const char *name, const char *variant, const bookrec_rank_result *res,
+                        double pop_rank) {
+    eval_log *lg = ctx;
+    fprintf(stderr, "new readers, seed %d/%d, %s, %sfold-in: ndcg@%d %.4f, coverage %.3f, pop rank %.0f, %d readers "
+            "(%.1f s)\n", si + 1, lg->n_seeds, name, variant, res->k, res->ndcg, res->coverage, pop_rank,
+            res->n_users, cli_now() - lg->t0);
+}
+
+static void on_warn(void *ctx, const char *msg) {
+    eval_log *lg = ctx;
+    cli_warn("%s", msg);
+    lg->t0 = cli_now();
+}
+
+/* ------------------------------------------------------------------ the command */
 
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
 }
 
+/* Runs the core's experiment into t with the flags' options; returns the caption's ranking part (a new string). */
+static char *run_experiment(bookrec_eval_options *e, int all, const char *archs, int threads, const bookrec_ratings *r,
+                            const bookrec_triples *train, const bookrec_triples *test, bookrec_model **m,
+                            int n_models, bookrec_eval_table *t) {
+    if (e->no_rank && !all) return strdup("");
+    if (e->k < 1) cli_usage_die("eval", "eval: -k must be at least 1");
+    if (e->max_users < 0 || e->new_readers < 1 || e->foldin_few < 1 || e->foldin_few >= e->foldin_ratings ||
+        e->new_reader_min <= e->foldin_ratings)
+        cli_usage_die("eval", "eval: need --max-users >= 0, --new-readers >= 1, 1 <= --foldin-few < --foldin-ratings "
+                      "< --new-reader-min");
+    if (e->seeds < 1 || e->seeds > 100) cli_usage_die("eval", "eval: --seeds must be in 1..100");
+    if (threads < 1 || threads > 256) cli_usage_die("eval", "eval: --threads must be in 1..256");
+    e->archs = all ? archs : NULL;
+    e->row_suffix = " (--all)";
+    bookrec_error err = {0};
+    if (bookrec_eval_check(e, &err) != BOOKREC_OK) cli_usage_die("eval", "eval: --%s", err.msg);
+    cli_runner *runner = threads > 1 ? cli_runner_start(threads) : NULL;
+    e->n_tasks = runner ? threads : 1;
+    e->parallel = runner ? cli_runner_parallel : NULL;
+    e->parallel_ctx = runner;
+    eval_log *lg = calloc(1, sizeof *lg);
+    if (!lg) cli_die("out of memory");
+    *lg = (eval_log){.t = t, .no_rank = e->no_rank, .n_seeds = e->seeds, .t0 = cli_now()};
+    e->progress = (bookrec_eval_progress){lg, on_spec_row, on_topn_fit, on_dataset, on_loaded, on_protocol, on_warn};
+    bookrec_eval_sink sink = bookrec_eval_table_sink(t);
+    bookrec_protocol_info pi;
+    char *caption = NULL;
+    cli_check(bookrec_eval_run(r, train, test, m, n_models, e, &sink, &pi, &caption, &err), &err, "evaluation");
+    if (t->overflow) cli_die("eval: too many rows");
+    if (!e->no_rank && pi.n_held < e->new_readers)
+        cli_warn("%d new readers held out, not %d: only users with %d or more ratings qualify, and at most 20%% of "
+                 "the %d users are held out so that the others train", pi.n_held, e->new_readers, e->new_reader_min,
+                 bookrec_ids_count(r->users));
+    cli_runner_stop(runner);
+    free(lg);
+    return caption ? caption : strdup("");
+}
+
+/* Writes FILE.md and FILE.json of --report. */
+static void write_report(const char *report, const bookrec_eval_table *t, const char *caption, uint64_t split_seed,
+                         double test_fraction, const bookrec_triples *train, const bookrec_triples *test,
+                         const cli_data_opts *d) {
+    char *md_path, *json_path, *md = NULL;
+    evr_report_paths(report, &md_path, &json_path);
+    bookrec_error err = {0};
+    cli_check(bookrec_eval_table_markdown(t, caption, &md, &err), &err, "report");
+    cli_write_atomic_or_die(md_path, md, strlen(md));
+    cJSON *root = table_json(t);
+    cJSON *js = cJSON_CreateObject();
+    cJSON_AddNumberToObject(js, "seed", (double)split_seed);
+    cJSON_AddNumberToObject(js, "test_fraction", test_fraction);
+    cJSON_AddNumberToObject(js, "train", (double)train->n);
+    cJSON_AddNumberToObject(js, "test", (double)test->n);
+    cJSON_AddStringToObject(js, "ratings", cli_ratings_path(d));
+    cJSON_AddItemToObject(root, "split", js);
+    cli_write_json_or_die(json_path, root);
+    printf("\nwrote %s and %s\n", md_path, json_path);
+    bookrec_free(md);
+    free(md_path);
+    free(json_path);
+}
+
 int cmd_eval(int argc, char **argv) {
     cli_data_opts d = {0};
     const char *models = cli_default_model(), *report = NULL, *tags_dir = NULL, *tastes = EVR_TASTES;
+    const char *archs = "seed,mf,ncf,mf-implicit"; /* the presets' evaluation rows */
+    int all = 0, personas = 0, threads = cli_default_threads();
     double min_share = -1;
     uint64_t split_seed = UINT64_MAX;
     double test_fraction = -1;
     bookrec_bias_options bo = {0};
-    evr_eval_opts ro;
-    evr_eval_opts_default(&ro);
+    bookrec_eval_options e;
+    bookrec_eval_options_default(&e);
     cli_opt opts[] = {
         CLI_DATA_FLAGS(&d),
         {"model", 'm', CLI_STR, &models, "FILE[,FILE...]", "model file(s) to evaluate, one row each",
@@ -221,7 +201,29 @@ int cmd_eval(int argc, char **argv) {
         {"lambda-item", 0, CLI_FLOAT, &bo.lambda_item, "X", "shrinkage of the book biases", "5"},
         {"lambda-user", 0, CLI_FLOAT, &bo.lambda_user, "X", "shrinkage of the user biases", "5"},
         {"report", 0, CLI_STR, &report, "FILE", "also write the table to FILE.md and FILE.json", "none"},
-        EVR_EVAL_FLAGS(&ro),
+        {"all", 0, CLI_FLAG, &all, NULL, "train one row per --archs architecture on the same split (default or tuned "
+         "flags, early stopping on a part of training; a second model without the new readers); models are evaluated "
+         "too only when named with --model", "off"},
+        {"archs", 0, CLI_STR, &archs, "LIST", "rows trained by --all: seed, mf, ncf, mf-implicit, ncf-implicit, ease, "
+         "easeK (K kept per row), ials, ialsD (D factors)", NULL},
+        {"no-rank", 0, CLI_FLAG, &e.no_rank, NULL, "RMSE/MAE only: skip the ranking columns", "off"},
+        {"k", 'k', CLI_INT, &e.k, "N", "length of the ranked lists (HR/NDCG/Recall/coverage@k)", NULL},
+        {"max-users", 0, CLI_INT, &e.max_users, "N", "dataset users ranked, evenly spaced (0: all)", NULL},
+        {"new-readers", 0, CLI_INT, &e.new_readers, "N", "readers held out of training for the new-reader columns",
+         NULL},
+        {"new-reader-min", 0, CLI_INT, &e.new_reader_min, "N", "ratings a held-out reader has at least", NULL},
+        {"foldin-ratings", 0, CLI_INT, &e.foldin_ratings, "N", "ratings each new reader is folded in from (\"new\"; "
+         "\"loved\": the ones >= the relevance threshold among them)", NULL},
+        {"foldin-few", 0, CLI_INT, &e.foldin_few, "N", "the smaller fold-in of the new-reader columns (\"newN\")",
+         NULL},
+        {"seeds", 0, CLI_INT, &e.seeds, "N", "reader seeds of the new-reader protocol (figures: mean ± sd)", NULL},
+        {"new-reader-seed", 0, CLI_U64, &e.reader_seed, "N", "first seed choosing the new readers and their fold-in",
+         NULL},
+        {"foldin-l2", 0, CLI_FLOAT, &e.foldin.l2, "X", "L2 of the fold-in (pull toward the mean reader)",
+         "matched to the row's training L2"},
+        {"threads", 0, CLI_INT, &threads, "N", "threads for training and ranking", NULL},
+        {"personas", 0, CLI_FLAG, &personas, NULL, "the persona suite of one --model instead of the table: for each "
+         "--tastes taste, the share of the top-k carrying it after loving 5 best-known books of it", "off"},
         {"tastes", 0, CLI_STR, &tastes, "LIST", "with --personas: tastes, comma-separated: a built-in name, or "
          "name=shelf/shelf/... (shelf names of tags.csv)", EVR_TASTES},
         {"min-share", 0, CLI_DOUBLE, &min_share, "X", "with --personas: exit 1, naming the tastes below X, when the "
@@ -232,26 +234,27 @@ int cmd_eval(int argc, char **argv) {
     cli_parse("eval", "bookrec eval [--model FILE[,FILE...]] [--report FILE]", opts,
               (int)(sizeof opts / sizeof opts[0]), argc, argv);
 
-    if (ro.personas) {
+    if (personas) {
         if (strchr(models, ',')) cli_usage_die("eval", "eval: --personas takes one --model file");
-        if (ro.all) cli_usage_die("eval", "eval: --personas and --all do not go together");
-        return evr_personas(&d, models, tags_dir, tastes, min_share, &ro, report);
+        if (all) cli_usage_die("eval", "eval: --personas and --all do not go together");
+        return evr_personas(&d, models, tags_dir, tastes, min_share, e.k, &e.foldin, report);
     }
 
     /* model paths */
     char *list = strdup(models);
-    char *paths[EVAL_MAX_ROWS];
+    char *paths[BOOKREC_EVAL_MAX_ROWS];
     int n_models = 0;
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (!*tok) continue;
-        if (n_models >= EVAL_MAX_ROWS - 4) cli_usage_die("eval", "eval: too many models");
+        if (n_models >= BOOKREC_EVAL_MAX_ROWS - 4) cli_usage_die("eval", "eval: too many models");
         paths[n_models++] = tok;
     }
     if (n_models == 0) cli_usage_die("eval", "eval: --model needs at least one file");
-    if (ro.all && !strcmp(models, cli_default_model())) n_models = 0; /* --all: only models named with --model */
+    if (all && !strcmp(models, cli_default_model())) n_models = 0; /* --all: only models named with --model */
 
     int from_history = cli_split_settings(n_models > 0 ? paths[0] : NULL, &split_seed, &test_fraction);
     if (!(test_fraction > 0 && test_fraction < 1)) cli_usage_die("eval", "eval: --test-fraction must be in (0, 1)");
+    e.split_seed = split_seed;
 
     bookrec_model **m = calloc((size_t)n_models, sizeof *m);
     for (int k = 0; k < n_models; k++) m[k] = cli_load_model(paths[k]);
@@ -260,80 +263,38 @@ int cmd_eval(int argc, char **argv) {
     bookrec_triples train = {0}, test = {0};
     bookrec_error err = {0};
     cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
-    int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
 
-    eval_table t = {0};
-    eval_col_add(&t, "rmse", "RMSE", 4);
-    eval_col_add(&t, "mae", "MAE", 4);
-
-    double mu = 0, mse = 0, mae = 0;
-    cli_check(bookrec_global_mean(&train, &mu, &err), &err, "global mean");
-    cli_check(bookrec_constant_evaluate(mu, &test, &mse, &mae, &err), &err, "global mean");
-    char note[160];
-    snprintf(note, sizeof note, "mu = %.4f", mu);
-    int row = eval_row_add(&t, "global mean / popularity", note);
-    eval_set(&t, row, "rmse", sqrt(mse));
-    eval_set(&t, row, "mae", mae);
-
-    bookrec_bias_model *bias = NULL;
-    cli_check(bookrec_bias_fit(&train, n_users, n_items, &bo, &bias, &err), &err, "bias baseline");
-    cli_check(bookrec_bias_evaluate(bias, &test, &mse, &mae, &err), &err, "bias baseline");
-    snprintf(note, sizeof note, "mu + b_u + b_i, %d ALS rounds, lambda %g/%g", bo.iters ? bo.iters : 10,
-             (double)(bo.lambda_item ? bo.lambda_item : 5), (double)(bo.lambda_user ? bo.lambda_user : 5));
-    row = eval_row_add(&t, "user+book bias", note);
-    eval_set(&t, row, "rmse", sqrt(mse));
-    eval_set(&t, row, "mae", mae);
-    bookrec_bias_free(bias);
-
+    bookrec_eval_table *t = malloc(sizeof *t);
+    if (!t) cli_die("out of memory");
+    bookrec_eval_table_init(t);
+    bookrec_eval_sink sink = bookrec_eval_table_sink(t);
+    cli_check(bookrec_eval_baselines(&train, &test, bookrec_ids_count(r->users), bookrec_ids_count(r->items), &bo,
+                                     &sink, &err), &err, "baselines");
     for (int k = 0; k < n_models; k++) {
         double rmse = 0, ma = 0;
         size_t used = cli_eval_model(m[k], r, &test, &rmse, &ma);
         const bookrec_model_config *c = bookrec_model_get_config(m[k]);
-        char name[96];
+        char name[96], hid[32] = "", note[160];
         snprintf(name, sizeof name, "%s (%s)", bookrec_arch_name(c->arch), base_name(paths[k]));
-        char hid[32] = "";
         if (c->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", c->hidden);
         snprintf(note, sizeof note, "dim %d%s, %zu test ratings", c->dim, hid, used);
-        row = eval_row_add(&t, name, note);
-        eval_set(&t, row, "rmse", rmse);
-        eval_set(&t, row, "mae", ma);
+        int row = sink.add_row(t, name, note);
+        sink.set(t, row, "rmse", rmse);
+        sink.set(t, row, "mae", ma);
     }
+    char *rank_caption = run_experiment(&e, all, archs, threads, r, &train, &test, m, n_models, t);
 
-    evr_sink sink = {&t, sink_col, sink_row, sink_set, sink_stat, sink_note, sink_get, sink_rows};
-    char *rank_caption = evr_extend_eval(&ro, r, &train, &test, split_seed, m, n_models, 0, 1, 2, &sink);
-
-    char g1[32], g2[32];
+    char g1[32], g2[32], *text = NULL;
     char *caption = cli_fmt("Test split: %s of %s ratings (seed %llu, test fraction %g%s). %s", cli_group(test.n, g1),
                             cli_group(r->all.n, g2), (unsigned long long)split_seed, test_fraction,
                             from_history ? ", from the training history" : "", rank_caption);
-    free(rank_caption);
-    printf("%s\n\n", caption);
-    print_text(&t, stdout);
-
-    if (report) {
-        char *base = strdup(report);
-        size_t bl = strlen(base);
-        if (bl > 3 && !strcmp(base + bl - 3, ".md")) base[bl - 3] = '\0';
-        else if (bl > 5 && !strcmp(base + bl - 5, ".json")) base[bl - 5] = '\0';
-        char *md_path = cli_fmt("%s.md", base), *json_path = cli_fmt("%s.json", base);
-        char *md = markdown(&t, caption);
-        cli_write_atomic_or_die(md_path, md, strlen(md));
-        cJSON *root = table_json(&t);
-        cJSON *js = cJSON_CreateObject();
-        cJSON_AddNumberToObject(js, "seed", (double)split_seed);
-        cJSON_AddNumberToObject(js, "test_fraction", test_fraction);
-        cJSON_AddNumberToObject(js, "train", (double)train.n);
-        cJSON_AddNumberToObject(js, "test", (double)test.n);
-        cJSON_AddStringToObject(js, "ratings", cli_ratings_path(&d));
-        cJSON_AddItemToObject(root, "split", js);
-        cli_write_json_or_die(json_path, root);
-        printf("\nwrote %s and %s\n", md_path, json_path);
-        free(md);
-        free(md_path);
-        free(json_path);
-        free(base);
-    }
+    cli_check(bookrec_eval_table_text(t, &text, &err), &err, "evaluation");
+    printf("%s\n\n%s", caption, text);
+    if (report) write_report(report, t, caption, split_seed, test_fraction, &train, &test, &d);
+    bookrec_free(text);
+    bookrec_free(rank_caption);
     free(caption);
+    free(t);
     for (int k = 0; k < n_models; k++) bookrec_model_free(m[k]);
     free(m);
     free(list);

@@ -11,11 +11,12 @@
  *   manifest.json    files and sizes, architecture, dimensions, rating range, model identity
  * It also measures what quantising costs: the re-loaded exported model against the F32 one on the
  * training run's test split. With --als-json an ials model's factors are also written as Spark MLlib's ALS
- * writes its own (what `bookrec import-als` reads). Not a converter of the rating models to other formats.
+ * writes its own (what `bookrec import-als` reads). Reading the inputs, JSON documents and writing files only:
+ * the genre shelves (src/genres.c), the encodings of map.bin, the TSVs and the factor JSON lines and the top-N
+ * models' quantisation agreement (src/export.c) are the core's. Not a converter of the rating models to other formats.
  */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "genres.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -23,83 +24,19 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t fnv1a64(const void *p, size_t n) {
-    const unsigned char *b = p;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-/* Shortest %g text that reads back as the same float (like Python's repr of a float32). */
-static int short_float(char *buf, size_t cap, float x) {
-    int n = 0;
-    for (int prec = 6; prec <= 9; prec++) {
-        n = snprintf(buf, cap, "%.*g", prec, (double)x);
-        if (strtof(buf, NULL) == x) break;
-    }
-    return n;
-}
-
-/* A growable text buffer. */
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 65536;
-        while (nc < b->n + n + 1) nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) cli_die("out of memory");
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-
-
 /* Writes one factor table as Spark's ALS writes it: DIR/NAME/part-00000.json, one {"id": ..., "features": [...]}
-   per line (an id that is an integer is written as a number, as Spark's are), and an empty _SUCCESS. */
+   per line, and an empty _SUCCESS. */
 static void write_als_table(const char *dir, const char *name, const bookrec_ids *ids, const float *v, int rows,
                             int cols) {
-    sbuf b = {0};
-    char num[64];
-    for (int i = 0; i < rows; i++) {
-        const char *id = bookrec_ids_get(ids, i);
-        char *end = NULL;
-        long long n = id && *id && strlen(id) < 16 ? strtoll(id, &end, 10) : 0;
-        int w = end && !*end ? snprintf(num, sizeof num, "%lld", n) : 0;
-        sb_put(&b, "{\"id\":", 6);
-        if (w && !strcmp(num, id)) {
-            sb_put(&b, num, (size_t)w);
-        } else {
-            cJSON *js = cJSON_CreateString(id ? id : "");
-            char *t = js ? cJSON_PrintUnformatted(js) : NULL;
-            if (!t) cli_die("out of memory");
-            sb_put(&b, t, strlen(t));
-            free(t);
-            cJSON_Delete(js);
-        }
-        sb_put(&b, ",\"features\":[", 13);
-        for (int k = 0; k < cols; k++) {
-            if (k) sb_put(&b, ",", 1);
-            w = short_float(num, sizeof num, v[(size_t)i * cols + k]);
-            sb_put(&b, num, (size_t)w);
-        }
-        sb_put(&b, "]}\n", 3);
-    }
+    char *text = NULL;
+    size_t len = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_als_json(ids, v, rows, cols, &text, &len, &err), &err, "--als-json");
     char *sub = cli_join(dir, name), *part = cli_join(sub, "part-00000.json"), *ok = cli_join(sub, "_SUCCESS");
-    cli_write_atomic_or_die(part, b.s ? b.s : "", b.n);
+    cli_write_atomic_or_die(part, text, len);
     cli_write_atomic_or_die(ok, "", 0);
     printf("wrote %s (%d rows of %d factors)\n", part, rows, cols);
-    free(sub); free(part); free(ok); free(b.s);
+    free(sub); free(part); free(ok); bookrec_free(text);
 }
 
 /* --als-json: an ials model's factors as Spark's model.itemFactors / userFactors.write.json would give them. */
@@ -141,51 +78,35 @@ static int br_topn_arch(const bookrec_model_config *c) {
     return c->arch == BOOKREC_ARCH_EASE || c->arch == BOOKREC_ARCH_IALS;
 }
 
-/* Top-N models: re-loads the exported parts and compares the top-10 lists of the first 200 dataset readers. */
-static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
-                             const char *quant) {
+/* The exported model as the site loads it: both parts, re-loaded from their bytes. */
+static bookrec_model *reload(const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul) {
     bookrec_error err = {0};
     bookrec_model *q = NULL;
     cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
     cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
-    int nu = bookrec_model_get_config(m)->n_users, ni = bookrec_model_get_config(m)->n_items;
-    int S = bookrec_model_user_state_size(m), n = nu < 200 ? nu : 200, same = 0, total = 0;
-    float *st = malloc(sizeof(float) * (size_t)S), *a = malloc(sizeof(float) * (size_t)ni),
-          *b = malloc(sizeof(float) * (size_t)ni);
-    int32_t ta[10], tb[10];
-    if (!st || !a || !b) cli_die("out of memory");
-    double worst = 0;
-    for (int u = 0; u < n; u++) {
-        cli_check(bookrec_model_user_state(m, u, st, &err), &err, "state");
-        cli_check(bookrec_model_score_all(m, st, a, &err), &err, "scores");
-        cli_check(bookrec_model_user_state(q, u, st, &err), &err, "state");
-        cli_check(bookrec_model_score_all(q, st, b, &err), &err, "scores");
-        for (int j = 0; j < ni; j++) worst = fmax(worst, fabs(a[j] - b[j]));
-        int ka = bookrec_topk(a, ni, NULL, 0, 10, ta, NULL), kb = bookrec_topk(b, ni, NULL, 0, 10, tb, NULL);
-        for (int x = 0; x < ka; x++)
-            for (int y = 0; y < kb; y++) same += ta[x] == tb[y];
-        total += ka;
-    }
+    return q;
+}
+
+/* Top-N models: re-loads the exported parts and compares the top-10 lists of the first 200 dataset readers. */
+static void topn_quant_check(bookrec_model *m, const uint8_t *ib, size_t il, const uint8_t *ub, size_t ul,
+                             const char *quant) {
+    bookrec_error err = {0};
+    bookrec_model *q = reload(ib, il, ub, ul);
+    bookrec_list_agreement ag;
+    cli_check(bookrec_topn_agreement(m, q, 200, 10, &ag, &err), &err, "quantisation check");
     printf("quantisation check (%s, re-loaded export), top-10 lists of %d dataset readers: %.1f%% of the books "
-           "stay, scores change by at most %.5f\n", quant, n, total ? 100.0 * same / total : 100.0, worst);
-    free(st); free(a); free(b);
+           "stay, scores change by at most %.5f\n", quant, ag.readers, ag.total ? 100.0 * ag.same / ag.total : 100.0,
+           ag.worst);
     bookrec_model_free(q);
 }
 
-/* The display row of the model's item i in the books table, or NULL. */
-static const bookrec_item *book_of(const bookrec_items *books, const bookrec_ids *items, int i) {
-    const char *id = bookrec_ids_get(items, i);
-    int j = books && id ? bookrec_ids_find(books->ids, id, -1) : -1;
-    return j >= 0 && j < books->n ? &books->item[j] : NULL;
-}
-
 /* The genre shelves for books.json: from book_tags.csv and tags.csv in tags_dir ("none": no genres; "auto": beside the
-   books file, and only when its books carry goodreads ids, which book_tags.csv is keyed by). Returns 1 when read. */
-static int read_genres(const cli_data_opts *d, const char *tags_dir, const bookrec_items *books,
-                       const bookrec_ids *items, cli_genres *genres) {
+   books file, and only when its books carry goodreads ids, which book_tags.csv is keyed by); NULL when not read. */
+static bookrec_genres *read_genres(const cli_data_opts *d, const char *tags_dir, const bookrec_items *books,
+                                   const bookrec_ids *items) {
     int auto_tags = !strcmp(tags_dir, "auto"), joinable = 0;
     for (int i = 0; books && i < books->n && !joinable; i++) joinable = books->item[i].extra && *books->item[i].extra;
-    if (!strcmp(tags_dir, "none") || !books || (auto_tags && !joinable)) return 0;
+    if (!strcmp(tags_dir, "none") || !books || (auto_tags && !joinable)) return NULL;
     const char *bp = auto_tags ? cli_books_path(d) : NULL;
     char *dir = bp ? strdup(bp) : strdup(tags_dir);
     if (!dir) cli_die("out of memory");
@@ -195,60 +116,44 @@ static int read_genres(const cli_data_opts *d, const char *tags_dir, const bookr
         else strcpy(dir, ".");
     }
     char *btp = cli_join(dir, "book_tags.csv"), *tp = cli_join(dir, "tags.csv");
-    int found = cli_is_file(btp) && cli_is_file(tp);
-    if (found) cli_read_genres(dir, books, items, 40, 3, genres);
-    else if (!auto_tags) cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+    bookrec_genres *g = NULL;
+    if (cli_is_file(btp) && cli_is_file(tp)) {
+        bookrec_tag_files tf;
+        bookrec_error err = {0};
+        cli_read_tag_files(dir, books, items, &tf);
+        cli_check(bookrec_genres_create(&tf, 40, 3, &g, &err), &err, "genre shelves");
+        cli_tag_files_free(&tf);
+    } else if (!auto_tags) {
+        cli_die("--tags %s: book_tags.csv and tags.csv not found there", tags_dir);
+    }
     free(btp);
     free(tp);
     free(dir);
-    return found;
+    return g;
 }
 
-/* map.bin: "BKMP", version 1, n, reserved, then x_lo, x_hi, y_lo, y_hi (f32) and n (x, y) pairs on a 16-bit grid
-   over those ranges (little-endian); coordinates past 4 standard deviations are pulled in to it. */
+/* map.bin (bookrec_map_encode); a model the map cannot be laid out for gets none, with a warning. */
 static void write_map(export_dir *x, bookrec_model *m) {
-    int n_items = bookrec_model_get_config(m)->n_items;
     bookrec_error err = {0};
-    float *xy = malloc(sizeof(float) * 2 * (size_t)n_items);
-    if (!xy) cli_die("out of memory");
-    if (bookrec_model_layout2d(m, xy, &err) != BOOKREC_OK) {
+    uint8_t *mb = NULL;
+    size_t len = 0;
+    if (bookrec_map_encode(m, &mb, &len, &err) != BOOKREC_OK) {
+        if (err.code == BOOKREC_E_NOMEM) cli_die("out of memory");
         cli_warn("no book map (map.bin): %s", err.msg);
-        free(xy);
         return;
     }
-    float lo[2] = {4, 4}, hi[2] = {-4, -4};
-    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-        float v = xy[k] < -4 ? -4 : xy[k] > 4 ? 4 : xy[k];
-        xy[k] = v;
-        if (v < lo[k & 1]) lo[k & 1] = v;
-        if (v > hi[k & 1]) hi[k & 1] = v;
-    }
-    size_t len = 32 + 4 * (size_t)n_items;
-    uint8_t *mb = calloc(1, len);
-    if (!mb) cli_die("out of memory");
-    uint32_t head[4] = {0x504d4b42u /* "BKMP" */, 1, (uint32_t)n_items, 0};
-    float range[4] = {lo[0], hi[0], lo[1], hi[1]};
-    memcpy(mb, head, 16); /* the formats are little-endian, as every target of bookrec is */
-    memcpy(mb + 16, range, 16);
-    for (size_t k = 0; k < 2 * (size_t)n_items; k++) {
-        float span = hi[k & 1] - lo[k & 1];
-        double q = span > 0 ? (xy[k] - lo[k & 1]) / span * 65535.0 + 0.5 : 0;
-        uint16_t u = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q);
-        memcpy(mb + 32 + 2 * k, &u, 2);
-    }
     add_file(x, "map.bin", mb, len);
-    free(mb);
-    free(xy);
+    bookrec_free(mb);
 }
 
 /* books.json, in the model's item order, with each book's genre shelves when `genres` is not NULL. */
 static void write_books_json(export_dir *x, const bookrec_items *books, const bookrec_ids *items, int n_items,
-                             const cli_genres *genres) {
+                             const bookrec_genres *genres) {
     cJSON *arr = cJSON_CreateArray();
     int missing = 0;
     for (int i = 0; i < n_items; i++) {
         const char *id = bookrec_ids_get(items, i);
-        const bookrec_item *b = book_of(books, items, i);
+        const bookrec_item *b = bookrec_items_find(books, id);
         if (!b) missing++;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "index", i);
@@ -299,31 +204,17 @@ static void write_projector(export_dir *x, bookrec_model *m, const char *model_p
         cli_die("%s: the model has no %s embedding tensor (item_emb)", vectors_path ? vectors_path : model_path, cli_noun(0));
     }
     if (rows > n_items) rows = n_items;
-    sbuf vecs = {0}, meta = {0};
-    char num[32];
-    for (int i = 0; i < rows; i++) {
-        for (int k = 0; k < cols; k++) {
-            if (k) sb_put(&vecs, "\t", 1);
-            int w = short_float(num, sizeof num, emb[(size_t)i * (size_t)cols + (size_t)k]);
-            sb_put(&vecs, num, (size_t)w);
-        }
-        sb_put(&vecs, "\n", 1);
-        const char *id = bookrec_ids_get(items, i);
-        const bookrec_item *b = book_of(books, items, i);
-        const char *title = b && b->title && *b->title ? b->title : (id ? id : "");
-        /* one title per line: tabs and line breaks inside a title would break the format */
-        for (const char *t = title; *t; t++) {
-            char ch = (*t == '\t' || *t == '\n' || *t == '\r') ? ' ' : *t;
-            sb_put(&meta, &ch, 1);
-        }
-        sb_put(&meta, "\n", 1);
-    }
+    char *vecs = NULL, *meta = NULL;
+    size_t vecs_len = 0, meta_len = 0;
+    bookrec_error err = {0};
+    cli_check(bookrec_projector_tsv(emb, rows, cols, books, items, &vecs, &vecs_len, &meta, &meta_len, &err), &err,
+              "vecs.tsv");
     if (rows) {
-        add_file(x, "vecs.tsv", vecs.s ? vecs.s : "", vecs.n);
-        add_file(x, "meta.tsv", meta.s ? meta.s : "", meta.n);
+        add_file(x, "vecs.tsv", vecs, vecs_len);
+        add_file(x, "meta.tsv", meta, meta_len);
     }
-    free(vecs.s);
-    free(meta.s);
+    bookrec_free(vecs);
+    bookrec_free(meta);
     if (vm != m) bookrec_model_free(vm);
 }
 
@@ -336,9 +227,7 @@ static void rating_quant_check(bookrec_model *m, const bookrec_ratings *r, const
     cli_split_settings(model_path, &split_seed, &test_fraction);
     bookrec_triples train = {0}, test = {0};
     cli_check(bookrec_split(r, test_fraction, split_seed, &train, &test, &err), &err, "split");
-    bookrec_model *q = NULL;
-    cli_check(bookrec_model_load(ib, il, &q, &err), &err, "re-loading model-items.bkr");
-    cli_check(bookrec_model_load_users(q, ub, ul, &err), &err, "re-loading model-users.bkr");
+    bookrec_model *q = reload(ib, il, ub, ul);
     cli_eval_model(m, r, &test, &rmse[0], &mae[0]);
     cli_eval_model(q, r, &test, &rmse[1], &mae[1]);
     printf("quantisation check (%s embeddings, re-loaded export) on %zu test ratings:\n", quant, test.n);
@@ -438,7 +327,7 @@ int cmd_export(int argc, char **argv) {
     char *src = cli_read_file(model_path, &src_len);
     if (!src)
         cli_die("%s: cannot read the model (train one with `bookrec train`, or pass --model FILE)", model_path);
-    uint64_t model_id = fnv1a64(src, src_len);
+    uint64_t model_id = bookrec_fnv1a64(src, src_len);
     free(src);
     bookrec_model *m = cli_load_model(model_path);
     const bookrec_model_config *c = bookrec_model_get_config(m);
@@ -454,8 +343,7 @@ int cmd_export(int argc, char **argv) {
         no_eval = 1;
     }
     if (!no_eval && bookrec_model_has_users(m)) r = cli_load_ratings(&d, NULL, NULL);
-    cli_genres genres = {0};
-    int have_genres = read_genres(&d, tags_dir, books, items, &genres);
+    bookrec_genres *genres = read_genres(&d, tags_dir, books, items);
     if (cli_mkdirs(out_dir) != 0) cli_die("%s: cannot create the directory", out_dir);
 
     /* model parts */
@@ -473,11 +361,11 @@ int cmd_export(int argc, char **argv) {
     } else {
         cli_warn("%s has no user part; model-users.bkr not written", model_path);
     }
-    write_books_json(&x, books, items, c->n_items, have_genres ? &genres : NULL);
-    if (have_genres)
-        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres.n_names, genres.books_with,
+    write_books_json(&x, books, items, c->n_items, genres);
+    if (genres)
+        printf("genre shelves: %d names, %d of %d %s have at least one\n", genres->n_names, genres->books_with,
                c->n_items, cli_noun(1));
-    cli_genres_free(&genres);
+    bookrec_genres_free(genres);
     write_map(&x, m);
     write_projector(&x, m, model_path, vectors_path, books);
 

@@ -10,7 +10,7 @@
  * taken in the factor files' order, or with --ratings in the ratings' own order, checked the same way. The model
  * carries the fold-in settings given by the flags: Spark's alpha and regParam (lambda = regParam times the reader's
  * ratings, reg_observed_only) with weights equal to the ratings, or bookrec's own (--lambda, --reg-exp).
- * Reading, joining and flags only: the model and its fold-in are the core's.
+ * Reading the files and the flags only: the join, the model and its fold-in are the core's (src/factors.c).
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -190,60 +190,30 @@ static void free_factors(factors *f) {
     bookrec_ids_free(f->ids);
 }
 
-/* The model's rows of one side: the catalogue's ids (NULL: every factor row in file order) that have factors.
-   Fills *rows (factor row of each model row) and *ids; a catalogue id without factors is counted (an error with
-   strict), factors of an id outside the catalogue are an error naming where. Returns the row count. */
-static int join(const factors *f, const bookrec_ids *cat, const char *cat_name, int strict, int32_t **rows,
-                bookrec_ids **ids) {
-    int n_cat = cat ? bookrec_ids_count(cat) : (int)f->n, n = 0, missing = 0;
+/* The model's rows of one side (bookrec_factors_join_create): the catalogue's ids (NULL: every factor row in file
+   order) that have factors. A catalogue id without factors is counted (an error with strict), factors of an id
+   outside the catalogue are an error naming where. */
+static bookrec_factors_join *join(const factors *f, const bookrec_ids *cat, const char *cat_name, int strict) {
+    bookrec_factors_join *j = NULL;
+    bookrec_error err = {0};
+    cli_check(bookrec_factors_join_create(f->ids, cat, &j, &err), &err, NULL);
     char listed[MAX_LISTED * (MAX_ID_LEN + 2) + 1] = "";
-    unsigned char *used = calloc(f->n, 1);
-    *rows = malloc((size_t)(n_cat ? n_cat : 1) * sizeof **rows);
-    *ids = bookrec_ids_create();
-    if (!used || !*rows || !*ids) cli_die("out of memory");
-    for (int i = 0; i < n_cat; i++) {
-        const char *id = cat ? bookrec_ids_get(cat, i) : bookrec_ids_get(f->ids, i);
-        int k = bookrec_ids_find(f->ids, id, -1);
-        if (k < 0) {
-            if (missing++ < MAX_LISTED) snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s%s",
-                                                 missing > 1 ? ", " : "", id);
-            continue;
-        }
-        used[k] = 1;
-        (*rows)[n++] = k;
-        if (bookrec_ids_add(*ids, id, (int)strlen(id)) < 0) cli_die("out of memory");
-    }
-    size_t extra = 0, first = 0;
-    for (size_t k = 0; k < f->n; k++)
-        if (!used[k] && extra++ == 0) first = k;
-    if (extra)
-        cli_die("%s: %s %s has factors but is not in %s (%zu such %ss); the factors and %s must describe the same "
-                "catalogue", where_of(f, first), f->what, bookrec_ids_get(f->ids, (int)first), cat_name, extra,
-                f->what, cat_name);
+    for (int k = 0; k < j->n_missing && k < MAX_LISTED; k++)
+        snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s%s", k ? ", " : "",
+                 bookrec_ids_get(cat, j->missing[k]));
+    int missing = j->n_missing, n = j->n;
+    if (j->n_extra)
+        cli_die("%s: %s %s has factors but is not in %s (%d such %ss); the factors and %s must describe the same "
+                "catalogue", where_of(f, (size_t)j->first_extra), f->what, bookrec_ids_get(f->ids, j->first_extra),
+                cat_name, j->n_extra, f->what, cat_name);
     if (missing && (strict || n == 0))
-        cli_die("%d of the %d %ss in %s have no factors (%s%s)%s", missing, n_cat, f->what, cat_name, listed,
+        cli_die("%d of the %d %ss in %s have no factors (%s%s)%s", missing, j->n_catalogue, f->what, cat_name, listed,
                 missing > MAX_LISTED ? ", ..." : "",
                 n == 0 ? "; is the id column right (--item-id-col, --user-col)?" : " (--strict)");
     if (missing)
         cli_warn("%d of the %d %ss in %s have no factors and are left out of the model (%s%s); --strict makes "
-                 "this an error", missing, n_cat, f->what, cat_name, listed, missing > MAX_LISTED ? ", ..." : "");
-    free(used);
-    return n;
-}
-
-/* Parses "a,b,c,d,e" into 5 weights; returns 0 or -1. */
-static int parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS]) {
-    char *end;
-    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
-        w[k] = strtof(s, &end);
-        if (end == s || !isfinite(w[k]) || w[k] < 0) return -1;
-        s = end;
-        if (k < BOOKREC_WEIGHT_KNOTS - 1) {
-            if (*s != ',') return -1;
-            s++;
-        }
-    }
-    return *s ? -1 : 0;
+                 "this an error", missing, j->n_catalogue, f->what, cat_name, listed, missing > MAX_LISTED ? ", ..." : "");
+    return j;
 }
 
 /* The rating scale: the ratings' when given, else --min-rating/--max-rating, else 1..5. */
@@ -260,15 +230,6 @@ static void rating_scale(const cli_data_opts *d, const bookrec_ratings *r, float
     *hi = strtof(d->max_rating, &e2);
     if (*e1 || *e2 || !isfinite(*lo) || !isfinite(*hi) || !(*lo < *hi))
         cli_usage_die("import-als", "--min-rating %s --max-rating %s is not a scale", d->min_rating, d->max_rating);
-}
-
-/* Copies the joined rows into a model tensor (the model's own memory, written once before any use). */
-static void fill(bookrec_model *m, const char *tensor, const factors *f, const int32_t *rows, int n) {
-    int r = 0, c = 0;
-    float *t = (float *)bookrec_model_tensor(m, tensor, &r, &c);
-    if (!t || r != n || c != f->dim) cli_die("internal: tensor %s is %d x %d, expected %d x %d", tensor, r, c, n, f->dim);
-    for (int i = 0; i < n; i++)
-        memcpy(t + (size_t)i * f->dim, f->v + (size_t)rows[i] * f->dim, (size_t)f->dim * sizeof *t);
 }
 
 /* The fold-in settings from the flags: Spark's (alpha, regParam) or bookrec's (--lambda, --reg-exp). */
@@ -292,7 +253,10 @@ static void fold_in_options(bookrec_ials_options *o, float alpha, float reg_para
         o->reg_observed_only = 1;
     }
     if (weights) {
-        if (parse_weights(weights, o->rating_weight))
+        bookrec_error err = {0};
+        int bad = bookrec_parse_weights(weights, o->rating_weight, &err) != BOOKREC_OK;
+        for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) bad |= o->rating_weight[k] < 0;
+        if (bad)
             cli_usage_die("import-als", "--weights expects 5 numbers >= 0 separated by commas, got '%s'", weights);
         float s = 0;
         for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) s += o->rating_weight[k];
@@ -347,28 +311,13 @@ int cmd_import_als(int argc, char **argv) {
     if (fi.dim != fu.dim)
         cli_die("the %s factors have %d values (%s), the reader factors %d (%s)", cli_noun(0), fi.dim, fi.dim_where,
                 fu.dim, fu.dim_where);
-    int32_t *irows, *urows;
-    bookrec_ids *iids, *uids;
     const char *books_path = cli_books_path(&d);
-    int ni = join(&fi, books->ids, books_path, strict, &irows, &iids);
-    int nu = join(&fu, r ? r->users : NULL, r ? d.ratings : "", strict, &urows, &uids);
-
-    bookrec_model_config cfg;
-    bookrec_model_config_default(&cfg);
-    cfg.arch = BOOKREC_ARCH_IALS;
-    cfg.n_users = nu;
-    cfg.n_items = ni;
-    cfg.dim = fi.dim;
-    cfg.hidden = 0;
-    cfg.min_rating = lo;
-    cfg.max_rating = hi;
+    bookrec_factors_join *ji = join(&fi, books->ids, books_path, strict);
+    bookrec_factors_join *ju = join(&fu, r ? r->users : NULL, r ? d.ratings : "", strict);
+    int ni = ji->n, nu = ju->n;
     bookrec_model *m = NULL;
     bookrec_error err = {0};
-    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
-    cli_check(bookrec_model_set_ids(m, uids, iids, &err), &err, "model ids");
-    fill(m, "item_emb", &fi, irows, ni);
-    fill(m, "user_emb", &fu, urows, nu);
-    cli_check(bookrec_ials_set_options(m, &io, &err), &err, "fold-in settings"); /* after the factors: drops caches */
+    cli_check(bookrec_ials_from_factors(fi.v, ji, fu.v, ju, fi.dim, lo, hi, &io, &m, &err), &err, "model");
     uint8_t *bytes = NULL;
     size_t n_bytes = 0;
     bookrec_save_options so = {0};
@@ -388,10 +337,8 @@ int cmd_import_als(int argc, char **argv) {
     printf("wrote %s (%s; no match calibration: the site shows scores only)\n", out, cli_bytes((long long)n_bytes, b1));
     bookrec_free(bytes);
     bookrec_model_free(m);
-    free(irows);
-    free(urows);
-    bookrec_ids_free(iids);
-    bookrec_ids_free(uids);
+    bookrec_factors_join_free(ji);
+    bookrec_factors_join_free(ju);
     free_factors(&fi);
     free_factors(&fu);
     bookrec_items_free(books);

@@ -5,7 +5,8 @@
  * the books file by the core as the site matches it; top-N models show a match percentage and, with --explain, the
  * rated books behind each book) and `bookrec similar` (nearest books by cosine of the book embeddings, or by
  * EASE's weights). Ids on the command line and in the output are external ids, as in
- * the CSV; titles and authors come from the books file when it is there. Ranking is the core's.
+ * the CSV; titles and authors come from the books file when it is there. Ranking is the core's, and so are the
+ * dataset reader's rated books, the --rated CSV and the Goodreads reader (src/dataset.c, src/goodreads.c).
  */
 #include "cli.h"
 
@@ -85,123 +86,49 @@ static int parse_rate(const bookrec_model *m, const char *txt, int32_t *items, f
     return n;
 }
 
-/* Reads a CSV of book_id,rating (a header line naming the two columns is allowed) into the reader's pairs with the
-   core's CSV tokenizer; errors name FILE:LINE, books the model does not know are left out with a warning. */
+/* --rated: a book the model does not know is left out with a warning. */
+static void warn_unknown(void *ctx, long line, const char *id) {
+    cli_warn("%s:%ld: book '%s' is not in the model; left out", (const char *)ctx, line, id);
+}
+
+/* Reads a CSV of book_id,rating (bookrec_reader_parse) into the reader's pairs; errors name FILE:LINE. */
 static int read_rated(const bookrec_model *m, const char *path, int32_t **items, float **ratings) {
     size_t len = 0;
     char *buf = cli_read_file_or_die(path, &len);
-    bookrec_csv *c = NULL;
     bookrec_error err = {0};
-    cli_check(bookrec_csv_create(buf, len, path, &c, &err), &err, NULL);
-    int n = 0, cap = 64, fi = 0, fr = 1, st;
-    *items = malloc(sizeof(int32_t) * (size_t)cap);
-    *ratings = malloc(sizeof(float) * (size_t)cap);
-    if (!*items || !*ratings) cli_die("out of memory");
-    for (int first = 1; (st = bookrec_csv_next(c, &err)) == 1; first = 0) {
-        if (first && bookrec_csv_column(c, "rating") >= 0) { /* a header: the columns by name */
-            fr = bookrec_csv_column(c, "rating");
-            fi = bookrec_csv_column(c, "book_id") >= 0 ? bookrec_csv_column(c, "book_id") : fr == 0;
-            continue;
-        }
-        size_t il = 0, rl = 0;
-        const char *id = bookrec_csv_field(c, fi, &il), *rv = bookrec_csv_field(c, fr, &rl);
-        if (!id || !rv || !il) cli_die("%s:%ld: expected book_id,rating", path, bookrec_csv_line(c));
-        char num[64], idz[128];
-        snprintf(num, sizeof num, "%.*s", (int)(rl < 63 ? rl : 63), rv);
-        snprintf(idz, sizeof idz, "%.*s", (int)(il < 127 ? il : 127), id);
-        char *end;
-        double v = strtod(num, &end);
-        while (*end == ' ') end++;
-        if (end == num || *end)
-            cli_die("%s:%ld: the rating of book '%s' is not a number: '%s'", path, bookrec_csv_line(c), idz, num);
-        int j = model_item(m, idz);
-        if (j < 0) {
-            cli_warn("%s:%ld: book '%s' is not in the model; left out", path, bookrec_csv_line(c), idz);
-            continue;
-        }
-        if (n == cap) {
-            cap *= 2;
-            *items = realloc(*items, sizeof(int32_t) * (size_t)cap);
-            *ratings = realloc(*ratings, sizeof(float) * (size_t)cap);
-            if (!*items || !*ratings) cli_die("out of memory");
-        }
-        (*items)[n] = j;
-        (*ratings)[n++] = (float)v;
-    }
-    if (st < 0) cli_check(err.code ? err.code : BOOKREC_E_PARSE, &err, NULL);
-    bookrec_csv_free(c);
+    int n = 0;
+    cli_check(bookrec_reader_parse(buf, len, path, bookrec_model_items(m), warn_unknown, (void *)path, items, ratings, &n, &err), &err,
+              NULL);
     free(buf);
     return n;
 }
 
-/* The reader of a Goodreads library export: the rated matched books (a book listed twice keeps its last rating)
-   and every matched book, to leave out. */
-typedef struct gr_reader {
-    int32_t *rated, *seen;
-    float *ratings;
-    int n_rated, n_seen, n_want;
-} gr_reader;
-
 /* Reads, parses and matches the export at path against the books file, prints "matched N of M" and the
-   unmatched books (with `list`, every match too), and maps the matches to the model's books. */
-static gr_reader read_goodreads(const bookrec_model *m, const bookrec_items *books, const char *path, int list) {
-    gr_reader g = {0};
+   unmatched books (with `list`, every match too); the reader's books are the model's. */
+static bookrec_gr_reader *read_goodreads(const bookrec_model *m, const bookrec_items *books, const char *path,
+                                         int list) {
     if (!books) cli_die("--goodreads needs the books file (books.csv with goodreads_book_id and isbn) to match against");
     size_t len = 0;
     char *buf = cli_read_file_or_die(path, &len);
     bookrec_goodreads *gr = NULL;
-    bookrec_gr_matcher *mt = NULL;
+    bookrec_gr_reader *g = NULL;
     bookrec_error err = {0};
     cli_check(bookrec_goodreads_parse(buf, len, path, &gr, &err), &err, NULL);
     free(buf);
-    cli_check(bookrec_gr_matcher_create(books, &mt, &err), &err, NULL);
-    int n = gr->n, matched = 0, by[4] = {0}, not_in_model = 0, n_items = bookrec_ids_count(bookrec_model_items(m));
-    int *at = malloc(sizeof(int) * (size_t)(n + 1)), *slot = malloc(sizeof(int) * (size_t)(n_items + 1));
-    unsigned char *mark = calloc((size_t)n_items + 1, 1), *how = malloc((size_t)n + 1);
-    g.rated = malloc(sizeof(int32_t) * (size_t)(n + 1));
-    g.seen = malloc(sizeof(int32_t) * (size_t)(n + 1));
-    g.ratings = malloc(sizeof(float) * (size_t)(n + 1));
-    if (!at || !slot || !mark || !how || !g.rated || !g.seen || !g.ratings) cli_die("out of memory");
-    for (int r = 0; r < n; r++) {
-        bookrec_gr_how hw;
-        at[r] = bookrec_gr_match(mt, &gr->row[r], &hw);
-        how[r] = (unsigned char)hw;
-        if (at[r] < 0) continue;
-        matched++;
-        by[hw]++;
-    }
+    cli_check(bookrec_gr_reader_create(gr, books, bookrec_model_items(m), &g, &err), &err, NULL);
+    int n = gr->n;
     printf("Goodreads library %s: matched %d of %d books (%d by Goodreads id, %d by ISBN, %d by title and author)\n",
-           path, matched, n, by[BOOKREC_GR_ID], by[BOOKREC_GR_ISBN], by[BOOKREC_GR_TITLE]);
-    if (matched < n) printf("Not in the catalogue (%d):\n", n - matched);
+           path, g->matched, n, g->by[BOOKREC_GR_ID], g->by[BOOKREC_GR_ISBN], g->by[BOOKREC_GR_TITLE]);
+    if (g->matched < n) printf("Not in the catalogue (%d):\n", n - g->matched);
     for (int r = 0; r < n; r++)
-        if (at[r] < 0) printf("  line %ld: %s%s%s\n", gr->row[r].line, gr->row[r].title, *gr->row[r].author ? " / " : "",
-                              gr->row[r].author);
+        if (g->at[r] < 0) printf("  line %ld: %s%s%s\n", gr->row[r].line, gr->row[r].title,
+                                 *gr->row[r].author ? " / " : "", gr->row[r].author);
     static const char *const how_name[] = {"", "id", "isbn", "title"};
-    for (int r = 0; r < n; r++) {
-        if (at[r] < 0) continue;
-        const bookrec_gr_row *row = &gr->row[r];
-        if (list) printf("  matched line %ld: book %s by %s: %s\n", row->line, books->item[at[r]].id, how_name[how[r] & 3],
-                         books->item[at[r]].title);
-        int j = model_item(m, books->item[at[r]].id);
-        if (j < 0 || j >= n_items) { not_in_model++; continue; }
-        if (!(mark[j] & 1)) g.seen[g.n_seen++] = j;
-        mark[j] |= 1;
-        if (row->rating >= 1) {
-            if (!(mark[j] & 2)) { slot[j] = g.n_rated; g.rated[g.n_rated++] = j; }
-            mark[j] |= 2;
-            g.ratings[slot[j]] = (float)row->rating;
-        } else if (!strcmp(row->shelf, "to-read") && !(mark[j] & 4)) {
-            mark[j] |= 4;
-            g.n_want++;
-        }
-    }
-    if (not_in_model) printf("(%d matched %s not in the model: neither folded in nor left out)\n", not_in_model,
-                             not_in_model == 1 ? "book is" : "books are");
-    free(at);
-    free(slot);
-    free(mark);
-    free(how);
-    bookrec_gr_matcher_free(mt);
+    for (int r = 0; list && r < n; r++)
+        if (g->at[r] >= 0) printf("  matched line %ld: book %s by %s: %s\n", gr->row[r].line, books->item[g->at[r]].id,
+                                  how_name[g->how[r] & 3], books->item[g->at[r]].title);
+    if (g->not_in_model) printf("(%d matched %s not in the model: neither folded in nor left out)\n", g->not_in_model,
+                                g->not_in_model == 1 ? "book is" : "books are");
     bookrec_goodreads_free(gr);
     return g;
 }
@@ -273,7 +200,7 @@ int cmd_recommend(int argc, char **argv) {
     float *state = malloc(sizeof(float) * (size_t)S), *ratings = NULL;
     if (!state) cli_die("out of memory");
     bookrec_items *books = cli_load_books(&d);
-    gr_reader g = {0};
+    bookrec_gr_reader *g = NULL;
     if (user) {
         if (!bookrec_model_has_users(m))
             cli_die("%s: the model has no user part (an export's model-items.bkr?); use the full model file", model_path);
@@ -283,25 +210,17 @@ int cmd_recommend(int argc, char **argv) {
         cli_check(bookrec_model_user_state(m, u, state, &err), &err, "reader state");
         /* every book the user rated in the data file */
         bookrec_ratings *r = cli_load_ratings(&d, NULL, NULL);
-        int du = bookrec_ids_find(r->users, user, -1);
-        if (du >= 0) {
-            ex = malloc(sizeof(int32_t) * (size_t)(c->n_items + 1));
-            if (!ex) cli_die("out of memory");
-            for (size_t q = 0; q < r->all.n; q++) {
-                if (r->all.user[q] != du) continue;
-                int j = model_item(m, bookrec_ids_get(r->items, r->all.item[q]));
-                if (j >= 0 && n_ex <= c->n_items) ex[n_ex++] = j;
-            }
-        } else {
+        cli_check(bookrec_ratings_user_books(r, user, bookrec_model_items(m), &ex, &n_ex, &err), &err, NULL);
+        if (n_ex < 0) {
             cli_warn("user '%s' has no ratings in %s; nothing to leave out", user, cli_ratings_path(&d));
+            n_ex = 0;
         }
         bookrec_ratings_free(r);
     } else if (goodreads) {
         g = read_goodreads(m, books, goodreads, matches);
-        if (g.n_rated == 0 && !topn) cli_die("%s: no rated books of the model to fold in", goodreads);
-        cli_check(bookrec_model_fold_in(m, g.rated, g.ratings, g.n_rated, NULL, state, &err), &err, "fold-in");
-        ex = g.seen;
-        n_ex = g.n_seen;
+        if (g->n_rated == 0 && !topn) cli_die("%s: no rated books of the model to fold in", goodreads);
+        cli_check(bookrec_model_fold_in(m, g->rated, g->ratings, g->n_rated, NULL, state, &err), &err, "fold-in");
+        n_ex = g->n_seen;
     } else {
         if (rated) {
             n_ex = read_rated(m, rated, &ex, &ratings);
@@ -319,14 +238,14 @@ int cmd_recommend(int argc, char **argv) {
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)k);
     if (!idx || !score || !scores) cli_die("out of memory");
     cli_check(bookrec_model_score_all(m, state, scores, &err), &err, "scores");
-    int n = bookrec_topk(scores, c->n_items, ex, n_ex, k, idx, score);
+    int n = bookrec_topk(scores, c->n_items, g ? g->seen : ex, n_ex, k, idx, score);
     if (n < 0) cli_die("out of memory ranking");
     if (user)
         printf("Top %d %s for user %s (who rated %d %s; those are left out)\n", n, cli_noun(1), user, n_ex,
                cli_noun(n_ex != 1));
     else if (goodreads)
         printf("Top %d %s for your Goodreads library: %d rated %s folded in; all %d matched %s left out (%d of them "
-               "want to read)\n", n, cli_noun(1), g.n_rated, cli_noun(g.n_rated != 1), n_ex, cli_noun(n_ex != 1), g.n_want);
+               "want to read)\n", n, cli_noun(1), g->n_rated, cli_noun(g->n_rated != 1), n_ex, cli_noun(n_ex != 1), g->n_want);
     else
         printf("Top %d %s for a new reader who rated %d %s (left out)\n", n, cli_noun(1), n_ex, cli_noun(n_ex != 1));
     if (topn) {
@@ -341,8 +260,7 @@ int cmd_recommend(int argc, char **argv) {
     free(state);
     free(ratings);
     free(ex);
-    free(g.rated);
-    free(g.ratings);
+    bookrec_gr_reader_free(g);
     bookrec_items_free(books);
     bookrec_model_free(m);
     return 0;

@@ -1,31 +1,14 @@
 /*
  * cmd_stats.c - `bookrec stats`: what the tutorial printed about the data (rows, users, books, missing
  * values, the rating histogram) plus what bookrec does to it (duplicate pairs merged, conflicting ones,
- * rows skipped) and how long reading and parsing the CSV took. A malformed row stops it with FILE:LINE, as
- * in every command, unless --skip-bad, which skips and counts them. Reads only; writes nothing.
+ * rows skipped) and how long reading and parsing the CSV took; the counting is the core's (src/dataset.c). A
+ * malformed row stops it with FILE:LINE, as in every command, unless --skip-bad, which skips and counts them. Reads
+ * only; writes nothing.
  */
 #include "cli.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Counts, per named column, the data rows whose field is empty or missing (like pandas' isna().sum()), read with
-   the core's CSV tokenizer; stops quietly at a malformed record (the ratings parser names it). */
-static void count_empty(const char *buf, size_t len, const char *const names[3], size_t empty[3]) {
-    bookrec_csv *c = NULL;
-    bookrec_error err = {0};
-    if (bookrec_csv_create(buf, len, NULL, &c, &err) != BOOKREC_OK) return;
-    int col_of[3] = {-1, -1, -1};
-    if (bookrec_csv_next(c, &err) > 0)
-        for (int k = 0; k < 3; k++) col_of[k] = bookrec_csv_column(c, names[k]);
-    while (bookrec_csv_next(c, &err) > 0)
-        for (int k = 0; k < 3; k++) {
-            size_t n = 0;
-            if (col_of[k] >= 0 && (!bookrec_csv_field(c, col_of[k], &n) || n == 0)) empty[k]++;
-        }
-    bookrec_csv_free(c);
-}
 
 int cmd_stats(int argc, char **argv) {
     cli_data_opts d = {0};
@@ -46,7 +29,8 @@ int cmd_stats(int argc, char **argv) {
     const char *names[3] = {d.user_col ? d.user_col : "user_id", d.item_col ? d.item_col : "book_id",
                             d.rating_col ? d.rating_col : "rating"};
     size_t empty[3] = {0, 0, 0};
-    count_empty(buf, len, names, empty);
+    bookrec_error err = {0};
+    cli_check(bookrec_csv_count_empty(buf, len, names, 3, empty, &err), &err, NULL);
     free(buf);
 
     char a[32], b[32], c[32];
@@ -66,34 +50,20 @@ int cmd_stats(int argc, char **argv) {
     printf("density           %.4f%% of user x %s pairs rated\n", 100.0 * density, cli_noun(0));
 
     /* histogram in half-star bins over the kept ratings */
-    int nb = (int)floor((r->max_rating - r->min_rating) * 2.0f + 0.5f) + 1;
-    if (nb < 1) nb = 1;
-    if (nb > 200) nb = 200;
-    size_t *h = calloc((size_t)nb, sizeof *h);
-    if (!h) cli_die("out of memory");
-    double sum = 0;
-    for (size_t k = 0; k < r->all.n; k++) {
-        int bin = (int)floor((r->all.rating[k] - r->min_rating) * 2.0f + 0.5f);
-        if (bin < 0) bin = 0;
-        if (bin >= nb) bin = nb - 1;
-        h[bin]++;
-        sum += r->all.rating[k];
-    }
-    size_t hmax = 1;
-    for (int k = 0; k < nb; k++)
-        if (h[k] > hmax) hmax = h[k];
-    printf("mean rating       %.3f\n", r->all.n ? sum / (double)r->all.n : 0.0);
+    bookrec_histogram *h = NULL;
+    cli_check(bookrec_ratings_histogram(r, &h, &err), &err, NULL);
+    printf("mean rating       %.3f\n", h->mean);
     printf("rating histogram  (kept ratings)\n");
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < h->n_bins; k++) {
         if (!r->integral || k % 2 == 0) {
-            int bar = (int)(40.0 * (double)h[k] / (double)hmax + 0.5);
-            printf("  %4.1f %10s %5.1f%%  ", (double)(r->min_rating + 0.5f * (float)k), cli_group(h[k], a),
-                   r->all.n ? 100.0 * (double)h[k] / (double)r->all.n : 0.0);
+            int bar = (int)(40.0 * (double)h->count[k] / (double)h->max + 0.5);
+            printf("  %4.1f %10s %5.1f%%  ", (double)(r->min_rating + 0.5f * (float)k), cli_group(h->count[k], a),
+                   r->all.n ? 100.0 * (double)h->count[k] / (double)r->all.n : 0.0);
             for (int q = 0; q < bar; q++) fputs("#", stdout);
             putchar('\n');
         }
     }
-    free(h);
+    bookrec_histogram_free(h);
     printf("read time         %.3f s\n", t1 - t0);
     printf("CSV parse time    %.3f s\n", t2 - t1);
     bookrec_ratings_free(r);

@@ -1,16 +1,14 @@
 /*
- * cmd_train.c - `bookrec train`: reads the ratings, makes the seeded 80/20 split, trains a model with the
- * core (threads from runner.c), and writes three files: the model (atomically, only after training
- * succeeded, so a failed run never replaces an existing model), its training history as JSON (config,
- * options, split, data statistics, per-epoch figures and timings) and the loss curves as an SVG picture
- * (report.c). Progress goes to stderr: a bar with rate and ETA on a terminal, plain per-epoch lines otherwise.
- * With --rank it also ranks: dataset users with the model, new readers through the core's protocol with a second
- * model trained the same way without them. The defaults are the core's presets (src/experiment.c), the training,
- * tags and implicit sets the core's; this file only wires flags, files and output.
+ * cmd_train.c - `bookrec train`: parses the flags, reads the ratings (and the tag and want-to-read files), hands the
+ * experiment to the core (bookrec_train_run_make: the seeded 80/20 split, the model, training, the test figures and
+ * with --rank the rankings of dataset users and of new readers) with threads from runner.c, and writes three files:
+ * the model (atomically, only after training succeeded, so a failed run never replaces an existing model), its
+ * training history as JSON and the loss curves as an SVG picture (report.c). Progress goes to stderr: a bar with
+ * rate and ETA on a terminal, plain per-epoch lines otherwise. The defaults are the core's presets
+ * (src/experiment.c); this file only wires flags, files, clocks and output.
  */
 #define _GNU_SOURCE
 #include "eval_rank.h"
-#include "scale.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,18 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_EPOCHS 10000
-
 typedef struct train_ctx {
-    bookrec_model *model;
-    const bookrec_triples *test; /* evaluated here when the core validates on another part */
-    int test_is_valid;
-    int epochs;
-    int tty;
-    double epoch_start, last_draw;
-    int cur_epoch;
-    bookrec_epoch_stats *hist; /* with seconds and test figures filled by us */
-    int n_hist;
+    const char *arch;
+    const bookrec_pairs *to_read;
+    const char *to_read_path;
+    int epochs, tty, cur_epoch, threads;
+    double epoch_start, last_draw, t0, t_split, t_train;
+    cli_runner *runner;
 } train_ctx;
 
 static void draw_bar(train_ctx *c, int epoch, size_t done, size_t total, double mse, int final) {
@@ -59,122 +52,44 @@ static int on_progress(void *ctx, int epoch, size_t done, size_t total, double r
     return 0;
 }
 
-static int on_epoch(void *ctx, const bookrec_epoch_stats *s) {
+static int on_epoch(void *ctx, bookrec_epoch_stats *e, const bookrec_epoch_stats *valid) {
     train_ctx *c = ctx;
-    double now = cli_now();
-    if (c->n_hist >= MAX_EPOCHS) return 1;
-    bookrec_epoch_stats e = *s;
-    e.seconds = now - c->epoch_start;
-    if (!c->test_is_valid && c->test) {
-        double mse = NAN, mae = NAN;
-        bookrec_error err = {0};
-        if (bookrec_evaluate(c->model, c->test, &mse, &mae, &err) == BOOKREC_OK) {
-            e.test_mse = mse;
-            e.test_rmse = sqrt(mse);
-            e.test_mae = mae;
-        }
-    }
-    c->hist[c->n_hist++] = e;
+    e->seconds = cli_now() - c->epoch_start;
     if (c->tty) fprintf(stderr, "\r\033[K");
     fprintf(stderr,
             "epoch %d/%d  train mse %.4f rmse %.4f mae %.4f | test mse %.4f rmse %.4f mae %.4f | %.2f s\n",
-            s->epoch, c->epochs, e.train_mse, e.train_rmse, e.train_mae,
-            e.test_mse, e.test_rmse, e.test_mae, e.seconds);
-    if (!c->test_is_valid)
-        fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", s->test_mse,
-                s->test_rmse, s->test_mae);
+            e->epoch, c->epochs, e->train_mse, e->train_rmse, e->train_mae,
+            e->test_mse, e->test_rmse, e->test_mae, e->seconds);
+    if (valid)
+        fprintf(stderr, "           validation (carved from training) mse %.4f rmse %.4f mae %.4f\n", valid->test_mse,
+                valid->test_rmse, valid->test_mae);
     /* the next epoch starts now (its first progress call may come late) */
-    c->cur_epoch = s->epoch + 1;
+    c->cur_epoch = e->epoch + 1;
     c->epoch_start = cli_now();
     return 0;
 }
 
-/* ------------------------------------------------------------------ --rank: ranking figures */
+/* ------------------------------------------------------------------ --rank */
 
-typedef struct rank_figs {
-    double ndcg, pop_ndcg; /* the model, and popularity (training ratings >= the relevance threshold) */
-    double hr, coverage;
-    int n_users;
-} rank_figs;
-
-static void rank_options(const bookrec_ratings *r, cli_runner *runner, int threads, bookrec_rank_options *ro) {
-    memset(ro, 0, sizeof *ro);
-    ro->min_rating = r->min_rating;
-    ro->max_rating = r->max_rating;
-    ro->n_tasks = runner ? threads : 1;
-    ro->parallel = runner ? cli_runner_parallel : NULL;
-    ro->parallel_ctx = runner;
-}
-
-/* Dataset users: the model and popularity ranked for the test part, knowing the training part. */
-static rank_figs rank_users(bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *train,
-                            const bookrec_triples *test, cli_runner *runner, int threads) {
-    const bookrec_model_config *c = bookrec_model_get_config(m);
-    bookrec_error err = {0};
-    bookrec_rank_options ro;
-    rank_options(r, runner, threads, &ro);
-    cli_check(bookrec_model_prepare(m, &err), &err, "prepare");
-    bookrec_model_scorer sc = {m, {0, 0, 0}};
-    bookrec_rank_result res, pop;
-    cli_check(bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_model, &sc, &ro, &res, &err),
-              &err, "ranking");
-    float *ps = malloc((size_t)c->n_items * sizeof *ps);
-    if (!ps) cli_die("out of memory");
-    cli_check(bookrec_popularity_min(train, c->n_items, bookrec_relevance_threshold(r->min_rating, r->max_rating), ps,
-                                     &err), &err, "popularity");
-    bookrec_fixed_scorer fs = {ps, c->n_items};
-    cli_check(bookrec_rank_evaluate(c->n_users, c->n_items, train, test, bookrec_score_fixed, &fs, &ro, &pop, &err),
-              &err, "ranking");
-    free(ps);
-    return (rank_figs){res.ndcg, pop.ndcg, res.hr, res.coverage, res.n_users};
-}
-
-/* New readers: the core's protocol (one reader seed, fold-in from 10 ratings) over the spec, trained again without
-   them as `bookrec eval` does, beside popularity. */
-static rank_figs rank_new_readers(const bookrec_spec *spec, const bookrec_ratings *r, cli_runner *runner,
-                                  int threads) {
-    bookrec_error err = {0};
-    bookrec_spec_row row = {0};
-    row.spec = *spec;
-    evr_spec_threads(&row.spec, runner, threads);
-    evr_fit_log log;
-    evr_log_fits(&row, &log);
-    float liked = bookrec_relevance_threshold(r->min_rating, r->max_rating);
-    bookrec_ranker rk[2] = {bookrec_spec_ranker("model", &row),
-                            {"popularity (liked)", bookrec_fit_popularity, bookrec_score_fixed, bookrec_release_fixed,
-                             &liked}};
-    bookrec_foldin_variant v = {10, 0};
-    bookrec_protocol_options po = {0};
-    po.n_seeds = 1;
-    po.variants = &v;
-    po.n_variants = 1;
-    po.valid_fraction = spec->to.patience > 0 ? spec->valid_fraction : -1;
-    rank_options(r, runner, threads, &po.rank);
-    bookrec_protocol_cell cell[2];
-    bookrec_protocol_info info;
-    cli_check(bookrec_protocol_run(&r->all, bookrec_ids_count(r->users), bookrec_ids_count(r->items), rk, 2, &po, cell,
-                                   &info, &err), &err, "new-reader protocol");
-    fprintf(stderr, "(a second model, trained without %d new readers)\n", info.n_held);
-    return (rank_figs){cell[0].ndcg.mean, cell[1].ndcg.mean, cell[0].hr.mean, cell[0].coverage.mean,
-                       (int)cell[0].n_readers.mean};
-}
-
-static void print_rank(const char *who, const char *unit, const rank_figs *f) {
-    fprintf(stderr, "%s: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d %s\n", who, f->ndcg,
-            f->pop_ndcg, f->ndcg / f->pop_ndcg, f->hr, f->coverage, f->n_users, unit);
+static void on_ranked(void *ctx, int new_readers, const bookrec_train_ranking *f) {
+    (void)ctx;
+    if (new_readers) fprintf(stderr, "(a second model, trained without %d new readers)\n", f->n_held);
+    fprintf(stderr, "%s: NDCG@10 %.4f (popularity %.4f, x%.2f), HR@10 %.4f, coverage %.3f, %d %s\n",
+            new_readers ? "new readers" : "dataset users", f->ndcg, f->pop_ndcg, f->ndcg / f->pop_ndcg, f->hr,
+            f->coverage, f->n_users, new_readers ? "readers" : "users");
 }
 
 /* ------------------------------------------------------------------ flags */
 
-/* Returns 1 when the command line asks for a top-N arch (--arch ease|ials / --arch=ease|ials). */
+/* Returns 1 when the command line asks for a top-N arch (--arch ease|ials / --arch=ease|ials): an architecture the
+   core knows with no rating-model preset. */
 static int wants_topn(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (!strcmp(argv[i], "--arch") && i + 1 < argc) v = argv[i + 1];
         else if (!strncmp(argv[i], "--arch=", 7)) v = argv[i] + 7;
-        bookrec_arch a;
-        if (v && bookrec_arch_parse(v, &a) == BOOKREC_OK && (a == BOOKREC_ARCH_EASE || a == BOOKREC_ARCH_IALS))
-            return 1;
+        bookrec_spec p;
+        if (v && bookrec_arch_parse(v, NULL) == BOOKREC_OK && bookrec_preset(v, &p, NULL) != BOOKREC_OK) return 1;
     }
     return 0;
 }
@@ -194,20 +109,14 @@ typedef struct train_args {
 static void parse_args(int argc, char **argv, train_args *a) {
     bookrec_spec seed, mf; /* the defaults shown in --help */
     bookrec_preset("seed", &seed, NULL);
-    bookrec_preset("mf", &mf, NULL);
+    bookrec_preset(BOOKREC_ARCH_DEFAULT, &mf, NULL);
     memset(a, 0, sizeof *a);
-    bookrec_model_config cfg = seed.cfg;
-    bookrec_train_options to = seed.to;
-    /* per-architecture defaults: flags left unset (sentinels) are filled from the preset after parsing */
-    cfg.dim = 0;
-    to.epochs = 0;
-    to.lr = 0.0f;
-    to.l2 = -1.0f;
-    to.patience = -1;
-    uint64_t seed_v = to.seed;
-    double valid_fraction = seed.valid_fraction;
+    bookrec_spec_unset(&a->spec); /* per-architecture defaults: flags left unset are filled from the preset */
+    bookrec_model_config *cfg = &a->spec.cfg;
+    bookrec_train_options *to = &a->spec.to;
+    uint64_t seed_v = to->seed;
     int dense_adam = 0;
-    a->arch = "mf";
+    a->arch = BOOKREC_ARCH_DEFAULT;
     a->out = cli_default_model();
     a->split_seed = BOOKREC_SPLIT_SEED;
     a->test_fraction = BOOKREC_TEST_FRACTION;
@@ -221,24 +130,27 @@ static void parse_args(int argc, char **argv, train_args *a) {
         CLI_DATA_FLAGS(&a->d),
         {"arch", 0, CLI_STR, &a->arch, "seed|mf|ncf",
          "model: the tutorial's network (faithful reproduction), biased MF (the default, what npm start trains "
-         "and the site ships: best for new readers, docs/models.md), or NCF", "mf"},
-        {"dim", 0, CLI_INT, &cfg.dim, "N", PRESET_HELP(h_dim, "embedding size", "%d", mf.cfg.dim), d_dim},
-        {"hidden", 0, CLI_INT, &cfg.hidden, "N", "width of the dense layer (seed, ncf)", NULL},
-        {"implicit", 0, CLI_FLAG, &cfg.implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
-        {"init-scale", 0, CLI_FLOAT, &cfg.init_scale, "X", "embeddings start uniform in +-X", NULL},
-        {"epochs", 0, CLI_INT, &to.epochs, "N",
+         "and the site ships: best for new readers, docs/models.md), or NCF", BOOKREC_ARCH_DEFAULT},
+        {"dim", 0, CLI_INT, &cfg->dim, "N", PRESET_HELP(h_dim, "embedding size", "%d", mf.cfg.dim), d_dim},
+        {"hidden", 0, CLI_INT, &cfg->hidden, "N", "width of the dense layer (seed, ncf)", NULL},
+        {"implicit", 0, CLI_FLAG, &cfg->implicit, NULL, "add implicit feedback to user vectors (SVD++ style)", NULL},
+        {"init-scale", 0, CLI_FLOAT, &cfg->init_scale, "X", "embeddings start uniform in +-X", NULL},
+        {"epochs", 0, CLI_INT, &to->epochs, "N",
          PRESET_HELP(h_ep, "passes over the training part, at most with --patience", "%d", mf.to.epochs), d_ep},
-        {"batch", 0, CLI_INT, &to.batch, "N", "ratings per Adam step", NULL},
-        {"lr", 0, CLI_FLOAT, &to.lr, "X", PRESET_HELP(h_lr, "Adam learning rate", "%g", (double)mf.to.lr), d_lr},
-        {"beta1", 0, CLI_FLOAT, &to.beta1, "X", "Adam beta1", NULL},
-        {"beta2", 0, CLI_FLOAT, &to.beta2, "X", "Adam beta2", NULL},
-        {"eps", 0, CLI_FLOAT, &to.eps, "X", "Adam epsilon", NULL},
-        {"l2", 0, CLI_FLOAT, &to.l2, "X",
+        {"batch", 0, CLI_INT, &to->batch, "N", "ratings per Adam step", NULL},
+        {"lr", 0, CLI_FLOAT, &to->lr, "X", PRESET_HELP(h_lr, "Adam learning rate", "%g", (double)mf.to.lr), d_lr},
+        {"beta1", 0, CLI_FLOAT, &to->beta1, "X", "Adam beta1", NULL},
+        {"beta2", 0, CLI_FLOAT, &to->beta2, "X", "Adam beta2", NULL},
+        {"eps", 0, CLI_FLOAT, &to->eps, "X", "Adam epsilon", NULL},
+        {"reader-lr", 0, CLI_FLOAT, &to->reader_lr, "X",
+         "row-wise Adagrad with this learning rate for the readers' rows instead of Adam: one number per reader "
+         "in place of Adam's two per weight, for ratings files with millions of readers (0: Adam)", "0"},
+        {"l2", 0, CLI_FLOAT, &to->l2, "X",
          PRESET_HELP(h_l2, "L2 on the embedding rows and biases a batch touches", "%g", (double)mf.to.l2), "0"},
-        {"l2-row", 0, CLI_FLOAT, &to.l2_row, "X",
+        {"l2-row", 0, CLI_FLOAT, &to->l2_row, "X",
          "per-row L2: each user, book (and implicit factor) row is penalised X |row|^2 once per epoch, spread over "
          "its ratings (shrinks rarely seen rows most)", NULL},
-        {"l2-dense", 0, CLI_FLOAT, &to.l2_dense, "X", "L2 on the dense layers", NULL},
+        {"l2-dense", 0, CLI_FLOAT, &to->l2_dense, "X", "L2 on the dense layers", NULL},
         {"to-read", 0, CLI_STR, &a->to_read, "FILE",
          "with --implicit: add each user's want-to-read books (CSV with user_id, book_id; 'auto' = DIR/to_read.csv) "
          "to the books they rated", NULL},
@@ -247,13 +159,13 @@ static void parse_args(int argc, char **argv, train_args *a) {
          "the books file's goodreads_book_id; each book's vector gains a learned sum of its tags' vectors", NULL},
         {"n-tags", 0, CLI_INT, &a->n_tags, "N", "with --tags: keep the N tags found on most books (shelf names dropped)",
          "1000"},
-        {"group-users", 0, CLI_FLAG, &to.group_users, NULL,
+        {"group-users", 0, CLI_FLAG, &to->group_users, NULL,
          "batches hold each user's ratings together (users shuffled): much faster implicit training", NULL},
         {"dense-adam", 0, CLI_FLAG, &dense_adam, NULL, "update every embedding row each step (default: lazy Adam)", NULL},
-        {"patience", 0, CLI_INT, &to.patience, "N",
+        {"patience", 0, CLI_INT, &to->patience, "N",
          PRESET_HELP(h_pat, "stop when validation RMSE has not improved for N epochs (0: off); validation is carved "
                      "from training", "%d", mf.to.patience), "0"},
-        {"valid-fraction", 0, CLI_DOUBLE, &valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
+        {"valid-fraction", 0, CLI_DOUBLE, &a->spec.valid_fraction, "F", "part of training held for validation when --patience > 0", NULL},
         {"rank", 0, CLI_FLAG, &a->rank, NULL,
          "also report NDCG@10 for dataset users (test part) and for 1000 new readers (held out of a second model "
          "trained the same way, each folded in from 10 ratings; as bookrec eval), beside popularity", NULL},
@@ -267,32 +179,25 @@ static void parse_args(int argc, char **argv, train_args *a) {
     cli_parse("train", "bookrec train [OPTIONS]", opts, (int)(sizeof opts / sizeof opts[0]), argc, argv);
     cli_set_noun(&a->d);
 
-    bookrec_spec p;
-    bookrec_arch arch;
-    if (bookrec_arch_parse(a->arch, &arch) != BOOKREC_OK || bookrec_preset(a->arch, &p, NULL) != BOOKREC_OK)
+    if (bookrec_arch_parse(a->arch, NULL) != BOOKREC_OK || bookrec_preset_fill(a->arch, &a->spec, NULL) != BOOKREC_OK)
         cli_usage_die("train", "train: --arch expects seed, mf, ncf, ease or ials, got '%s'", a->arch);
-    cfg.arch = arch;
-    if (cfg.dim == 0) cfg.dim = p.cfg.dim;
-    if (to.epochs == 0) to.epochs = p.to.epochs;
-    if (to.lr == 0.0f) to.lr = p.to.lr;
-    if (to.l2 < 0.0f) to.l2 = p.to.l2;
-    if (to.patience < 0) to.patience = p.to.patience;
-    if (to.epochs < 1 || to.epochs > MAX_EPOCHS) cli_usage_die("train", "train: --epochs must be in 1..%d", MAX_EPOCHS);
-    if (to.batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
-    if (cfg.dim < 1 || cfg.hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
+    if (to->epochs < 1 || to->epochs > BOOKREC_MAX_EPOCHS)
+        cli_usage_die("train", "train: --epochs must be in 1..%d", BOOKREC_MAX_EPOCHS);
+    if (to->batch < 1) cli_usage_die("train", "train: --batch must be at least 1");
+    if (cfg->dim < 1 || cfg->hidden < 1) cli_usage_die("train", "train: --dim and --hidden must be at least 1");
     if (!(a->test_fraction > 0 && a->test_fraction < 1)) cli_usage_die("train", "train: --test-fraction must be in (0, 1)");
-    if (!(valid_fraction > 0 && valid_fraction < 1)) cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
+    if (!(a->spec.valid_fraction > 0 && a->spec.valid_fraction < 1))
+        cli_usage_die("train", "train: --valid-fraction must be in (0, 1)");
     if (a->threads < 1 || a->threads > 256) cli_usage_die("train", "train: --threads must be in 1..256");
-    if (to.patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
-    if (a->to_read && !cfg.implicit) cli_usage_die("train", "train: --to-read needs --implicit");
-    if (a->tags_dir && cfg.arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
+    if (to->patience < 0) cli_usage_die("train", "train: --patience must be >= 0");
+    if (!(to->reader_lr >= 0.0f) || (to->reader_lr > 0.0f && dense_adam))
+        cli_usage_die("train", "train: --reader-lr must be >= 0, and it needs lazy Adam (not --dense-adam)");
+    if (a->to_read && !cfg->implicit) cli_usage_die("train", "train: --to-read needs --implicit");
+    if (a->tags_dir && cfg->arch == BOOKREC_ARCH_SEED) cli_usage_die("train", "train: --tags needs --arch mf or ncf");
     if (a->tags_dir && (a->n_tags < 1 || a->n_tags > 100000)) cli_usage_die("train", "train: --n-tags must be in 1..100000");
-    cfg.seed = seed_v;
-    to.seed = seed_v;
-    to.lazy_adam = !dense_adam;
-    a->spec.cfg = cfg;
-    a->spec.to = to;
-    a->spec.valid_fraction = valid_fraction;
+    cfg->seed = seed_v;
+    to->seed = seed_v;
+    to->lazy_adam = !dense_adam;
 }
 
 /* ------------------------------------------------------------------ features */
@@ -317,83 +222,61 @@ static bookrec_tag_weights *load_tags(train_args *a, const bookrec_ratings *r) {
     return tg;
 }
 
-/* --implicit: N(u) from the fit part and --to-read's pairs, never the test books; returns the pairs (or NULL). */
-static bookrec_pairs *set_implicit(train_args *a, const bookrec_ratings *r, bookrec_model *m,
-                                   const bookrec_triples *fit, const bookrec_triples *test, size_t *added) {
+/* --to-read: the want-to-read pairs joining N(u) (NULL without the flag); *path gets the file read (new string). */
+static bookrec_pairs *load_to_read(train_args *a, const bookrec_ratings *r, char **path) {
+    *path = NULL;
+    if (!a->to_read) return NULL;
     bookrec_error err = {0};
     bookrec_pairs *trp = NULL;
-    char *tr_path = NULL;
-    if (a->to_read) {
-        tr_path = !strcmp(a->to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&a->d)) : strdup(a->to_read);
-        if (!tr_path) cli_die("out of memory");
-        size_t len = 0;
-        char *buf = cli_read_file_or_die(tr_path, &len);
-        if (bookrec_pairs_parse(buf, len, tr_path, r->users, r->items, NULL, &trp, &err) != BOOKREC_OK)
-            cli_die("%s", err.msg);
-        free(buf);
-    }
-    cli_check(bookrec_model_set_implicit_sets(m, fit, test, trp, added, &err), &err, "implicit sets");
-    char g1[32], g2[32], g3[32];
-    if (trp)
-        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
-                "%s)\n", cli_noun(1), cli_group(*added, g1), tr_path, cli_group(trp->rows, g2), cli_group(trp->n, g3),
-                cli_noun(1));
-    free(tr_path);
+    *path = !strcmp(a->to_read, "auto") ? cli_fmt("%s/to_read.csv", cli_data_dir(&a->d)) : strdup(a->to_read);
+    if (!*path) cli_die("out of memory");
+    size_t len = 0;
+    char *buf = cli_read_file_or_die(*path, &len);
+    if (bookrec_pairs_parse(buf, len, *path, r->users, r->items, NULL, &trp, &err) != BOOKREC_OK)
+        cli_die("%s", err.msg);
+    free(buf);
     return trp;
 }
 
 /* ------------------------------------------------------------------ the command */
 
-/* Trains m on fit, validating on valid, with the progress lines; fills c's history; returns the seconds. */
-static double train_model(train_args *a, bookrec_model *m, bookrec_triples *fit, bookrec_triples *valid,
-                          const bookrec_triples *test, train_ctx *c, int *best_epoch) {
-    bookrec_train_options to = a->spec.to;
-    cli_runner *runner = a->threads > 1 ? cli_runner_start(a->threads) : NULL;
-    c->model = m;
-    c->test = test;
-    c->test_is_valid = valid == test;
-    c->epochs = to.epochs;
-    c->tty = isatty(2);
-    c->hist = calloc((size_t)to.epochs, sizeof *c->hist);
-    if (!c->hist) cli_die("out of memory");
-    c->cur_epoch = 1;
-    evr_spec_threads(&a->spec, runner, a->threads);
-    to = a->spec.to;
-    to.shuffle_in_place = 1; /* fit's order is not needed after training (the ranking only counts and excludes) */
-    if (c->tty) {
-        to.progress = on_progress;
-        to.progress_ctx = c;
-        to.progress_every = 512;
-    }
-    to.on_epoch = on_epoch;
-    to.on_epoch_ctx = c;
+/* bookrec_train_fit's report of the packed training ratings (5-8 bytes each instead of 12). */
+static void on_pack(void *ctx, const bookrec_packed *pk, const char *why_not) {
+    (void)ctx;
+    char g[32];
+    if (!pk) cli_note("training ratings not packed (%s)", why_not);
+    else
+        fprintf(stderr, "training ratings packed: %s ratings at %d bytes each (user %d bits, %s %d bits, rating %d "
+                "bits)\n", cli_group(pk->n, g), pk->width, pk->ubits, cli_noun(0), pk->ibits, pk->cbits);
+}
+
+static void on_split(void *ctx) {
+    train_ctx *c = ctx;
+    c->t_split = cli_now() - c->t0;
+}
+
+/* The model is made: the implicit sets' line, the training line; the clocks start. */
+static void on_model(void *ctx, const bookrec_model *m, const bookrec_train_run *run) {
+    train_ctx *c = ctx;
+    char g1[32], g2[32], g3[32], hid[32] = "";
+    if (c->to_read)
+        fprintf(stderr, "implicit sets: rated %s + %s want-to-read pairs from %s (%s rows, %s of known users and "
+                "%s)\n", cli_noun(1), cli_group(run->to_read_added, g1), c->to_read_path, cli_group(c->to_read->rows, g2),
+                cli_group(c->to_read->n, g3), cli_noun(1));
     const bookrec_model_config *cfg = bookrec_model_get_config(m);
-    char hid[32] = "", g1[32], g2[32];
     if (cfg->arch != BOOKREC_ARCH_MF) snprintf(hid, sizeof hid, ", hidden %d", cfg->hidden);
-    fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", a->arch, cfg->dim,
-            hid, cli_group(fit->n, g1), cli_group(test->n, g2), to.n_tasks, to.n_tasks == 1 ? "" : "s",
+    fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", c->arch, cfg->dim,
+            hid, cli_group(run->n_fit, g1), cli_group(run->n_test, g2), c->threads, c->threads == 1 ? "" : "s",
             bookrec_kernel_name());
-    bookrec_error err = {0};
-    int n_core_hist = 0;
-    bookrec_epoch_stats *core_hist = calloc((size_t)to.epochs, sizeof *core_hist);
-    if (!core_hist) cli_die("out of memory");
-    c->epoch_start = cli_now();
-    double t_train = cli_now();
-    /* packed ratings (5-8 bytes each) when nothing after training needs fit's arrays (--rank does) */
-    int st = cli_train_compact(m, fit, !a->rank, valid, &to, core_hist, to.epochs, &n_core_hist, &err);
-    t_train = cli_now() - t_train;
-    if (runner)
+    c->epoch_start = c->t_train = cli_now();
+}
+
+static void on_trained(void *ctx) {
+    train_ctx *c = ctx;
+    c->t_train = cli_now() - c->t_train;
+    if (c->runner)
         fprintf(stderr, "thread pool: %.0f%% of the parallel calls ran on one thread (timed both ways, the faster "
-                        "chosen; the model does not depend on it)\n", 100.0 * cli_runner_inline_share(runner));
-    cli_runner_stop(runner);
-    evr_spec_threads(&a->spec, NULL, 1);
-    cli_check(st, &err, "training failed (no model written)");
-    *best_epoch = n_core_hist;
-    if (to.patience > 0) /* the core keeps the epoch with the best validation RMSE */
-        for (int i = 0; i < n_core_hist; i++)
-            if (core_hist[i].test_rmse < core_hist[*best_epoch - 1].test_rmse) *best_epoch = i + 1;
-    free(core_hist);
-    return t_train;
+                        "chosen; the model does not depend on it)\n", 100.0 * cli_runner_inline_share(c->runner));
 }
 
 int cmd_train(int argc, char **argv) {
@@ -410,94 +293,65 @@ int cmd_train(int argc, char **argv) {
             cli_group((size_t)bookrec_ids_count(r->items), g3), cli_noun(1), r->duplicates);
     fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
 
-    bookrec_error err = {0};
-    double t_split = cli_now();
-    bookrec_triples train = {0}, test = {0}, fit = {0}, valid = {0};
-    size_t n_ratings = r->all.n;
-    if (a.rank) /* the new-reader split needs every rating later, in file order */
-        cli_check(bookrec_split(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
-    else /* memory: the training part is the dataset's own arrays */
-        cli_check(bookrec_split_take(r, a.test_fraction, a.split_seed, &train, &test, &err), &err, "split");
-    bookrec_triples *fit_p = &train, *valid_p = &test;
-    if (spec->to.patience > 0) {
-        cli_check(bookrec_triples_split(&train, spec->valid_fraction, a.split_seed + 1, &fit, &valid, &err), &err,
-                  "validation split");
-        fit_p = &fit;
-        valid_p = &valid;
-    }
-    t_split = cli_now() - t_split;
-    if (!a.rank && fit_p != &train) bookrec_triples_free(&train); /* only --rank needs it beside fit/valid */
-
-    bookrec_model_config cfg = spec->cfg;
-    cfg.n_users = bookrec_ids_count(r->users);
-    cfg.n_items = bookrec_ids_count(r->items);
-    cfg.min_rating = r->min_rating;
-    cfg.max_rating = r->max_rating;
+    train_ctx c = {.arch = a.arch, .epochs = spec->to.epochs, .tty = isatty(2), .cur_epoch = 1, .threads = a.threads};
     bookrec_tag_weights *tg = a.tags_dir ? load_tags(&a, r) : NULL;
-    cfg.n_tags = tg ? tg->n_tags : 0;
-    bookrec_model *m = NULL;
-    cli_check(bookrec_model_create(&cfg, &m, &err), &err, "model");
-    cli_check(bookrec_model_set_ids(m, r->users, r->items, &err), &err, "model ids");
-    if (tg) cli_check(bookrec_model_set_tags(m, tg->off, tg->idx, tg->w, &err), &err, "item tags");
-    size_t tr_added = 0;
-    bookrec_pairs *trp = cfg.implicit ? set_implicit(&a, r, m, fit_p, &test, &tr_added) : NULL;
-
-    train_ctx c = {0};
-    int best_epoch = 0;
-    double t_train = train_model(&a, m, fit_p, valid_p, &test, &c, &best_epoch);
-    /* final figures on the test part (the best epoch's model when early stopping restored it) */
-    double fmse = NAN, fmae = NAN;
-    cli_check(bookrec_evaluate(m, &test, &fmse, &fmae, &err), &err, "evaluate");
-
-    rank_figs rk_user = {0}, rk_new = {0};
-    if (a.rank) {
-        cli_runner *rr = a.threads > 1 ? cli_runner_start(a.threads) : NULL;
-        rk_user = rank_users(m, r, &train, &test, rr, a.threads);
-        print_rank("dataset users", "users", &rk_user);
-        spec->tags = tg;
-        spec->to_read = trp;
-        rk_new = rank_new_readers(spec, r, rr, a.threads);
-        print_rank("new readers", "readers", &rk_new);
-        cli_runner_stop(rr);
+    char *tr_path = NULL;
+    bookrec_pairs *trp = spec->cfg.implicit ? load_to_read(&a, r, &tr_path) : NULL;
+    spec->tags = tg;
+    spec->to_read = c.to_read = trp;
+    c.to_read_path = tr_path;
+    c.runner = a.threads > 1 ? cli_runner_start(a.threads) : NULL;
+    bookrec_spec_row row = {0}; /* --rank's second model, with the progress lines of `bookrec eval` */
+    evr_fit_log log;
+    row.spec = *spec;
+    evr_spec_threads(&row.spec, c.runner, a.threads);
+    evr_log_fits(&row, &log);
+    evr_spec_threads(spec, c.runner, a.threads);
+    if (c.tty) {
+        spec->to.progress = on_progress;
+        spec->to.progress_ctx = &c;
+        spec->to.progress_every = 512;
     }
+    bookrec_train_run_options o = {a.test_fraction, a.split_seed, a.rank, {0}, &row, on_split, on_model, on_pack,
+                                   on_epoch, on_trained, on_ranked, &c};
+    bookrec_train_run run;
+    bookrec_error err = {0};
+    c.t0 = cli_now();
+    int st = bookrec_train_run_make(r, spec, &o, &run, &err);
+    cli_check(st, &err, run.failed && !strcmp(run.failed, "training") ? "training failed (no model written)" : run.failed);
+    cli_runner_stop(c.runner);
 
     /* model first, atomically; nothing else is written when this fails */
     double t_save = cli_now();
     uint8_t *bytes = NULL;
     size_t n_bytes = 0;
     bookrec_save_options so = {0};
-    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
+    cli_check(bookrec_model_save(run.model, &so, &bytes, &n_bytes, &err), &err, "save");
     cli_write_atomic_or_die(a.out, bytes, n_bytes);
     bookrec_free(bytes);
     t_save = cli_now() - t_save;
 
     bookrec_train_options to = spec->to;
     to.n_tasks = a.threads > 1 ? a.threads : 1;
-    cli_train_report rep = {a.out, bookrec_model_get_config(m), &to, a.to_read, a.tags_dir, tr_added,
-                            tg ? tg->n_tags : 0, a.split_seed, a.test_fraction, fit_p->n, valid.n, test.n, n_ratings,
-                            cli_ratings_path(&a.d), r, read_s, parse_s, t_split, t_train, t_save, c.hist, c.n_hist,
-                            best_epoch, fmse, fmae, n_bytes, a.rank, rk_user.ndcg, rk_user.pop_ndcg, rk_new.ndcg,
-                            rk_new.pop_ndcg};
+    cli_train_report rep = {a.out, &run, &to, a.to_read, a.tags_dir, tg ? tg->n_tags : 0, a.split_seed,
+                            a.test_fraction, cli_ratings_path(&a.d), r, read_s, parse_s, c.t_split, c.t_train, t_save,
+                            n_bytes, a.rank};
     char *hist_path = cli_history_path(a.out), *svg_path = cli_replace_ext(a.out, ".loss.svg");
     cli_write_train_report(&rep, hist_path, svg_path);
 
     double sum_epoch = 0;
-    for (int i = 0; i < c.n_hist; i++) sum_epoch += c.hist[i].seconds;
-    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s", fmse, sqrt(fmse), fmae, c.n_hist,
-           c.n_hist == 1 ? "" : "s");
-    if (to.patience > 0) printf(" (kept epoch %d, the best on validation)", best_epoch);
+    for (int i = 0; i < run.n_history; i++) sum_epoch += run.history[i].seconds;
+    printf("test mse %.4f rmse %.4f mae %.4f after %d epoch%s", run.test_mse, sqrt(run.test_mse), run.test_mae,
+           run.n_history, run.n_history == 1 ? "" : "s");
+    if (to.patience > 0) printf(" (kept epoch %d, the best on validation)", run.best_epoch);
     printf("\n");
-    printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, t_train,
-           c.n_hist ? sum_epoch / c.n_hist : 0.0);
+    printf("CSV parse %.3f s; training %.2f s (%.2f s per epoch)\n", parse_s, c.t_train,
+           run.n_history ? sum_epoch / run.n_history : 0.0);
     printf("wrote %s (%s)\n      %s\n      %s\n", a.out, cli_bytes((long long)n_bytes, g1), hist_path, svg_path);
     free(hist_path);
     free(svg_path);
-    free(c.hist);
-    bookrec_triples_free(&train);
-    bookrec_triples_free(&test);
-    bookrec_triples_free(&fit);
-    bookrec_triples_free(&valid);
-    bookrec_model_free(m);
+    free(tr_path);
+    bookrec_train_run_free(&run);
     bookrec_tag_weights_free(tg);
     bookrec_pairs_free(trp);
     bookrec_ratings_free(r);

@@ -1,8 +1,9 @@
 /*
  * data.c - the CLI's data: the data directory search (--data, the project's data/, ../shared), the ratings, books
  * and tag files read from it and handed to the core's parsers (ratings mapped and given back page by page as the
- * parser goes), models loaded from files, mapping a model's id tables onto a dataset's, and the split a model's
- * history records. Not here: parsing itself (the core's src/ratings.c, src/items.c, src/tags.c).
+ * parser goes), models loaded from files, mapping a model's id tables onto a dataset's, the test error worded for
+ * the commands, and the split a model's history records. Not here: parsing itself (the core's src/ratings.c,
+ * src/items.c, src/tags.c) and the evaluation (src/dataset.c).
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -313,23 +314,14 @@ int cli_map_ids(const bookrec_model *m, const bookrec_ratings *r, int32_t **user
 
 size_t cli_eval_model(const bookrec_model *m, const bookrec_ratings *r, const bookrec_triples *test,
                       double *rmse, double *mae) {
-    int32_t *um, *im;
-    bookrec_triples mapped = {0};
-    cli_map_ids(m, r, &um, &im);
-    size_t dropped = 0;
+    bookrec_test_error te;
     bookrec_error err = {0};
-    cli_check(bookrec_triples_map(test, um, im, &mapped, &dropped, &err), &err, "id map");
-    free(um);
-    free(im);
-    if (dropped) cli_warn("%zu test ratings name users or %s the model does not know; left out", dropped, cli_noun(1));
-    if (mapped.n == 0) cli_die("no test ratings the model can score (is this the model of this data?)");
-    double mse = 0, ma = 0;
-    cli_check(bookrec_evaluate(m, &mapped, &mse, &ma, &err), &err, "evaluate");
-    *rmse = sqrt(mse);
-    *mae = ma;
-    size_t n = mapped.n;
-    bookrec_triples_free(&mapped);
-    return n;
+    cli_check(bookrec_evaluate_ratings(m, r, test, &te, &err), &err, "evaluate");
+    if (te.dropped) cli_warn("%zu test ratings name users or %s the model does not know; left out", te.dropped, cli_noun(1));
+    if (te.used == 0) cli_die("no test ratings the model can score (is this the model of this data?)");
+    *rmse = te.rmse;
+    *mae = te.mae;
+    return te.used;
 }
 
 /* ------------------------------------------------------------------ history */

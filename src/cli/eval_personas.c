@@ -1,11 +1,11 @@
 /*
  * eval_personas.c - `bookrec eval --personas`: the persona suite on a model file. It reads the model, the ratings,
- * the books and the tag files, parses --tastes and has the core build each taste's per-book arrays (src/tastes.c:
- * which books carry a taste, which may seed it) and run the suite (src/personas.c): for each taste a new reader gives
- * the top rating to the 5 seedable books with most ratings, is folded into the model, and the share of its top-10
- * (those 5 excluded) carrying the taste is printed beside the taste's share of the catalogue and the share the
- * popularity ranking gets, with the seeds and titles, so a person can read the lists, and the mean share over the
- * tastes, which --min-share turns into a floor. --report FILE also writes FILE.md and FILE.json.
+ * the books and the tag files, parses --tastes and has the core run the suite (src/personas.c, src/tastes.c): for
+ * each taste a new reader gives the top rating to the 5 seedable books with most ratings, is folded into the model,
+ * and the share of its top-10 (those 5 excluded) carrying the taste is printed beside the taste's share of the
+ * catalogue and the share the popularity ranking gets, with the seeds and titles, so a person can read the lists,
+ * and the mean share over the tastes, which --min-share turns into a floor. --report FILE also writes FILE.md and
+ * FILE.json.
  * Not here: the figures and the taste rules (the core); this file reads files and prints.
  */
 #define _GNU_SOURCE
@@ -16,10 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BOOKREC_TASTE_CARRY 20 /* a book carries a taste when one of its shelves is among its 20 strongest tags */
-#define BOOKREC_TASTE_SEED 3     /* ... and may seed it when they hold half the count of its 3 strongest content tags */
-#define FOLD_MAX 128       /* bytes of a folded tag name */
-#define TASTE_SHELVES 16   /* most shelf names of a taste */
 
 /* What the printers need about one model book. */
 typedef struct book_info {
@@ -31,31 +27,6 @@ static book_info book_of(const bookrec_model *m, const bookrec_items *books, int
     int k = books ? bookrec_ids_find(books->ids, b.id, -1) : -1;
     if (k >= 0) { b.title = books->item[k].title; b.authors = books->item[k].authors; }
     return b;
-}
-
-/* Ratings per model book in the ratings file (0 for books the data does not have). */
-static float *model_popularity(const bookrec_model *m, const bookrec_ratings *r) {
-    int32_t *um = NULL, *im = NULL;
-    cli_map_ids(m, r, &um, &im);
-    int n = bookrec_model_get_config(m)->n_items;
-    float *pop = calloc((size_t)n, sizeof *pop);
-    if (!pop) cli_die("out of memory");
-    for (size_t j = 0; j < r->all.n; j++) {
-        int32_t i = im[r->all.item[j]];
-        if (i >= 0) pop[i] += 1.0f;
-    }
-    free(um);
-    free(im);
-    return pop;
-}
-
-/* The mean share over the tastes that have one (NaN when none has). */
-static double mean_share(const bookrec_persona_result *res, int n) {
-    double sum = 0;
-    int m = 0;
-    for (int t = 0; t < n; t++)
-        if (!isnan(res[t].share)) { sum += res[t].share; m++; }
-    return m ? sum / m : NAN;
 }
 
 static cJSON *book_json(const book_info *b, int carries) {
@@ -94,7 +65,7 @@ static void print_personas(FILE *f, int md, const persona_run *pr) {
         else fprintf(f, "%-20s  %6s  %10s  %6.3f  %6d  %8d  %s\n", pr->ts[t].name, sh, ps, res[t].base,
                      res[t].n_carrying, res[t].n_seedable, pr->ts[t].shelves);
     }
-    fprintf(f, "\nmean share over tastes: %.3f (popularity %.3f)\n", mean_share(res, pr->n), mean_share(pres, pr->n));
+    fprintf(f, "\nmean share over tastes: %.3f (popularity %.3f)\n", bookrec_persona_mean_share(res, pr->n), bookrec_persona_mean_share(pres, pr->n));
     for (int t = 0; t < pr->n; t++) {
         fprintf(f, md ? "\n**%s**: loved " : "\n%s: loved ", pr->ts[t].name);
         for (int j = 0; j < res[t].n_seed; j++) {
@@ -144,11 +115,8 @@ static cJSON *taste_json(const persona_run *pr, int t) {
 }
 
 static void write_report(const char *report, const persona_run *pr, const char *model_path) {
-    char *base = strdup(report);
-    size_t bl = strlen(base);
-    if (bl > 3 && !strcmp(base + bl - 3, ".md")) base[bl - 3] = '\0';
-    else if (bl > 5 && !strcmp(base + bl - 5, ".json")) base[bl - 5] = '\0';
-    char *md_path = cli_fmt("%s.md", base), *json_path = cli_fmt("%s.json", base);
+    char *md_path, *json_path;
+    evr_report_paths(report, &md_path, &json_path);
     char *md = NULL;
     size_t md_len = 0;
     FILE *f = open_memstream(&md, &md_len);
@@ -159,7 +127,7 @@ static void write_report(const char *report, const persona_run *pr, const char *
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "model", model_path);
     cJSON_AddStringToObject(root, "caption", pr->caption);
-    double ms = mean_share(pr->res, pr->n), mp = mean_share(pr->pop_res, pr->n);
+    double ms = bookrec_persona_mean_share(pr->res, pr->n), mp = bookrec_persona_mean_share(pr->pop_res, pr->n);
     if (isnan(ms)) cJSON_AddNullToObject(root, "mean_share");
     else cJSON_AddNumberToObject(root, "mean_share", ms);
     if (isnan(mp)) cJSON_AddNullToObject(root, "mean_popularity_share");
@@ -168,12 +136,12 @@ static void write_report(const char *report, const persona_run *pr, const char *
     cJSON_AddItemToObject(root, "personas", arr);
     cli_write_json_or_die(json_path, root);
     printf("\nwrote %s and %s\n", md_path, json_path);
-    free(md); free(md_path); free(json_path); free(base);
+    free(md); free(md_path); free(json_path);
 }
 
 /* With --min-share (min_share >= 0; -1 is off): exits 1 naming the tastes below the floor when the mean share is below it. */
 static void check_floor(const persona_run *pr, double min_share) {
-    double ms = mean_share(pr->res, pr->n);
+    double ms = bookrec_persona_mean_share(pr->res, pr->n);
     if (min_share < 0 || ms >= min_share) return;
     if (isnan(ms))
         cli_die("eval --personas: --min-share %g: no taste has seed books, so there is no mean share", min_share);
@@ -190,27 +158,10 @@ static void check_floor(const persona_run *pr, double min_share) {
             ms, min_share, below);
 }
 
-/* The seedable and carrying arrays of every taste (n x n_items each, taste-major) into tb[0..n). */
-static void build_tastes(const bookrec_shelves *sh, bookrec_taste *ts, int n, const bookrec_model *m,
-                         const bookrec_items *books, const float *pop, const char *tags_path, unsigned char **seedable,
-                         unsigned char **carries, bookrec_taste_books *tb) {
-    int ni = sh->n_items;
-    *seedable = malloc((size_t)n * ni);
-    *carries = malloc((size_t)n * ni);
-    const char **titles = calloc((size_t)ni, sizeof *titles);
-    if (!*seedable || !*carries || !titles) cli_die("out of memory");
-    for (int i = 0; i < ni; i++) titles[i] = book_of(m, books, i).title;
-    bookrec_error err = {0};
-    if (bookrec_tastes_books(sh, ts, n, titles, pop, *seedable, *carries, &err) != BOOKREC_OK)
-        cli_die("%s: %s", tags_path, err.msg);
-    for (int t = 0; t < n; t++) tb[t] = (bookrec_taste_books){*seedable + (size_t)t * ni, *carries + (size_t)t * ni};
-    free(titles);
-}
-
 int evr_personas(const cli_data_opts *d, const char *model_path, const char *tags_dir, const char *tastes,
-                 double min_share, const evr_eval_opts *o, const char *report) {
-    if (o->k < 1 || o->k > BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: -k must be in 1..%d with --personas",
-                                                              BOOKREC_PERSONA_MAX);
+                 double min_share, int k, const bookrec_foldin_options *fo, const char *report) {
+    if (k < 1 || k > BOOKREC_PERSONA_MAX) cli_usage_die("eval", "eval: -k must be in 1..%d with --personas",
+                                                        BOOKREC_PERSONA_MAX);
     if (min_share != -1.0 && !(min_share >= 0 && min_share <= 1)) /* -1: off, the default */
         cli_usage_die("eval", "eval: --min-share must be in 0..1, got %g", min_share);
     char *list = strdup(tastes);
@@ -230,24 +181,17 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
     if (!books) cli_die("personas need the books file (books.csv with goodreads_book_id) to join book_tags.csv");
     bookrec_tag_files tf;
     cli_read_tag_files(dir, books, bookrec_model_items(m), &tf);
-    const char *tp = tf.tags_source;
-    bookrec_shelves *shp = NULL;
-    if (bookrec_shelves_create(&tf, 1 << 20, &shp, &err) != BOOKREC_OK) /* every tag, strongest first */
+    bookrec_shelves *sh = NULL;
+    if (bookrec_shelves_create(&tf, 1 << 20, &sh, &err) != BOOKREC_OK) /* every tag, strongest first */
         cli_die("personas: %s", err.msg);
-    const bookrec_shelves sh = *shp;
     const bookrec_model_config *c = bookrec_model_get_config(m);
-    float *pop = model_popularity(m, r);
-    unsigned char *seedable = NULL, *carries = NULL;
-    bookrec_taste_books tb[BOOKREC_PERSONA_MAX];
-    build_tastes(&sh, ts, n, m, books, pop, tp, &seedable, &carries, tb);
-    bookrec_persona_options po = {5, o->k, c->max_rating};
-    cli_check(bookrec_model_prepare(m, &err), &err, "prepare model");
-    bookrec_model_scorer sc = {m, {o->foldin_iters, 0.0f, o->foldin_l2}};
+    const char **titles = calloc((size_t)c->n_items, sizeof *titles);
     bookrec_persona_result *res = calloc((size_t)n, sizeof *res), *pres = calloc((size_t)n, sizeof *pres);
-    if (!res || !pres) cli_die("out of memory");
-    cli_check(bookrec_personas(c->n_items, pop, tb, n, bookrec_score_model, &sc, &po, res, &err), &err, "personas");
-    bookrec_fixed_scorer fs = {pop, c->n_items};
-    cli_check(bookrec_personas(c->n_items, pop, tb, n, bookrec_score_fixed, &fs, &po, pres, &err), &err, "personas");
+    if (!titles || !res || !pres) cli_die("out of memory");
+    for (int i = 0; i < c->n_items; i++) titles[i] = book_of(m, books, i).title;
+    bookrec_persona_options po = {5, k, c->max_rating};
+    if (bookrec_persona_suite(m, r, sh, ts, n, titles, &po, fo, res, pres, &err) != BOOKREC_OK)
+        cli_die("%s: %s", tf.tags_source, err.msg);
     char g[32];
     char *caption = cli_fmt(
         "Personas of %s (%s, dim %d). A taste is a set of shelf names of book_tags.csv, folded (case, accents, "
@@ -258,16 +202,16 @@ int evr_personas(const cli_data_opts *d, const char *model_path, const char *tag
         "one of the shelves among their %d strongest tags; popularity: the same share when the most rated books are "
         "recommended (those 5 excluded); base: the taste's share of the %d books (%s book_tags rows, %d books "
         "tagged); seedable: books that may seed the taste.",
-        model_path, bookrec_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d), BOOKREC_TASTE_SEED, o->k,
-        BOOKREC_TASTE_CARRY, c->n_items, cli_group(sh.rows, g), sh.books_with_tags);
+        model_path, bookrec_arch_name(c->arch), c->dim, (double)c->max_rating, cli_ratings_path(d),
+        BOOKREC_TASTE_SEED, k, BOOKREC_TASTE_CARRY, c->n_items, cli_group(sh->rows, g), sh->books_with_tags);
     persona_run pr = {caption, ts, res, pres, n, m, books};
     print_personas(stdout, 0, &pr);
     if (report) write_report(report, &pr, model_path);
     fflush(stdout);
     check_floor(&pr, min_share);
-    free(caption); free(res); free(pres); free(pop); free(seedable); free(carries); free(ts); free(list);
+    free(caption); free(res); free(pres); free(titles); free(ts); free(list);
     cli_tag_files_free(&tf);
-    bookrec_shelves_free(shp);
+    bookrec_shelves_free(sh);
     bookrec_items_free(books);
     bookrec_ratings_free(r);
     bookrec_model_free(m);

@@ -1,9 +1,10 @@
 /*
  * report.c - what `bookrec train` writes beside the model: its training history as JSON (config, options, split,
  * data statistics, per-epoch figures and timings, final figures) and the loss curves as an SVG picture (per-epoch
- * train and test MSE with axes, ticks and a legend), and the history of a top-N fit (`train --arch ease|ials`: its
- * options, held-out readers' figures and match reliability). Not here: training (the core) and the progress lines
- * (cmd_train.c, cmd_train_topn.c); the files are written atomically only after the model was.
+ * train and test MSE with axes, ticks and a legend), both from the core's training run (bookrec_train_run), and the
+ * history of a top-N fit (`train --arch ease|ials`: its options, held-out readers' figures and match reliability,
+ * from bookrec_topn_train's result). Not here: training (the core) and the progress lines (cmd_train.c,
+ * cmd_train_topn.c); the files are written atomically only after the model was.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -140,10 +141,11 @@ static void add_options(cJSON *root, const cli_train_report *t) {
     cJSON_AddNumberToObject(jo, "l2_row", cli_f32(to->l2_row));
     cJSON_AddBoolToObject(jo, "group_users", to->group_users);
     if (t->to_read) cJSON_AddStringToObject(jo, "to_read", t->to_read);
-    cJSON_AddNumberToObject(jo, "to_read_pairs", (double)t->to_read_pairs);
+    cJSON_AddNumberToObject(jo, "to_read_pairs", (double)t->run->to_read_added);
     if (t->tags) cJSON_AddStringToObject(jo, "tags", t->tags);
     cJSON_AddNumberToObject(jo, "n_tags", t->n_tags);
     cJSON_AddBoolToObject(jo, "lazy_adam", to->lazy_adam);
+    if (to->reader_lr > 0.0f) cJSON_AddNumberToObject(jo, "reader_lr", cli_f32(to->reader_lr)); /* row-wise Adagrad */
     cJSON_AddNumberToObject(jo, "patience", to->patience);
     cJSON_AddNumberToObject(jo, "seed", (double)to->seed);
     cJSON_AddNumberToObject(jo, "threads", to->n_tasks);
@@ -157,16 +159,16 @@ static void add_split_data(cJSON *root, const cli_train_report *t) {
     snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)t->split_seed);
     cJSON_AddStringToObject(js, "seed_text", seedtxt);
     cJSON_AddNumberToObject(js, "test_fraction", t->test_fraction);
-    cJSON_AddNumberToObject(js, "train", (double)t->n_fit);
-    cJSON_AddNumberToObject(js, "valid", early ? (double)t->n_valid : 0);
-    cJSON_AddNumberToObject(js, "test", (double)t->n_test);
+    cJSON_AddNumberToObject(js, "train", (double)t->run->n_fit);
+    cJSON_AddNumberToObject(js, "valid", early ? (double)t->run->n_valid : 0);
+    cJSON_AddNumberToObject(js, "test", (double)t->run->n_test);
     cJSON_AddStringToObject(js, "validation", early ? "carved from training" : "test part (as the tutorial)");
     const bookrec_ratings *r = t->r;
     cJSON *jd = cJSON_AddObjectToObject(root, "data");
     cJSON_AddStringToObject(jd, "ratings", t->ratings_path);
     cJSON_AddNumberToObject(jd, "rows_read", (double)r->rows_read);
     cJSON_AddNumberToObject(jd, "rows_skipped", (double)r->rows_skipped);
-    cJSON_AddNumberToObject(jd, "ratings", (double)t->n_ratings);
+    cJSON_AddNumberToObject(jd, "ratings", (double)t->run->n_ratings);
     cJSON_AddNumberToObject(jd, "users", bookrec_ids_count(r->users));
     cJSON_AddNumberToObject(jd, "books", bookrec_ids_count(r->items));
     cJSON_AddNumberToObject(jd, "duplicates", (double)r->duplicates);
@@ -184,7 +186,8 @@ void cli_write_train_report(const cli_train_report *t, const char *hist_path, co
     cJSON_AddStringToObject(root, "created", when);
     cJSON_AddStringToObject(root, "model_file", t->out);
     cJSON_AddStringToObject(root, "kernels", bookrec_kernel_name());
-    const bookrec_model_config *mc = t->cfg;
+    const bookrec_model_config *mc = bookrec_model_get_config(t->run->model);
+    const bookrec_train_run *run = t->run;
     cJSON *jc = cJSON_AddObjectToObject(root, "config");
     cli_json_model_shape(jc, mc);
     cJSON_AddNumberToObject(jc, "init_scale", cli_f32(mc->init_scale));
@@ -200,24 +203,24 @@ void cli_write_train_report(const cli_train_report *t, const char *hist_path, co
     cJSON_AddNumberToObject(jt, "train_seconds", t->train_s);
     cJSON_AddNumberToObject(jt, "save_seconds", t->save_s);
     cJSON *je = cJSON_AddArrayToObject(root, "epochs");
-    for (int i = 0; i < t->n_hist; i++) add_epoch(je, &t->hist[i]);
+    for (int i = 0; i < run->n_history; i++) add_epoch(je, &run->history[i]);
     cJSON *jf = cJSON_AddObjectToObject(root, "final");
-    cJSON_AddNumberToObject(jf, "test_mse", t->test_mse);
-    cJSON_AddNumberToObject(jf, "test_rmse", sqrt(t->test_mse));
-    cJSON_AddNumberToObject(jf, "test_mae", t->test_mae);
-    cJSON_AddNumberToObject(jf, "epochs_run", t->n_hist);
-    cJSON_AddNumberToObject(jf, "best_epoch", t->best_epoch);
+    cJSON_AddNumberToObject(jf, "test_mse", run->test_mse);
+    cJSON_AddNumberToObject(jf, "test_rmse", sqrt(run->test_mse));
+    cJSON_AddNumberToObject(jf, "test_mae", run->test_mae);
+    cJSON_AddNumberToObject(jf, "epochs_run", run->n_history);
+    cJSON_AddNumberToObject(jf, "best_epoch", run->best_epoch);
     cJSON_AddNumberToObject(jf, "model_bytes", (double)t->model_bytes);
     if (t->rank) {
-        cJSON_AddNumberToObject(jf, "ndcg10", t->ndcg);
-        cJSON_AddNumberToObject(jf, "ndcg10_popularity", t->ndcg_pop);
-        cJSON_AddNumberToObject(jf, "new_reader_ndcg10", t->new_ndcg);
-        cJSON_AddNumberToObject(jf, "new_reader_ndcg10_popularity", t->new_ndcg_pop);
+        cJSON_AddNumberToObject(jf, "ndcg10", run->users.ndcg);
+        cJSON_AddNumberToObject(jf, "ndcg10_popularity", run->users.pop_ndcg);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10", run->new_readers.ndcg);
+        cJSON_AddNumberToObject(jf, "new_reader_ndcg10_popularity", run->new_readers.pop_ndcg);
     }
     cli_write_json_or_die(hist_path, root);
 
     char *title = cli_fmt("bookrec %s: training and test loss per epoch", bookrec_arch_name(mc->arch));
-    char *svg = loss_svg(t->hist, t->n_hist, title);
+    char *svg = loss_svg(run->history, run->n_history, title);
     cli_write_atomic_or_die(svg_path, svg, strlen(svg));
     free(svg);
     free(title);

@@ -1,6 +1,6 @@
 /*
- * scale.h - the command-line pieces that keep large ratings files cheap: training on packed ratings
- * (train_packed.c) and the binary ratings cache beside a ratings CSV (ratings_cache.c).
+ * scale.h - the command-line piece that keeps large ratings files cheap: the binary ratings cache beside a ratings
+ * CSV (ratings_cache.c); training on packed ratings is the core's (bookrec_train_fit).
  * Not here: the commands themselves (cmd_*.c), or anything the core or the web build needs.
  */
 #ifndef BOOKREC_CLI_SCALE_H
@@ -8,12 +8,6 @@
 
 #include "bookrec.h"
 #include "cli.h"
-
-/* bookrec_train, on fit and valid packed first (5-8 bytes per rating instead of 12) when may_pack and the model and
-   options allow it; fit's arrays are then gone afterwards (fit->n keeps the count), valid is unpacked back as it was. */
-int cli_train_compact(bookrec_model *m, bookrec_triples *fit, int may_pack, bookrec_triples *valid,
-                      const bookrec_train_options *to, bookrec_epoch_stats *history, int max_history, int *n_history,
-                      bookrec_error *err);
 
 /* Where a ratings CSV's cache is, what it must match, and whether it is in use. */
 typedef struct cli_ratings_cache {
