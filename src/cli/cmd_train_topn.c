@@ -7,24 +7,8 @@
  */
 #include "cli.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Parses "a,b,c,d,e" into 5 weights; returns 0 or -1. */
-static int parse_weights(const char *s, float w[BOOKREC_WEIGHT_KNOTS]) {
-    char *end;
-    for (int k = 0; k < BOOKREC_WEIGHT_KNOTS; k++) {
-        w[k] = strtof(s, &end);
-        if (end == s || !isfinite(w[k])) return -1;
-        s = end;
-        if (k < BOOKREC_WEIGHT_KNOTS - 1) {
-            if (*s != ',') return -1;
-            s++;
-        }
-    }
-    return *s ? -1 : 0;
-}
 
 /* --curve's K list (each in 1..min(books, 1024)) into a new array of *n. */
 static int *parse_curve(const char *list, int n_items, int *n) {
@@ -129,9 +113,9 @@ int cmd_train_topn(int argc, char **argv) {
     o.ease.prior = prior;
     o.ials.alpha = alpha;
     float *w = which == BOOKREC_ARCH_IALS ? o.ials.rating_weight : o.ease.score_weight;
-    if (weights && parse_weights(weights, w))
+    if (weights && bookrec_parse_weights(weights, w, NULL))
         cli_usage_die("train", "--weights expects 5 numbers separated by commas, got '%s'", weights);
-    if (fit_weights && parse_weights(fit_weights, o.ease.fit_weight))
+    if (fit_weights && bookrec_parse_weights(fit_weights, o.ease.fit_weight, NULL))
         cli_usage_die("train", "--fit-weights expects 5 numbers separated by commas, got '%s'", fit_weights);
     if (o.held_out < 1 || o.held_out > 100000) cli_usage_die("train", "--held-out must be in 1..100000");
     if (o.ials.iters < 0 || threads < 1 || threads > 256) cli_usage_die("train", "--epochs >= 0, --threads in 1..256");
