@@ -1133,6 +1133,11 @@ int bookrec_ials_fold_in(const float *item_factors, const float *gram, int n_ite
                          const float *ratings, int n, const bookrec_ials_options *opt, float *user_out,
                          bookrec_error *err);
 
+/* Creates an unfitted top-N model (free with bookrec_model_free): EASE keeping dim entries per row of B with room
+   for n_entries dataset ratings as its readers' part, or iALS with dim factors (n_entries ignored). */
+int bookrec_topn_model_create(bookrec_arch arch, int n_users, int n_items, int dim, int64_t n_entries,
+                              float min_rating, float max_rating, bookrec_model **out, bookrec_error *err);
+
 /* Fits a model created with arch BOOKREC_ARCH_IALS (its dim, rating scale and sizes) with bookrec_ials_fit on
    `train` into its user and book factors, and keeps the options the fold-in must repeat (rating weights, alpha,
    lambda, the unobserved weight, reg_exp) in the model, so that a saved model folds readers in as it was fitted. */

@@ -94,17 +94,8 @@ int bookrec_ials_from_factors(const float *item_v, const bookrec_factors_join *i
     *out = NULL;
     if (!item_v || !items || !user_v || !users || !fold_in || dim < 1)
         return br_fail(err, BOOKREC_E_ARG, "factors: bad arguments");
-    bookrec_model_config cfg;
-    bookrec_model_config_default(&cfg);
-    cfg.arch = BOOKREC_ARCH_IALS;
-    cfg.n_users = users->n;
-    cfg.n_items = items->n;
-    cfg.dim = dim;
-    cfg.hidden = 0;
-    cfg.min_rating = min_rating;
-    cfg.max_rating = max_rating;
     bookrec_model *m = NULL;
-    int st = bookrec_model_create(&cfg, &m, err);
+    int st = bookrec_topn_model_create(BOOKREC_ARCH_IALS, users->n, items->n, dim, 0, min_rating, max_rating, &m, err);
     if (st == BOOKREC_OK) st = bookrec_model_set_ids(m, users->ids, items->ids, err);
     if (st == BOOKREC_OK) st = fill(m, "item_emb", item_v, dim, items, err);
     if (st == BOOKREC_OK) st = fill(m, "user_emb", user_v, dim, users, err);

@@ -79,18 +79,10 @@ typedef struct topn_ctx {
 static int make_ctx(bookrec_arch arch, int dim, const bookrec_fit_data *d, topn_row *row,
                     int (*fit)(bookrec_model *, topn_row *, const bookrec_fit_data *, bookrec_error *), void **out,
                     bookrec_error *err) {
-    bookrec_model_config c;
-    bookrec_model_config_default(&c);
-    c.arch = arch;
-    c.n_users = d->n_users;
-    c.n_items = d->n_items;
-    c.dim = dim;
-    c.min_rating = d->min_rating;
-    c.max_rating = d->max_rating;
-    c.n_entries = arch == BOOKREC_ARCH_EASE ? (int64_t)d->train->n : 0;
     topn_ctx *t = calloc(1, sizeof *t);
     if (!t) return br_fail(err, BOOKREC_E_NOMEM, "top-N row: out of memory");
-    int rc = bookrec_model_create(&c, &t->m, err);
+    int rc = bookrec_topn_model_create(arch, d->n_users, d->n_items, dim, (int64_t)d->train->n, d->min_rating,
+                                       d->max_rating, &t->m, err);
     if (!rc) rc = fit(t->m, row, d, err);
     if (!rc) rc = bookrec_model_prepare(t->m, err);
     if (rc) {

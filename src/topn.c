@@ -29,6 +29,23 @@ float bookrec_model_rating_weight(const bookrec_model *m, float rating) {
 
 /* ------------------------------------------------------------------ fitting helpers */
 
+int bookrec_topn_model_create(bookrec_arch arch, int n_users, int n_items, int dim, int64_t n_entries,
+                              float min_rating, float max_rating, bookrec_model **out, bookrec_error *err) {
+    if (arch != BOOKREC_ARCH_EASE && arch != BOOKREC_ARCH_IALS)
+        return br_fail(err, BOOKREC_E_ARG, "top-N model: arch %s is not ease or ials", bookrec_arch_name(arch));
+    bookrec_model_config cfg;
+    bookrec_model_config_default(&cfg);
+    cfg.arch = arch;
+    cfg.n_users = n_users;
+    cfg.n_items = n_items;
+    cfg.dim = dim;
+    cfg.hidden = 0;
+    cfg.n_entries = arch == BOOKREC_ARCH_EASE ? n_entries : 0;
+    cfg.min_rating = min_rating;
+    cfg.max_rating = max_rating;
+    return bookrec_model_create(&cfg, out, err);
+}
+
 /* The dataset readers' part of an EASE model: its training ratings grouped by reader. */
 int br_topn_set_readers(bookrec_model *m, const bookrec_triples *train, bookrec_error *err) {
     const bookrec_model_config *c = &m->cfg;

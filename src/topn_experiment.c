@@ -73,12 +73,8 @@ static void drop_ratings(run *x) {
 /* A new model of the run's shape; the dataset's ids only for a model that is kept. */
 static int new_model(run *x, bookrec_arch arch, int dim, int64_t n_entries, int ids, bookrec_model **m,
                      bookrec_error *err) {
-    bookrec_model_config cfg;
-    bookrec_model_config_default(&cfg);
-    cfg.arch = arch, cfg.dim = dim, cfg.hidden = 0, cfg.n_entries = n_entries;
-    cfg.n_users = x->n_users, cfg.n_items = x->n_items;
-    cfg.min_rating = x->r->min_rating, cfg.max_rating = x->r->max_rating;
-    int rc = step_failed(x, "model", bookrec_model_create(&cfg, m, err));
+    int rc = step_failed(x, "model", bookrec_topn_model_create(arch, x->n_users, x->n_items, dim, n_entries,
+                                                               x->r->min_rating, x->r->max_rating, m, err));
     if (!rc && ids) { /* the dataset's id tables move into the model (no second copy of millions of reader ids) */
         br_ids_free((*m)->users);
         br_ids_free((*m)->items);

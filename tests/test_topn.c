@@ -306,7 +306,28 @@ static void test_readers_apart(const bookrec_triples *t, int nu, int ni) {
     bookrec_triples_free(&fit);
 }
 
+/* bookrec_topn_model_create: the shapes of an EASE and an iALS model, and a rating arch refused. */
+static void test_model_create(void) {
+    bookrec_model *m = NULL;
+    bookrec_error err = {0};
+    CHECK(bookrec_topn_model_create(BOOKREC_ARCH_EASE, 7, 20, 5, 33, 1.0f, 5.0f, &m, &err) == BOOKREC_OK, "%s", err.msg);
+    const bookrec_model_config *c = m ? bookrec_model_get_config(m) : NULL;
+    CHECK(c && c->arch == BOOKREC_ARCH_EASE && c->n_users == 7 && c->n_items == 20 && c->dim == 5 &&
+          c->n_entries == 33 && c->min_rating == 1.0f && c->max_rating == 5.0f, "EASE config not as asked");
+    bookrec_model_free(m);
+    m = NULL;
+    CHECK(bookrec_topn_model_create(BOOKREC_ARCH_IALS, 7, 20, 8, 33, 0.5f, 10.0f, &m, &err) == BOOKREC_OK, "%s", err.msg);
+    c = m ? bookrec_model_get_config(m) : NULL;
+    CHECK(c && c->arch == BOOKREC_ARCH_IALS && c->dim == 8 && c->n_entries == 0 && c->max_rating == 10.0f,
+          "iALS config not as asked (n_entries must be ignored)");
+    bookrec_model_free(m);
+    m = NULL;
+    CHECK(bookrec_topn_model_create(BOOKREC_ARCH_MF, 7, 20, 8, 0, 1.0f, 5.0f, &m, &err) == BOOKREC_E_ARG && !m &&
+          strstr(err.msg, "mf"), "a rating arch accepted as top-N (%s)", err.msg);
+}
+
 int main(void) {
+    test_model_create();
     int nu, ni;
     bookrec_triples t = make_data(&nu, &ni);
     test_closed_form(&t, ni);
