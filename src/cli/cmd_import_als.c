@@ -318,11 +318,7 @@ int cmd_import_als(int argc, char **argv) {
     bookrec_model *m = NULL;
     bookrec_error err = {0};
     cli_check(bookrec_ials_from_factors(fi.v, ji, fu.v, ju, fi.dim, lo, hi, &io, &m, &err), &err, "model");
-    uint8_t *bytes = NULL;
-    size_t n_bytes = 0;
-    bookrec_save_options so = {0};
-    cli_check(bookrec_model_save(m, &so, &bytes, &n_bytes, &err), &err, "save");
-    cli_write_atomic_or_die(out, bytes, n_bytes);
+    size_t n_bytes = cli_save_model_or_die(out, m, NULL);
 
     char g1[32], g2[32], b1[32];
     printf("imported %s %s and %s readers, %d factors each, from %d + %d files\n", cli_group((size_t)ni, g1),
@@ -335,7 +331,6 @@ int cmd_import_als(int argc, char **argv) {
            (double)io.rating_weight[0], (double)io.rating_weight[1], (double)io.rating_weight[2],
            (double)io.rating_weight[3], (double)io.rating_weight[4], (double)lo, (double)hi, (double)io.lambda, scaling);
     printf("wrote %s (%s; no match calibration: the site shows scores only)\n", out, cli_bytes((long long)n_bytes, b1));
-    bookrec_free(bytes);
     bookrec_model_free(m);
     bookrec_factors_join_free(ji);
     bookrec_factors_join_free(ju);

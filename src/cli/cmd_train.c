@@ -323,12 +323,7 @@ int cmd_train(int argc, char **argv) {
 
     /* model first, atomically; nothing else is written when this fails */
     double t_save = cli_now();
-    uint8_t *bytes = NULL;
-    size_t n_bytes = 0;
-    bookrec_save_options so = {0};
-    cli_check(bookrec_model_save(run.model, &so, &bytes, &n_bytes, &err), &err, "save");
-    cli_write_atomic_or_die(a.out, bytes, n_bytes);
-    bookrec_free(bytes);
+    size_t n_bytes = cli_save_model_or_die(a.out, run.model, NULL); /* a megabyte at a time: no second copy */
     t_save = cli_now() - t_save;
 
     bookrec_train_options to = spec->to;
