@@ -21,6 +21,7 @@ typedef struct train_ctx {
     const bookrec_pairs *to_read;
     const char *to_read_path;
     int epochs, tty, cur_epoch, threads;
+    float reader_lr; /* --reader-lr: 0 when the readers' rows have Adam */
     double epoch_start, last_draw, t0, t_split, t_train;
     cli_runner *runner;
 } train_ctx;
@@ -268,6 +269,12 @@ static void on_model(void *ctx, const bookrec_model *m, const bookrec_train_run 
     fprintf(stderr, "training %s (dim %d%s) on %s ratings, testing on %s, %d thread%s, kernels %s\n", c->arch, cfg->dim,
             hid, cli_group(run->n_fit, g1), cli_group(run->n_test, g2), c->threads, c->threads == 1 ? "" : "s",
             bookrec_kernel_name());
+    /* Adam's two moments per weight of the readers' rows: past a gigabyte, say that --reader-lr keeps one per reader */
+    double moments = 8.0 * (double)cfg->n_users * (double)(cfg->dim + (cfg->arch != BOOKREC_ARCH_SEED));
+    if (c->reader_lr <= 0.0f && moments > 1e9)
+        cli_note("Adam's moments of the %s readers' rows take %s; --reader-lr 0.03 (row-wise Adagrad) keeps one "
+                 "number per reader instead (docs/scale.md)", cli_group((size_t)cfg->n_users, g1),
+                 cli_bytes((long long)moments, g2));
     c->epoch_start = c->t_train = cli_now();
 }
 
@@ -293,7 +300,8 @@ int cmd_train(int argc, char **argv) {
             cli_group((size_t)bookrec_ids_count(r->items), g3), cli_noun(1), r->duplicates);
     fprintf(stderr, "CSV read %.3f s, parse %.3f s\n", read_s, parse_s);
 
-    train_ctx c = {.arch = a.arch, .epochs = spec->to.epochs, .tty = isatty(2), .cur_epoch = 1, .threads = a.threads};
+    train_ctx c = {.arch = a.arch, .epochs = spec->to.epochs, .tty = isatty(2), .cur_epoch = 1, .threads = a.threads,
+                   .reader_lr = spec->to.reader_lr};
     bookrec_tag_weights *tg = a.tags_dir ? load_tags(&a, r) : NULL;
     char *tr_path = NULL;
     bookrec_pairs *trp = spec->cfg.implicit ? load_to_read(&a, r, &tr_path) : NULL;
