@@ -137,10 +137,13 @@ static int layout_of(const bookrec_model_config *c, layout_row *out) {
 /* Points row r's view in m (a float * or an int32_t * field, by r->is_int) at base + off; memcpy keeps the
    store within the aliasing rules. */
 static void set_view(bookrec_model *m, const layout_row *r, size_t off) {
-    float *f = m->params + off;
-    int32_t *i = m->ints + off;
-    if (r->is_int) memcpy((char *)m + r->view, &i, sizeof i);
-    else memcpy((char *)m + r->view, &f, sizeof f);
+    if (r->is_int) {
+        int32_t *i = m->ints + off; /* only integer rows exist when m->ints does */
+        memcpy((char *)m + r->view, &i, sizeof i);
+    } else {
+        float *f = m->params + off;
+        memcpy((char *)m + r->view, &f, sizeof f);
+    }
 }
 
 /* Offsets of every row of the table: floats each on a 16-float boundary, integers packed; writes the block sizes
