@@ -21,15 +21,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_ease RATINGS.csv LAMBDA TRIPLES_OUT.csv ROWS_OUT.f32 ROWS\n");
         return 2;
     }
-    size_t len = 0;
-    char *buf = bench_slurp(argv[1], &len);
-    if (!buf) { perror(argv[1]); return 1; }
-    bookrec_csv_options opt = {0};
-    opt.source = argv[1];
-    bookrec_ratings *r = NULL;
+    bookrec_ratings *r = bench_load_ratings(argv[1]);
+    if (!r) return 1;
     bookrec_error err;
-    if (bookrec_ratings_parse(buf, len, &opt, &r, &err) != BOOKREC_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    free(buf);
     FILE *f = fopen(argv[3], "w");
     if (!f) { perror(argv[3]); return 1; }
     for (size_t k = 0; k < r->all.n; k++) fprintf(f, "%d,%d,%g\n", r->all.user[k], r->all.item[k], (double)r->all.rating[k]);

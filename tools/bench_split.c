@@ -29,15 +29,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_split RATINGS.csv TEST_FRACTION SEED TRAIN_OUT.csv TEST_OUT.csv\n");
         return 2;
     }
-    size_t len = 0;
-    char *buf = bench_slurp(argv[1], &len);
-    if (!buf) { perror(argv[1]); return 1; }
-    bookrec_csv_options opt = {0};
-    opt.source = argv[1];
-    bookrec_ratings *r = NULL;
+    bookrec_ratings *r = bench_load_ratings(argv[1]);
+    if (!r) return 1;
     bookrec_error err;
-    if (bookrec_ratings_parse(buf, len, &opt, &r, &err) != BOOKREC_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    free(buf);
     bookrec_triples tr = {0}, te = {0};
     if (bookrec_split(r, atof(argv[2]), strtoull(argv[3], NULL, 10), &tr, &te, &err) != BOOKREC_OK) {
         fprintf(stderr, "%s\n", err.msg);

@@ -1,9 +1,11 @@
 /*
  * bench_util.h - what the benchmark helpers in tools/ (bench_split.c, bench_ease.c, ials_probe.c) share: reading a
- * whole file and a monotonic clock. Header-only, for those programs alone; not part of bookrec.
+ * whole file, a ratings CSV parsed by the core, and a monotonic clock. Header-only, for those programs alone; not part of bookrec.
  */
 #ifndef BOOKREC_BENCH_UTIL_H
 #define BOOKREC_BENCH_UTIL_H
+
+#include "bookrec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,22 @@ static inline char *bench_slurp(const char *path, size_t *len) {
     fclose(f);
     *len = n >= 0 ? (size_t)n : 0;
     return buf;
+}
+
+/* The ratings CSV at path parsed by the core with its default options (duplicates merged, the last kept); prints
+   what went wrong and returns NULL when it cannot. */
+static inline bookrec_ratings *bench_load_ratings(const char *path) {
+    size_t len = 0;
+    char *buf = bench_slurp(path, &len);
+    if (!buf) { perror(path); return NULL; }
+    bookrec_csv_options opt = {0};
+    opt.source = path;
+    bookrec_ratings *r = NULL;
+    bookrec_error err;
+    int st = bookrec_ratings_parse(buf, len, &opt, &r, &err);
+    free(buf);
+    if (st != BOOKREC_OK) { fprintf(stderr, "%s\n", err.msg); return NULL; }
+    return r;
 }
 
 #endif /* BOOKREC_BENCH_UTIL_H */

@@ -94,15 +94,9 @@ int main(int argc, char **argv) {
     o.parallel = threads > 1 ? threads_parallel : NULL;
     if (loss) o.on_epoch = print_loss;
 
-    size_t len = 0;
-    char *buf = bench_slurp(argv[1], &len);
-    if (!buf) { perror(argv[1]); return 1; }
-    bookrec_csv_options copt = {0};
-    copt.source = argv[1];
-    bookrec_ratings *r = NULL;
+    bookrec_ratings *r = bench_load_ratings(argv[1]);
+    if (!r) return 1;
     bookrec_error err;
-    if (bookrec_ratings_parse(buf, len, &copt, &r, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
-    free(buf);
     int n_users = bookrec_ids_count(r->users), n_items = bookrec_ids_count(r->items);
     o.min_rating = r->min_rating, o.max_rating = r->max_rating;
 
