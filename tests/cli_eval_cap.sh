@@ -4,11 +4,9 @@
 # 20% of the users (122), so the other users still train and eval ends with its table; the core's message is
 # printed with its prefix once. Not a quality test: the ratings are arithmetic, not tastes.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-cap.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+unset BOOKREC_DATA
+scratch cap
 
 # 610 users x (20 + u % 8) ratings over 300 books; ratings depend on user and book so they are not constant
 mkdir -p "$T/d"

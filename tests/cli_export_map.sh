@@ -5,14 +5,10 @@
 # folded into one), at most 3 a book; map.bin has its header and one 16-bit point per book, for an EASE model and
 # an mf model; --tags none writes no genres; --tags with a directory lacking the files is an error.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
-D=$SRC/tests/fixtures/goodbooks-mini
-[ -f "$D/books.csv" ] || { echo "no fixture at $D: skipped"; exit 77; }
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-expmap.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_fixture
+unset BOOKREC_DATA
+scratch expmap
 
 # the fixture plus tags: 0 to-read, 1 favorites, 2 fiction above a genre 3..6 (book b: 3 + b % 4), and one of the
 # three spellings of classics (7..9) on every third book

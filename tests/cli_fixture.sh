@@ -5,11 +5,9 @@
 # (every file), predict (one line per pair), and the failure paths: truncated model, missing data dir,
 # bad CSV with FILE:LINE, usage errors, and a failed train that must not replace an existing model.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+unset BOOKREC_DATA
+scratch cli
 
 # ---------------------------------------------------------------- fixture
 D=$T/data

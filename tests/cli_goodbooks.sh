@@ -4,15 +4,9 @@
 # duplicates, and the tutorial's seed model trained for one epoch on 2 threads reaches test RMSE < 0.90
 # (read from the training history JSON); the default mf model beats the user+book bias baseline's test RMSE.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-DATA=${BOOKREC_SHARED_DATA:-}
-if [ -z "$DATA" ] || [ ! -f "$DATA/ratings.csv" ]; then
-  echo "skip: no goodbooks-10k data at '${DATA}'"
-  exit 77
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-gb.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_goodbooks
+scratch gb
 
 "$CLI" stats --data "$DATA" > "$T/stats.txt" 2>&1 || fail "stats: $(cat "$T/stats.txt")"
 cat "$T/stats.txt"

@@ -6,15 +6,9 @@
 # rated; Pride and Prejudice's similar books are Austen's and the Brontës'; the held-out readers' NDCG@10 stays
 # above a floor; and the persona suite's mean on-taste share stays above its floor (--min-share).
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-DATA=${BOOKREC_SHARED_DATA:-}
-if [ -z "$DATA" ] || [ ! -f "$DATA/ratings.csv" ]; then
-  echo "skip: no goodbooks-10k data at '${DATA}'"
-  exit 77
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-gbt.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_goodbooks
+scratch gbt
 
 M=$T/ease.bkr
 "$CLI" train --arch ease --data "$DATA" --out "$M" > "$T/train.out" 2> "$T/train.err" || fail "train --arch ease: $(cat "$T/train.err")"

@@ -10,13 +10,11 @@
 # a 2,000-row export of goodbooks with 40% other editions: >= 95% matched (the rate is printed) and the same set as
 # the site's.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
+. "$(dirname "$0")/shlib.sh"
 command -v node > /dev/null || { echo "skip: no node"; exit 77; }
 ROOT=${BOOKREC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-gr.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-. "$(dirname "$0")/shlib.sh"
+scratch gr
 
 # node helpers: gen.mjs BOOKS OUT COUNT OTHER SEED [EXTRA] writes an export (EXTRA adds the rows of every other
 # kind); site.mjs BOOKS EXPORT prints the book_ids the site matches, one a line, and the rated ones as ID:R,...

@@ -9,11 +9,9 @@
 # wrong dimension, a malformed line, a duplicate id, factors of a book not in the books file, an empty directory,
 # compressed part files, bad flags: each names the file and line.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-importals.XXXXXX") || exit 1
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+unset BOOKREC_DATA
+scratch importals
 
 D=$T/data
 mkdir -p "$D"

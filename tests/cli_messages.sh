@@ -5,11 +5,9 @@
 # inferred and said; no message repeats its prefix ("bias baseline: bias baseline: ..."); and a catalogue
 # that is not goodbooks (a movie-like file with --item-col movieId) is spoken of in its own noun, never "books".
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-msg.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+unset BOOKREC_DATA
+scratch msg
 
 # A small goodbooks-like dataset: 60 users x 40 books, whole stars 1..5.
 D=$T/data

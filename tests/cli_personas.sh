@@ -10,14 +10,10 @@
 # titles per taste, the mean share line, that a small mf model follows the tastes better than the base rate on
 # average, --min-share, the report files, and that an unknown taste or two models are refused.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
-D=$SRC/tests/fixtures/goodbooks-mini
-[ -f "$D/books.csv" ] || { echo "no fixture at $D: skipped"; exit 77; }
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-personas.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_fixture
+unset BOOKREC_DATA
+scratch personas
 
 mkdir -p "$T/tags"
 printf 'tag_id,tag_name\r\n0,to-read\r\n1,fantasy\r\n2,crime\r\n3,"romance"\r\n4,science\r\n5,history\r\n6,poetry\r\n' \

@@ -4,14 +4,10 @@
 # are reported and recorded in the history JSON, the trained model loads and predicts; a malformed book_tags
 # row is an error naming file and line; --tags with the seed arch is a usage error.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
-D=$SRC/tests/fixtures/goodbooks-mini
-[ -f "$D/books.csv" ] || { echo "no fixture at $D: skipped"; exit 77; }
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-tags.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_fixture
+unset BOOKREC_DATA
+scratch tags
 
 # tags: 0 to-read (a shelf name, on every book), 1..4 genre-like tags, book b gets tag 1 + b % 4 and 1 + (b+1) % 4
 mkdir -p "$T/tags"

@@ -7,11 +7,9 @@
 # vectors), eval --all --archs ease, and the failure paths: bad --rate, a --rated file with a bad line (FILE:LINE),
 # --explain with a rating model.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-topn.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+unset BOOKREC_DATA
+scratch topn
 
 D=$T/data
 mkdir -p "$D"

@@ -6,14 +6,10 @@
 # second run (determinism), the new-reader protocol's variants (5, 10, loved-only) with mean, sd, min and max over
 # reader seeds and the mean popularity rank, and bad flags are usage errors. Not a quality test: the fixture is tiny.
 set -u
-CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
-SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
-D=$SRC/tests/fixtures/goodbooks-mini
-[ -f "$D/ratings.csv" ] || { echo "no fixture at $D: skipped"; exit 77; }
-unset BOOKREC_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-tune.XXXXXX")
-trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/shlib.sh"
+need_fixture
+unset BOOKREC_DATA
+scratch tune
 
 # ---------------------------------------------------------------- tune
 "$CLI" tune --data "$D" --arch mf --lr 0.003,0.01 --l2 0.05 --dim 8 --epochs 8 --patience 2 --threads 2 \

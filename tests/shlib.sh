@@ -1,8 +1,29 @@
-# shlib.sh - the helpers the CLI shell tests (tests/cli_*.sh) share, sourced by each: fail counts a failed
-# check and says why, ok reports a passed one, json runs a JavaScript check against a JSON file (j is the
-# parsed file), finish ends the test with a non-zero status when any check failed, three_tastes writes a small
-# catalogue of three tastes for the top-N tests. Not a test itself.
+# shlib.sh - the helpers the CLI shell tests (tests/cli_*.sh) share, sourced by each: CLI (the bookrec binary
+# CTest names), scratch makes the test's temporary directory, need_fixture and need_goodbooks find the data a test
+# needs or skip it (exit 77), fail counts a failed check and says why, ok reports a passed one, json runs a
+# JavaScript check against a JSON file (j is the parsed file), finish ends the test with a non-zero status when any
+# check failed, three_tastes writes a small catalogue of three tastes for the top-N tests. Not a test itself.
+CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
 FAILS=0
+# scratch NAME: T, a new temporary directory, removed when the test ends (kept when KEEP is set).
+scratch() {
+  T=$(mktemp -d "${TMPDIR:-/tmp}/bookrec-$1.XXXXXX") || exit 1
+  trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+}
+# need_fixture: D, the committed goodbooks-mini fixture (SRC, the source tree), or the test is skipped.
+need_fixture() {
+  SRC=${BOOKREC_SOURCE_DIR:?BOOKREC_SOURCE_DIR must name the source tree}
+  D=$SRC/tests/fixtures/goodbooks-mini
+  [ -f "$D/books.csv" ] && [ -f "$D/ratings.csv" ] || { echo "no fixture at $D: skipped"; exit 77; }
+}
+# need_goodbooks: DATA, the goodbooks-10k directory (BOOKREC_SHARED_DATA), or the test is skipped.
+need_goodbooks() {
+  DATA=${BOOKREC_SHARED_DATA:-}
+  if [ -z "$DATA" ] || [ ! -f "$DATA/ratings.csv" ]; then
+    echo "skip: no goodbooks-10k data at '${DATA}'"
+    exit 77
+  fi
+}
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 ok() { echo "ok: $*"; }
 json() { node -e "const j=JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')); $2" "$1"; }
