@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, ROOT, CHROMIUM, CHROME_ARGS, missingPrereqs, buildFixtureSite, fixtureDir, launchBrowser, watchPage, waitReady } from './site-common.mjs';
+import { serveFixtureSite, OUT, CHROMIUM, CHROME_ARGS, fixtureDir, launchBrowser, watchPage, waitReady } from './site-common.mjs';
 import { parseSeries, indexSeries, seriesFirst } from '../../web/series.js';
 import { splitCSV } from '../../tools/build-site.mjs';
 
@@ -81,13 +81,8 @@ async function recCards() {
 }
 
 before(async () => {
-  const why = missingPrereqs();
-  assert.equal(why, null, why);
   dataDir = makeData();
-  site = await buildFixtureSite({ data: dataDir });
-  const { startServer } = await import(path.join(ROOT, 'tools', 'serve.mjs'));
-  server = await startServer({ dir: site.dist, port: 0 });
-  origin = server.url.replace(/\/$/, '');
+  ({ site, server, origin } = await serveFixtureSite({ data: dataDir }));
   browser = await launchBrowser();
   page = browser.page;
   problems = await watchPage(page, origin);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { OUT, ROOT, CLI, WASM_DIR, missingPrereqs, buildFixtureSite, launchBrowser, watchPage, waitReady } from './site-common.mjs';
+import { serveFixtureSite, OUT, ROOT, CLI, WASM_DIR, launchBrowser, watchPage, waitReady } from './site-common.mjs';
 import { readBooks, rowFor, isbnCell, isbn10Of, toCSV, otherEditionsExport } from '../js/goodreads-gen.mjs';
 import { isbn10to13, normTitle, authorKey } from '../../web/goodreads.js';
 
@@ -54,15 +54,12 @@ function writeTmp(name, text) {
 }
 
 before(async () => {
-  const why = missingPrereqs();
-  assert.equal(why, null, why);
-  site = await buildFixtureSite();
+  let origin;
+  ({ site, server, origin } = await serveFixtureSite());
   csvBooks = readBooks(path.join(site.data, 'books.csv'));
-  const { startServer } = await import(path.join(ROOT, 'tools', 'serve.mjs'));
-  server = await startServer({ dir: site.dist, port: 0 });
   browser = await launchBrowser();
   page = browser.page;
-  problems = await watchPage(page, server.url.replace(/\/$/, ''));
+  problems = await watchPage(page, origin);
   mkdirSync(OUT, { recursive: true });
   await page.goto(server.url);
   await waitReady(page);

@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, missingPrereqs, buildFixtureSite, launchBrowser, watchPage, waitReady } from './site-common.mjs';
+import { serveFixtureSite, launchBrowser, watchPage, waitReady } from './site-common.mjs';
 
 const STORAGE_KEY = 'bookrec.reader.v1';
 const VIEWPORTS = [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]];
@@ -19,12 +19,7 @@ let server;
 let origin;
 
 before(async () => {
-  const why = missingPrereqs();
-  assert.equal(why, null, why);
-  site = await buildFixtureSite();
-  const { startServer } = await import(path.join(ROOT, 'tools', 'serve.mjs'));
-  server = await startServer({ dir: site.dist, port: 0 });
-  origin = server.url.replace(/\/$/, '');
+  ({ site, server, origin } = await serveFixtureSite());
 });
 
 after(async () => {

@@ -73,6 +73,17 @@ export async function buildFixtureSite({ train = null, data: dataDir = null } = 
   return { data, tmp, models, dist, built, books, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
+// Checks the prerequisites (a missing one fails the test), builds the fixture site (buildFixtureSite's options) and
+// serves it on a free port with tools/serve.mjs; returns { site, server, origin } (origin: no trailing slash).
+export async function serveFixtureSite(opts = {}) {
+  const why = missingPrereqs();
+  if (why) throw new Error(why);
+  const site = await buildFixtureSite(opts);
+  const { startServer } = await import(path.join(ROOT, 'tools', 'serve.mjs'));
+  const server = await startServer({ dir: site.dist, port: 0 });
+  return { site, server, origin: server.url.replace(/\/$/, '') };
+}
+
 // Launches Debian's Chromium headless with a fresh profile; returns { context, page, close }.
 export async function launchBrowser() {
   const { chromium } = await import('playwright-core');

@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { OUT, ROOT, missingPrereqs, buildFixtureSite, launchBrowser, watchPage, waitReady, ratedByUser } from './site-common.mjs';
+import { serveFixtureSite, OUT, launchBrowser, watchPage, waitReady, ratedByUser } from './site-common.mjs';
 
 const HOSTILE_TITLE = '<img src=x onerror=alert(1)>';
 const STORAGE_KEY = 'bookrec.reader.v1';
@@ -50,12 +50,7 @@ async function findInSearch(book) {
 }
 
 before(async () => {
-  const why = missingPrereqs();
-  assert.equal(why, null, why);
-  site = await buildFixtureSite();
-  const { startServer } = await import(path.join(ROOT, 'tools', 'serve.mjs'));
-  server = await startServer({ dir: site.dist, port: 0 });
-  origin = server.url.replace(/\/$/, '');
+  ({ site, server, origin } = await serveFixtureSite());
   browser = await launchBrowser();
   page = browser.page;
   problems = await watchPage(page, origin);
