@@ -5,7 +5,6 @@
 # printed with its prefix once. Not a quality test: the ratings are arithmetic, not tastes.
 set -u
 . "$(dirname "$0")/shlib.sh"
-unset BOOKREC_DATA
 scratch cap
 
 # 610 users x (20 + u % 8) ratings over 300 books; ratings depend on user and book so they are not constant

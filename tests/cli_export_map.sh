@@ -7,7 +7,6 @@
 set -u
 . "$(dirname "$0")/shlib.sh"
 need_fixture
-unset BOOKREC_DATA
 scratch expmap
 
 # the fixture plus tags: 0 to-read, 1 favorites, 2 fiction above a genre 3..6 (book b: 3 + b % 4), and one of the

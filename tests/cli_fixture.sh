@@ -6,7 +6,6 @@
 # bad CSV with FILE:LINE, usage errors, and a failed train that must not replace an existing model.
 set -u
 . "$(dirname "$0")/shlib.sh"
-unset BOOKREC_DATA
 scratch cli
 
 # ---------------------------------------------------------------- fixture

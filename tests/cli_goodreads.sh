@@ -13,7 +13,6 @@ set -u
 . "$(dirname "$0")/shlib.sh"
 command -v node > /dev/null || { echo "skip: no node"; exit 77; }
 ROOT=${BOOKREC_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-unset BOOKREC_DATA
 scratch gr
 
 # node helpers: gen.mjs BOOKS OUT COUNT OTHER SEED [EXTRA] writes an export (EXTRA adds the rows of every other

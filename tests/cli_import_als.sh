@@ -10,11 +10,9 @@
 # compressed part files, bad flags: each names the file and line.
 set -u
 . "$(dirname "$0")/shlib.sh"
-unset BOOKREC_DATA
 scratch importals
 
 D=$T/data
-mkdir -p "$D"
 three_tastes "$D" 5 300 60 18
 
 M=$T/orig.bkr

@@ -6,7 +6,6 @@
 # that is not goodbooks (a movie-like file with --item-col movieId) is spoken of in its own noun, never "books".
 set -u
 . "$(dirname "$0")/shlib.sh"
-unset BOOKREC_DATA
 scratch msg
 
 # A small goodbooks-like dataset: 60 users x 40 books, whole stars 1..5.

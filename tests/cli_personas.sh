@@ -12,7 +12,6 @@
 set -u
 . "$(dirname "$0")/shlib.sh"
 need_fixture
-unset BOOKREC_DATA
 scratch personas
 
 mkdir -p "$T/tags"

@@ -6,7 +6,6 @@
 set -u
 . "$(dirname "$0")/shlib.sh"
 need_fixture
-unset BOOKREC_DATA
 scratch tags
 
 # tags: 0 to-read (a shelf name, on every book), 1..4 genre-like tags, book b gets tag 1 + b % 4 and 1 + (b+1) % 4

@@ -8,11 +8,9 @@
 # --explain with a rating model.
 set -u
 . "$(dirname "$0")/shlib.sh"
-unset BOOKREC_DATA
 scratch topn
 
 D=$T/data
-mkdir -p "$D"
 three_tastes "$D" 11 400 90 22
 
 M=$T/ease.bkr

@@ -8,7 +8,6 @@
 set -u
 . "$(dirname "$0")/shlib.sh"
 need_fixture
-unset BOOKREC_DATA
 scratch tune
 
 # ---------------------------------------------------------------- tune

@@ -4,6 +4,7 @@
 # JavaScript check against a JSON file (j is the parsed file), finish ends the test with a non-zero status when any
 # check failed, three_tastes writes a small catalogue of three tastes for the top-N tests. Not a test itself.
 CLI=${BOOKREC_CLI:?BOOKREC_CLI must name the bookrec binary}
+unset BOOKREC_DATA # each test names its data; a data directory set in the caller's environment must not leak in
 FAILS=0
 # scratch NAME: T, a new temporary directory, removed when the test ends (kept when KEEP is set).
 scratch() {
@@ -36,10 +37,11 @@ finish() {
   exit 0
 }
 
-# three_tastes DIR SEED READERS BOOKS MIN: writes DIR/ratings.csv and DIR/books.csv, a catalogue of three tastes
-# (book b is Fantasy, Crime or Poetry by b % 3; reader u likes taste u % 3): each reader rates MIN..MIN+9 books,
-# 85% of the others' books skipped, 4-5 stars on taste and 1-2 off it.
+# three_tastes DIR SEED READERS BOOKS MIN: writes DIR/ratings.csv and DIR/books.csv (DIR made when missing), a
+# catalogue of three tastes (book b is Fantasy, Crime or Poetry by b % 3; reader u likes taste u % 3): each reader
+# rates MIN..MIN+9 books, 85% of the others' books skipped, 4-5 stars on taste and 1-2 off it.
 three_tastes() {
+  mkdir -p "$1"
   awk -v seed="$2" -v nu="$3" -v nb="$4" -v nmin="$5" 'BEGIN {
     srand(seed);
     print "book_id,user_id,rating";
